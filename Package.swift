@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
+let subsystemReadmes = ["Datanet", "Identity", "Ledger", "Store"].map { "\($0)/README.md" }
+
+let package = Package(
+  name: "openledger",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "openledger", targets: ["openledger"]),
+    .library(name: "OpenLedgerKit", targets: ["OpenLedgerKit"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CArchive",
+      pkgConfig: "libarchive",
+      providers: [.apt(["libarchive-dev"])]
+    ),
+    .target(
+      name: "OpenLedgerKit",
+      dependencies: [
+        "CArchive",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      exclude: subsystemReadmes
+    ),
+    .target(
+      name: "OpenLedgerCLI",
+      dependencies: [
+        "OpenLedgerKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "openledger", dependencies: ["OpenLedgerCLI"]),
+    .testTarget(
+      name: "OpenLedgerKitTests",
+      dependencies: ["OpenLedgerKit", .product(name: "GRDB", package: "GRDB.swift")],
+      resources: [.copy("Inputs")]
+    ),
+    .testTarget(
+      name: "OpenLedgerCLITests",
+      dependencies: [
+        "openledger",
+        "OpenLedgerKit",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+  ]
+)

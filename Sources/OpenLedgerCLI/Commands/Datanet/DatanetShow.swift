@@ -1,0 +1,47 @@
+import ArgumentParser
+import OpenLedgerKit
+
+extension DatanetCommand {
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a Datanet's settings.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      if context.output.isJSON {
+        try context.output.json(state)
+        return
+      }
+      let names = context.accountNames()
+      let schema = state.schema
+      var table = TextTable(["name", state.name])
+      table.add(["id", state.id.hex])
+      table.add(["description", state.description])
+      table.add(["license", state.license])
+      table.add(["owner", names.label(state.owner)])
+      table.add(["curators", state.curators.map(names.label).joined(separator: ", ")])
+      table.add([
+        "record format",
+        schema.format.rawValue + (schema.split.map { " (one record per \($0.rawValue))" } ?? ""),
+      ])
+      table.add(["text fields", schema.textFields.joined(separator: ", ")])
+      table.add([
+        "required", schema.required.isEmpty ? "-" : schema.required.joined(separator: ", "),
+      ])
+      table.add([
+        "length",
+        "\(schema.minLength ?? 0) to \(schema.maxLength.map(String.init) ?? "any") characters",
+      ])
+      table.add(["near duplicates", state.policy.nearDuplicate.rawValue])
+      table.add(["created", state.created])
+      table.add(["updated", state.updated])
+      context.output.line(table.rendered)
+    }
+  }
+}

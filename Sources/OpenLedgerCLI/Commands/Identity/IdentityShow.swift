@@ -1,0 +1,30 @@
+import ArgumentParser
+import OpenLedgerKit
+
+extension IdentityCommand {
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show an identity (by default, the one you act as).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The identity's name.")
+    var name: String?
+
+    func run() throws {
+      let context = Context(global)
+      let identity = try name.map { try context.identities.load(name: $0) } ?? context.identity()
+      if context.output.isJSON {
+        try context.output.json(IdentitySummary(identity))
+      } else {
+        var table = TextTable(["name", identity.name])
+        table.add(["account", identity.account.hex])
+        table.add(["fingerprint", identity.account.fingerprint])
+        table.add(["key id", identity.account.keyID])
+        table.add(["created", identity.created])
+        table.add(["key file", identity.path])
+        context.output.line(table.rendered)
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct Log: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List a Datanet's events, oldest first, each verified against its signature.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "The Datanet's name or id.")
+  var datanet: String
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let ledger = Ledger(store: store)
+    let state = try ledger.datanet(datanet)
+    let events = try ledger.events(of: state.id)
+    if context.output.isJSON {
+      try context.output.json(events.map(EventListing.init))
+      return
+    }
+    let names = context.accountNames()
+    var table = TextTable(["TIME", "EVENT", "TYPE", "ACTOR", "SUMMARY"])
+    for event in events {
+      table.add([
+        event.payload.time, event.id.short, event.payload.type.rawValue,
+        names.label(event.payload.actor), EventSummary.line(event.payload.body, names: names),
+      ])
+    }
+    context.output.line(table.rendered)
+  }
+}
+
+/// An event as `log --format json` prints it.
+struct EventListing: Encodable {
+  var id: Digest
+  var payload: EventPayload
+
+  init(_ event: SignedEvent) {
+    id = event.id
+    payload = event.payload
+  }
+
+  func encode(to encoder: Encoder) throws {
+    try payload.encode(to: encoder)
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(id, forKey: .id)
+  }
+
+  enum Keys: String, CodingKey { case id }
+}
+
+/// One line describing what an event did.
+enum EventSummary {
+  static func line(_ body: EventBody, names: AccountNames) -> String {
+    switch body {
+    case .datanetCreate(let create):
+      return
+        "created '\(create.name)' (\(create.schema.format.rawValue), license \(create.license))"
+    case .datanetUpdate(let update):
+      var parts = [String]()
+      if let description = update.description { parts.append("description \"\(description)\"") }
+      if let license = update.license { parts.append("license \(license)") }
+      if let policy = update.policy {
+        parts.append("near duplicates \(policy.nearDuplicate.rawValue)")
+      }
+      for account in update.addCurators ?? [] { parts.append("+curator \(names.label(account))") }
+      for account in update.removeCurators ?? [] {
+        parts.append("-curator \(names.label(account))")
+      }
+      return parts.joined(separator: ", ")
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct Fsck: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Re-hash every object and check that the catalog's objects exist.",
+    discussion: "Exits 1 when a problem is found; each problem names the object.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let progress = ProgressBar(label: "fsck", output: context.output)
+    let report = try store.fsck { objects, bytes in
+      progress.update(items: objects, bytes: bytes)
+    }
+    progress.finish()
+    if context.output.isJSON {
+      try context.output.json(report)
+    } else {
+      for problem in report.problems {
+        context.output.line("\(problem.kind.rawValue): \(problem.message)")
+      }
+      let summary =
+        "checked \(report.objectsChecked) objects (\(formatBytes(report.bytesChecked))): "
+        + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)")
+      context.output.line(summary)
+    }
+    if !report.isClean { throw ExitCode(FailureKind.checksFailed.exitStatus) }
+  }
+}

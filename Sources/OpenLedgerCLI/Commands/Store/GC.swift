@@ -1,0 +1,36 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct GC: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gc",
+    abstract: "Remove objects nothing references any more.",
+    discussion: """
+      Objects that the catalog does not reference (left by interrupted commands, or whose \
+      records were taken down) are deleted, as are staging files of interrupted commands. \
+      Waits for running commands that are adding objects.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Flag(name: .long, help: "List what would be removed, and remove nothing.")
+  var dryRun = false
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let report = try store.gc(dryRun: dryRun)
+    if context.output.isJSON {
+      try context.output.json(report)
+      return
+    }
+    let verb = dryRun ? "would remove" : "removed"
+    if dryRun {
+      for id in report.objectsRemoved { context.output.line(id.hex) }
+    }
+    context.output.line(
+      "\(verb) \(report.objectsRemoved.count) unreferenced object(s) "
+        + "(\(formatBytes(report.bytesFreed))) and \(report.stagingFilesRemoved) staging file(s); "
+        + "kept \(report.objectsKept)")
+  }
+}

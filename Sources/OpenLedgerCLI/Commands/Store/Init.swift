@@ -1,0 +1,26 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct Init: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a new, empty store.",
+    discussion: """
+      Creates .openledger/ in the current directory, or the store directory given with --store.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let context = Context(global)
+    let root = Store.initLocation(
+      explicit: global.store, workingDirectory: context.workingDirectory)
+    let store = try Store.initialize(at: root, clock: context.clock)
+    if context.output.isJSON {
+      try context.output.json([
+        "store": store.root, "formatVersion": "\(store.config.formatVersion)",
+      ])
+    } else {
+      context.output.line("Initialized an empty openledger store in \(store.root)")
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+/// `openledger`: the root command. It holds only its configuration; each subcommand lives in
+/// its own file under `Commands/`.
+public struct OpenLedgerCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "openledger",
+    abstract: "Collect, curate, attribute and reward community datasets (Datanets).",
+    discussion: """
+      A store (.openledger/) holds Datanets, their contributed records, and a signed ledger of \
+      every change. Start with `openledger init` and `openledger identity new NAME`.
+
+      Exit codes: 0 ok, 1 checks failed, 64 usage, 65 bad input data, 66 not found, \
+      70 internal error, 73 cannot create, 74 I/O error or store busy, 77 permission denied.
+      """,
+    version: openledgerVersion,
+    subcommands: [
+      Init.self,
+      IdentityCommand.self,
+      DatanetCommand.self,
+      Log.self,
+      Fsck.self,
+      GC.self,
+      RebuildCatalog.self,
+    ]
+  )
+
+  public init() {}
+
+  /// Parses the process arguments, runs the command and exits with the status DESIGN §8 gives
+  /// its outcome. The one place where errors become exit codes.
+  public static func runMain(_ arguments: [String]? = nil) -> Never {
+    let status: Int32
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+      status = 0
+    } catch let error as OpenLedgerError {
+      Diagnostics.error(error.description)
+      status = error.kind.exitStatus
+    } catch let error as CocoaError where error.code == .fileWriteOutOfSpace {
+      Diagnostics.error("\(error.localizedDescription)")
+      status = FailureKind.ioError.exitStatus
+    } catch {
+      // Argument parsing, --help, --version, ExitCode and ValidationError (64) are handled by
+      // ArgumentParser; anything else reaching here is a bug.
+      if Self.isArgumentParserOutcome(error) {
+        exit(withError: error)
+      }
+      Diagnostics.error("internal error: \(error)")
+      status = FailureKind.internalError.exitStatus
+    }
+    Diagnostics.flush()
+    Foundation.exit(status)
+  }
+
+  private static func isArgumentParserOutcome(_ error: Error) -> Bool {
+    if error is ExitCode || error is ValidationError || error is CleanExit { return true }
+    return String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+  }
+}
+
+let openledgerVersion = "0.1.0"

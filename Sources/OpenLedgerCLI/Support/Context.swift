@@ -1,0 +1,55 @@
+import Foundation
+import OpenLedgerKit
+
+/// Everything a command needs from the outside world, gathered once per run: the environment,
+/// the store, the identity, the output and the clock. The core receives what it needs from here
+/// and never reads the environment itself.
+struct Context {
+  let global: GlobalOptions
+  let environment: [String: String]
+  let workingDirectory: String
+  let output: Output
+  let clock: any Clock
+  let identities: IdentityStore
+
+  init(_ global: GlobalOptions) {
+    self.global = global
+    let environment = ProcessInfo.processInfo.environment
+    self.environment = environment
+    self.workingDirectory = FileManager.default.currentDirectoryPath
+    self.output = Output(format: global.format, quiet: global.quiet, environment: environment)
+    self.clock = SystemClock()
+    let home = environment["HOME"] ?? NSHomeDirectory()
+    self.identities = IdentityStore(
+      directory: IdentityStore.defaultDirectory(
+        xdgConfigHome: environment["XDG_CONFIG_HOME"], home: home))
+  }
+
+  /// The store named by --store, $OPENLEDGER_STORE, or the nearest .openledger/ upward.
+  func openStore() throws -> Store {
+    let root = try Store.locate(
+      explicit: global.store, environment: environment["OPENLEDGER_STORE"],
+      workingDirectory: workingDirectory)
+    return try Store.open(at: root)
+  }
+
+  /// The identity named by --as or $OPENLEDGER_IDENTITY, else the only one.
+  func identity() throws -> Identity {
+    try identities.select(global.identity ?? environment["OPENLEDGER_IDENTITY"])
+  }
+
+  /// Local identity names by account, to show names instead of hex.
+  func accountNames() -> AccountNames {
+    AccountNames(names: identities.publicDirectory())
+  }
+}
+
+/// Shows accounts as `name (fingerprint)` when a local identity holds them.
+struct AccountNames {
+  let names: [AccountID: String]
+
+  func label(_ account: AccountID) -> String {
+    if let name = names[account] { return "\(name) (\(account.fingerprint))" }
+    return account.fingerprint
+  }
+}

@@ -1,0 +1,61 @@
+/// The body of a `datanet.create` event.
+public struct DatanetCreate: Codable, Sendable, Equatable {
+  public var name: String
+  public var description: String
+  public var license: String
+  public var schema: DatanetSchema
+  public var policy: DatanetPolicy
+  public var owner: AccountID
+  public var curators: [AccountID]
+
+  public init(
+    name: String, description: String, license: String, schema: DatanetSchema,
+    policy: DatanetPolicy, owner: AccountID, curators: [AccountID]
+  ) {
+    self.name = name
+    self.description = description
+    self.license = license
+    self.schema = schema
+    self.policy = policy
+    self.owner = owner
+    self.curators = Array(Set(curators)).sorted()
+  }
+
+  /// Datanet names: 1 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit, so they are
+  /// safe as directory names and in URLs.
+  public static func isValidName(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard (1...64).contains(bytes.count), isLowerAlphanumeric(bytes[0]) else { return false }
+    return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+  }
+
+  private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x61...0x7a).contains(byte)
+  }
+}
+
+/// The body of a `datanet.update` event: only the fields it changes.
+public struct DatanetUpdate: Codable, Sendable, Equatable {
+  public var description: String?
+  public var license: String?
+  public var policy: DatanetPolicy?
+  public var addCurators: [AccountID]?
+  public var removeCurators: [AccountID]?
+
+  public init(
+    description: String? = nil, license: String? = nil, policy: DatanetPolicy? = nil,
+    addCurators: [AccountID] = [], removeCurators: [AccountID] = []
+  ) {
+    self.description = description
+    self.license = license
+    self.policy = policy
+    self.addCurators = addCurators.isEmpty ? nil : Array(Set(addCurators)).sorted()
+    self.removeCurators = removeCurators.isEmpty ? nil : Array(Set(removeCurators)).sorted()
+  }
+
+  public var changesCurators: Bool { addCurators != nil || removeCurators != nil }
+
+  public var isEmpty: Bool {
+    description == nil && license == nil && policy == nil && !changesCurators
+  }
+}

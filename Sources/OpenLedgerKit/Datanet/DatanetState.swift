@@ -1,0 +1,67 @@
+/// A Datanet as its events so far make it.
+public struct DatanetState: Codable, Sendable, Equatable {
+  public var id: Digest
+  public var name: String
+  public var description: String
+  public var license: String
+  public var schema: DatanetSchema
+  public var policy: DatanetPolicy
+  public var owner: AccountID
+  /// Sorted.
+  public var curators: [AccountID]
+  public var created: String
+  public var updated: String
+
+  /// The state a `datanet.create` event starts.
+  public init(created event: Digest, by actor: AccountID, at time: String, _ body: DatanetCreate)
+    throws
+  {
+    guard DatanetCreate.isValidName(body.name) else {
+      throw LedgerError.invalid("event \(event.hex): '\(body.name)' is not a valid Datanet name")
+    }
+    guard body.owner == actor else {
+      throw LedgerError.notPermitted(
+        actor: actor, action: "create a Datanet owned by \(body.owner.fingerprint)",
+        requirement: "a Datanet's creator is its owner")
+    }
+    try body.schema.check()
+    id = event
+    name = body.name
+    description = body.description
+    license = body.license
+    schema = body.schema
+    policy = body.policy
+    owner = body.owner
+    curators = Array(Set(body.curators)).sorted()
+    created = time
+    updated = time
+  }
+
+  public func isCurator(_ account: AccountID) -> Bool {
+    curators.contains(account)
+  }
+
+  /// Applies a `datanet.update`, checking that `actor` may make each change.
+  public mutating func apply(_ update: DatanetUpdate, by actor: AccountID, at time: String) throws {
+    if update.changesCurators, actor != owner {
+      throw LedgerError.notPermitted(
+        actor: actor, action: "change the curators of '\(name)'",
+        requirement: "only its owner \(owner.fingerprint) may")
+    }
+    if update.description != nil || update.license != nil || update.policy != nil,
+      actor != owner, !isCurator(actor)
+    {
+      throw LedgerError.notPermitted(
+        actor: actor, action: "update '\(name)'",
+        requirement: "only its owner and curators may")
+    }
+    if let value = update.description { description = value }
+    if let value = update.license { license = value }
+    if let value = update.policy { policy = value }
+    var set = Set(curators)
+    set.formUnion(update.addCurators ?? [])
+    set.subtract(update.removeCurators ?? [])
+    curators = set.sorted()
+    updated = time
+  }
+}

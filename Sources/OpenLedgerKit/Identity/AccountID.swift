@@ -1,0 +1,51 @@
+import Crypto
+import Foundation
+
+/// An account: the raw Ed25519 public key, as 64 lowercase hex digits.
+public struct AccountID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+  public let hex: String
+
+  /// An account id from 64 hex digits, or nil.
+  public init?(hex: String) {
+    guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
+    self.hex = Hex.encode(bytes)
+  }
+
+  public init(publicKey: Curve25519.Signing.PublicKey) {
+    self.hex = Hex.encode(publicKey.rawRepresentation)
+  }
+
+  /// The raw 32-byte public key.
+  public var bytes: [UInt8] { Hex.decode(hex)! }
+
+  public var publicKey: Curve25519.Signing.PublicKey {
+    // 32 bytes always form a valid Curve25519 public key representation.
+    try! Curve25519.Signing.PublicKey(rawRepresentation: bytes)
+  }
+
+  /// The DSSE key id: hex SHA-256 of the raw public key.
+  public var keyID: String { Digest.of(bytes).hex }
+
+  /// A short form for people.
+  public var fingerprint: String { String(hex.prefix(12)) }
+
+  public var description: String { hex }
+
+  public static func < (lhs: AccountID, rhs: AccountID) -> Bool { lhs.hex < rhs.hex }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    guard let account = AccountID(hex: text) else {
+      throw DecodingError.dataCorruptedError(
+        in: container,
+        debugDescription: "'\(text)' is not an account id (64 hex digits of an Ed25519 public key)")
+    }
+    self = account
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(hex)
+  }
+}

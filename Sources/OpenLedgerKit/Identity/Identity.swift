@@ -1,0 +1,51 @@
+import Crypto
+import Foundation
+
+/// A named Ed25519 key pair that signs events.
+public struct Identity {
+  public let name: String
+  public let privateKey: Curve25519.Signing.PrivateKey
+  public let created: String
+  /// Where the key file lives.
+  public let path: String
+
+  public var account: AccountID { AccountID(publicKey: privateKey.publicKey) }
+
+  public init(
+    name: String, privateKey: Curve25519.Signing.PrivateKey, created: String, path: String
+  ) {
+    self.name = name
+    self.privateKey = privateKey
+    self.created = created
+    self.path = path
+  }
+
+  public func sign(_ message: some DataProtocol) throws -> Data {
+    try privateKey.signature(for: message)
+  }
+}
+
+/// What a key file holds. The private key is the 32-byte Ed25519 seed, base64.
+struct IdentityFile: Codable {
+  var formatVersion: Int
+  var name: String
+  var algorithm: String
+  var publicKey: String
+  var privateKey: String
+  var created: String
+}
+
+/// The public half of an identity, as `identity export-public` writes it and `--key` reads it.
+public struct PublicKeyDocument: Codable, Sendable, Equatable {
+  public var name: String
+  public var algorithm: String
+  public var account: AccountID
+  public var keyid: String
+
+  public init(name: String, account: AccountID) {
+    self.name = name
+    self.algorithm = "ed25519"
+    self.account = account
+    self.keyid = account.keyID
+  }
+}

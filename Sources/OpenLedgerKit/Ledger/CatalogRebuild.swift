@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+
+/// What rebuilding the catalog found.
+public struct RebuildReport: Codable, Sendable {
+  public var objectsScanned: Int
+  public var eventsApplied: Int
+  public var datanets: Int
+  /// Events that could not be applied, with the reason (a bad signature, a permission the actor
+  /// did not have, a missing parent).
+  public var rejected: [RejectedEvent]
+
+  public struct RejectedEvent: Codable, Sendable {
+    public var event: String
+    public var reason: String
+  }
+}
+
+extension Store {
+  /// Recreates the catalog from the objects alone: every object that is a ledger event is
+  /// verified and replayed, Datanet by Datanet, in topological order, with the same permission
+  /// checks as when it was written. One transaction: on failure the old catalog stays.
+  public func rebuildCatalog() throws -> RebuildReport {
+    let lock = try lock(.exclusive)
+    defer { withExtendedLifetime(lock) {} }
+    var malformed = [String]()
+    let ids = try objects.allObjects(malformed: &malformed)
+    var rejected = [RebuildReport.RejectedEvent]()
+    var events = [Digest: SignedEvent]()
+    for id in ids {
+      // Events are small JSON envelopes; shards and indexes are large and binary.
+      guard let size = try? objects.size(of: id), size < 16 << 20,
+        let bytes = try? objects.read(id, verify: false), bytes.first == UInt8(ascii: "{")
+      else { continue }
+      do {
+        let event = try SignedEvent.verified(id: id, bytes: bytes)
+        events[id] = event
+      } catch LedgerError.notAnEvent {
+        continue
+      } catch {
+        if (try? JSONDecoder().decode(Envelope.self, from: bytes)) != nil {
+          rejected.append(.init(event: id.hex, reason: "\(error)"))
+        }
+      }
+    }
+    var parents = [Digest: [Digest]]()
+    for (id, event) in events { parents[id] = event.payload.parents }
+    let order = TopologicalOrder.sort(parents)
+    var applied = 0
+    try catalog.write { db in
+      for table in ["event_parents", "heads", "events", "datanets", "objects"] {
+        try db.execute(sql: "DELETE FROM \(table)")
+      }
+      for id in order {
+        let event = events[id]!
+        do {
+          try db.inSavepoint {
+            try EventApplier.apply(event, in: db)
+            return .commit
+          }
+          applied += 1
+        } catch {
+          rejected.append(.init(event: id.hex, reason: "\(error)"))
+        }
+      }
+    }
+    let count = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM datanets")
+    }
+    return RebuildReport(
+      objectsScanned: ids.count, eventsApplied: applied, datanets: count ?? 0,
+      rejected: rejected.sorted { $0.event < $1.event })
+  }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// The DSSE payload type of every ledger event.
+public let eventPayloadType = "application/vnd.openledger.event+json"
+
+/// The kinds of state change the ledger records (DESIGN §3).
+public enum EventType: String, Codable, Sendable, CaseIterable {
+  case datanetCreate = "datanet.create"
+  case datanetUpdate = "datanet.update"
+  case contributionSubmit = "contribution.submit"
+  case contributionReview = "contribution.review"
+  case contributionWithdraw = "contribution.withdraw"
+  case recordTakedown = "record.takedown"
+  case rewardsEpoch = "rewards.epoch"
+}
+
+/// What an event says, by type.
+public enum EventBody: Sendable, Equatable {
+  case datanetCreate(DatanetCreate)
+  case datanetUpdate(DatanetUpdate)
+
+  public var type: EventType {
+    switch self {
+    case .datanetCreate: .datanetCreate
+    case .datanetUpdate: .datanetUpdate
+    }
+  }
+}
+
+/// The signed content of an event.
+public struct EventPayload: Sendable, Equatable, Codable {
+  /// The Datanet the event belongs to; absent on `datanet.create`, whose own id names it.
+  public var datanet: Digest?
+  public var parents: [Digest]
+  public var actor: AccountID
+  /// RFC 3339, UTC.
+  public var time: String
+  public var body: EventBody
+
+  public var type: EventType { body.type }
+
+  public init(datanet: Digest?, parents: [Digest], actor: AccountID, time: String, body: EventBody)
+  {
+    self.datanet = datanet
+    self.parents = parents
+    self.actor = actor
+    self.time = time
+    self.body = body
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case type, datanet, parents, actor, time, body
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let type = try container.decode(EventType.self, forKey: .type)
+    datanet = try container.decodeIfPresent(Digest.self, forKey: .datanet)
+    parents = try container.decode([Digest].self, forKey: .parents)
+    actor = try container.decode(AccountID.self, forKey: .actor)
+    time = try container.decode(String.self, forKey: .time)
+    switch type {
+    case .datanetCreate:
+      body = .datanetCreate(try container.decode(DatanetCreate.self, forKey: .body))
+    case .datanetUpdate:
+      body = .datanetUpdate(try container.decode(DatanetUpdate.self, forKey: .body))
+    default:
+      throw DecodingError.dataCorruptedError(
+        forKey: .type, in: container,
+        debugDescription: "event type '\(type.rawValue)' is not supported by this openledger")
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(type, forKey: .type)
+    try container.encodeIfPresent(datanet, forKey: .datanet)
+    try container.encode(parents, forKey: .parents)
+    try container.encode(actor, forKey: .actor)
+    try container.encode(time, forKey: .time)
+    switch body {
+    case .datanetCreate(let value): try container.encode(value, forKey: .body)
+    case .datanetUpdate(let value): try container.encode(value, forKey: .body)
+    }
+  }
+}
+
+/// An event as stored: its id, its envelope's bytes, and its verified payload.
+public struct SignedEvent: Sendable {
+  public let id: Digest
+  public let bytes: Data
+  public let payload: EventPayload
+
+  /// The Datanet this event belongs to.
+  public var datanet: Digest { payload.datanet ?? id }
+
+  /// Signs `payload` as `identity` and encodes the envelope.
+  public static func sign(_ payload: EventPayload, by identity: Identity) throws -> SignedEvent {
+    let payloadBytes = try CanonicalEncoder.encode(payload)
+    let envelope = try Envelope.sign(payload: payloadBytes, type: eventPayloadType, by: identity)
+    let bytes = try envelope.encoded()
+    return SignedEvent(id: Digest.of(bytes), bytes: bytes, payload: payload)
+  }
+
+  /// Decodes and verifies the envelope stored as object `id`: the bytes must hash to `id`, the
+  /// payload must be an event, and the actor's signature must verify.
+  public static func verified(id: Digest, bytes: Data) throws -> SignedEvent {
+    guard Digest.of(bytes) == id else {
+      throw LedgerError.corruptEvent(id, reason: "its bytes do not hash to its id")
+    }
+    let envelope: Envelope
+    do {
+      envelope = try JSONDecoder().decode(Envelope.self, from: bytes)
+    } catch {
+      throw LedgerError.corruptEvent(
+        id, reason: "not a DSSE envelope: \(JSONDiagnostics.describe(error))")
+    }
+    guard envelope.payloadType == eventPayloadType else {
+      throw LedgerError.notAnEvent(id, payloadType: envelope.payloadType)
+    }
+    guard let payloadBytes = envelope.payloadBytes else {
+      throw LedgerError.corruptEvent(id, reason: "its payload is not base64")
+    }
+    let payload: EventPayload
+    do {
+      payload = try JSONDecoder().decode(EventPayload.self, from: payloadBytes)
+    } catch {
+      throw LedgerError.corruptEvent(id, reason: JSONDiagnostics.describe(error))
+    }
+    guard envelope.isSigned(by: payload.actor) else {
+      throw LedgerError.badSignature(id, actor: payload.actor)
+    }
+    return SignedEvent(id: id, bytes: bytes, payload: payload)
+  }
+}

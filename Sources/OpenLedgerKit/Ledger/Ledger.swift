@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+
+/// The signed, replayable history of a store's Datanets.
+public struct Ledger: Sendable {
+  public let store: Store
+
+  public init(store: Store) {
+    self.store = store
+  }
+
+  /// Signs `body` as `identity`, with the Datanet's current heads as parents, checks that the
+  /// identity may make the change, and records the event: all in one catalog transaction, so a
+  /// refused change writes nothing the catalog references.
+  @discardableResult
+  public func append(
+    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock
+  ) throws -> SignedEvent {
+    let lock = try store.lock(.shared)
+    defer { withExtendedLifetime(lock) {} }
+    return try store.catalog.write { db in
+      let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
+      let payload = EventPayload(
+        datanet: datanet, parents: parents, actor: identity.account,
+        time: Timestamp.format(clock.now()), body: body)
+      let event = try SignedEvent.sign(payload, by: identity)
+      try EventApplier.apply(event, in: db)
+      try store.objects.put(event.bytes)
+      return event
+    }
+  }
+
+  /// The current heads of `datanet`, sorted.
+  static func heads(of datanet: Digest, in db: Database) throws -> [Digest] {
+    try String.fetchAll(
+      db, sql: "SELECT event FROM heads WHERE datanet = ? ORDER BY event", arguments: [datanet.hex]
+    ).compactMap(Digest.init(hex:))
+  }
+
+  /// All Datanets, by name.
+  public func datanets() throws -> [DatanetState] {
+    try store.catalog.read { db in
+      try Data.fetchAll(db, sql: "SELECT state FROM datanets ORDER BY name").map(DatanetRow.decode)
+    }
+  }
+
+  /// The Datanet called `reference`: a name, a full id, or an id prefix of at least 8 digits.
+  public func datanet(_ reference: String) throws -> DatanetState {
+    try store.catalog.read { db in try Self.datanet(reference, in: db) }
+  }
+
+  static func datanet(_ reference: String, in db: Database) throws -> DatanetState {
+    if let state = try Data.fetchOne(
+      db, sql: "SELECT state FROM datanets WHERE name = ?", arguments: [reference])
+    {
+      return try DatanetRow.decode(state)
+    }
+    let lowered = reference.lowercased()
+    if lowered.utf8.count >= 8, lowered.utf8.count <= 64, Hex.isLowercaseHex(lowered) {
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, state FROM datanets WHERE substr(id, 1, ?) = ? ORDER BY id",
+        arguments: [lowered.utf8.count, lowered])
+      if rows.count == 1 { return try DatanetRow.decode(rows[0]["state"]) }
+      if rows.count > 1 {
+        throw LedgerError.ambiguousDatanet(reference, matches: rows.map { $0["id"] as String })
+      }
+    }
+    let known = try String.fetchAll(db, sql: "SELECT name FROM datanets ORDER BY name")
+    throw LedgerError.unknownDatanet(reference, known: known)
+  }
+
+  /// The events of `datanet` in the order this catalog applied them (a topological order),
+  /// each read back from the object store and verified.
+  public func events(of datanet: Digest) throws -> [SignedEvent] {
+    let ids = try store.catalog.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT id FROM events WHERE datanet = ? ORDER BY seq", arguments: [datanet.hex])
+    }
+    return try ids.compactMap(Digest.init(hex:)).map { id in
+      try SignedEvent.verified(id: id, bytes: store.objects.read(id))
+    }
+  }
+}
+
+/// How a Datanet's state is kept in the catalog.
+enum DatanetRow {
+  static func decode(_ data: Data) throws -> DatanetState {
+    try JSONDecoder().decode(DatanetState.self, from: data)
+  }
+
+  static func load(_ id: Digest, in db: Database) throws -> DatanetState? {
+    try Data.fetchOne(db, sql: "SELECT state FROM datanets WHERE id = ?", arguments: [id.hex])
+      .map(decode)
+  }
+
+  static func save(_ state: DatanetState, in db: Database) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO datanets (id, name, state) VALUES (?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state
+        """,
+      arguments: [state.id.hex, state.name, try CanonicalEncoder.encode(state)])
+  }
+}

@@ -1,0 +1,53 @@
+/// Failures of the ledger: events that do not verify, permissions, unknown Datanets.
+public enum LedgerError: OpenLedgerError {
+  case corruptEvent(Digest, reason: String)
+  case notAnEvent(Digest, payloadType: String)
+  case badSignature(Digest, actor: AccountID)
+  case missingParent(event: Digest, parent: Digest)
+  case wrongDatanet(event: Digest, expected: Digest)
+  case notPermitted(actor: AccountID, action: String, requirement: String)
+  case unknownDatanet(String, known: [String])
+  case ambiguousDatanet(String, matches: [String])
+  case datanetExists(name: String)
+  case invalid(String)
+
+  public var kind: FailureKind {
+    switch self {
+    case .corruptEvent, .notAnEvent, .badSignature, .missingParent, .wrongDatanet: .checksFailed
+    case .notPermitted: .permissionDenied
+    case .unknownDatanet: .notFound
+    case .ambiguousDatanet: .usage
+    case .datanetExists: .cannotCreate
+    case .invalid: .dataError
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .corruptEvent(let id, let reason):
+      "event \(id.hex) is corrupt: \(reason)"
+    case .notAnEvent(let id, let type):
+      "object \(id.hex) is not a ledger event (its payload type is '\(type)')"
+    case .badSignature(let id, let actor):
+      "event \(id.hex): the signature does not verify against its actor \(actor.fingerprint); "
+        + "the event was altered or signed by another key"
+    case .missingParent(let event, let parent):
+      "event \(event.hex) names parent \(parent.hex), which is not in the store"
+    case .wrongDatanet(let event, let expected):
+      "event \(event.hex) does not belong to Datanet \(expected.short)"
+    case .notPermitted(let actor, let action, let requirement):
+      "\(actor.fingerprint) may not \(action): \(requirement)"
+    case .unknownDatanet(let name, let known):
+      "no Datanet named '\(name)' in this store"
+        + (known.isEmpty
+          ? "; create one with `openledger datanet create NAME`"
+          : " (known: \(known.joined(separator: ", ")))")
+    case .ambiguousDatanet(let prefix, let matches):
+      "'\(prefix)' matches several Datanet ids (\(matches.joined(separator: ", "))); give more digits"
+    case .datanetExists(let name):
+      "a Datanet named '\(name)' exists already in this store; choose another name"
+    case .invalid(let message):
+      message
+    }
+  }
+}

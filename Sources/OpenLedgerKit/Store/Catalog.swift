@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// The store's materialized state in SQLite: derived from the objects, rebuilt by
+/// `Store.rebuildCatalog()`. Opened in WAL mode with a busy timeout, so several processes can
+/// read while one writes, and a second writer waits its turn.
+public final class Catalog: Sendable {
+  public let path: String
+  private let pool: DatabasePool
+  private let busyTimeoutMilliseconds: Int
+
+  init(path: String, busyTimeoutMilliseconds: Int) throws {
+    self.path = path
+    self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(TimeInterval(busyTimeoutMilliseconds) / 1000)
+    configuration.foreignKeysEnabled = true
+    configuration.label = "catalog"
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    }
+    let timeout = busyTimeoutMilliseconds
+    do {
+      pool = try DatabasePool(path: path, configuration: configuration)
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: timeout)
+    }
+    try migrate()
+  }
+
+  private func migrate() throws {
+    let migrator = CatalogSchema.migrator
+    let done = try read { db in try migrator.hasCompletedMigrations(db) }
+    if !done {
+      do {
+        try migrator.migrate(pool)
+      } catch {
+        throw Catalog.translate(error, path: path, timeout: busyTimeoutMilliseconds)
+      }
+    }
+  }
+
+  /// Runs `body` in a read transaction: a consistent snapshot, never blocked by a writer.
+  public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    do {
+      return try pool.read(body)
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: busyTimeoutMilliseconds)
+    }
+  }
+
+  /// Runs `body` in an immediate write transaction; it commits when `body` returns and rolls
+  /// back, rethrowing, when `body` throws.
+  public func write<T>(_ body: (Database) throws -> T) throws -> T {
+    do {
+      return try pool.write(body)
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: busyTimeoutMilliseconds)
+    }
+  }
+
+  /// Folds the WAL into the main database file.
+  public func checkpoint() throws {
+    do {
+      try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: busyTimeoutMilliseconds)
+    }
+  }
+
+  private static func translate(_ error: Error, path: String, timeout: Int) -> Error {
+    guard let error = error as? DatabaseError else { return error }
+    switch error.resultCode {
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return StoreError.catalogBusy(path: path, waitedMilliseconds: timeout)
+    default:
+      let sql = error.sql.map { " (in \($0))" } ?? ""
+      return StoreError.catalog(path: path, message: (error.message ?? "\(error)") + sql)
+    }
+  }
+}

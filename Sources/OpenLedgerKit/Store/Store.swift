@@ -1,0 +1,142 @@
+import Foundation
+
+/// An opened store: its configuration, its objects and its catalog.
+public final class Store: Sendable {
+  /// The directory name `openledger init` creates and discovery looks for.
+  public static let directoryName = ".openledger"
+
+  /// The store directory itself (the one holding `config.json`).
+  public let root: String
+  public let config: StoreConfig
+  public let objects: ObjectStore
+  public let catalog: Catalog
+
+  private init(root: String, config: StoreConfig) throws {
+    self.root = root
+    self.config = config
+    self.objects = ObjectStore(root: "\(root)/objects/sha256", staging: "\(root)/tmp")
+    self.catalog = try Catalog(
+      path: "\(root)/catalog.sqlite", busyTimeoutMilliseconds: config.busyTimeoutMilliseconds)
+  }
+
+  /// Finds the store to use: an explicit path (`--store`), else the environment's
+  /// (`$OPENLEDGER_STORE`), else the nearest `.openledger/` at or above `workingDirectory`.
+  ///
+  /// An explicit path may name the store directory or a directory that contains `.openledger/`.
+  public static func locate(
+    explicit: String?, environment: String?, workingDirectory: String
+  ) throws -> String {
+    if let given = explicit ?? environment, !given.isEmpty {
+      let path = absolute(given, from: workingDirectory)
+      if FileSystem.exists("\(path)/config.json") { return path }
+      if FileSystem.exists("\(path)/\(directoryName)/config.json") {
+        return "\(path)/\(directoryName)"
+      }
+      throw StoreError.notAStore(path: path)
+    }
+    var directory = standardized(workingDirectory)
+    while true {
+      let candidate = directory == "/" ? "/\(directoryName)" : "\(directory)/\(directoryName)"
+      if FileSystem.exists("\(candidate)/config.json") { return candidate }
+      if directory == "/" { break }
+      directory = (directory as NSString).deletingLastPathComponent
+      if directory.isEmpty { directory = "/" }
+    }
+    throw StoreError.notFound(searchedFrom: workingDirectory)
+  }
+
+  /// Where `openledger init` puts a new store: the explicit path itself, or `.openledger/` in
+  /// the working directory.
+  public static func initLocation(explicit: String?, workingDirectory: String) -> String {
+    if let explicit, !explicit.isEmpty { return absolute(explicit, from: workingDirectory) }
+    return "\(standardized(workingDirectory))/\(directoryName)"
+  }
+
+  /// Creates a new, empty store at `root`.
+  public static func initialize(at root: String, clock: any Clock) throws -> Store {
+    if FileSystem.exists("\(root)/config.json") { throw StoreError.alreadyExists(path: root) }
+    if FileSystem.exists(root), !FileSystem.isDirectory(root) {
+      throw StoreError.alreadyExists(path: root)
+    }
+    if FileSystem.isDirectory(root), !(try FileSystem.list(root)).isEmpty {
+      let names = try FileSystem.list(root)
+      let ours: Set = ["objects", "tmp", "indexes", "catalog.sqlite"]
+      if !names.allSatisfy({ ours.contains($0) || $0.hasPrefix("catalog.sqlite-") }) {
+        throw StoreError.alreadyExists(path: root)
+      }
+    }
+    for directory in ["", "/objects/sha256", "/tmp", "/indexes"] {
+      try FileSystem.makeDirectory(root + directory)
+    }
+    let config = StoreConfig(created: Timestamp.format(clock.now()))
+    let store = try Store(root: root, config: config)
+    // config.json is written last: a store without it is not a store, so an interrupted init
+    // can simply be run again.
+    try FileSystem.writeAtomically(
+      try CanonicalEncoder.encode(config), to: "\(root)/config.json",
+      stagingDirectory: "\(root)/tmp")
+    return store
+  }
+
+  /// Opens the store at `root` (the directory holding `config.json`).
+  public static func open(at root: String) throws -> Store {
+    let config = try StoreConfig.load(from: "\(root)/config.json")
+    return try Store(root: root, config: config)
+  }
+
+  /// The advisory lock that keeps `gc` from removing objects a running writer has not yet
+  /// recorded in the catalog.
+  public func lock(_ mode: StoreLock.Mode) throws -> StoreLock {
+    try StoreLock(path: "\(root)/lock", mode: mode)
+  }
+
+  public var indexesDirectory: String { "\(root)/indexes" }
+
+  private static func absolute(_ path: String, from workingDirectory: String) -> String {
+    let joined = path.hasPrefix("/") ? path : "\(workingDirectory)/\(path)"
+    return standardized(joined)
+  }
+
+  private static func standardized(_ path: String) -> String {
+    var parts = [Substring]()
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == ".." {
+        _ = parts.popLast()
+      } else {
+        parts.append(part)
+      }
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+}
+
+/// An advisory `flock` on the store's lock file, released when the value is dropped or the
+/// process dies.
+public final class StoreLock {
+  public enum Mode {
+    /// Taken by commands that add objects: many may hold it at once.
+    case shared
+    /// Taken by `gc`: waits until no writer is between writing objects and committing them.
+    case exclusive
+  }
+
+  private let fd: Int32
+
+  init(path: String, mode: Mode) throws {
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw SystemError("cannot open the store lock", path: path, code: errno) }
+    let operation = mode == .shared ? LOCK_SH : LOCK_EX
+    while flock(fd, operation) != 0 {
+      if errno == EINTR { continue }
+      let code = errno
+      close(fd)
+      throw SystemError("cannot lock", path: path, code: code)
+    }
+  }
+
+  deinit {
+    flock(fd, LOCK_UN)
+    close(fd)
+  }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Small, careful POSIX file operations: the only place the core opens, syncs and renames files.
+public enum FileSystem {
+  /// Whether anything exists at `path` (without following a final symlink).
+  public static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0
+  }
+
+  public static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// Creates `path` and missing parents with `mode`; succeeds when it is already a directory.
+  public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+    if isDirectory(path) { return }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty, parent != path, !isDirectory(parent) {
+      try makeDirectory(parent, mode: mode)
+    }
+    if mkdir(path, mode) != 0, errno != EEXIST {
+      throw SystemError("cannot create directory", path: path, code: errno)
+    }
+  }
+
+  /// Reads the whole file at `path`.
+  public static func read(_ path: String) throws -> Data {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError("cannot open", path: path, code: errno) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw SystemError("cannot stat", path: path, code: errno) }
+    var data = Data(count: Int(info.st_size))
+    var filled = 0
+    try data.withUnsafeMutableBytes { buffer in
+      while filled < buffer.count {
+        let n = Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw SystemError("cannot read", path: path, code: errno)
+        }
+        if n == 0 { break }
+        filled += n
+      }
+    }
+    if filled < data.count { data.removeSubrange(filled...) }
+    return data
+  }
+
+  /// Flushes the directory entry table of `path` to disk, so a rename in it survives a crash.
+  public static func syncDirectory(_ path: String) throws {
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError("cannot open directory", path: path, code: errno) }
+    defer { close(fd) }
+    if fsync(fd) != 0 { throw SystemError("cannot sync directory", path: path, code: errno) }
+  }
+
+  /// Writes `data` to `path` atomically: a temporary file in `stagingDirectory`, fsync, rename,
+  /// fsync of the directory. Readers see the old file or the new one, never a part.
+  public static func writeAtomically(
+    _ data: Data, to path: String, stagingDirectory: String, mode: mode_t = 0o644
+  ) throws {
+    let file = try StagedFile(in: stagingDirectory, mode: mode)
+    try file.write(data)
+    try file.commit(to: path)
+  }
+
+  /// The permission bits of `path`.
+  public static func mode(_ path: String) throws -> mode_t {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw SystemError("cannot stat", path: path, code: errno) }
+    return info.st_mode & 0o7777
+  }
+
+  /// The names in directory `path`, sorted; an empty list when it does not exist.
+  public static func list(_ path: String) throws -> [String] {
+    guard let dir = opendir(path) else {
+      if errno == ENOENT { return [] }
+      throw SystemError("cannot list", path: path, code: errno)
+    }
+    defer { closedir(dir) }
+    var names = [String]()
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  public static func remove(_ path: String) throws {
+    if unlink(path) != 0, errno != ENOENT {
+      throw SystemError("cannot remove", path: path, code: errno)
+    }
+  }
+}
+
+/// A file being written under a temporary name, renamed into place only when complete.
+///
+/// A staged file that is dropped before `commit` is deleted, so an error midway leaves nothing.
+public final class StagedFile {
+  public let temporaryPath: String
+  private let fd: Int32
+  private let mode: mode_t
+  private var finished = false
+
+  public init(in stagingDirectory: String, mode: mode_t = 0o644) throws {
+    var template = Array("\(stagingDirectory)/staged-XXXXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else {
+      throw SystemError("cannot create a temporary file in", path: stagingDirectory, code: errno)
+    }
+    self.fd = fd
+    self.mode = mode
+    self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  }
+
+  deinit {
+    if !finished {
+      close(fd)
+      unlink(temporaryPath)
+    }
+  }
+
+  public func write(_ data: Data) throws {
+    try data.withUnsafeBytes { try write($0) }
+  }
+
+  public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw SystemError("cannot write", path: temporaryPath, code: errno)
+      }
+      offset += n
+    }
+  }
+
+  /// Syncs the file, gives it its final mode, renames it to `path` and syncs the directory.
+  public func commit(to path: String) throws {
+    try prepareToCommit()
+    guard rename(temporaryPath, path) == 0 else {
+      throw SystemError("cannot move a finished file to", path: path, code: errno)
+    }
+    finished = true
+    close(fd)
+    try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+  }
+
+  /// Like `commit`, but fails with `EEXIST` instead of replacing a file already at `path`.
+  public func commitExclusively(to path: String) throws {
+    try prepareToCommit()
+    guard link(temporaryPath, path) == 0 else {
+      throw SystemError("cannot create", path: path, code: errno)
+    }
+    finished = true
+    close(fd)
+    unlink(temporaryPath)
+    try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+  }
+
+  private func prepareToCommit() throws {
+    precondition(!finished, "a staged file is committed once")
+    guard fchmod(fd, mode) == 0 else {
+      throw SystemError("cannot set the mode of", path: temporaryPath, code: errno)
+    }
+    guard fsync(fd) == 0 else { throw SystemError("cannot sync", path: temporaryPath, code: errno) }
+  }
+}

@@ -1,0 +1,8 @@
+import OpenLedgerCLI
+
+@main
+enum Entrypoint {
+  static func main() {
+    OpenLedgerCommand.runMain()
+  }
+}
