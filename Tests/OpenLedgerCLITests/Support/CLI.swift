@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// What a run of the binary produced.
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs the built `openledger` binary in a sandbox of its own: a temporary working directory,
+/// and HOME and XDG_CONFIG_HOME inside it, so tests never see the user's identities or stores.
+final class Sandbox {
+  let root: String
+  var environment: [String: String]
+
+  init() throws {
+    let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("openledger-e2e-XXXXXX")
+    var template = Array(base.utf8CString)
+    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+      throw CocoaError(.fileWriteUnknown)
+    }
+    root = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    environment = [
+      "HOME": "\(root)/home",
+      "XDG_CONFIG_HOME": "\(root)/config",
+      "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+      "LANG": "C.UTF-8",
+    ]
+    try FileManager.default.createDirectory(
+      atPath: "\(root)/home", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: "\(root)/work", withIntermediateDirectories: true)
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: root)
+  }
+
+  /// The working directory commands run in.
+  var work: String { "\(root)/work" }
+  var store: String { "\(work)/.openledger" }
+  func identityPath(_ name: String) -> String { "\(root)/config/openledger/identities/\(name).json" }
+
+  /// Runs `openledger arguments…` and waits for it.
+  @discardableResult
+  func run(
+    _ arguments: [String], stdin: Data? = nil, in directory: String? = nil,
+    environment extra: [String: String] = [:]
+  ) throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? work)
+    process.environment = environment.merging(extra) { $1 }
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = inPipe
+    try process.run()
+    // Read both pipes concurrently so a chatty process cannot block on a full pipe.
+    let errData = LockedData()
+    let reader = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+    try inPipe.fileHandleForWriting.close()
+    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let err = errData.wait()
+    return RunResult(
+      status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+      stderr: String(decoding: err, as: UTF8.self))
+  }
+
+  /// Runs a command that must succeed, and returns its stdout.
+  @discardableResult
+  func ok(_ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation)
+    throws -> String
+  {
+    let result = try run(arguments, stdin: stdin)
+    #expect(
+      result.status == 0, "openledger \(arguments.joined(separator: " ")) failed: \(result.stderr)",
+      sourceLocation: sourceLocation)
+    return result.stdout
+  }
+
+  /// Writes a file under the working directory.
+  func write(_ relativePath: String, _ contents: String) throws {
+    let path = "\(work)/\(relativePath)"
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+  }
+
+  /// The built binary: $OPENLEDGER_BIN, else `openledger` beside the test bundle.
+  static let binary: String = {
+    if let path = ProcessInfo.processInfo.environment["OPENLEDGER_BIN"] { return path }
+    var candidates = [String]()
+    if let first = CommandLine.arguments.first {
+      candidates.append(((first as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openledger"))
+    }
+    let bundle = Bundle.main.bundlePath
+    candidates.append(((bundle as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openledger"))
+    candidates.append((bundle as NSString).appendingPathComponent("openledger"))
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(root.appendingPathComponent(".build/debug/openledger").path)
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+  }()
+}
+
+/// A value filled in by one thread and awaited by another.
+final class LockedData: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var data: Data?
+
+  func set(_ value: Data) {
+    condition.lock()
+    data = value
+    condition.signal()
+    condition.unlock()
+  }
+
+  func wait() -> Data {
+    condition.lock()
+    defer { condition.unlock() }
+    while data == nil { condition.wait() }
+    return data!
+  }
+}
+
+/// Decodes a command's `--format json` output.
+func decodeJSON(_ text: String) throws -> Any {
+  try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
