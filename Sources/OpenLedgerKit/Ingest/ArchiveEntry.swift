@@ -10,6 +10,10 @@ public struct ArchiveEntry: Sendable, Equatable {
 
 /// The checks on an entry's path as the archive spells it.
 enum EntryPath {
+  /// The longest path accepted, in bytes: Linux's `PATH_MAX`. Longer ones are not file names
+  /// anyone meant (libarchive accepts names of up to a megabyte).
+  static let maxLength = 4096
+
   /// The normalized form of `raw`, or the error that rejects it.
   ///
   /// Both `/` and `\` count as separators for the checks, so a path made on Windows cannot slip
@@ -18,6 +22,11 @@ enum EntryPath {
     -> String
   {
     let bytes = Array(raw.utf8)
+    guard bytes.count <= maxLength else {
+      throw .invalidPath(
+        archive: archive, entry: String(raw.prefix(100)) + "...",
+        reason: "it is \(bytes.count) bytes long; the limit is \(maxLength)")
+    }
     let isSeparator = { (byte: UInt8) in byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") }
     if let first = bytes.first, isSeparator(first) {
       throw .absolutePath(archive: archive, entry: raw)

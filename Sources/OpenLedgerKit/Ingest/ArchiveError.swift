@@ -3,7 +3,7 @@
 ///
 /// Each names the archive as the user gave it and, where there is one, the entry; entry paths come
 /// from untrusted input, so messages show them quoted with control characters escaped.
-public enum ArchiveError: OpenLedgerError {
+public enum ArchiveError: OpenLedgerError, Equatable {
   /// Nothing exists at the path given.
   case notFound(archive: String)
   /// The operating system failed to read the input (an I/O error, a directory, no permission).
@@ -48,8 +48,8 @@ public enum ArchiveError: OpenLedgerError {
     case .unreadable(let archive, let position, let reason):
       "cannot read \(archive)\(position.phrase): \(reason)"
     case .unrecognizedFormat(let archive):
-      "\(archive) is not an archive openledger can read (tar, zip, 7z, cpio, ar, iso, rar, xar, "
-        + "cab, lha, warc, optionally compressed) nor a compressed file (gzip, bzip2, xz, lzma, "
+      "\(archive) is not an archive openledger can read (tar, zip, 7z, cpio, ar, ISO 9660, rar, "
+        + "xar, cab, lha, warc, optionally compressed) nor a compressed file (gzip, bzip2, xz, lzma, "
         + "lzip, lz4, zstd, compress); contribute it as a plain file, or repack it"
     case .corrupt(let archive, let position, let message):
       "\(archive) is damaged or incomplete\(position.phrase): \(message); "
@@ -102,12 +102,12 @@ public enum ArchiveError: OpenLedgerError {
         "\(archive): entry \(quoted(position.entry ?? "")) expands to more than "
         + "\(describeBytes(limits.maxEntryBytes)), the limit for one entry"
     case .entryCount:
-      what = "\(archive) has more than \(limits.maxEntries) entries, the limit\(position.phrase)"
+      what =
+        "\(archive) has more than \(limits.maxEntries) entries, the most allowed\(position.phrase)"
     case .ratio:
       what =
         "\(archive) expanded \(describeBytes(expanded)) from \(describeBytes(compressed)) of "
-        + "input, more than \(limits.maxRatio) times its size\(position.phrase); this looks like "
-        + "a decompression bomb"
+        + "input\(position.phrase): more than \(limits.maxRatio) times, like a decompression bomb"
     }
     return "\(what); reading stopped there. If the archive is genuine, raise the limit with "
       + "\(limit.flag)"

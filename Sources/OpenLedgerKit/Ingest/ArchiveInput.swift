@@ -31,8 +31,9 @@ final class ArchiveInput {
   /// often, large enough that reading is not dominated by system calls.
   static let blockSize = 64 * 1024
 
-  init(descriptor: Int32, closesDescriptor: Bool, prefix: UnsafeRawBufferPointer, limits: ArchiveLimits)
-  {
+  init(
+    descriptor: Int32, closesDescriptor: Bool, prefix: UnsafeRawBufferPointer, limits: ArchiveLimits
+  ) {
     self.descriptor = descriptor
     self.closesDescriptor = closesDescriptor
     self.limits = limits
@@ -43,7 +44,7 @@ final class ArchiveInput {
       && (info.st_mode & S_IFMT) == S_IFREG
     startOffset = max(offset, 0)
     self.prefix = UnsafeMutableRawBufferPointer.allocate(byteCount: prefix.count, alignment: 16)
-    if let base = prefix.baseAddress { self.prefix.copyMemory(from: UnsafeRawBufferPointer(start: base, count: prefix.count)) }
+    self.prefix.copyMemory(from: prefix)
     block = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.blockSize, alignment: 16)
   }
 

@@ -25,6 +25,7 @@ public final class ArchiveReader {
   private let archive: OpaquePointer
   private let input: ArchiveInput
   private let chunk: UnsafeMutableRawBufferPointer
+  private let textLocale = UTF8Locale()
   private var state = State.betweenEntries
   /// The path of the last entry whose header was read, to say where a failure happened.
   private var lastEntry: String?
@@ -48,7 +49,9 @@ public final class ArchiveReader {
   }
 
   /// Opens the archive at `path`.
-  public convenience init(path: String, limits: ArchiveLimits = ArchiveLimits()) throws(ArchiveError) {
+  public convenience init(path: String, limits: ArchiveLimits = ArchiveLimits())
+    throws(ArchiveError)
+  {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
       let code = errno
@@ -97,7 +100,8 @@ public final class ArchiveReader {
     Self.enableArchiveFormats(archive)
     Self.enableCompressionFilters(archive)
     archive_read_support_format_raw(archive)
-    if input.open(archive) != ARCHIVE_OK {
+    let status = textLocale.apply { input.open(archive) }
+    if status != ARCHIVE_OK {
       throw fail(at: .start)
     }
   }
@@ -110,11 +114,17 @@ public final class ArchiveReader {
   /// The next regular file, or nil after the last. Folders are skipped; the unread data of the
   /// previous entry is read and discarded first (and counts against the limits).
   public func nextEntry() throws(ArchiveError) -> ArchiveEntry? {
+    try textLocale.apply { () throws(ArchiveError) in try advance() }
+  }
+
+  /// The next regular file, or nil after the last. Folders are skipped; the unread data of the
+  /// previous entry is read and discarded first (and counts against the limits).
+  private func advance() throws(ArchiveError) -> ArchiveEntry? {
     while true {
       switch state {
       case .failed(let error): throw error
       case .finished: return nil
-      case .inEntry: while try readChunk() != nil {}
+      case .inEntry: while try readBlock() != nil {}
       case .betweenEntries: break
       }
       if let entry = try readHeader() { return entry }
@@ -124,6 +134,10 @@ public final class ArchiveReader {
   /// The next block of the current entry's data, at most 64 KiB, or nil at its end. The buffer is
   /// valid until the next call on the reader.
   public func readChunk() throws(ArchiveError) -> UnsafeRawBufferPointer? {
+    try textLocale.apply { () throws(ArchiveError) in try readBlock() }
+  }
+
+  private func readBlock() throws(ArchiveError) -> UnsafeRawBufferPointer? {
     guard case .inEntry(let path) = state else {
       if case .failed(let error) = state { throw error }
       return nil
@@ -198,7 +212,9 @@ public final class ArchiveReader {
       return ArchiveEntry(path: EntryPath.decompressedName(of: name), declaredSize: declaredSize)
     }
     guard let raw = Self.pathname(header) else {
-      let lossy = archive_entry_pathname(header).map { String(decoding: Self.bytes($0), as: UTF8.self) }
+      let lossy = archive_entry_pathname(header).map {
+        String(decoding: Self.bytes($0), as: UTF8.self)
+      }
       throw fail(.invalidPath(archive: name, entry: lossy ?? "", reason: "it is not valid UTF-8"))
     }
     let path: String

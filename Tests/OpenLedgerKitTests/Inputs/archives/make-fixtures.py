@@ -193,6 +193,20 @@ def make_hostile(stage):
         if zstd.wait() != 0:
             sys.exit("zstd failed")
 
+    # A bomb in data libarchive reads by itself and never hands out: each entry comes after 30
+    # GNU long-name headers of 1 MiB each (the name, then zeros), 90 MiB in 96 KB of gzip.
+    with open(path("hidden-bomb.tar.gz"), "wb") as out:
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as stream:
+            for index in range(3):
+                name = b"corpus/file%d.txt" % index
+                for _ in range(30):
+                    body = name + bytes((1 << 20) - len(name))
+                    header = tar_info("././@LongLink", tarfile.GNUTYPE_LONGNAME, size=len(body))
+                    stream.write(header.tobuf(format=tarfile.GNU_FORMAT) + body)
+                header = tar_info(name.decode(), size=3)
+                stream.write(header.tobuf(format=tarfile.GNU_FORMAT) + b"hi\n" + bytes(509))
+            stream.write(bytes(1024))
+
     # 3 MiB of zeros: over the default expansion ratio, fine once the ratio limit is raised.
     write("zeros-3mib.tar.gz", gzip_bytes(one_file_tar("zeros.bin", bytes(3 << 20))))
 
