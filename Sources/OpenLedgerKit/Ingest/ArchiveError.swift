@@ -10,6 +10,8 @@ public enum ArchiveError: OpenLedgerError, Equatable {
   case unreadable(archive: String, at: ArchivePosition, reason: String)
   /// The input is neither an archive libarchive reads nor a compressed file.
   case unrecognizedFormat(archive: String)
+  /// The archive's format keeps its directory at the end (7z), so it cannot be read from a pipe.
+  case needsSeekableInput(archive: String, format: String)
   /// libarchive found the archive damaged or cut short; `message` is libarchive's.
   case corrupt(archive: String, at: ArchivePosition, message: String)
   /// An entry, or the archive's directory, is encrypted.
@@ -35,6 +37,7 @@ public enum ArchiveError: OpenLedgerError, Equatable {
     switch self {
     case .notFound: .notFound
     case .unreadable: .ioError
+    case .needsSeekableInput: .usage
     case .unrecognizedFormat, .corrupt, .encrypted, .absolutePath, .pathTraversal, .invalidPath,
       .symbolicLink, .hardLink, .specialFile, .limitExceeded, .entryTooLargeToBuffer:
       .dataError
@@ -51,6 +54,9 @@ public enum ArchiveError: OpenLedgerError, Equatable {
       "\(archive) is not an archive openledger can read (tar, zip, 7z, cpio, ar, ISO 9660, rar, "
         + "xar, cab, lha, warc, optionally compressed) nor a compressed file (gzip, bzip2, xz, lzma, "
         + "lzip, lz4, zstd, compress); contribute it as a plain file, or repack it"
+    case .needsSeekableInput(let archive, let format):
+      "\(archive) is a \(format) archive, which can only be read from a file, not from a pipe: "
+        + "save it to a file and pass its path"
     case .corrupt(let archive, let position, let message):
       "\(archive) is damaged or incomplete\(position.phrase): \(message); "
         + "check that the archive was copied whole, or create it again"

@@ -270,7 +270,8 @@ public final class ArchiveReader {
   }
 
   /// The error for a failed libarchive call at `position`: a limit the input callback stopped
-  /// it for, a read error, encryption, an unknown format, or damage in libarchive's words.
+  /// it for, a read error, encryption, or damage in libarchive's words. (Never an unknown
+  /// format: the raw format accepts any input, which `readHeader` then refuses.)
   private func fail(at position: ArchivePosition) -> ArchiveError {
     if let crossed = input.crossedLimit {
       return fail(
@@ -285,8 +286,9 @@ public final class ArchiveReader {
     if archive_read_has_encrypted_entries(archive) > 0 {
       return fail(.encrypted(archive: name, at: position))
     }
-    if position == .start && archive_format(archive) == 0 {
-      return fail(.unrecognizedFormat(archive: name))
+    let format = archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK
+    if !input.isSeekable && position == .start && format == ARCHIVE_FORMAT_7ZIP {
+      return fail(.needsSeekableInput(archive: name, format: "7-Zip"))
     }
     let message =
       archive_error_string(archive).map { String(cString: $0) }

@@ -98,6 +98,26 @@ import Testing
     #expect(result.entries.first?.bytes == Array(singleFileContent.utf8))
   }
 
+  @Test func aZipReadsFromAPipeButA7zNeedsAFile() throws {
+    func readThroughPipe(_ fixture: String) throws -> ReadResult {
+      let pipe = Pipe()
+      pipe.fileHandleForWriting.write(
+        try Data(contentsOf: URL(fileURLWithPath: archiveFixture(fixture))))
+      try pipe.fileHandleForWriting.close()
+      return readAll(
+        try ArchiveReader(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, name: "-"))
+    }
+    let zip = try readThroughPipe("good.zip")
+    #expect(zip.error == nil)
+    #expect(zip.paths == corpus.map(\.path))
+    let sevenZip = try readThroughPipe("good.7z")
+    #expect(sevenZip.error == .needsSeekableInput(archive: "-", format: "7-Zip"))
+    #expect(sevenZip.error?.kind == .usage)
+    #expect(
+      try readThroughPipe("encrypted.zip").error
+        == .encrypted(archive: "-", at: .entry("corpus/secret.txt")))
+  }
+
   @Test func readsASeekableDescriptorFromItsCurrentOffset() throws {
     let directory = try TemporaryDirectory()
     let path = "\(directory.path)/padded"
@@ -185,6 +205,19 @@ import Testing
     #expect(
       readFixture("not-an-archive.txt").error
         == .unrecognizedFormat(archive: archiveFixture("not-an-archive.txt")))
+  }
+
+  @Test func aCompressedStreamCutShortIsDamagedNotUnknown() throws {
+    let directory = try TemporaryDirectory()
+    let path = "\(directory.path)/cut.tar.gz"
+    let whole = try Data(contentsOf: URL(fileURLWithPath: archiveFixture("good.tar.gz")))
+    try whole.prefix(20).write(to: URL(fileURLWithPath: path))
+    let error = #expect(throws: ArchiveError.self) { try readAll(ArchiveReader(path: path)) }
+    guard case .corrupt(path, .start, let message) = error else {
+      Issue.record("expected a damaged archive, got \(String(describing: error))")
+      return
+    }
+    #expect(message.contains("truncated"))
   }
 
   @Test func anMtreeListingDoesNotReadLocalFiles() throws {
