@@ -22,7 +22,9 @@ public enum ArchiveError: OpenLedgerError, Equatable {
   case pathTraversal(archive: String, entry: String)
   /// An entry's path is empty or not valid UTF-8.
   case invalidPath(archive: String, entry: String, reason: String)
+  /// A symbolic link, which could point anywhere once extracted.
   case symbolicLink(archive: String, entry: String, target: String)
+  /// A hard link to another entry of the archive.
   case hardLink(archive: String, entry: String, target: String)
   /// A device, FIFO or socket entry, or one of a type libarchive does not name.
   case specialFile(archive: String, entry: String, type: SpecialFileType)

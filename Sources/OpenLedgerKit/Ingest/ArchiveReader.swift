@@ -70,8 +70,9 @@ public final class ArchiveReader {
   /// Reads the archive from `fileDescriptor` (standard input, say) from its current offset,
   /// after `prefix`, bytes already read from it (for `detect(firstBytes:)`).
   ///
-  /// The descriptor stays open: it belongs to the caller. Zip and 7z archives need to seek, so
-  /// from a pipe they are read as far as their local headers allow, or fail as corrupt.
+  /// The descriptor stays open: it belongs to the caller. A regular file without a prefix may be
+  /// seeked in; anything else is read front to back, which every format but 7z allows (a 7z
+  /// fails with `needsSeekableInput`).
   public convenience init(
     fileDescriptor: Int32, name: String, prefix: [UInt8] = [],
     limits: ArchiveLimits = ArchiveLimits()

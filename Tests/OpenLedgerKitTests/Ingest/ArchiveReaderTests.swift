@@ -220,6 +220,30 @@ import Testing
     #expect(message.contains("truncated"))
   }
 
+  @Test func aNameThatIsNotUTF8IsRefused() throws {
+    // A ustar header by hand: "caf\u{E9}.txt" in Latin-1, an empty regular file.
+    var header = [UInt8](repeating: 0, count: 512)
+    let name: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".txt".utf8)
+    header.replaceSubrange(0..<name.count, with: name)
+    for (offset, field) in [(100, "0000644"), (124, "00000000000"), (136, "00000000000")] {
+      header.replaceSubrange(offset..<offset + field.utf8.count, with: Array(field.utf8))
+    }
+    header[156] = UInt8(ascii: "0")
+    header.replaceSubrange(257..<265, with: Array("ustar\u{0}00".utf8))
+    header.replaceSubrange(148..<156, with: [UInt8](repeating: UInt8(ascii: " "), count: 8))
+    let checksum = Array(String(header.reduce(0) { $0 + Int($1) }, radix: 8).utf8)
+    header.replaceSubrange(148..<148 + checksum.count, with: checksum)
+    header[148 + checksum.count] = 0
+
+    let directory = try TemporaryDirectory()
+    let path = "\(directory.path)/latin1.tar"
+    try Data(header + [UInt8](repeating: 0, count: 1024)).write(to: URL(fileURLWithPath: path))
+    #expect(try ArchiveReader.detect(path: path) == .archive)
+    #expect(
+      readAll(try ArchiveReader(path: path)).error
+        == .invalidPath(archive: path, entry: "caf\u{FFFD}.txt", reason: "it is not valid UTF-8"))
+  }
+
   @Test func anMtreeListingDoesNotReadLocalFiles() throws {
     // libarchive's mtree reader would open the files an mtree listing names; it is left out.
     let directory = try TemporaryDirectory()
