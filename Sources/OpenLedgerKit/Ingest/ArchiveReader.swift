@@ -118,8 +118,7 @@ public final class ArchiveReader {
     try textLocale.apply { () throws(ArchiveError) in try advance() }
   }
 
-  /// The next regular file, or nil after the last. Folders are skipped; the unread data of the
-  /// previous entry is read and discarded first (and counts against the limits).
+  /// `nextEntry`, run under the UTF-8 locale.
   private func advance() throws(ArchiveError) -> ArchiveEntry? {
     while true {
       switch state {
@@ -138,6 +137,7 @@ public final class ArchiveReader {
     try textLocale.apply { () throws(ArchiveError) in try readBlock() }
   }
 
+  /// `readChunk`, run under the UTF-8 locale; counts the block against the limits.
   private func readBlock() throws(ArchiveError) -> UnsafeRawBufferPointer? {
     guard case .inEntry(let path) = state else {
       if case .failed(let error) = state { throw error }
@@ -252,8 +252,8 @@ public final class ArchiveReader {
     if let utf8 = archive_entry_pathname_utf8(header) {
       return String(validatingCString: utf8)
     }
-    // The conversion fails for bytes that are not text in the current locale; the bytes may
-    // still be UTF-8 (a tar made on a UTF-8 system, read under the C locale).
+    // The conversion fails for bytes that are not text in the current locale, which is the C
+    // locale where C.UTF-8 is missing; the bytes may still be UTF-8 (a tar made on Linux).
     guard let native = archive_entry_pathname(header) else { return nil }
     return String(validatingCString: native)
   }
