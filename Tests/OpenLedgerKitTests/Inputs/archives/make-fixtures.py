@@ -72,10 +72,17 @@ def tar_info(name, kind=tarfile.REGTYPE, size=0, **fields):
 
 
 def write_tar(fileobj, members):
-    """Writes `members`, a list of (TarInfo, bytes or None), as a pax tar."""
-    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    """Writes `members`, a list of (TarInfo, bytes or None), as a pax tar.
+
+    The tar ends with its two zero blocks, without the padding to a 10 KiB record that tarfile
+    adds, so the fixtures stay small.
+    """
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for info, data in members:
             tar.addfile(info, io.BytesIO(data) if data is not None else None)
+        end = tar.offset + 2 * tarfile.BLOCKSIZE
+    fileobj.write(buffer.getvalue()[:end])
 
 
 def corpus_tar_bytes():
