@@ -2,7 +2,9 @@
 import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
-let subsystemReadmes = ["Datanet", "Identity", "Ledger", "Store"].map { "\($0)/README.md" }
+let subsystemReadmes = ["Datanet", "Identity", "Ingest", "Ledger", "Store"].map {
+  "\($0)/README.md"
+}
 
 let package = Package(
   name: "openledger",
