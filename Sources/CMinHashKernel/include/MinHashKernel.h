@@ -15,7 +15,7 @@
 typedef enum OLMinHashPath {
   /// Plain C, for every CPU.
   OLMinHashPathPortable = 0,
-  /// x86-64 with AVX2: four 64-bit lanes, the 64-bit product built from 32-bit multiplies.
+  /// x86-64 with AVX2: eight 32-bit results a vector, built from 32-bit multiplies.
   OLMinHashPathAVX2 = 1,
   /// x86-64 with AVX-512 F and DQ: eight 64-bit lanes with a native 64-bit multiply.
   OLMinHashPathAVX512 = 2,
@@ -27,12 +27,12 @@ OLMinHashPath ol_minhash_best_path(void);
 /// Whether this CPU and operating system support `path`.
 int ol_minhash_path_supported(OLMinHashPath path);
 
-/// For each j < count: minima[j] = min(minima[j], multipliers[j] * x + increments[j]) over every
-/// x in shingles[0 ..< shingleCount], with wrapping 64-bit unsigned arithmetic.
+/// For each j < count: minima[j] = min(minima[j], (multipliers[j] * x + increments[j]) >> 32)
+/// over every x in shingles[0 ..< shingleCount], with wrapping 64-bit unsigned arithmetic.
 ///
-/// `count` must be a multiple of 8, and `path` supported (else the portable path runs).
+/// `count` must be a multiple of 8. A `path` this CPU lacks runs as the portable one.
 void ol_minhash_update(
     OLMinHashPath path, const uint64_t *shingles, size_t shingleCount,
-    const uint64_t *multipliers, const uint64_t *increments, uint64_t *minima, size_t count);
+    const uint64_t *multipliers, const uint64_t *increments, uint32_t *minima, size_t count);
 
 #endif

@@ -90,7 +90,7 @@ extension MinHashSignature {
 /// one shingle of all its words. Hash function `i` maps a shingle hash `x` to the high 32 bits of
 /// `aᵢ·x + bᵢ mod 2⁶⁴` (multiply-add-shift, Dietzfelbinger 1996), with `aᵢ` odd and `aᵢ`, `bᵢ`
 /// drawn from a fixed SplitMix64 sequence; value `i` of the signature is its minimum over the
-/// shingles. The minimum is kept on the full 64 bits, which orders the same as the high 32.
+/// shingles.
 public struct MinHasher: Sendable {
   /// The number of hash functions, and so of values in a signature.
   public static let hashCount = 112
@@ -131,11 +131,15 @@ public struct MinHasher: Sendable {
   public func signature(utf8 text: UnsafeRawBufferPointer) -> MinHashSignature? {
     multipliers.withUnsafeBufferPointer { multipliers in
       increments.withUnsafeBufferPointer { increments in
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SignatureBuilder.memoryCount) {
-          var builder = SignatureBuilder(
-            memory: $0, kernel: kernel, multipliers: multipliers, increments: increments)
-          Tokenizer.scan(text, into: &builder)
-          return builder.finish()
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SignatureBuilder.hashCapacity) {
+          hashes in
+          withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.hashCount) { minima in
+            var builder = SignatureBuilder(
+              hashes: hashes, minima: minima, kernel: kernel, multipliers: multipliers,
+              increments: increments)
+            Tokenizer.scan(text, into: &builder)
+            return builder.finish()
+          }
         }
       }
     }
@@ -152,13 +156,14 @@ public struct MinHasher: Sendable {
 private struct SignatureBuilder: TokenSink {
   /// How many shingles go to the kernel at once.
   static let batch = 512
-  static let memoryCount = batch + MinHasher.shingleLength - 1 + batch + MinHasher.hashCount
+  /// The room for word and shingle hashes.
+  static let hashCapacity = batch + MinHasher.shingleLength - 1 + batch
 
   /// Word hashes, stored little-endian so that shingles hash the same bytes on every machine;
   /// the last `shingleLength - 1` of a batch move to the front for the next.
   private let words: UnsafeMutableBufferPointer<UInt64>
   private let shingles: UnsafeMutableBufferPointer<UInt64>
-  private let minima: UnsafeMutableBufferPointer<UInt64>
+  private let minima: UnsafeMutableBufferPointer<UInt32>
   private let kernel: MinHashKernel
   private let multipliers: UnsafeBufferPointer<UInt64>
   private let increments: UnsafeBufferPointer<UInt64>
@@ -166,15 +171,14 @@ private struct SignatureBuilder: TokenSink {
   private var wordCount = 0
 
   init(
-    memory: UnsafeMutableBufferPointer<UInt64>, kernel: MinHashKernel,
-    multipliers: UnsafeBufferPointer<UInt64>, increments: UnsafeBufferPointer<UInt64>
+    hashes: UnsafeMutableBufferPointer<UInt64>, minima: UnsafeMutableBufferPointer<UInt32>,
+    kernel: MinHashKernel, multipliers: UnsafeBufferPointer<UInt64>,
+    increments: UnsafeBufferPointer<UInt64>
   ) {
     let wordCapacity = Self.batch + MinHasher.shingleLength - 1
-    words = UnsafeMutableBufferPointer(rebasing: memory[0..<wordCapacity])
-    shingles = UnsafeMutableBufferPointer(
-      rebasing: memory[wordCapacity..<wordCapacity + Self.batch])
-    minima = UnsafeMutableBufferPointer(
-      rebasing: memory[wordCapacity + Self.batch..<wordCapacity + Self.batch + MinHasher.hashCount])
+    words = UnsafeMutableBufferPointer(rebasing: hashes[0..<wordCapacity])
+    shingles = UnsafeMutableBufferPointer(rebasing: hashes[wordCapacity...])
+    self.minima = minima
     minima.initialize(repeating: .max)
     self.kernel = kernel
     self.multipliers = multipliers
@@ -226,6 +230,6 @@ private struct SignatureBuilder: TokenSink {
     } else {
       return nil
     }
-    return MinHashSignature(values: minima.map { UInt32(truncatingIfNeeded: $0 >> 32) })
+    return MinHashSignature(values: Array(minima))
   }
 }

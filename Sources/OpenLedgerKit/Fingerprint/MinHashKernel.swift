@@ -33,10 +33,10 @@ public enum MinHashKernel: String, Sendable, CaseIterable {
     }
   }
 
-  /// Lowers each of `minima` to the least `multipliers[j] &* x &+ increments[j]` over the
-  /// `shingles`; the three buffers of constants and minima have the same count, a multiple of 8.
+  /// Lowers each of `minima` to the least high 32 bits of `multipliers[j] &* x &+ increments[j]`
+  /// over the `shingles`; constants and minima have the same count, a multiple of 8.
   func update(
-    minima: UnsafeMutableBufferPointer<UInt64>, shingles: UnsafeBufferPointer<UInt64>,
+    minima: UnsafeMutableBufferPointer<UInt32>, shingles: UnsafeBufferPointer<UInt64>,
     multipliers: UnsafeBufferPointer<UInt64>, increments: UnsafeBufferPointer<UInt64>
   ) {
     ol_minhash_update(
