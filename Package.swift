@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
-let subsystemReadmes = ["Datanet", "Identity", "Ingest", "Ledger", "Store"].map {
+let subsystemReadmes = ["Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store"].map {
   "\($0)/README.md"
 }
 
@@ -24,10 +24,14 @@ let package = Package(
       pkgConfig: "libarchive",
       providers: [.apt(["libarchive-dev"])]
     ),
+    // MinHash's inner loop in C, once per instruction set, chosen at run time: Swift cannot
+    // compile one function for AVX2 and AVX-512 and dispatch on the CPU (Fingerprint/README.md).
+    .target(name: "CMinHashKernel"),
     .target(
       name: "OpenLedgerKit",
       dependencies: [
         "CArchive",
+        "CMinHashKernel",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
       ],

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Quality: ParsableCommand {
+  func run() throws {}
+}

@@ -1,0 +1,235 @@
+/// The MinHash signature of a text: 112 minima, one per hash function, over its shingles.
+///
+/// Two texts' signatures agree at each position with probability equal to the Jaccard similarity
+/// of their shingle sets, so the share of equal positions estimates it.
+public struct MinHashSignature: Sendable, Hashable {
+  /// The 112 values, in the order of the hash functions.
+  public let values: [UInt32]
+
+  init(values: [UInt32]) {
+    precondition(values.count == MinHasher.hashCount, "a signature has 112 values")
+    self.values = values
+  }
+
+  /// The 14 LSH band keys: band `b` is the hash of `b` and values `8b ..< 8b + 8`.
+  ///
+  /// Two signatures share band `b`'s key (barring a 2⁻⁶⁴ collision) exactly when those eight
+  /// values are equal, so texts that share any band key are candidate near-duplicates.
+  public func bandKeys() -> [UInt64] {
+    let rows = MinHasher.rows
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: rows + 1) { message in
+      (0..<MinHasher.bands).map { band in
+        message[0] = UInt32(band).littleEndian
+        for row in 0..<rows {
+          message[1 + row] = values[band * rows + row].littleEndian
+        }
+        return MinHasher.bandHash.hash(UnsafeRawBufferPointer(message))
+      }
+    }
+  }
+
+  /// The estimated Jaccard similarity of the two texts' shingle sets: the share of equal values.
+  public func estimatedJaccard(with other: MinHashSignature) -> Double {
+    var equal = 0
+    for (mine, theirs) in zip(values, other.values) where mine == theirs {
+      equal += 1
+    }
+    return Double(equal) / Double(MinHasher.hashCount)
+  }
+}
+
+extension MinHashSignature {
+  /// The version byte that opens a serialized signature.
+  public static let serializationVersion: UInt8 = 1
+
+  /// The signature as 450 bytes: the version (1), the number of values (112), then each value as
+  /// a 32-bit little-endian unsigned integer, in order.
+  ///
+  /// The version names the whole algorithm (tokenizer, hashes, seeds), not only the layout:
+  /// signatures are comparable only when they were made the same way.
+  public var serialized: [UInt8] {
+    var bytes: [UInt8] = [Self.serializationVersion, UInt8(MinHasher.hashCount)]
+    bytes.reserveCapacity(2 + 4 * values.count)
+    for value in values {
+      withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    return bytes
+  }
+
+  /// Reads a signature written by `serialized`.
+  public init(serialized bytes: some Collection<UInt8>) throws {
+    let bytes = Array(bytes)
+    let expected = 2 + 4 * MinHasher.hashCount
+    guard bytes.count == expected else {
+      throw FingerprintError.malformedSignature(
+        reason: "it has \(bytes.count) bytes, not \(expected)")
+    }
+    guard bytes[0] == Self.serializationVersion else {
+      throw FingerprintError.malformedSignature(
+        reason: "it has version \(bytes[0]); this openledger reads version "
+          + "\(Self.serializationVersion)")
+    }
+    guard Int(bytes[1]) == MinHasher.hashCount else {
+      throw FingerprintError.malformedSignature(
+        reason: "it has \(bytes[1]) values, not \(MinHasher.hashCount)")
+    }
+    let values = (0..<MinHasher.hashCount).map { index in
+      let offset = 2 + 4 * index
+      return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+        | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    }
+    self.init(values: values)
+  }
+}
+
+/// Computes MinHash signatures over word 5-gram shingles of normalized text (DESIGN §5).
+///
+/// A text's words are its `Tokenizer` word tokens (punctuation is skipped). Each word is hashed
+/// with `StableHash`; each run of 5 consecutive words is a shingle, whose 64-bit hash is the
+/// `StableHash` of the 40 little-endian bytes of its words' hashes. A text of 1 to 4 words has
+/// one shingle of all its words. Hash function `i` maps a shingle hash `x` to the high 32 bits of
+/// `aᵢ·x + bᵢ mod 2⁶⁴` (multiply-add-shift, Dietzfelbinger 1996), with `aᵢ` odd and `aᵢ`, `bᵢ`
+/// drawn from a fixed SplitMix64 sequence; value `i` of the signature is its minimum over the
+/// shingles.
+public struct MinHasher: Sendable {
+  /// The number of hash functions, and so of values in a signature.
+  public static let hashCount = 112
+  /// The number of LSH bands.
+  public static let bands = 14
+  /// The number of values in each band.
+  public static let rows = 8
+  /// The number of words in a shingle.
+  public static let shingleLength = 5
+
+  static let wordHash = StableHash(seed: 0x776f_7264)  // "word"
+  static let shingleHash = StableHash(seed: 0x7368_696e_676c_65)  // "shingle"
+  static let bandHash = StableHash(seed: 0x6261_6e64)  // "band"
+  /// Seeds the SplitMix64 sequence of the functions' constants ("minhash1").
+  static let functionSeed: UInt64 = 0x6d69_6e68_6173_6831
+
+  /// The code path of the inner loop.
+  public let kernel: MinHashKernel
+  private let multipliers: [UInt64]
+  private let increments: [UInt64]
+
+  /// A hasher on `kernel`, or on the portable path if this CPU lacks it; every path gives the
+  /// same values.
+  public init(kernel: MinHashKernel = .best) {
+    self.kernel = kernel.isSupported ? kernel : .portable
+    var generator = SplitMix64(seed: Self.functionSeed)
+    var multipliers: [UInt64] = []
+    var increments: [UInt64] = []
+    for _ in 0..<Self.hashCount {
+      multipliers.append(generator.next() | 1)
+      increments.append(generator.next())
+    }
+    self.multipliers = multipliers
+    self.increments = increments
+  }
+
+  /// The signature of `text`, UTF-8; nil when it has no words.
+  public func signature(utf8 text: UnsafeRawBufferPointer) -> MinHashSignature? {
+    multipliers.withUnsafeBufferPointer { multipliers in
+      increments.withUnsafeBufferPointer { increments in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SignatureBuilder.hashCapacity) {
+          hashes in
+          withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.hashCount) { minima in
+            var builder = SignatureBuilder(
+              hashes: hashes, minima: minima, kernel: kernel, multipliers: multipliers,
+              increments: increments)
+            Tokenizer.scan(text, into: &builder)
+            return builder.finish()
+          }
+        }
+      }
+    }
+  }
+
+  /// The signature of `text`; nil when it has no words.
+  public func signature(of text: String) -> MinHashSignature? {
+    var text = text
+    return text.withUTF8 { signature(utf8: UnsafeRawBufferPointer($0)) }
+  }
+}
+
+/// Turns a stream of words into shingles and feeds them, a batch at a time, to the kernel.
+private struct SignatureBuilder: TokenSink {
+  /// How many shingles go to the kernel at once.
+  static let batch = 512
+  /// The room for word and shingle hashes.
+  static let hashCapacity = batch + MinHasher.shingleLength - 1 + batch
+
+  /// Word hashes, stored little-endian so that shingles hash the same bytes on every machine;
+  /// the last `shingleLength - 1` of a batch move to the front for the next.
+  private let words: UnsafeMutableBufferPointer<UInt64>
+  private let shingles: UnsafeMutableBufferPointer<UInt64>
+  private let minima: UnsafeMutableBufferPointer<UInt32>
+  private let kernel: MinHashKernel
+  private let multipliers: UnsafeBufferPointer<UInt64>
+  private let increments: UnsafeBufferPointer<UInt64>
+  private var buffered = 0
+  private var wordCount = 0
+
+  init(
+    hashes: UnsafeMutableBufferPointer<UInt64>, minima: UnsafeMutableBufferPointer<UInt32>,
+    kernel: MinHashKernel, multipliers: UnsafeBufferPointer<UInt64>,
+    increments: UnsafeBufferPointer<UInt64>
+  ) {
+    let wordCapacity = Self.batch + MinHasher.shingleLength - 1
+    words = UnsafeMutableBufferPointer(rebasing: hashes[0..<wordCapacity])
+    shingles = UnsafeMutableBufferPointer(rebasing: hashes[wordCapacity...])
+    self.minima = minima
+    minima.initialize(repeating: .max)
+    self.kernel = kernel
+    self.multipliers = multipliers
+    self.increments = increments
+  }
+
+  /// Adds a word token; punctuation does not take part in shingles.
+  @inline(__always)
+  mutating func take(_ kind: TokenKind, _ word: UnsafeRawBufferPointer, _ range: Range<Int>) {
+    guard kind == .word else { return }
+    words[buffered] = MinHasher.wordHash.hash(word).littleEndian
+    buffered += 1
+    wordCount += 1
+    if buffered == words.count {
+      hashShingles(endingBefore: buffered)
+      let kept = MinHasher.shingleLength - 1
+      for index in 0..<kept {
+        words[index] = words[buffered - kept + index]
+      }
+      buffered = kept
+    }
+  }
+
+  /// Hashes every shingle of the buffered words up to `end` and lowers the minima with them.
+  private func hashShingles(endingBefore end: Int) {
+    let length = MinHasher.shingleLength
+    let count = end - length + 1
+    guard count > 0 else { return }
+    let bytes = UnsafeRawBufferPointer(words)
+    for index in 0..<count {
+      shingles[index] = MinHasher.shingleHash.hash(
+        UnsafeRawBufferPointer(rebasing: bytes[8 * index..<8 * (index + length)]))
+    }
+    kernel.update(
+      minima: minima, shingles: UnsafeBufferPointer(rebasing: shingles[0..<count]),
+      multipliers: multipliers, increments: increments)
+  }
+
+  /// The signature of the words added so far, or nil if there were none.
+  func finish() -> MinHashSignature? {
+    if wordCount >= MinHasher.shingleLength {
+      hashShingles(endingBefore: buffered)
+    } else if wordCount > 0 {
+      shingles[0] = MinHasher.shingleHash.hash(
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(words)[0..<8 * wordCount]))
+      kernel.update(
+        minima: minima, shingles: UnsafeBufferPointer(rebasing: shingles[0..<1]),
+        multipliers: multipliers, increments: increments)
+    } else {
+      return nil
+    }
+    return MinHashSignature(values: Array(minima))
+  }
+}

@@ -1,0 +1,123 @@
+/// A fixed, seeded 64-bit hash of bytes: the same value on every run, machine and CPU.
+///
+/// Fingerprints are stored and compared across machines, so they cannot use Swift's `Hasher`,
+/// which is seeded at random per process. The construction is wyhash's (Wang Yi): the input is
+/// read as 64-bit little-endian words, two at a time, and each pair is folded into the state with
+/// a 64×64→128-bit multiply whose two halves are XORed ("mum"); inputs of 16 bytes or fewer are
+/// read with overlapping loads. The constants are openledger's own (odd, 32 of 64 bits set, drawn
+/// from SplitMix64 seeded with the ASCII bytes of "openledg"), so the values are not wyhash's.
+/// Changing anything here changes every stored signature: the pinned values in the tests say so.
+public struct StableHash: Sendable, Hashable {
+  private static let k0: UInt64 = 0x5f3d_e973_00ba_2187
+  private static let k1: UInt64 = 0xc679_2a03_6a5c_76c7
+  private static let k2: UInt64 = 0x0be3_dc99_7d35_04c3
+  private static let k3: UInt64 = 0x36a5_0c47_4eac_eea9
+
+  /// The seed, already mixed with the constants.
+  private let state: UInt64
+
+  /// A hash function of the family, chosen by `seed`.
+  public init(seed: UInt64) {
+    state = seed ^ Self.mum(seed ^ Self.k0, Self.k1)
+  }
+
+  /// The XOR of the two halves of the 128-bit product of `a` and `b`.
+  @inline(__always)
+  private static func mum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let product = a.multipliedFullWidth(by: b)
+    return product.high ^ product.low
+  }
+
+  /// The hash of `bytes`.
+  @inline(__always)
+  public func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    let count = bytes.count
+    var seed = state
+    var a: UInt64
+    var b: UInt64
+    if count <= 16 {
+      guard let base = bytes.baseAddress, count > 0 else {
+        return Self.finish(a: 0, b: 0, seed: seed, count: 0)
+      }
+      if count >= 4 {
+        // Two overlapping 4-byte reads from each end cover every byte of 4 to 16.
+        let step = (count >> 3) << 2
+        a = Self.load32(base, 0) << 32 | Self.load32(base, step)
+        b = Self.load32(base, count - 4) << 32 | Self.load32(base, count - 4 - step)
+      } else {
+        a = UInt64(bytes[0]) << 16 | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count - 1])
+        b = 0
+      }
+    } else {
+      let base = bytes.baseAddress!
+      var offset = 0
+      var remaining = count
+      if remaining > 48 {
+        var seed1 = seed
+        var seed2 = seed
+        repeat {
+          seed = Self.mum(Self.load64(base, offset) ^ Self.k1, Self.load64(base, offset + 8) ^ seed)
+          seed1 = Self.mum(
+            Self.load64(base, offset + 16) ^ Self.k2, Self.load64(base, offset + 24) ^ seed1)
+          seed2 = Self.mum(
+            Self.load64(base, offset + 32) ^ Self.k3, Self.load64(base, offset + 40) ^ seed2)
+          offset += 48
+          remaining -= 48
+        } while remaining > 48
+        seed ^= seed1 ^ seed2
+      }
+      while remaining > 16 {
+        seed = Self.mum(Self.load64(base, offset) ^ Self.k1, Self.load64(base, offset + 8) ^ seed)
+        offset += 16
+        remaining -= 16
+      }
+      // The last 16 bytes, overlapping what came before when fewer remain.
+      a = Self.load64(base, offset + remaining - 16)
+      b = Self.load64(base, offset + remaining - 8)
+    }
+    return Self.finish(a: a, b: b, seed: seed, count: count)
+  }
+
+  /// The hash of the UTF-8 bytes of `text`.
+  public func hash(_ text: String) -> UInt64 {
+    var text = text
+    return text.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+  }
+
+  @inline(__always)
+  private static func finish(a: UInt64, b: UInt64, seed: UInt64, count: Int) -> UInt64 {
+    let product = (a ^ k1).multipliedFullWidth(by: b ^ seed)
+    return mum(product.low ^ k0 ^ UInt64(count), product.high ^ k1)
+  }
+
+  @inline(__always)
+  private static func load64(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
+    UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+  }
+
+  @inline(__always)
+  private static func load32(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
+    UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+  }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny generator whose output is fixed by its seed.
+///
+/// Used to draw the constants of the MinHash functions, and by tests for reproducible data.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+
+  /// A generator that starts from `seed`.
+  public init(seed: UInt64) {
+    state = seed
+  }
+
+  /// The next 64 bits of the sequence.
+  public mutating func next() -> UInt64 {
+    state &+= 0x9e37_79b9_7f4a_7c15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+    return z ^ (z >> 31)
+  }
+}
