@@ -2,9 +2,9 @@
 import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
-let subsystemReadmes = ["Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store"].map {
-  "\($0)/README.md"
-}
+let subsystemReadmes = [
+  "Contribution", "Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store",
+].map { "\($0)/README.md" }
 
 let package = Package(
   name: "openledger",
@@ -56,7 +56,8 @@ let package = Package(
         "openledger",
         "OpenLedgerKit",
         .product(name: "GRDB", package: "GRDB.swift"),
-      ]
+      ],
+      resources: [.copy("Inputs")]
     ),
   ]
 )

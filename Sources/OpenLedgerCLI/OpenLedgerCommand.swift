@@ -20,6 +20,8 @@ public struct OpenLedgerCommand: ParsableCommand {
       Init.self,
       IdentityCommand.self,
       DatanetCommand.self,
+      Contribute.self,
+      Fingerprint.self,
       Log.self,
       Fsck.self,
       GC.self,

@@ -47,8 +47,12 @@ import Testing
     #expect(lines.count == 4, "a header and three events")
     #expect(lines[1].contains("datanet.create"))
     #expect(lines[2].contains("-curator bob"))
-    let events = try #require(try decodeJSON(try sandbox.ok(["log", "papers", "--format", "json"])) as? [[String: Any]])
-    #expect(events.map { $0["type"] as? String } == ["datanet.create", "datanet.update", "datanet.update"])
+    let events = try #require(
+      try decodeJSON(try sandbox.ok(["log", "papers", "--format", "json"])) as? [[String: Any]])
+    #expect(
+      events.map { $0["type"] as? String } == [
+        "datanet.create", "datanet.update", "datanet.update",
+      ])
     #expect((events[1]["parents"] as? [String]) == [events[0]["id"] as! String])
 
     let fsck = try sandbox.run(["fsck"])
@@ -66,13 +70,17 @@ import Testing
     let sandbox = try Sandbox()
     let created = try sandbox.ok(["identity", "new", "carol"])
     #expect(created.contains("Created identity carol"))
-    let mode = try FileManager.default.attributesOfItem(atPath: sandbox.identityPath("carol"))[.posixPermissions] as? Int
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: sandbox.identityPath("carol"))[
+        .posixPermissions] as? Int
     #expect(mode == 0o600)
-    let shown = try #require(try decodeJSON(try sandbox.ok(["identity", "show", "--format", "json"])) as? [String: Any])
+    let shown = try #require(
+      try decodeJSON(try sandbox.ok(["identity", "show", "--format", "json"])) as? [String: Any])
     let account = try #require(shown["account"] as? String)
     #expect(account.count == 64)
     #expect(try sandbox.ok(["identity", "list"]).contains(account))
-    let exported = try #require(try decodeJSON(try sandbox.ok(["identity", "export-public", "carol"])) as? [String: Any])
+    let exported = try #require(
+      try decodeJSON(try sandbox.ok(["identity", "export-public", "carol"])) as? [String: Any])
     #expect(exported["account"] as? String == account)
     #expect(exported["algorithm"] as? String == "ed25519")
     #expect(!(try sandbox.ok(["identity", "export-public", "carol"])).contains("privateKey"))
@@ -91,11 +99,17 @@ import Testing
     #expect(try sandbox.run(["datanet", "list"], in: nested).stdout.contains("a "))
     let elsewhere = "\(sandbox.root)/elsewhere"
     try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
-    #expect(try sandbox.run(["datanet", "list", "--store", sandbox.store], in: elsewhere).status == 0)
-    #expect(try sandbox.run(["datanet", "list", "--store", sandbox.work], in: elsewhere).status == 0)
-    let viaEnv = try sandbox.run(["datanet", "list"], in: elsewhere, environment: ["OPENLEDGER_STORE": sandbox.store])
+    #expect(
+      try sandbox.run(["datanet", "list", "--store", sandbox.store], in: elsewhere).status == 0)
+    #expect(
+      try sandbox.run(["datanet", "list", "--store", sandbox.work], in: elsewhere).status == 0)
+    let viaEnv = try sandbox.run(
+      ["datanet", "list"], in: elsewhere, environment: ["OPENLEDGER_STORE": sandbox.store])
     #expect(viaEnv.stdout.contains("a "))
-    let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(sandbox.store)/config.json"))) as? [String: Any])
+    let config = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: "\(sandbox.store)/config.json")))
+        as? [String: Any])
     #expect(config["formatVersion"] as? Int == 1)
   }
 
@@ -139,17 +153,24 @@ import Testing
   @Test func malformedSchemaFile() throws {
     let sandbox = try setUp()
     try sandbox.write("schema.json", #"{"format": "jsonl", "textFields": "abstract"}"#)
-    let result = try sandbox.run(["datanet", "create", "papers", "--as", "alice", "--schema", "schema.json"])
+    let result = try sandbox.run([
+      "datanet", "create", "papers", "--as", "alice", "--schema", "schema.json",
+    ])
     #expect(result.status == 65)
     #expect(result.stderr.contains("schema.json"))
     #expect(result.stderr.contains("'textFields'"))
     try sandbox.write("typo.json", #"{"format": "jsonl", "requird": ["x"]}"#)
-    let typo = try sandbox.run(["datanet", "create", "papers", "--as", "alice", "--schema", "typo.json"])
+    let typo = try sandbox.run([
+      "datanet", "create", "papers", "--as", "alice", "--schema", "typo.json",
+    ])
     #expect(typo.status == 65)
     #expect(typo.stderr.contains("'requird'"))
-    let missing = try sandbox.run(["datanet", "create", "papers", "--as", "alice", "--schema", "none.json"])
+    let missing = try sandbox.run([
+      "datanet", "create", "papers", "--as", "alice", "--schema", "none.json",
+    ])
     #expect(missing.status == 66)
-    try sandbox.write("good.json", #"{"format": "csv", "textFields": ["body"], "required": ["id"]}"#)
+    try sandbox.write(
+      "good.json", #"{"format": "csv", "textFields": ["body"], "required": ["id"]}"#)
     try sandbox.ok(["datanet", "create", "papers", "--as", "alice", "--schema", "good.json"])
     #expect(try sandbox.ok(["datanet", "show", "papers"]).contains("record format    csv"))
   }
@@ -165,7 +186,8 @@ import Testing
     let unknown = try sandbox.run(["datanet", "create", "papers", "--as", "mallory"])
     #expect(unknown.status == 66)
     #expect(unknown.stderr.contains("no identity named 'mallory'"))
-    let unknownEnv = try sandbox.run(["datanet", "create", "papers"], environment: ["OPENLEDGER_IDENTITY": "mallory"])
+    let unknownEnv = try sandbox.run(
+      ["datanet", "create", "papers"], environment: ["OPENLEDGER_IDENTITY": "mallory"])
     #expect(unknownEnv.status == 66)
     // With one identity it is used without --as.
     try sandbox.ok(["datanet", "create", "papers"])
@@ -173,7 +195,9 @@ import Testing
     let ambiguous = try sandbox.run(["datanet", "create", "other"])
     #expect(ambiguous.status == 64)
     #expect(ambiguous.stderr.contains("--as"))
-    let unknownCurator = try sandbox.run(["datanet", "update", "papers", "--as", "alice", "--add-curator", "zed"])
+    let unknownCurator = try sandbox.run([
+      "datanet", "update", "papers", "--as", "alice", "--add-curator", "zed",
+    ])
     #expect(unknownCurator.status == 66)
     #expect(unknownCurator.stderr.contains("'zed'"))
   }
@@ -185,7 +209,7 @@ import Testing
     let result = try sandbox.run(["datanet", "create", "papers", "--as", "alice"])
     #expect(result.status == 77)
     #expect(result.stderr.contains("chmod 600 \(path)"))
-    #expect(try sandbox.ok(["datanet", "list", "--format", "json"]).contains("[") )
+    #expect(try sandbox.ok(["datanet", "list", "--format", "json"]).contains("["))
     chmod(path, 0o600)
     try sandbox.ok(["datanet", "create", "papers", "--as", "alice"])
   }
@@ -194,7 +218,9 @@ import Testing
     let sandbox = try setUp()
     try sandbox.ok(["datanet", "create", "papers", "--as", "alice", "--curator", "bob"])
     let objectsBefore = try objectFiles(sandbox.store)
-    let refused = try sandbox.run(["datanet", "update", "papers", "--as", "bob", "--remove-curator", "alice"])
+    let refused = try sandbox.run([
+      "datanet", "update", "papers", "--as", "bob", "--remove-curator", "alice",
+    ])
     #expect(refused.status == 77)
     #expect(refused.stderr.contains("may not change the curators of 'papers'"))
     #expect(try objectFiles(sandbox.store) == objectsBefore, "nothing was written")
@@ -203,19 +229,24 @@ import Testing
     try sandbox.ok(["datanet", "update", "papers", "--as", "bob", "--description", "by bob"])
     let outsider = try sandbox.run(["identity", "new", "mallory"])
     #expect(outsider.status == 0)
-    let refusedOutsider = try sandbox.run(["datanet", "update", "papers", "--as", "mallory", "--license", "none"])
+    let refusedOutsider = try sandbox.run([
+      "datanet", "update", "papers", "--as", "mallory", "--license", "none",
+    ])
     #expect(refusedOutsider.status == 77)
   }
 
   @Test func lockedCatalogWaitsThenFails() throws {
     let sandbox = try setUp()
     let configPath = "\(sandbox.store)/config.json"
-    var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any])
+    var config = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))
+        as? [String: Any])
     config["busyTimeoutMilliseconds"] = 300
     try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
     var configuration = Configuration()
     configuration.allowsUnsafeTransactions = true
-    let blocker = try DatabaseQueue(path: "\(sandbox.store)/catalog.sqlite", configuration: configuration)
+    let blocker = try DatabaseQueue(
+      path: "\(sandbox.store)/catalog.sqlite", configuration: configuration)
     try blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
     let started = Date()
     let result = try sandbox.run(["datanet", "create", "papers", "--as", "alice"])
@@ -240,7 +271,8 @@ import Testing
     let result = try sandbox.run(["fsck"])
     #expect(result.status == 1)
     #expect(result.stdout.contains("corrupt: object \(id) is corrupt"))
-    let json = try #require(try decodeJSON(try sandbox.run(["fsck", "--format", "json"]).stdout) as? [String: Any])
+    let json = try #require(
+      try decodeJSON(try sandbox.run(["fsck", "--format", "json"]).stdout) as? [String: Any])
     let problems = try #require(json["problems"] as? [[String: Any]])
     #expect(problems.first?["object"] as? String == id)
     let log = try sandbox.run(["log", "papers"])
@@ -251,8 +283,10 @@ import Testing
   @Test func gcRemovesUnreferencedObjects() throws {
     let sandbox = try setUp()
     try sandbox.ok(["datanet", "create", "papers", "--as", "alice"])
-    let stray = "\(sandbox.store)/objects/sha256/2c/f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-    try FileManager.default.createDirectory(atPath: (stray as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let stray =
+      "\(sandbox.store)/objects/sha256/2c/f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+    try FileManager.default.createDirectory(
+      atPath: (stray as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try Data("hello".utf8).write(to: URL(fileURLWithPath: stray))
     let dry = try sandbox.ok(["gc", "--dry-run"])
     #expect(dry.contains("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"))

@@ -70,6 +70,20 @@ enum EventSummary {
         parts.append("-curator \(names.label(account))")
       }
       return parts.joined(separator: ", ")
+    case .contributionSubmit(let submit):
+      let duplicates = submit.duplicates
+      var text =
+        "\(submit.records) record(s) in \(submit.shards.count) shard(s) from \(submit.sources.count) input(s)"
+      let exact = duplicates.exactInInput + duplicates.exactInDatanet
+      if exact > 0 { text += ", \(exact) exact duplicate(s)" }
+      if duplicates.nearFlagged > 0 {
+        text += ", \(duplicates.nearFlagged) near duplicate(s) flagged"
+      }
+      if duplicates.nearRejected > 0 {
+        text += ", \(duplicates.nearRejected) near duplicate(s) refused"
+      }
+      if submit.invalid > 0 { text += ", \(submit.invalid) invalid skipped" }
+      return text
     }
   }
 }

@@ -48,20 +48,27 @@ extension Store {
     let order = TopologicalOrder.sort(parents)
     var applied = 0
     try catalog.write { db in
-      for table in ["event_parents", "heads", "events", "datanets", "objects"] {
-        try db.execute(sql: "DELETE FROM \(table)")
-      }
+      let tables = try String.fetchAll(
+        db,
+        sql: """
+          SELECT name FROM sqlite_master WHERE type = 'table'
+          AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+          """)
+      for table in tables { try db.execute(sql: "DELETE FROM \(table)") }
       for id in order {
         let event = events[id]!
         do {
           try db.inSavepoint {
-            try EventApplier.apply(event, in: db)
+            try EventApplier.apply(event, in: db, objects: objects)
             return .commit
           }
           applied += 1
         } catch {
           rejected.append(.init(event: id.hex, reason: "\(error)"))
         }
+      }
+      for state in try Data.fetchAll(db, sql: "SELECT state FROM datanets").map(DatanetRow.decode) {
+        try rebuildNearDuplicateIndex(of: state, in: db)
       }
     }
     let count = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM datanets")

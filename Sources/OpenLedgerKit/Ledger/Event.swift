@@ -18,11 +18,13 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
 public enum EventBody: Sendable, Equatable {
   case datanetCreate(DatanetCreate)
   case datanetUpdate(DatanetUpdate)
+  case contributionSubmit(ContributionSubmit)
 
   public var type: EventType {
     switch self {
     case .datanetCreate: .datanetCreate
     case .datanetUpdate: .datanetUpdate
+    case .contributionSubmit: .contributionSubmit
     }
   }
 }
@@ -64,6 +66,8 @@ public struct EventPayload: Sendable, Equatable, Codable {
       body = .datanetCreate(try container.decode(DatanetCreate.self, forKey: .body))
     case .datanetUpdate:
       body = .datanetUpdate(try container.decode(DatanetUpdate.self, forKey: .body))
+    case .contributionSubmit:
+      body = .contributionSubmit(try container.decode(ContributionSubmit.self, forKey: .body))
     default:
       throw DecodingError.dataCorruptedError(
         forKey: .type, in: container,
@@ -81,6 +85,7 @@ public struct EventPayload: Sendable, Equatable, Codable {
     switch body {
     case .datanetCreate(let value): try container.encode(value, forKey: .body)
     case .datanetUpdate(let value): try container.encode(value, forKey: .body)
+    case .contributionSubmit(let value): try container.encode(value, forKey: .body)
     }
   }
 }

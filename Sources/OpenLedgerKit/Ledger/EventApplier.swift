@@ -6,7 +6,9 @@ import GRDB
 /// The same code runs when an event is first written and when the catalog is rebuilt, so both
 /// paths enforce the same permissions.
 enum EventApplier {
-  static func apply(_ event: SignedEvent, in db: Database) throws {
+  static func apply(
+    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil
+  ) throws {
     let payload = event.payload
     let datanet = event.datanet
     if try Bool.fetchOne(
@@ -42,6 +44,10 @@ enum EventApplier {
       var state = try existingState(of: event, in: db)
       try state.apply(body, by: payload.actor, at: payload.time)
       try DatanetRow.save(state, in: db)
+    case .contributionSubmit(let body):
+      // Anyone may contribute to a Datanet; curators decide what is accepted.
+      _ = try existingState(of: event, in: db)
+      try ContributionCatalog.insert(event, body, extras: extras, objects: objects, in: db)
     }
     try record(event, in: db)
   }

@@ -16,6 +16,13 @@ public struct Ledger: Sendable {
   public func append(
     _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock
   ) throws -> SignedEvent {
+    try append(body, to: datanet, by: identity, clock: clock, extras: nil)
+  }
+
+  func append(
+    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
+    extras: ContributionExtras?
+  ) throws -> SignedEvent {
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
     return try store.catalog.write { db in
@@ -24,7 +31,7 @@ public struct Ledger: Sendable {
         datanet: datanet, parents: parents, actor: identity.account,
         time: Timestamp.format(clock.now()), body: body)
       let event = try SignedEvent.sign(payload, by: identity)
-      try EventApplier.apply(event, in: db)
+      try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
       try store.objects.put(event.bytes)
       return event
     }

@@ -4,8 +4,14 @@ import GRDB
 ///
 /// - `objects`: every object some part of the catalog references, with what it is. `gc` removes
 ///   the objects that are not listed here.
-/// - `datanets`: each Datanet's current state, folded from its events.
+/// - `datanets`: each Datanet's current state, folded from its events, and a small number (`num`)
+///   that the large tables use instead of the 64-digit id.
 /// - `events`, `event_parents`, `heads`: the ledger's DAG.
+/// - `contributions`: one row per `contribution.submit`, with its status and counts.
+/// - `shards`: the shard objects of each contribution, in order.
+/// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
+///   first brought it (the one credited) and where its bytes are.
+/// - `near_duplicate_segments`: the files of each Datanet's near-duplicate index.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -16,7 +22,8 @@ enum CatalogSchema {
         t.column("size", .integer).notNull()
       }
       try db.create(table: "datanets") { t in
-        t.primaryKey("id", .text)
+        t.primaryKey("num", .integer)
+        t.column("id", .text).notNull().unique()
         t.column("name", .text).notNull().unique()
         t.column("state", .blob).notNull()
       }
@@ -37,6 +44,51 @@ enum CatalogSchema {
         t.column("datanet", .text).notNull()
         t.column("event", .text).notNull()
         t.primaryKey(["datanet", "event"])
+      }
+    }
+    migrator.registerMigration("2-contributions") { db in
+      try db.create(table: "contributions") { t in
+        t.primaryKey("num", .integer)
+        t.column("id", .text).notNull().unique()
+        t.column("datanet", .integer).notNull()
+        t.column("contributor", .text).notNull()
+        t.column("time", .text).notNull()
+        t.column("status", .text).notNull()
+        t.column("records", .integer).notNull()
+        t.column("bytes", .integer).notNull()
+        t.column("exact_duplicates", .integer).notNull()
+        t.column("near_duplicates", .integer).notNull()
+        t.column("invalid", .integer).notNull()
+        t.column("reviewer", .text)
+        t.column("reviewed", .text)
+        t.column("reason", .text)
+      }
+      try db.create(
+        index: "contributions_by_datanet", on: "contributions", columns: ["datanet", "status"])
+      try db.create(table: "shards") { t in
+        t.primaryKey("num", .integer)
+        t.column("id", .text).notNull()
+        t.column("contribution", .integer).notNull().indexed()
+        t.column("position", .integer).notNull()
+        t.column("records", .integer).notNull()
+      }
+      try db.execute(
+        sql: """
+          CREATE TABLE records (
+            datanet INTEGER NOT NULL,
+            id BLOB NOT NULL,
+            contribution INTEGER NOT NULL,
+            shard INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            PRIMARY KEY (datanet, id)
+          ) WITHOUT ROWID
+          """)
+      try db.create(table: "near_duplicate_segments") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("file", .text).notNull()
+        t.column("records", .integer).notNull()
+        t.primaryKey(["datanet", "file"])
       }
     }
     return migrator

@@ -35,6 +35,8 @@ public struct GCReport: Codable, Sendable {
   public var bytesFreed: Int
   /// Temporary files left in `tmp/` by interrupted commands.
   public var stagingFilesRemoved: Int
+  /// Index files no longer listed in the catalog (merged, or left by interrupted commands).
+  public var indexFilesRemoved: Int
 }
 
 extension Store {
@@ -88,11 +90,13 @@ extension Store {
       if !dryRun { try objects.remove(id) }
     }
     let staged = try FileSystem.list(objects.staging).filter { $0.hasPrefix("staged-") }
+    let indexFiles = try unlistedIndexFiles()
     if !dryRun {
       for name in staged { try FileSystem.remove("\(objects.staging)/\(name)") }
+      for path in indexFiles { try FileSystem.remove(path) }
     }
     return GCReport(
       dryRun: dryRun, objectsKept: ids.count - removed.count, objectsRemoved: removed,
-      bytesFreed: freed, stagingFilesRemoved: staged.count)
+      bytesFreed: freed, stagingFilesRemoved: staged.count, indexFilesRemoved: indexFiles.count)
   }
 }

@@ -10,7 +10,7 @@ struct RunResult {
 
 /// Runs the built `openledger` binary in a sandbox of its own: a temporary working directory,
 /// and HOME and XDG_CONFIG_HOME inside it, so tests never see the user's identities or stores.
-final class Sandbox {
+final class Sandbox: @unchecked Sendable {
   let root: String
   var environment: [String: String]
 
@@ -40,7 +40,9 @@ final class Sandbox {
   /// The working directory commands run in.
   var work: String { "\(root)/work" }
   var store: String { "\(work)/.openledger" }
-  func identityPath(_ name: String) -> String { "\(root)/config/openledger/identities/\(name).json" }
+  func identityPath(_ name: String) -> String {
+    "\(root)/config/openledger/identities/\(name).json"
+  }
 
   /// Runs `openledger arguments…` and waits for it.
   @discardableResult
@@ -76,7 +78,9 @@ final class Sandbox {
 
   /// Runs a command that must succeed, and returns its stdout.
   @discardableResult
-  func ok(_ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation)
+  func ok(
+    _ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation
+  )
     throws -> String
   {
     let result = try run(arguments, stdin: stdin)
@@ -99,12 +103,17 @@ final class Sandbox {
     if let path = ProcessInfo.processInfo.environment["OPENLEDGER_BIN"] { return path }
     var candidates = [String]()
     if let first = CommandLine.arguments.first {
-      candidates.append(((first as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openledger"))
+      candidates.append(
+        ((first as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+          "openledger"))
     }
     let bundle = Bundle.main.bundlePath
-    candidates.append(((bundle as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openledger"))
+    candidates.append(
+      ((bundle as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+        "openledger"))
     candidates.append((bundle as NSString).appendingPathComponent("openledger"))
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
     candidates.append(root.appendingPathComponent(".build/debug/openledger").path)
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!

@@ -1,10 +1,6 @@
 import ArgumentParser
 import OpenLedgerKit
 
-extension RecordFormat: ExpressibleByArgument {}
-extension TextSplit: ExpressibleByArgument {}
-extension NearDuplicateAction: ExpressibleByArgument {}
-
 extension DatanetCommand {
   struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,27 +21,7 @@ extension DatanetCommand {
     @Option(name: .long, help: "The license contributions are made under (an SPDX id).")
     var license = "unspecified"
 
-    @Option(name: .long, help: "Read the schema from this JSON file.")
-    var schema: String?
-
-    @Option(name: .long, help: "How input becomes records: text, jsonl or csv.")
-    var recordFormat: RecordFormat?
-
-    @Option(
-      name: .customLong("text-field"), help: "A field holding text to fingerprint (repeatable).")
-    var textFields: [String] = []
-
-    @Option(name: .customLong("require"), help: "A field every record must have (repeatable).")
-    var required: [String] = []
-
-    @Option(name: .long, help: "The shortest text accepted, in characters.")
-    var minLength: Int?
-
-    @Option(name: .long, help: "The longest text accepted, in characters.")
-    var maxLength: Int?
-
-    @Option(name: .long, help: "For text: one record per file or per paragraph.")
-    var split: TextSplit?
+    @OptionGroup var schema: SchemaOptions
 
     @Option(name: .long, help: "What near duplicates get: flag or reject.")
     var nearDuplicates: NearDuplicateAction = .flag
@@ -59,19 +35,11 @@ extension DatanetCommand {
       guard DatanetCreate.isValidName(name) else {
         throw ValidationError(DatanetError.invalidName(name).description)
       }
-      let schemaFlags =
-        recordFormat != nil || !textFields.isEmpty || !required.isEmpty || minLength != nil
-        || maxLength != nil || split != nil
-      if schema != nil, schemaFlags {
-        throw ValidationError(
-          "--schema cannot be combined with --record-format, --text-field, --require, "
-            + "--min-length, --max-length or --split; put those in the schema file")
-      }
     }
 
     func run() throws {
       let context = Context(global)
-      let schema = try resolvedSchema(context)
+      let schema = try schema.resolve(workingDirectory: context.workingDirectory)
       let store = try context.openStore()
       let identity = try context.identity()
       let curators = try curators.map(context.identities.resolveAccount) + [identity.account]
@@ -87,22 +55,6 @@ extension DatanetCommand {
       } else {
         context.output.line("Created Datanet \(state.name) (\(state.id.hex))")
       }
-    }
-
-    private func resolvedSchema(_ context: Context) throws -> DatanetSchema {
-      if let schema {
-        let path = schema.hasPrefix("/") ? schema : "\(context.workingDirectory)/\(schema)"
-        return try DatanetSchema.load(path: path)
-      }
-      let built = DatanetSchema(
-        format: recordFormat ?? .text, textFields: textFields, required: required,
-        minLength: minLength, maxLength: maxLength, split: split)
-      do {
-        try built.check()
-      } catch let error as DatanetError {
-        throw ValidationError(error.description)
-      }
-      return built
     }
   }
 }

@@ -13,9 +13,11 @@ extension DatanetCommand {
     func run() throws {
       let context = Context(global)
       let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let ledger = Ledger(store: store)
+      let state = try ledger.datanet(datanet)
+      let statistics = try ledger.statistics(of: state.id)
       if context.output.isJSON {
-        try context.output.json(state)
+        try context.output.json(DatanetDetails(state: state, statistics: statistics))
         return
       }
       let names = context.accountNames()
@@ -39,9 +41,31 @@ extension DatanetCommand {
         "\(schema.minLength ?? 0) to \(schema.maxLength.map(String.init) ?? "any") characters",
       ])
       table.add(["near duplicates", state.policy.nearDuplicate.rawValue])
+      table.add(["records", "\(statistics.records)"])
+      let counts = statistics.contributions
+      table.add([
+        "contributions",
+        ContributionStatus.allCases.map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(
+          separator: ", "),
+      ])
+      table.add(["contributors", "\(statistics.contributors)"])
       table.add(["created", state.created])
       table.add(["updated", state.updated])
       context.output.line(table.rendered)
     }
   }
+}
+
+/// `datanet show --format json`: the state's fields and the statistics.
+struct DatanetDetails: Encodable {
+  var state: DatanetState
+  var statistics: DatanetStatistics
+
+  func encode(to encoder: Encoder) throws {
+    try state.encode(to: encoder)
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(statistics, forKey: .statistics)
+  }
+
+  enum Keys: String, CodingKey { case statistics }
 }

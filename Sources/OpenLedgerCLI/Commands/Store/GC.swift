@@ -30,7 +30,8 @@ struct GC: ParsableCommand {
     }
     context.output.line(
       "\(verb) \(report.objectsRemoved.count) unreferenced object(s) "
-        + "(\(formatBytes(report.bytesFreed))) and \(report.stagingFilesRemoved) staging file(s); "
+        + "(\(formatBytes(report.bytesFreed))), \(report.stagingFilesRemoved) staging file(s) and "
+        + "\(report.indexFilesRemoved) index file(s); "
         + "kept \(report.objectsKept)")
   }
 }

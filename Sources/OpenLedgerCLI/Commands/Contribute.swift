@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+struct Contribute: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Add files, folders, archives or stdin to a Datanet, as one signed contribution.",
+    discussion: """
+      Input becomes records by the Datanet's schema. Exact duplicates are not stored again \
+      (credit stays with the earliest contributor); near duplicates are flagged or refused by \
+      the Datanet's policy. Either all of it is stored, or nothing is: an invalid record \
+      refuses the whole input (exit 65) unless --skip-invalid is given.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var ingest: IngestOptionGroup
+
+  @Argument(help: "The Datanet's name or id.")
+  var datanet: String
+
+  @Argument(help: "Files, folders or archives to read; '-' reads standard input.")
+  var inputs: [String]
+
+  func validate() throws {
+    if inputs.isEmpty {
+      throw ValidationError("name at least one input (a path, or '-' for stdin)")
+    }
+  }
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let identity = try context.identity()
+    let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
+    let progress = ProgressBar(label: "contribute", output: context.output)
+    let outcome = try Contributor(store: store).contribute(
+      to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock
+    ) { records, bytes in progress.update(items: records, bytes: bytes) }
+    progress.finish()
+    let printer = IngestReportPrinter(
+      output: context.output, workingDirectory: context.workingDirectory)
+    if context.output.isJSON {
+      try context.output.json(ContributeResult(outcome))
+      if !outcome.report.violations.isEmpty && outcome.refusal == nil {
+        printer.printViolations(outcome.report)
+      }
+    } else {
+      printer.printViolations(outcome.report)
+      printer.printSummary(
+        outcome.report, storedVerb: outcome.refusal == nil ? "new records" : "valid new records")
+      if let event = outcome.event {
+        context.output.line(
+          "Contribution \(event.id.hex) submitted to \(datanet); it is pending review")
+      }
+    }
+    if let refusal = outcome.refusal { throw refusal }
+    if outcome.event == nil {
+      context.output.note("nothing new to contribute: no event was written")
+    }
+  }
+}
+
+/// `contribute --format json`.
+struct ContributeResult: Encodable {
+  var contribution: String?
+  var status: String
+  var report: IngestReport
+
+  init(_ outcome: ContributionOutcome) {
+    contribution = outcome.event?.id.hex
+    status = outcome.refusal != nil ? "refused" : (outcome.event == nil ? "nothing-new" : "pending")
+    report = outcome.report
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+
+/// What the writer of a contribution already knows, so that recording its event does not read
+/// the shards back. Rebuilding the catalog has none and reads them.
+struct ContributionExtras {
+  /// Every record of the shards, in order, with where its bytes are.
+  var records: [(id: RecordID, location: RecordLocation)]
+  /// The near-duplicate index file written for the new records.
+  var nearDuplicateSegment: (file: String, records: Int)?
+}
+
+/// A contribution's status.
+public enum ContributionStatus: String, Codable, Sendable, CaseIterable {
+  case pending, accepted, rejected, withdrawn
+}
+
+/// The catalog rows of contributions, shards and records.
+enum ContributionCatalog {
+  /// The small number the large tables use for a Datanet.
+  static func datanetNumber(_ datanet: Digest, in db: Database) throws -> Int64 {
+    guard
+      let num = try Int64.fetchOne(
+        db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
+    else { throw LedgerError.unknownDatanet(datanet.hex, known: []) }
+    return num
+  }
+
+  /// Records a `contribution.submit`: the contribution, its shards, and its records (a record
+  /// the Datanet holds already stays credited to its earlier contribution).
+  static func insert(
+    _ event: SignedEvent, _ body: ContributionSubmit, extras: ContributionExtras?,
+    objects: ObjectStore, in db: Database
+  ) throws {
+    let datanet = try datanetNumber(event.datanet, in: db)
+    try db.execute(
+      sql: """
+        INSERT INTO contributions (id, datanet, contributor, time, status, records, bytes,
+          exact_duplicates, near_duplicates, invalid)
+        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        event.id.hex, datanet, event.payload.actor.hex, event.payload.time, body.records,
+        body.shards.reduce(0) { $0 + $1.bytes },
+        body.duplicates.exactInInput + body.duplicates.exactInDatanet,
+        body.duplicates.nearFlagged + body.duplicates.nearRejected, body.invalid,
+      ])
+    let contribution = db.lastInsertedRowID
+    var shardNumbers = [Int64]()
+    for (position, shard) in body.shards.enumerated() {
+      try db.execute(
+        sql: "INSERT INTO shards (id, contribution, position, records) VALUES (?, ?, ?, ?)",
+        arguments: [shard.id.hex, contribution, position, shard.records])
+      shardNumbers.append(db.lastInsertedRowID)
+      try ObjectRefs.add(shard.id, kind: .shard, size: shard.bytes, in: db)
+    }
+    var records = try extras?.records ?? readRecords(body.shards, objects: objects, event: event.id)
+    guard records.count == body.records else {
+      throw LedgerError.corruptEvent(
+        event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
+    }
+    // Inserting in id order keeps the B-tree writes local.
+    records.sort { $0.id < $1.id }
+    let statement = try db.cachedStatement(
+      sql: """
+        INSERT INTO records (datanet, id, contribution, shard, offset, length)
+        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+        """)
+    for record in records {
+      try statement.execute(arguments: [
+        datanet, record.id.data, contribution, shardNumbers[record.location.shard],
+        record.location.offset, record.location.length,
+      ])
+    }
+    if let segment = extras?.nearDuplicateSegment {
+      try db.execute(
+        sql:
+          "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
+        arguments: [datanet, segment.file, segment.records])
+    }
+  }
+
+  /// Reads a contribution's shards to list its records, for rebuilding the catalog.
+  static func readRecords(_ shards: [ShardInfo], objects: ObjectStore, event: Digest) throws
+    -> [(id: RecordID, location: RecordLocation)]
+  {
+    var records = [(id: RecordID, location: RecordLocation)]()
+    for (position, shard) in shards.enumerated() {
+      let data = try objects.read(shard.id)
+      do {
+        try ShardReader(data: data).forEachRecord { bytes, offset in
+          records.append(
+            (
+              RecordID(of: bytes),
+              RecordLocation(shard: position, offset: offset, length: bytes.count)
+            ))
+        }
+      } catch is ShardReader.Failure {
+        throw LedgerError.corruptEvent(event, reason: "its shard \(shard.id.hex) is malformed")
+      }
+    }
+    return records
+  }
+}

@@ -1,0 +1,43 @@
+/// Duplicates a contribution found, as its event records them (lists cut at
+/// `IngestReport.listLimit`; counts complete).
+public struct DuplicateSummary: Codable, Sendable, Equatable {
+  public var exactInInput: Int
+  public var exactInDatanet: Int
+  public var exact: [ExactDuplicate]
+  public var nearFlagged: Int
+  public var nearRejected: Int
+  public var near: [NearDuplicate]
+
+  public init(_ report: IngestReport) {
+    exactInInput = report.exactDuplicatesInInput
+    exactInDatanet = report.exactDuplicatesInDatanet
+    exact = report.exactDuplicates
+    nearFlagged = report.nearDuplicatesFlagged
+    nearRejected = report.nearDuplicatesRejected
+    near = report.nearDuplicates
+  }
+}
+
+/// The body of a `contribution.submit` event.
+public struct ContributionSubmit: Codable, Sendable, Equatable {
+  /// The shard objects holding the new records, in order.
+  public var shards: [ShardInfo]
+  /// How many records the shards hold.
+  public var records: Int
+  /// The inputs read, with their SHA-256 and size.
+  public var sources: [SourceFile]
+  public var duplicates: DuplicateSummary
+  /// Records refused by the schema and skipped (`--skip-invalid`).
+  public var invalid: Int
+
+  public init(
+    shards: [ShardInfo], records: Int, sources: [SourceFile], duplicates: DuplicateSummary,
+    invalid: Int
+  ) {
+    self.shards = shards
+    self.records = records
+    self.sources = sources
+    self.duplicates = duplicates
+    self.invalid = invalid
+  }
+}

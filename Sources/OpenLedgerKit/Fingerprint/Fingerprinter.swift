@@ -1,0 +1,35 @@
+import Foundation
+
+/// Runs the analysis of `contribute` without writing anything: for contributors checking data
+/// before they submit it, and for scripts and CI.
+public struct Fingerprinter {
+  public init() {}
+
+  /// Reads `inputs` by `schema`, and, when `datanet` is given, compares them with that
+  /// Datanet's records and uses its near-duplicate policy.
+  public func analyze(
+    _ inputs: [InputPath], schema: DatanetSchema, datanet: (store: Store, reference: String)?,
+    options: IngestOptions, standardInput: Int32 = STDIN_FILENO,
+    progress: @escaping (Int, Int) -> Void = { _, _ in }
+  ) throws -> IngestReport {
+    guard let datanet else {
+      let ingestor = Ingestor(
+        schema: schema, options: options, datanet: nil, nearDuplicateAction: .flag, shards: nil,
+        progress: progress)
+      try ingestor.ingest(inputs, standardInput: standardInput)
+      return try ingestor.finish()
+    }
+    let store = datanet.store
+    let state = try Ledger(store: store).datanet(datanet.reference)
+    return try store.catalog.read { db in
+      let view = try DatanetView(
+        num: try ContributionCatalog.datanetNumber(state.id, in: db), db: db,
+        indexDirectory: NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory))
+      let ingestor = Ingestor(
+        schema: state.schema, options: options, datanet: view,
+        nearDuplicateAction: state.policy.nearDuplicate, shards: nil, progress: progress)
+      try ingestor.ingest(inputs, standardInput: standardInput)
+      return try ingestor.finish()
+    }
+  }
+}

@@ -1,0 +1,251 @@
+import Crypto
+import Foundation
+
+/// A MinHash signature kept compactly for near-duplicate search: the low 16 bits of each of the
+/// 112 values (b-bit minwise hashing). Two unrelated values agree by chance with probability
+/// 2^-16, so estimates of Jaccard similarity move by less than 0.0001.
+public struct CompactSignature: Sendable, Equatable {
+  public static let count = 112
+  public static let bands = 14
+  public static let rows = 8
+
+  public var values: [UInt16]
+
+  public init(values: [UInt16]) {
+    precondition(values.count == Self.count)
+    self.values = values
+  }
+
+  /// The 14 LSH band keys: each hashes its band's index with its 8 values.
+  public var bandKeys: [UInt64] {
+    values.withUnsafeBufferPointer { Self.bandKeys(of: $0) }
+  }
+
+  static func bandKeys(of values: UnsafeBufferPointer<UInt16>) -> [UInt64] {
+    (0..<bands).map { band in bandKey(band, values) }
+  }
+
+  @inline(__always)
+  static func bandKey(_ band: Int, _ values: UnsafeBufferPointer<UInt16>) -> UInt64 {
+    let base = band * rows
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    for row in 0..<4 {
+      low |= UInt64(values[base + row]) << (16 * row)
+      high |= UInt64(values[base + 4 + row]) << (16 * row)
+    }
+    return Mix64.combine(Mix64.combine(UInt64(band) &+ 0x6f70_656e_6c65_6467, low), high)
+  }
+
+  /// The share of positions where two signatures agree: an estimate of the Jaccard similarity
+  /// of the two shingle sets.
+  static func agreement(_ a: UnsafeBufferPointer<UInt16>, _ b: UnsafeBufferPointer<UInt16>)
+    -> Double
+  {
+    var equal = 0
+    for index in 0..<count where a[index] == b[index] { equal += 1 }
+    return Double(equal) / Double(count)
+  }
+
+  public func estimatedJaccard(with other: CompactSignature) -> Double {
+    values.withUnsafeBufferPointer { a in
+      other.values.withUnsafeBufferPointer { b in Self.agreement(a, b) }
+    }
+  }
+}
+
+/// One file of a Datanet's near-duplicate index: the records it covers, their compact
+/// signatures, and their band keys sorted for binary search.
+///
+/// Layout (little-endian): `OLNDSEG1`, u32 record count, u32 entry count; the record ids
+/// (32 bytes each); the signatures (112 × u16 each); the entries, each u64 band key and u32
+/// record index, sorted by key then index.
+public struct NearDuplicateSegment {
+  static let magic = Array("OLNDSEG1".utf8)
+  static let headerSize = 16
+  static let entrySize = 12
+
+  let file: MappedFile
+  public let recordCount: Int
+  let entryCount: Int
+  private let idsOffset: Int
+  private let signaturesOffset: Int
+  private let entriesOffset: Int
+
+  public init(path: String) throws {
+    file = try MappedFile(path: path)
+    let bytes = file.bytes
+    guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == Self.magic else {
+      throw NearDuplicateIndexError.malformedSegment(path: path)
+    }
+    recordCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+    entryCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+    idsOffset = Self.headerSize
+    signaturesOffset = idsOffset + 32 * recordCount
+    entriesOffset = signaturesOffset + 2 * CompactSignature.count * recordCount
+    guard bytes.count == entriesOffset + Self.entrySize * entryCount else {
+      throw NearDuplicateIndexError.malformedSegment(path: path)
+    }
+  }
+
+  func recordID(_ index: Int) -> RecordID {
+    RecordID(
+      bytes: UnsafeRawBufferPointer(
+        rebasing: file.bytes[(idsOffset + 32 * index)..<(idsOffset + 32 * index + 32)]))
+  }
+
+  func signature(_ index: Int) -> UnsafeBufferPointer<UInt16> {
+    let start = file.bytes.baseAddress! + signaturesOffset + 2 * CompactSignature.count * index
+    return UnsafeBufferPointer(
+      start: start.assumingMemoryBound(to: UInt16.self), count: CompactSignature.count)
+  }
+
+  @inline(__always)
+  private func key(_ entry: Int) -> UInt64 {
+    UInt64(
+      littleEndian: file.bytes.loadUnaligned(
+        fromByteOffset: entriesOffset + Self.entrySize * entry, as: UInt64.self))
+  }
+
+  @inline(__always)
+  private func record(_ entry: Int) -> Int {
+    Int(
+      UInt32(
+        littleEndian: file.bytes.loadUnaligned(
+          fromByteOffset: entriesOffset + Self.entrySize * entry + 8, as: UInt32.self)))
+  }
+
+  /// The records that share band key `key`, lowest index first.
+  func records(withKey key: UInt64, into out: inout [Int]) {
+    var low = 0
+    var high = entryCount
+    while low < high {
+      let middle = (low + high) / 2
+      if self.key(middle) < key { low = middle + 1 } else { high = middle }
+    }
+    while low < entryCount, self.key(low) == key {
+      out.append(record(low))
+      low += 1
+    }
+  }
+
+  /// Writes a segment for `ids` and their `signatures` (112 values each, flat) into
+  /// `directory` atomically, named by the SHA-256 of its bytes, and returns the file name.
+  static func write(
+    ids: [RecordID], signatures: [UInt16], into directory: String, stagingDirectory: String
+  ) throws -> String {
+    precondition(signatures.count == ids.count * CompactSignature.count)
+    let entries = sortedEntries(signatures: signatures, count: ids.count)
+    let file = try StagedFile(in: stagingDirectory, mode: 0o444)
+    var hasher = SHA256()
+    func emit(_ bytes: UnsafeRawBufferPointer) throws {
+      hasher.update(bufferPointer: bytes)
+      try file.write(bytes)
+    }
+    var header = magic
+    withUnsafeBytes(of: UInt32(ids.count).littleEndian) { header.append(contentsOf: $0) }
+    withUnsafeBytes(of: UInt32(entries.count).littleEndian) { header.append(contentsOf: $0) }
+    try header.withUnsafeBytes { try emit($0) }
+    var idBytes = [UInt8]()
+    idBytes.reserveCapacity(32 * ids.count)
+    for id in ids { idBytes.append(contentsOf: id.bytes) }
+    try idBytes.withUnsafeBytes { try emit($0) }
+    let littleEndianSignatures = signatures.map(\.littleEndian)
+    try littleEndianSignatures.withUnsafeBytes { try emit($0) }
+    var packed = [UInt8](repeating: 0, count: entrySize * entries.count)
+    packed.withUnsafeMutableBytes { out in
+      for (index, entry) in entries.enumerated() {
+        out.storeBytes(of: entry.key.littleEndian, toByteOffset: entrySize * index, as: UInt64.self)
+        out.storeBytes(
+          of: entry.record.littleEndian, toByteOffset: entrySize * index + 8, as: UInt32.self)
+      }
+    }
+    try packed.withUnsafeBytes { try emit($0) }
+    let name = "\(Digest(bytes: hasher.finalize()).hex).seg"
+    try file.commit(to: "\(directory)/\(name)")
+    return name
+  }
+
+  struct Entry: Comparable {
+    var key: UInt64
+    var record: UInt32
+    static func < (a: Entry, b: Entry) -> Bool { (a.key, a.record) < (b.key, b.record) }
+  }
+
+  /// All (band key, record) pairs, sorted: distributed into buckets by the key's top 16 bits
+  /// (keys are uniform hashes), then each small bucket sorted.
+  static func sortedEntries(signatures: [UInt16], count: Int) -> [Entry] {
+    let total = count * CompactSignature.bands
+    var keys = [Entry]()
+    keys.reserveCapacity(total)
+    signatures.withUnsafeBufferPointer { all in
+      for record in 0..<count {
+        let values = UnsafeBufferPointer(
+          rebasing: all[(record * CompactSignature.count)..<((record + 1) * CompactSignature.count)]
+        )
+        for band in 0..<CompactSignature.bands {
+          keys.append(Entry(key: CompactSignature.bandKey(band, values), record: UInt32(record)))
+        }
+      }
+    }
+    return bucketSort(keys)
+  }
+
+  static func bucketSort(_ entries: [Entry]) -> [Entry] {
+    guard entries.count > 4096 else { return entries.sorted() }
+    let bucketBits = 16
+    var counts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
+    for entry in entries { counts[Int(entry.key >> (64 - bucketBits)) + 1] += 1 }
+    for index in 1..<counts.count { counts[index] += counts[index - 1] }
+    var sorted = [Entry](repeating: Entry(key: 0, record: 0), count: entries.count)
+    var next = counts
+    for entry in entries {
+      let bucket = Int(entry.key >> (64 - bucketBits))
+      sorted[next[bucket]] = entry
+      next[bucket] += 1
+    }
+    sorted.withUnsafeMutableBufferPointer { buffer in
+      for bucket in 0..<(1 << bucketBits) where counts[bucket + 1] - counts[bucket] > 1 {
+        var slice = UnsafeMutableBufferPointer(
+          rebasing: buffer[counts[bucket]..<counts[bucket + 1]])
+        slice.sort()
+      }
+    }
+    return sorted
+  }
+}
+
+/// Failures of the near-duplicate index.
+public enum NearDuplicateIndexError: OpenLedgerError {
+  case malformedSegment(path: String)
+
+  public var kind: FailureKind { .ioError }
+
+  public var description: String {
+    switch self {
+    case .malformedSegment(let path):
+      "the near-duplicate index file \(path) is damaged; run `openledger rebuild-catalog` to rebuild it"
+    }
+  }
+}
+
+extension NearDuplicateSegment {
+  /// Merges segments into one file in `directory`: records concatenated in order, entries
+  /// merged. Returns the new file's name.
+  static func merge(
+    _ segments: [NearDuplicateSegment], into directory: String, stagingDirectory: String
+  )
+    throws -> String
+  {
+    var ids = [RecordID]()
+    var signatures = [UInt16]()
+    for segment in segments {
+      for index in 0..<segment.recordCount {
+        ids.append(segment.recordID(index))
+        signatures.append(contentsOf: segment.signature(index))
+      }
+    }
+    return try write(
+      ids: ids, signatures: signatures, into: directory, stagingDirectory: stagingDirectory)
+  }
+}

@@ -1,0 +1,65 @@
+/// An input file (or archive entry) as a contribution lists it.
+public struct SourceFile: Codable, Sendable, Equatable {
+  /// The path as given, `<stdin>`, or `archive:entry` for an archive entry.
+  public var path: String
+  public var sha256: Digest
+  public var size: Int
+  /// Records read from it.
+  public var records: Int
+}
+
+/// A record that was already present: earlier in the input, or in the Datanet.
+public struct ExactDuplicate: Codable, Sendable, Equatable {
+  public var record: Digest
+  public var location: SourceLocation
+  /// Where the input had it first, when the duplicate is inside the input.
+  public var firstLocation: SourceLocation?
+}
+
+/// A record whose text nearly matches another record's.
+public struct NearDuplicate: Codable, Sendable, Equatable {
+  public enum Action: String, Codable, Sendable {
+    case flagged, rejected
+  }
+
+  public var record: Digest
+  public var location: SourceLocation
+  /// The record it resembles most.
+  public var matches: Digest
+  /// Where the match is, when it is in the same input.
+  public var matchLocation: SourceLocation?
+  /// The estimated Jaccard similarity of their word 5-gram sets, to three decimals.
+  public var estimatedJaccard: Double
+  public var action: Action
+}
+
+/// A record that does not fit the schema.
+public struct Violation: Codable, Sendable, Equatable {
+  public var location: SourceLocation
+  public var code: String
+  public var message: String
+}
+
+/// What reading an input found: counts, duplicates, near duplicates and violations.
+public struct IngestReport: Codable, Sendable {
+  /// Lists are cut at this many entries; the counts are always complete.
+  public static let listLimit = 1000
+
+  public var inputs: [SourceFile] = []
+  /// Files in folders and archives passed over because their extension does not fit the format.
+  public var skippedFiles: [String] = []
+  public var bytesRead = 0
+  public var recordsRead = 0
+  /// Records that are new, valid and not refused: what a contribution stores.
+  public var recordsNew = 0
+  public var exactDuplicatesInInput = 0
+  public var exactDuplicatesInDatanet = 0
+  public var exactDuplicates: [ExactDuplicate] = []
+  public var nearDuplicatesFlagged = 0
+  public var nearDuplicatesRejected = 0
+  public var nearDuplicates: [NearDuplicate] = []
+  public var invalid = 0
+  public var violations: [Violation] = []
+
+  public init() {}
+}

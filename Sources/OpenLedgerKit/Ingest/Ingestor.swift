@@ -1,0 +1,434 @@
+import Crypto
+import Foundation
+
+/// How ingestion reads its input.
+public struct IngestOptions: Sendable {
+  /// Store the valid records and report the rest, instead of refusing the whole input.
+  public var skipInvalid = false
+  /// The longest record accepted, in bytes (a text file, a JSON line, a CSV row).
+  public var maxRecordBytes = 64 << 20
+  /// Parallel workers for canonicalizing, hashing and fingerprinting.
+  public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The estimated Jaccard at or above which an LSH candidate is a near duplicate.
+  public var nearDuplicateThreshold = NearDuplicatePolicy.threshold
+  /// How far archives may expand.
+  public var archiveLimits = ArchiveLimits()
+
+  public init() {}
+}
+
+/// The near-duplicate rule shared by contribute, fingerprint and validate.
+public enum NearDuplicatePolicy {
+  /// Candidates from the 14 × 8 LSH bands are confirmed at this estimated Jaccard.
+  public static let threshold = 0.75
+}
+
+/// An input as named on the command line.
+public enum InputPath: Sendable, Equatable {
+  case path(String)
+  case standardInput
+}
+
+/// Reads inputs into canonical records, checks them against the schema, and finds exact and
+/// near duplicates inside the input and against a Datanet. With a shard writer it also stores
+/// the new records; without one (fingerprint, validate) it only reports.
+final class Ingestor {
+  struct Stored {
+    var id: RecordID
+    var location: RecordLocation
+  }
+
+  let schema: DatanetSchema
+  let options: IngestOptions
+  let datanet: DatanetView?
+  let nearDuplicateAction: NearDuplicateAction
+  private let shards: ShardWriter?
+  private let progress: (Int, Int) -> Void
+
+  private(set) var report = IngestReport()
+  /// The new records, in input order, and their compact signatures (flat, 112 each).
+  private(set) var stored: [Stored] = []
+  private(set) var storedSignatures: [UInt16] = []
+
+  private var seen: [RecordID: Int32] = [:]
+  private var locations: [(input: Int32, line: Int32)] = []
+  private var inputNames: [String] = []
+  private var bands = BandTable()
+  private var workers: [IngestWorker]
+  private var storing: Bool
+
+  init(
+    schema: DatanetSchema, options: IngestOptions, datanet: DatanetView?,
+    nearDuplicateAction: NearDuplicateAction, shards: ShardWriter?,
+    progress: @escaping (Int, Int) -> Void
+  ) {
+    self.schema = schema
+    self.options = options
+    self.datanet = datanet
+    self.nearDuplicateAction = nearDuplicateAction
+    self.shards = shards
+    self.progress = progress
+    self.storing = shards != nil
+    workers = (0..<max(1, options.workers)).map { _ in IngestWorker(schema: schema) }
+  }
+
+  // MARK: Inputs
+
+  /// Reads every input in order: files, folders (recursively, sorted by name), archives, stdin.
+  func ingest(_ inputs: [InputPath], standardInput: Int32 = STDIN_FILENO) throws {
+    for input in inputs {
+      switch input {
+      case .standardInput:
+        try ingestStandardInput(standardInput)
+      case .path(let path):
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+          if errno == ENOENT || errno == ENOTDIR { throw IngestError.inputNotFound(path: path) }
+          throw IngestError.cannotRead(path: path, code: errno)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+          try ingestDirectory(path)
+        } else {
+          try ingestFile(path, explicit: true)
+        }
+      }
+    }
+    if report.recordsRead == 0 && report.invalid == 0 {
+      throw IngestError.emptyInput(
+        inputs: report.inputs.isEmpty ? inputs.map(Self.describe) : report.inputs.map(\.path))
+    }
+  }
+
+  private static func describe(_ input: InputPath) -> String {
+    switch input {
+    case .standardInput: "<stdin>"
+    case .path(let path): path
+    }
+  }
+
+  private func ingestDirectory(_ directory: String) throws {
+    for name in try FileSystem.list(directory) {
+      let path = directory.hasSuffix("/") ? directory + name : "\(directory)/\(name)"
+      var info = stat()
+      guard lstat(path, &info) == 0 else { continue }
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR: try ingestDirectory(path)
+      case S_IFREG: try ingestFile(path, explicit: false)
+      default: report.skippedFiles.append(path)  // symlinks, devices, sockets: never followed
+      }
+    }
+  }
+
+  private func ingestFile(_ path: String, explicit: Bool) throws {
+    let kind = try ArchiveReader.detect(path: path)
+    if kind == .plain {
+      if !explicit && !InputFilter.accepts(path, format: schema.format) {
+        report.skippedFiles.append(path)
+        return
+      }
+      try ingestUnit(try FileByteSource(path: path), name: path)
+      return
+    }
+    if !explicit && !InputFilter.accepts(Self.withoutArchiveSuffix(path), format: schema.format)
+      && kind == .compressedFile
+    {
+      report.skippedFiles.append(path)
+      return
+    }
+    try ingestArchive(try ArchiveReader(path: path, limits: options.archiveLimits), name: path)
+  }
+
+  /// Standard input may be plain data or an archive: its first bytes tell.
+  private func ingestStandardInput(_ fd: Int32) throws {
+    let source = FileByteSource(fd: fd, name: "<stdin>")
+    var prefix = [UInt8](repeating: 0, count: ArchiveReader.detectionByteCount)
+    var filled = 0
+    while filled < prefix.count {
+      let n = try prefix.withUnsafeMutableBytes {
+        try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+      }
+      if n == 0 { break }
+      filled += n
+    }
+    prefix.removeSubrange(filled...)
+    switch ArchiveReader.detect(firstBytes: prefix) {
+    case .plain:
+      try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: "<stdin>")
+    case .archive, .compressedFile:
+      try ingestArchive(
+        try ArchiveReader(
+          fileDescriptor: fd, name: "<stdin>", prefix: prefix, limits: options.archiveLimits),
+        name: "<stdin>")
+    }
+  }
+
+  /// Reads each entry of an archive as an input named `archive:entry`. Entries whose extension
+  /// does not fit the format are passed over; a compressed single file is always read.
+  private func ingestArchive(_ reader: ArchiveReader, name: String) throws {
+    while let entry = try reader.nextEntry() {
+      if reader.isCompressedFile {
+        try ingestUnit(ArchiveEntrySource(reader: reader), name: name)
+        continue
+      }
+      let entryName = "\(name):\(entry.path)"
+      guard InputFilter.accepts(entry.path, format: schema.format) else {
+        report.skippedFiles.append(entryName)
+        continue
+      }
+      try ingestUnit(ArchiveEntrySource(reader: reader), name: entryName)
+    }
+  }
+
+  private static func withoutArchiveSuffix(_ path: String) -> String {
+    for suffix in [".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".z"]
+    where path.lowercased().hasSuffix(suffix) {
+      return String(path.dropLast(suffix.count))
+    }
+    return path
+  }
+
+  // MARK: One input
+
+  /// Reads one input's bytes, cut into records by the schema's format, in batches.
+  private func ingestUnit(_ source: ByteSource, name: String) throws {
+    let inputIndex = Int32(inputNames.count)
+    inputNames.append(name)
+    var hasher = SHA256()
+    var size = 0
+    let recordsBefore = report.recordsRead + report.invalid
+    var splitter = makeSplitter()
+    for index in workers.indices { workers[index].formatter.beginInput() }
+    var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    var filled = 0
+    var line = 1
+    while true {
+      let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+      hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
+      size += n
+      report.bytesRead += n
+      filled += n
+      let isFinal = n == 0
+      var records = [RawRecord]()
+      let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
+      let consumed = splitter.split(view, isFinal: isFinal, into: &records)
+      if !records.isEmpty {
+        line = records.last!.line
+        try process(view, records, input: inputIndex)
+      }
+      if consumed > 0 {
+        buffer.baseAddress!.copyMemory(
+          from: buffer.baseAddress! + consumed, byteCount: filled - consumed)
+        filled -= consumed
+      }
+      if isFinal { break }
+      if filled == buffer.count {
+        guard buffer.count < options.maxRecordBytes + 2 else {
+          throw IngestError.recordTooLarge(
+            input: name, line: line + 1, limit: options.maxRecordBytes)
+        }
+        let larger = UnsafeMutableRawBufferPointer.allocate(
+          byteCount: min(buffer.count * 2, options.maxRecordBytes + 2), alignment: 16)
+        larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
+        buffer.deallocate()
+        buffer = larger
+      }
+    }
+    report.inputs.append(
+      SourceFile(
+        path: name, sha256: Digest(bytes: hasher.finalize()), size: size,
+        records: report.recordsRead + report.invalid - recordsBefore))
+  }
+
+  private func makeSplitter() -> any RecordSplitter {
+    switch schema.format {
+    case .jsonl: LineSplitter()
+    case .csv: CSVSplitter()
+    case .text: schema.split == .paragraph ? ParagraphSplitter() : WholeSplitter()
+    }
+  }
+
+  // MARK: A batch of records
+
+  /// Formats, hashes and fingerprints a batch in parallel, then decides on each record in order.
+  private func process(_ buffer: UnsafeRawBufferPointer, _ batch: [RawRecord], input: Int32) throws
+  {
+    var records = batch[...]
+    if workers[0].formatter.expectsHeader, let header = records.first {
+      records = records.dropFirst()
+      let raw = UnsafeRawBufferPointer(rebasing: buffer[header.range])
+      var violation: RecordViolation?
+      for index in workers.indices { violation = workers[index].formatter.readHeader(raw) }
+      if let violation { addViolation(violation, at: (input, Int32(header.line))) }
+      if records.isEmpty { return }
+    }
+    if let large = records.first(where: { $0.range.count > options.maxRecordBytes }) {
+      throw IngestError.recordTooLarge(
+        input: inputNames[Int(input)], line: large.line, limit: options.maxRecordBytes)
+    }
+    let list = Array(records)
+    let count = list.count
+    let workerCount = min(workers.count, max(1, count / 64))
+    let chunk = (count + workerCount - 1) / workerCount
+    workers.withUnsafeMutableBufferPointer { pool in
+      let shared = UnsafeSendable(pool)
+      let sharedList = UnsafeSendable(list)
+      let sharedBuffer = UnsafeSendable(buffer)
+      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+        let start = min(count, worker * chunk)
+        let end = min(count, start + chunk)
+        shared.value[worker].run(buffer: sharedBuffer.value, records: sharedList.value[start..<end])
+      }
+    }
+    for worker in 0..<workerCount {
+      try decide(worker: worker, records: list, start: worker * chunk, input: input)
+    }
+  }
+
+  /// Decides, in input order, what becomes of each record a worker prepared.
+  private func decide(worker index: Int, records: [RawRecord], start: Int, input: Int32) throws {
+    let worker = workers[index]
+    for item in 0..<worker.results.count {
+      let result = worker.results[item]
+      let raw = records[start + item]
+      let location = (input, Int32(raw.line))
+      if item % 4096 == 0 { progress(report.recordsRead, report.bytesRead) }
+      if let violation = result.violation {
+        addViolation(violation, at: location)
+        continue
+      }
+      report.recordsRead += 1
+      let id = result.id
+      if let first = seen[id] {
+        report.exactDuplicatesInInput += 1
+        appendExact(id, at: location, first: locations[Int(first)])
+        continue
+      }
+      if let datanet, try datanet.contains(id) {
+        report.exactDuplicatesInDatanet += 1
+        appendExact(id, at: location, first: nil)
+        continue
+      }
+      let signature = worker.signature(item)
+      if let match = try nearestMatch(signature) {
+        let rejected = nearDuplicateAction == .reject
+        if rejected {
+          report.nearDuplicatesRejected += 1
+        } else {
+          report.nearDuplicatesFlagged += 1
+        }
+        if report.nearDuplicates.count < IngestReport.listLimit {
+          report.nearDuplicates.append(
+            NearDuplicate(
+              record: id.digest, location: describe(location), matches: match.id.digest,
+              matchLocation: match.location.map(describe),
+              estimatedJaccard: (match.similarity * 1000).rounded() / 1000,
+              action: rejected ? .rejected : .flagged))
+        }
+        if rejected { continue }
+      }
+      report.recordsNew += 1
+      var recordLocation = RecordLocation(shard: 0, offset: 0, length: result.canonical.count)
+      if storing, let shards {
+        recordLocation = try worker.canonicalBytes(item) { try shards.append($0) }
+      }
+      seen[id] = Int32(locations.count)
+      locations.append(location)
+      let storedIndex = UInt32(stored.count)
+      stored.append(Stored(id: id, location: recordLocation))
+      storedSignatures.append(contentsOf: signature)
+      signature.withUnsafeBufferPointer { values in
+        for band in 0..<CompactSignature.bands {
+          bands.insertIfAbsent(CompactSignature.bandKey(band, values), storedIndex)
+        }
+      }
+    }
+  }
+
+  private struct Match {
+    var id: RecordID
+    var similarity: Double
+    var location: (Int32, Int32)?
+  }
+
+  /// The most similar earlier record, in this input or in the Datanet, at or above the
+  /// threshold; ties go to the earlier record.
+  private func nearestMatch(_ signature: [UInt16]) throws -> Match? {
+    var best: Match?
+    try signature.withUnsafeBufferPointer { values in
+      var checked = Set<UInt32>()
+      for band in 0..<CompactSignature.bands {
+        let key = CompactSignature.bandKey(band, values)
+        if let candidate = bands.first(key), checked.insert(candidate).inserted {
+          let start = Int(candidate) * CompactSignature.count
+          let similarity = storedSignatures.withUnsafeBufferPointer { all in
+            CompactSignature.agreement(
+              values, UnsafeBufferPointer(rebasing: all[start..<start + CompactSignature.count]))
+          }
+          if similarity >= options.nearDuplicateThreshold, similarity > (best?.similarity ?? 0) {
+            let id = stored[Int(candidate)].id
+            best = Match(
+              id: id, similarity: similarity, location: seen[id].map { locations[Int($0)] })
+          }
+        }
+      }
+      if let datanet,
+        let match = try datanet.nearestMatch(values, threshold: options.nearDuplicateThreshold),
+        match.similarity > (best?.similarity ?? 0)
+      {
+        best = Match(id: match.id, similarity: match.similarity, location: nil)
+      }
+    }
+    return best
+  }
+
+  private func addViolation(_ violation: RecordViolation, at location: (Int32, Int32)) {
+    report.invalid += 1
+    if !options.skipInvalid { storing = false }
+    if report.violations.count < IngestReport.listLimit {
+      report.violations.append(
+        Violation(
+          location: describe(location), code: violation.code, message: violation.description))
+    }
+  }
+
+  private func appendExact(
+    _ id: RecordID, at location: (Int32, Int32), first: (input: Int32, line: Int32)?
+  ) {
+    guard report.exactDuplicates.count < IngestReport.listLimit else { return }
+    report.exactDuplicates.append(
+      ExactDuplicate(
+        record: id.digest, location: describe(location), firstLocation: first.map(describe)))
+  }
+
+  private func describe(_ location: (Int32, Int32)) -> SourceLocation {
+    SourceLocation(input: inputNames[Int(location.0)], line: Int(location.1))
+  }
+
+  /// Finishes the report; throws when invalid records forbid storing anything.
+  func finish() throws -> IngestReport {
+    progress(report.recordsRead, report.bytesRead)
+    return report
+  }
+}
+
+/// Which files in folders and archives are read for a format (files named explicitly always are).
+enum InputFilter {
+  static func accepts(_ path: String, format: RecordFormat) -> Bool {
+    let name = (path as NSString).lastPathComponent.lowercased()
+    if name.hasPrefix(".") { return false }
+    let extensions: [String] =
+      switch format {
+      case .jsonl: [".jsonl", ".ndjson", ".json"]
+      case .csv: [".csv"]
+      case .text: [".txt", ".text", ".md", ".markdown", ".rst"]
+      }
+    return extensions.contains { name.hasSuffix($0) }
+  }
+}
+
+/// A value handed across `concurrentPerform`, where each worker touches only its own part.
+struct UnsafeSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}

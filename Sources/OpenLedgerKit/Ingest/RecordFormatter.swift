@@ -1,0 +1,180 @@
+import Foundation
+
+/// Turns raw input records into canonical records by a Datanet's schema: canonical bytes (what
+/// the record id hashes), the text that is fingerprinted, and the schema checks. One formatter
+/// per worker thread; it reuses its buffers.
+struct RecordFormatter {
+  let schema: DatanetSchema
+  private var json: JSONCanonicalizer
+  /// `textFields` then the required fields that are not text fields.
+  private let fieldNames: [String]
+  private var csvHeader: [(name: [UInt8], column: Int)]?
+  private var csvColumnCount = 0
+  private var csvStorage: [UInt8] = []
+  private var csvFields: [Range<Int>] = []
+
+  /// The canonical bytes of the last record formatted.
+  private(set) var canonical: [UInt8] = []
+  /// The text of the last record formatted (its text fields joined by newlines).
+  private(set) var text: [UInt8] = []
+
+  init(schema: DatanetSchema) {
+    self.schema = schema
+    var names = schema.textFields
+    for field in schema.required where !names.contains(field) { names.append(field) }
+    fieldNames = names
+    json = JSONCanonicalizer(fields: names)
+  }
+
+  /// Starts a new input: for CSV, its first record is the header.
+  mutating func beginInput() {
+    csvHeader = nil
+  }
+
+  /// Whether the next CSV record is a header.
+  var expectsHeader: Bool { schema.format == .csv && csvHeader == nil }
+
+  /// Reads a CSV header row.
+  mutating func readHeader(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
+    if let offset = UTF8Validation.firstInvalidOffset(raw) { return .invalidUTF8(offset: offset) }
+    csvStorage.removeAll(keepingCapacity: true)
+    csvFields.removeAll(keepingCapacity: true)
+    do {
+      try CSVFields.parse(raw, storage: &csvStorage, fields: &csvFields)
+    } catch {
+      return .malformedCSV("the header row: \(Self.describe(error))")
+    }
+    var names = csvFields.map { Array(csvStorage[$0]) }
+    if let bom = names.first, bom.starts(with: [0xEF, 0xBB, 0xBF]) { names[0].removeFirst(3) }
+    for (index, name) in names.enumerated() {
+      if name.isEmpty { return .malformedCSV("column \(index + 1) of the header has no name") }
+      if names[..<index].contains(name) {
+        return .malformedCSV("the header names '\(String(decoding: name, as: UTF8.self))' twice")
+      }
+    }
+    csvColumnCount = names.count
+    csvHeader = names.enumerated().map { (name: $0.element, column: $0.offset) }.sorted { a, b in
+      a.name.withUnsafeBufferPointer { x in
+        b.name.withUnsafeBufferPointer { y in UTF16Order.compare(x, y) < 0 }
+      }
+    }
+    return nil
+  }
+
+  /// Formats one raw record; returns the violation that refuses it, if any.
+  mutating func format(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
+    canonical.removeAll(keepingCapacity: true)
+    text.removeAll(keepingCapacity: true)
+    if let offset = UTF8Validation.firstInvalidOffset(raw) { return .invalidUTF8(offset: offset) }
+    switch schema.format {
+    case .text:
+      return formatText(raw)
+    case .jsonl:
+      do {
+        try json.canonicalize(raw, into: &canonical)
+      } catch {
+        return .malformedJSON(column: error.offset + 1, message: error.message)
+      }
+      return checkFields(json.fields)
+    case .csv:
+      return formatCSV(raw)
+    }
+  }
+
+  private mutating func formatText(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
+    // Canonical text: UTF-8 with CRLF turned into LF.
+    canonical.reserveCapacity(raw.count)
+    var index = 0
+    while index < raw.count {
+      let byte = raw[index]
+      if byte == 0x0d, index + 1 < raw.count, raw[index + 1] == 0x0a {
+        index += 1
+        continue
+      }
+      canonical.append(byte)
+      index += 1
+    }
+    text = canonical
+    if canonical.allSatisfy(Self.isWhitespace) { return .noText(fields: ["text"]) }
+    return checkLength()
+  }
+
+  private mutating func formatCSV(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
+    guard let header = csvHeader else { return .malformedCSV("no header row") }
+    csvStorage.removeAll(keepingCapacity: true)
+    csvFields.removeAll(keepingCapacity: true)
+    do {
+      try CSVFields.parse(raw, storage: &csvStorage, fields: &csvFields)
+    } catch {
+      return .malformedCSV(Self.describe(error))
+    }
+    guard csvFields.count == csvColumnCount else {
+      return .wrongFieldCount(found: csvFields.count, expected: csvColumnCount)
+    }
+    canonical.append(UInt8(ascii: "{"))
+    for (position, column) in header.enumerated() {
+      if position > 0 { canonical.append(UInt8(ascii: ",")) }
+      canonical.append(UInt8(ascii: "\""))
+      JSONCanonicalizer.escape(column.name, into: &canonical)
+      canonical.append(contentsOf: Self.quoteColonQuote)
+      JSONCanonicalizer.escape(Array(csvStorage[csvFields[column.column]]), into: &canonical)
+      canonical.append(UInt8(ascii: "\""))
+    }
+    canonical.append(UInt8(ascii: "}"))
+    let values: [FieldValue?] = fieldNames.map { name in
+      let bytes = Array(name.utf8)
+      guard let column = header.first(where: { $0.name == bytes })?.column else { return nil }
+      return .string(csvStorage[csvFields[column]])
+    }
+    return checkFields(values)
+  }
+
+  /// Checks required fields and text fields, and gathers the text.
+  private mutating func checkFields(_ values: [FieldValue?]) -> RecordViolation? {
+    for field in schema.required {
+      let index = fieldNames.firstIndex(of: field)!
+      switch values[index] {
+      case nil, .null: return .missingRequired(field: field)
+      case .string(let bytes) where bytes.isEmpty: return .missingRequired(field: field)
+      default: continue
+      }
+    }
+    for (index, field) in schema.textFields.enumerated() {
+      switch values[index] {
+      case .string(let bytes):
+        if bytes.isEmpty { continue }
+        if !text.isEmpty { text.append(0x0a) }
+        text.append(contentsOf: bytes)
+      case .other: return .notText(field: field)
+      case nil, .null: continue
+      }
+    }
+    if text.isEmpty { return .noText(fields: schema.textFields) }
+    return checkLength()
+  }
+
+  private func checkLength() -> RecordViolation? {
+    guard schema.minLength != nil || schema.maxLength != nil else { return nil }
+    let length = text.withUnsafeBytes { UTF8Validation.scalarCount($0) }
+    if let minimum = schema.minLength, length < minimum {
+      return .tooShort(length: length, minimum: minimum)
+    }
+    if let maximum = schema.maxLength, length > maximum {
+      return .tooLong(length: length, maximum: maximum)
+    }
+    return nil
+  }
+
+  private static func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0a || byte == 0x09 || byte == 0x0d
+  }
+
+  private static let quoteColonQuote: [UInt8] = Array("\":\"".utf8)
+
+  private static func describe(_ failure: CSVFields.Failure) -> String {
+    switch failure {
+    case .unterminatedQuote: "a quoted field is not closed"
+    case .textAfterQuote: "text follows a closing quote (quotes inside a field must be doubled)"
+    }
+  }
+}

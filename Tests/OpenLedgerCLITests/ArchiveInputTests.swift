@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// An archive fixture of the core's tests (Tests/OpenLedgerKitTests/Inputs/archives).
+func archiveFixture(_ name: String) -> String {
+  URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("OpenLedgerKitTests/Inputs/archives/\(name)").path
+}
+
+/// End-to-end: contributing archives, good and hostile.
+@Suite struct ArchiveInputTests {
+  func setUp() throws -> Sandbox {
+    let sandbox = try Sandbox()
+    try sandbox.ok(["init"])
+    try sandbox.ok(["identity", "new", "alice"])
+    try sandbox.ok(["datanet", "create", "papers", "--record-format", "jsonl"])
+    return sandbox
+  }
+
+  @Test(arguments: [
+    "good.tar", "good.tar.gz", "good.tar.bz2", "good.tar.xz", "good.tar.zst", "good.zip", "good.7z",
+  ])
+  func everyFormatGivesTheSameRecords(_ name: String) throws {
+    let sandbox = try setUp()
+    let output = try sandbox.ok(["contribute", "papers", archiveFixture(name), "--format", "json"])
+    let result = try #require(try decodeJSON(output) as? [String: Any])
+    let report = try #require(result["report"] as? [String: Any])
+    #expect(report["recordsNew"] as? Int == 3)
+    let inputs = try #require(report["inputs"] as? [[String: Any]])
+    #expect(inputs.count == 1)
+    #expect(
+      (inputs[0]["path"] as? String)?.hasSuffix("\(name):corpus/papers/2024/abstracts.jsonl")
+        == true)
+    #expect(try sandbox.run(["fsck"]).status == 0)
+  }
+
+  @Test func aCompressedFileAndStdin() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["contribute", "papers", archiveFixture("data.jsonl.zst")])
+    let piped = try sandbox.run(
+      ["contribute", "papers", "-"],
+      stdin: try Data(contentsOf: URL(fileURLWithPath: archiveFixture("data.jsonl.gz"))))
+    #expect(piped.status == 0)
+    #expect(piped.stdout.contains("already in the Datanet"))
+  }
+
+  /// Each hostile archive is refused with exit 65, a message naming the archive and the entry,
+  /// and nothing stored.
+  @Test(arguments: [
+    ("zip-slip.zip", "'../evil.txt' has a '..' component"),
+    ("traversal.tar", "'..' component"),
+    ("absolute.tar", "absolute"),
+    ("symlink.tar", "symbolic link"),
+    ("hardlink.tar", "hard link"),
+    ("device.tar", "device"),
+    ("fifo.tar", "FIFO"),
+    ("bomb.tar.zst", "--max-ratio"),
+    ("truncated.tar.gz", "damaged or incomplete"),
+    ("corrupt.zip", "damaged"),
+    ("encrypted.zip", "encrypted"),
+  ])
+  func hostileArchivesAreRefused(_ name: String, _ expected: String) throws {
+    let sandbox = try setUp()
+    let result = try sandbox.run(["contribute", "papers", archiveFixture(name)])
+    #expect(result.status == 65, "\(result.stderr)")
+    #expect(result.stderr.contains(name), "\(result.stderr)")
+    #expect(result.stderr.contains(expected), "\(result.stderr)")
+    #expect(try sandbox.ok(["log", "papers"]).split(separator: "\n").count == 2, "no contribution")
+    #expect(try sandbox.run(["fsck"]).status == 0)
+  }
+
+  @Test func raisingALimitLetsAGenuineArchiveThrough() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["datanet", "create", "raw", "--record-format", "text"])
+    let refused = try sandbox.run([
+      "contribute", "raw", archiveFixture("zeros-3mib.tar.gz"), "--max-ratio", "2",
+    ])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("--max-ratio"))
+    let smaller = try sandbox.run([
+      "contribute", "raw", archiveFixture("zeros-3mib.tar.gz"), "--max-expanded-size", "1MiB",
+    ])
+    #expect(smaller.status == 65)
+    #expect(smaller.stderr.contains("--max-expanded-size"))
+  }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import Testing
+
+/// The path of a fixture in this target's Inputs/.
+func fixture(_ name: String) -> String {
+  Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Inputs")!
+}
+
+/// End-to-end tests of `contribute` and `fingerprint`.
+@Suite struct ContributeTests {
+  /// A store with `alice` (owner) and `bob`, and the JSONL Datanet `trees` requiring `text`.
+  func setUp(nearDuplicates: String = "flag", extra: [String] = []) throws -> Sandbox {
+    let sandbox = try Sandbox()
+    try sandbox.ok(["init"])
+    try sandbox.ok(["identity", "new", "alice"])
+    try sandbox.ok(["identity", "new", "bob"])
+    try sandbox.ok(
+      [
+        "datanet", "create", "trees", "--as", "alice", "--record-format", "jsonl", "--require",
+        "text",
+        "--near-duplicates", nearDuplicates,
+      ] + extra)
+    sandbox.environment["OPENLEDGER_IDENTITY"] = "alice"
+    return sandbox
+  }
+
+  func json(_ text: String) throws -> [String: Any] {
+    try #require(try decodeJSON(text) as? [String: Any])
+  }
+
+  func records(_ sandbox: Sandbox) throws -> Int {
+    let shown = try json(try sandbox.ok(["datanet", "show", "trees", "--format", "json"]))
+    return try #require((shown["statistics"] as? [String: Any])?["records"] as? Int)
+  }
+
+  @Test func contributeCountsDuplicatesAndCreditsTheFirst() throws {
+    let sandbox = try setUp()
+    let first = try sandbox.run(["contribute", "trees", fixture("notes.jsonl"), "--as", "bob"])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("new records       5"))
+    #expect(first.stdout.contains("pending review"))
+    #expect(try records(sandbox) == 5)
+
+    let again = try json(
+      try sandbox.ok([
+        "contribute", "trees", fixture("duplicate.jsonl"), fixture("near.jsonl"), "--as", "alice",
+        "--format", "json",
+      ]))
+    let report = try #require(again["report"] as? [String: Any])
+    #expect(report["exactDuplicatesInDatanet"] as? Int == 1)
+    #expect(report["recordsNew"] as? Int == 1)
+    #expect(report["nearDuplicatesFlagged"] as? Int == 1)
+    let near = try #require((report["nearDuplicates"] as? [[String: Any]])?.first)
+    #expect((near["location"] as? [String: Any])?["line"] as? Int == 1)
+    #expect((near["estimatedJaccard"] as? Double ?? 0) >= 0.75)
+    #expect(again["status"] as? String == "pending")
+    #expect(try records(sandbox) == 6)
+
+    let log = try sandbox.ok(["log", "trees"])
+    #expect(log.contains("contribution.submit  bob"))
+    #expect(log.contains("1 near duplicate(s) flagged"))
+    #expect(try sandbox.run(["fsck"]).status == 0)
+  }
+
+  @Test func nothingNewWritesNoEvent() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])
+    let again = try sandbox.run(["contribute", "trees", fixture("notes.jsonl"), "--as", "bob"])
+    #expect(again.status == 0)
+    #expect(again.stdout.contains("5 already in the Datanet"))
+    #expect(again.stderr.contains("nothing new to contribute"))
+    #expect(try sandbox.ok(["log", "trees"]).split(separator: "\n").count == 3)
+  }
+
+  @Test func nearDuplicatesAreRefusedByPolicy() throws {
+    let sandbox = try setUp(nearDuplicates: "reject")
+    try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])
+    let result = try sandbox.run(["contribute", "trees", fixture("near.jsonl"), "--as", "bob"])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("0 flagged, 1 refused"))
+    #expect(try records(sandbox) == 5)
+  }
+
+  @Test func stdinFoldersAndFormats() throws {
+    let sandbox = try setUp()
+    let lines = try Data(contentsOf: URL(fileURLWithPath: fixture("notes.jsonl")))
+    let piped = try sandbox.run(["contribute", "trees", "-", "--as", "bob"], stdin: lines)
+    #expect(piped.status == 0, "\(piped.stderr)")
+    #expect(piped.stdout.contains("new records       5"))
+    try sandbox.write("folder/b/two.jsonl", "{\"text\": \"second file in b\"}\n")
+    try sandbox.write("folder/a.jsonl", "{\"text\": \"first file\"}\n")
+    try sandbox.write("folder/README.md", "not data")
+    let folder = try json(try sandbox.ok(["contribute", "trees", "folder", "--format", "json"]))
+    let report = try #require(folder["report"] as? [String: Any])
+    let inputs = try #require(report["inputs"] as? [[String: Any]])
+    #expect(
+      inputs.map {
+        ($0["path"] as? String ?? "").replacingOccurrences(of: sandbox.work + "/", with: "")
+      } == ["folder/a.jsonl", "folder/b/two.jsonl"])
+    #expect(
+      inputs[0]["sha256"] as? String
+        == "7b51b57be280e3a7af9bdaae80ea278001ad80eaaf64a2cba111766216bd1ab4")
+    #expect((report["skippedFiles"] as? [String])?.count == 1)
+
+    try sandbox.ok([
+      "datanet", "create", "tables", "--record-format", "csv", "--require", "text", "--as", "alice",
+    ])
+    let csv = try sandbox.run(["contribute", "tables", fixture("good.csv"), "--as", "alice"])
+    #expect(csv.status == 0, "\(csv.stderr)")
+    #expect(csv.stdout.contains("new records       2"))
+    try sandbox.ok([
+      "datanet", "create", "prose", "--record-format", "text", "--split", "paragraph", "--as",
+      "alice",
+    ])
+    let text = try sandbox.run(["contribute", "prose", fixture("paragraphs.txt"), "--as", "alice"])
+    #expect(text.stdout.contains("new records       3"))
+  }
+
+  /// Each bad input: exit 65, the file and line named, nothing stored.
+  @Test(arguments: [
+    ("invalid-utf8.jsonl", ":2: invalid UTF-8"),
+    ("malformed.jsonl", ":2: malformed JSON"),
+    ("missing-required.jsonl", ":2: missing required field 'text'"),
+  ])
+  func invalidRecordsRefuseTheInput(_ name: String, _ message: String) throws {
+    let sandbox = try setUp()
+    let result = try sandbox.run(["contribute", "trees", fixture(name)])
+    #expect(result.status == 65)
+    #expect(result.stderr.contains(name + message), "\(result.stderr)")
+    #expect(result.stderr.contains("nothing was stored"))
+    #expect(try records(sandbox) == 0)
+    #expect(try sandbox.ok(["log", "trees"]).split(separator: "\n").count == 2)
+    let skipped = try sandbox.run(["contribute", "trees", fixture(name), "--skip-invalid"])
+    #expect(skipped.status == 0)
+    #expect(skipped.stdout.contains("invalid           1"))
+    #expect(try records(sandbox) >= 1)
+  }
+
+  @Test func raggedCSVAndLengthLimits() throws {
+    let sandbox = try setUp(extra: ["--min-length", "10", "--max-length", "200"])
+    try sandbox.ok(["datanet", "create", "tables", "--record-format", "csv", "--as", "alice"])
+    let ragged = try sandbox.run(["contribute", "tables", fixture("ragged.csv")])
+    #expect(ragged.status == 65)
+    #expect(ragged.stderr.contains("ragged.csv:3: the row has 3 field(s) but the header has 2"))
+    let lengths = try sandbox.run(["contribute", "trees", fixture("lengths.jsonl")])
+    #expect(lengths.status == 65)
+    #expect(
+      lengths.stderr.contains(
+        "lengths.jsonl:1: the text is 4 characters long, under the minimum of 10"))
+    #expect(
+      lengths.stderr.contains(
+        "lengths.jsonl:2: the text is 300 characters long, over the maximum of 200"))
+  }
+
+  @Test func emptyAndMissingInputs() throws {
+    let sandbox = try setUp()
+    let empty = try sandbox.run(["contribute", "trees", fixture("empty.jsonl")])
+    #expect(empty.status == 65)
+    #expect(empty.stderr.contains("no records found"))
+    let missing = try sandbox.run(["contribute", "trees", "nope.jsonl"])
+    #expect(missing.status == 66)
+    #expect(missing.stderr.contains("nope.jsonl does not exist"))
+    let noInputs = try sandbox.run(["contribute", "trees"])
+    #expect(noInputs.status == 64)
+  }
+
+  @Test func fingerprintWritesNothing() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])
+    let before = try sandbox.ok(["log", "trees"])
+    let report = try json(
+      try sandbox.ok([
+        "fingerprint", "--datanet", "trees", fixture("duplicate.jsonl"), fixture("near.jsonl"),
+        "--format", "json",
+      ]))
+    #expect(report["exactDuplicatesInDatanet"] as? Int == 1)
+    #expect(report["nearDuplicatesFlagged"] as? Int == 1)
+    #expect(try sandbox.ok(["log", "trees"]) == before)
+    // Without a store or Datanet, the format comes from the extension.
+    let alone = try Sandbox()
+    let standalone = try json(
+      try alone.ok([
+        "fingerprint", fixture("notes.jsonl"), fixture("duplicate.jsonl"), "--format", "json",
+      ]))
+    #expect(standalone["exactDuplicatesInInput"] as? Int == 1)
+    #expect(standalone["recordsNew"] as? Int == 5)
+    let bad = try alone.run(["fingerprint", fixture("malformed.jsonl")])
+    #expect(bad.status == 65)
+    #expect(bad.stderr.contains("malformed.jsonl:2:"))
+  }
+
+  @Test func twoContributionsAtOnceBothLand() throws {
+    let sandbox = try setUp()
+    for (name, offset) in [("a", 0), ("b", 1000)] {
+      var lines = ""
+      for index in 0..<400 {
+        lines +=
+          "{\"text\": \"record \(index + offset) about tree number \(index * 7 + offset) in the \(name) survey of the park\"}\n"
+      }
+      try sandbox.write("\(name).jsonl", lines)
+    }
+    let group = DispatchGroup()
+    let results = LockedResults()
+    for (name, who) in [("a", "alice"), ("b", "bob")] {
+      group.enter()
+      Thread {
+        results.append(
+          (try? sandbox.run(["contribute", "trees", "\(name).jsonl", "--as", who]))?.status ?? -1)
+        group.leave()
+      }.start()
+    }
+    group.wait()
+    #expect(results.values == [0, 0])
+    #expect(try records(sandbox) == 800)
+    #expect(try sandbox.run(["fsck"]).status == 0)
+    let events = try #require(
+      try decodeJSON(try sandbox.ok(["log", "trees", "--format", "json"])) as? [[String: Any]])
+    #expect(events.count == 3)
+  }
+
+  @Test func killedMidwayLeavesNothingHalfWritten() throws {
+    let sandbox = try setUp()
+    var lines = ""
+    for index in 0..<60_000 {
+      lines +=
+        "{\"id\": \(index), \"text\": \"observation \(index) of the long survey: bark, leaves, height \(index % 97) metres, girth \(index % 13)\"}\n"
+    }
+    try sandbox.write("big.jsonl", lines)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["contribute", "trees", "big.jsonl", "--quiet"]
+    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
+    process.environment = sandbox.environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: 0.4)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(
+      process.terminationReason == .uncaughtSignal,
+      "the contribution finished before it could be killed")
+    let fsck = try sandbox.run(["fsck"])
+    #expect(fsck.status == 0, "\(fsck.stdout)")
+    #expect(try records(sandbox) == 0)
+    #expect(try sandbox.ok(["log", "trees"]).split(separator: "\n").count == 2)
+    try sandbox.ok(["gc"])
+    #expect(try sandbox.run(["fsck"]).status == 0)
+    // The store still works.
+    try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])
+    #expect(try records(sandbox) == 5)
+  }
+}
+
+/// Statuses collected from several threads.
+final class LockedResults: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items = [Int32]()
+
+  func append(_ value: Int32) {
+    lock.lock()
+    items.append(value)
+    lock.unlock()
+  }
+
+  var values: [Int32] {
+    lock.lock()
+    defer { lock.unlock() }
+    return items
+  }
+}
