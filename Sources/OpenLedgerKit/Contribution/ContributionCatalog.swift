@@ -5,7 +5,7 @@ import GRDB
 /// the shards back. Rebuilding the catalog has none and reads them.
 struct ContributionExtras {
   /// Every record of the shards, in order, with where its bytes are.
-  var records: [(id: RecordID, location: RecordLocation)]
+  var records: [StoredRecord]
   /// The near-duplicate index file written for the new records.
   var nearDuplicateSegment: (file: String, records: Int)?
 }
@@ -82,18 +82,17 @@ enum ContributionCatalog {
 
   /// Reads a contribution's shards to list its records, for rebuilding the catalog.
   static func readRecords(_ shards: [ShardInfo], objects: ObjectStore, event: Digest) throws
-    -> [(id: RecordID, location: RecordLocation)]
+    -> [StoredRecord]
   {
-    var records = [(id: RecordID, location: RecordLocation)]()
+    var records = [StoredRecord]()
     for (position, shard) in shards.enumerated() {
       let data = try objects.read(shard.id)
       do {
         try ShardReader(data: data).forEachRecord { bytes, offset in
           records.append(
-            (
-              RecordID(of: bytes),
-              RecordLocation(shard: position, offset: offset, length: bytes.count)
-            ))
+            StoredRecord(
+              id: RecordID(of: bytes),
+              location: RecordLocation(shard: position, offset: offset, length: bytes.count)))
         }
       } catch is ShardReader.Failure {
         throw LedgerError.corruptEvent(event, reason: "its shard \(shard.id.hex) is malformed")

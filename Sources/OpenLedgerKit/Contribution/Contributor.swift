@@ -54,13 +54,13 @@ public struct Contributor {
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory)
     try FileSystem.makeDirectory(directory)
     let segmentFile = try NearDuplicateSegment.write(
-      ids: ingestor.stored.map(\.id), signatures: ingestor.storedSignatures,
+      ids: ingestor.stored.map { $0.id }, signatures: ingestor.storedSignatures,
       into: directory, stagingDirectory: "\(store.root)/tmp")
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count, sources: report.inputs,
       duplicates: DuplicateSummary(report), invalid: report.invalid)
     let extras = ContributionExtras(
-      records: ingestor.stored.map { ($0.id, $0.location) },
+      records: ingestor.stored,
       nearDuplicateSegment: (segmentFile, ingestor.stored.count))
     let event = try ledger.append(
       .contributionSubmit(body), to: state.id, by: identity, clock: clock, extras: extras)

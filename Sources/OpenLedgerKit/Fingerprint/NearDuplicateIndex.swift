@@ -144,74 +144,91 @@ public struct NearDuplicateSegment {
     }
     var header = magic
     withUnsafeBytes(of: UInt32(ids.count).littleEndian) { header.append(contentsOf: $0) }
-    withUnsafeBytes(of: UInt32(entries.count).littleEndian) { header.append(contentsOf: $0) }
-    try header.withUnsafeBytes { try emit($0) }
-    var idBytes = [UInt8]()
-    idBytes.reserveCapacity(32 * ids.count)
-    for id in ids { idBytes.append(contentsOf: id.bytes) }
-    try idBytes.withUnsafeBytes { try emit($0) }
-    let littleEndianSignatures = signatures.map(\.littleEndian)
-    try littleEndianSignatures.withUnsafeBytes { try emit($0) }
-    var packed = [UInt8](repeating: 0, count: entrySize * entries.count)
-    packed.withUnsafeMutableBytes { out in
-      for (index, entry) in entries.enumerated() {
-        out.storeBytes(of: entry.key.littleEndian, toByteOffset: entrySize * index, as: UInt64.self)
-        out.storeBytes(
-          of: entry.record.littleEndian, toByteOffset: entrySize * index + 8, as: UInt32.self)
-      }
+    withUnsafeBytes(of: UInt32(entries.count / entrySize).littleEndian) {
+      header.append(contentsOf: $0)
     }
-    try packed.withUnsafeBytes { try emit($0) }
+    try header.withUnsafeBytes { try emit($0) }
+    var block = [UInt8]()
+    block.reserveCapacity(32 * 8192)
+    for start in stride(from: 0, to: ids.count, by: 8192) {
+      block.removeAll(keepingCapacity: true)
+      for id in ids[start..<min(ids.count, start + 8192)] {
+        for word in [id.words.0, id.words.1, id.words.2, id.words.3] {
+          withUnsafeBytes(of: word.bigEndian) { block.append(contentsOf: $0) }
+        }
+      }
+      try block.withUnsafeBytes { try emit($0) }
+    }
+    // Signatures are stored little-endian, which is their layout in memory on every platform
+    // Swift runs on today.
+    try signatures.withUnsafeBytes { try emit($0) }
+    try entries.withUnsafeBytes { try emit($0) }
     let name = "\(Digest(bytes: hasher.finalize()).hex).seg"
     try file.commit(to: "\(directory)/\(name)")
     return name
   }
 
-  struct Entry: Comparable {
-    var key: UInt64
-    var record: UInt32
-    static func < (a: Entry, b: Entry) -> Bool { (a.key, a.record) < (b.key, b.record) }
-  }
-
-  /// All (band key, record) pairs, sorted: distributed into buckets by the key's top 16 bits
-  /// (keys are uniform hashes), then each small bucket sorted.
-  static func sortedEntries(signatures: [UInt16], count: Int) -> [Entry] {
+  /// All (band key, record) entries, packed 12 bytes each and sorted by key then record: placed
+  /// into buckets by the key's top 16 bits (keys are uniform hashes), then each small bucket
+  /// sorted in place.
+  static func sortedEntries(signatures: [UInt16], count: Int) -> [UInt8] {
+    let bucketBits = 16
     let total = count * CompactSignature.bands
-    var keys = [Entry]()
-    keys.reserveCapacity(total)
+    var starts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
     signatures.withUnsafeBufferPointer { all in
       for record in 0..<count {
         let values = UnsafeBufferPointer(
           rebasing: all[(record * CompactSignature.count)..<((record + 1) * CompactSignature.count)]
         )
         for band in 0..<CompactSignature.bands {
-          keys.append(Entry(key: CompactSignature.bandKey(band, values), record: UInt32(record)))
+          starts[Int(CompactSignature.bandKey(band, values) >> (64 - bucketBits)) + 1] += 1
         }
       }
     }
-    return bucketSort(keys)
-  }
-
-  static func bucketSort(_ entries: [Entry]) -> [Entry] {
-    guard entries.count > 4096 else { return entries.sorted() }
-    let bucketBits = 16
-    var counts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
-    for entry in entries { counts[Int(entry.key >> (64 - bucketBits)) + 1] += 1 }
-    for index in 1..<counts.count { counts[index] += counts[index - 1] }
-    var sorted = [Entry](repeating: Entry(key: 0, record: 0), count: entries.count)
-    var next = counts
-    for entry in entries {
-      let bucket = Int(entry.key >> (64 - bucketBits))
-      sorted[next[bucket]] = entry
-      next[bucket] += 1
-    }
-    sorted.withUnsafeMutableBufferPointer { buffer in
-      for bucket in 0..<(1 << bucketBits) where counts[bucket + 1] - counts[bucket] > 1 {
-        var slice = UnsafeMutableBufferPointer(
-          rebasing: buffer[counts[bucket]..<counts[bucket + 1]])
-        slice.sort()
+    for index in 1..<starts.count { starts[index] += starts[index - 1] }
+    var packed = [UInt8](repeating: 0, count: total * entrySize)
+    var next = starts
+    packed.withUnsafeMutableBytes { out in
+      signatures.withUnsafeBufferPointer { all in
+        for record in 0..<count {
+          let values = UnsafeBufferPointer(
+            rebasing: all[
+              (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+          for band in 0..<CompactSignature.bands {
+            let key = CompactSignature.bandKey(band, values)
+            let bucket = Int(key >> (64 - bucketBits))
+            let offset = next[bucket] * entrySize
+            next[bucket] += 1
+            out.storeBytes(of: key.littleEndian, toByteOffset: offset, as: UInt64.self)
+            out.storeBytes(
+              of: UInt32(record).littleEndian, toByteOffset: offset + 8, as: UInt32.self)
+          }
+        }
+      }
+      var scratch = [(UInt64, UInt32)]()
+      for bucket in 0..<(1 << bucketBits) {
+        let range = starts[bucket]..<starts[bucket + 1]
+        guard range.count > 1 else { continue }
+        scratch.removeAll(keepingCapacity: true)
+        for entry in range {
+          scratch.append(
+            (
+              UInt64(
+                littleEndian: out.loadUnaligned(fromByteOffset: entry * entrySize, as: UInt64.self)),
+              UInt32(
+                littleEndian: out.loadUnaligned(
+                  fromByteOffset: entry * entrySize + 8, as: UInt32.self))
+            ))
+        }
+        scratch.sort { $0 < $1 }
+        for (index, entry) in zip(range, scratch) {
+          out.storeBytes(of: entry.0.littleEndian, toByteOffset: index * entrySize, as: UInt64.self)
+          out.storeBytes(
+            of: entry.1.littleEndian, toByteOffset: index * entrySize + 8, as: UInt32.self)
+        }
       }
     }
-    return sorted
+    return packed
   }
 }
 

@@ -27,10 +27,13 @@ struct IngestWorker {
   }
 
   /// Prepares `records`, whose bytes are in `buffer`.
-  mutating func run(buffer: UnsafeRawBufferPointer, records: ArraySlice<RawRecord>) {
+  mutating func run(
+    buffer: UnsafeRawBufferPointer, records: ArraySlice<RawRecord>, header: CSVHeader?
+  ) {
     reset()
     for raw in records {
-      let violation = formatter.format(UnsafeRawBufferPointer(rebasing: buffer[raw.range]))
+      let violation = formatter.format(
+        UnsafeRawBufferPointer(rebasing: buffer[raw.range]), header: header)
       let start = canonical.count
       guard violation == nil else {
         results.append(

@@ -33,11 +33,6 @@ public enum InputPath: Sendable, Equatable {
 /// near duplicates inside the input and against a Datanet. With a shard writer it also stores
 /// the new records; without one (fingerprint, validate) it only reports.
 final class Ingestor {
-  struct Stored {
-    var id: RecordID
-    var location: RecordLocation
-  }
-
   let schema: DatanetSchema
   let options: IngestOptions
   let datanet: DatanetView?
@@ -47,14 +42,15 @@ final class Ingestor {
 
   private(set) var report = IngestReport()
   /// The new records, in input order, and their compact signatures (flat, 112 each).
-  private(set) var stored: [Stored] = []
+  private(set) var stored: [StoredRecord] = []
   private(set) var storedSignatures: [UInt16] = []
 
   private var seen: [RecordID: Int32] = [:]
   private var locations: [(input: Int32, line: Int32)] = []
   private var inputNames: [String] = []
   private var bands = BandTable()
-  private var workers: [IngestWorker]
+  /// Two sets of workers: one prepares a batch while the other's results are decided.
+  private let workerSets: [UnsafeMutableBufferPointer<IngestWorker>]
   private var storing: Bool
 
   init(
@@ -69,7 +65,21 @@ final class Ingestor {
     self.shards = shards
     self.progress = progress
     self.storing = shards != nil
-    workers = (0..<max(1, options.workers)).map { _ in IngestWorker(schema: schema) }
+    workerSets = (0..<2).map { _ in
+      let set = UnsafeMutableBufferPointer<IngestWorker>.allocate(capacity: max(1, options.workers))
+      _ = set.initialize(
+        from: (0..<max(1, options.workers)).map { _ in IngestWorker(schema: schema) })
+      return set
+    }
+  }
+
+  deinit {
+    // A batch may still be in flight after an error; let it finish before its workers go.
+    inFlight?.group.wait()
+    for set in workerSets {
+      set.deinitialize()
+      set.deallocate()
+    }
   }
 
   // MARK: Inputs
@@ -189,7 +199,8 @@ final class Ingestor {
 
   // MARK: One input
 
-  /// Reads one input's bytes, cut into records by the schema's format, in batches.
+  /// Reads one input's bytes, cut into records by the schema's format, in batches. Each batch
+  /// is prepared by the worker threads while the previous one is decided on this thread.
   private func ingestUnit(_ source: ByteSource, name: String) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
@@ -197,7 +208,8 @@ final class Ingestor {
     var size = 0
     let recordsBefore = report.recordsRead + report.invalid
     var splitter = makeSplitter()
-    for index in workers.indices { workers[index].formatter.beginInput() }
+    var header: CSVHeader?
+    var expectsHeader = schema.format == .csv
     var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 16)
     defer { buffer.deallocate() }
     var filled = 0
@@ -214,7 +226,23 @@ final class Ingestor {
       let consumed = splitter.split(view, isFinal: isFinal, into: &records)
       if !records.isEmpty {
         line = records.last!.line
-        try process(view, records, input: inputIndex)
+        var headerViolation: (RecordViolation, Int)?
+        if expectsHeader {
+          expectsHeader = false
+          let first = records.removeFirst()
+          switch CSVHeader.parse(UnsafeRawBufferPointer(rebasing: view[first.range])) {
+          case .success(let parsed): header = parsed
+          case .failure(let violation): headerViolation = (violation, first.line)
+          }
+        }
+        if let large = records.first(where: { $0.range.count > options.maxRecordBytes }) {
+          throw IngestError.recordTooLarge(
+            input: name, line: large.line, limit: options.maxRecordBytes)
+        }
+        try submit(
+          Batch(
+            view: view, records: records, input: inputIndex, header: header,
+            headerViolation: headerViolation))
       }
       if consumed > 0 {
         buffer.baseAddress!.copyMemory(
@@ -234,6 +262,7 @@ final class Ingestor {
         buffer = larger
       }
     }
+    try drain()
     report.inputs.append(
       SourceFile(
         path: name, sha256: Digest(bytes: hasher.finalize()), size: size,
@@ -248,46 +277,81 @@ final class Ingestor {
     }
   }
 
-  // MARK: A batch of records
+  // MARK: Batches
 
-  /// Formats, hashes and fingerprints a batch in parallel, then decides on each record in order.
-  private func process(_ buffer: UnsafeRawBufferPointer, _ batch: [RawRecord], input: Int32) throws
-  {
-    var records = batch[...]
-    if workers[0].formatter.expectsHeader, let header = records.first {
-      records = records.dropFirst()
-      let raw = UnsafeRawBufferPointer(rebasing: buffer[header.range])
-      var violation: RecordViolation?
-      for index in workers.indices { violation = workers[index].formatter.readHeader(raw) }
-      if let violation { addViolation(violation, at: (input, Int32(header.line))) }
-      if records.isEmpty { return }
+  /// Raw records with their own copy of the bytes, and the workers that prepare them.
+  private final class Batch: @unchecked Sendable {
+    let bytes: [UInt8]
+    let records: [RawRecord]
+    let input: Int32
+    let header: CSVHeader?
+    let headerViolation: (RecordViolation, Int)?
+    let group = DispatchGroup()
+    var workerSet = 0
+    var chunk = 1
+
+    init(
+      view: UnsafeRawBufferPointer, records: [RawRecord], input: Int32, header: CSVHeader?,
+      headerViolation: (RecordViolation, Int)?
+    ) {
+      // Copy only the span the records cover, and rebase their ranges onto the copy.
+      let start = records.first?.range.lowerBound ?? 0
+      let end = records.last?.range.upperBound ?? 0
+      bytes = Array(view[start..<end])
+      self.records = records.map { record in
+        var moved = record
+        moved.range = (record.range.lowerBound - start)..<(record.range.upperBound - start)
+        return moved
+      }
+      self.input = input
+      self.header = header
+      self.headerViolation = headerViolation
     }
-    if let large = records.first(where: { $0.range.count > options.maxRecordBytes }) {
-      throw IngestError.recordTooLarge(
-        input: inputNames[Int(input)], line: large.line, limit: options.maxRecordBytes)
-    }
-    let list = Array(records)
-    let count = list.count
-    let workerCount = min(workers.count, max(1, count / 64))
-    let chunk = (count + workerCount - 1) / workerCount
-    workers.withUnsafeMutableBufferPointer { pool in
-      let shared = UnsafeSendable(pool)
-      let sharedList = UnsafeSendable(list)
-      let sharedBuffer = UnsafeSendable(buffer)
-      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-        let start = min(count, worker * chunk)
-        let end = min(count, start + chunk)
-        shared.value[worker].run(buffer: sharedBuffer.value, records: sharedList.value[start..<end])
+  }
+
+  /// The batch being prepared while the caller reads the next one.
+  private var inFlight: Batch?
+  private var nextWorkerSet = 0
+
+  /// Starts preparing `batch` on the worker threads, then decides the batch before it.
+  private func submit(_ batch: Batch) throws {
+    batch.workerSet = nextWorkerSet
+    nextWorkerSet = 1 - nextWorkerSet
+    let workerCount = workerSets[batch.workerSet].count
+    let count = batch.records.count
+    batch.chunk = max(1, (count + workerCount - 1) / workerCount)
+    let pool = UnsafeSendable(workerSets[batch.workerSet].baseAddress)
+    for worker in 0..<workerCount {
+      let start = min(count, worker * batch.chunk)
+      let end = min(count, start + batch.chunk)
+      DispatchQueue.global().async(group: batch.group) {
+        batch.bytes.withUnsafeBytes { bytes in
+          pool.value![worker].run(
+            buffer: bytes, records: batch.records[start..<end], header: batch.header)
+        }
       }
     }
-    for worker in 0..<workerCount {
-      try decide(worker: worker, records: list, start: worker * chunk, input: input)
+    try drain()
+    inFlight = batch
+  }
+
+  /// Waits for the batch in flight and decides it.
+  private func drain() throws {
+    guard let batch = inFlight else { return }
+    inFlight = nil
+    batch.group.wait()
+    if let (violation, line) = batch.headerViolation {
+      addViolation(violation, at: (batch.input, Int32(line)))
+    }
+    for worker in 0..<workerSets[batch.workerSet].count {
+      try decide(
+        worker: workerSets[batch.workerSet][worker], records: batch.records,
+        start: worker * batch.chunk, input: batch.input)
     }
   }
 
   /// Decides, in input order, what becomes of each record a worker prepared.
-  private func decide(worker index: Int, records: [RawRecord], start: Int, input: Int32) throws {
-    let worker = workers[index]
+  private func decide(worker: IngestWorker, records: [RawRecord], start: Int, input: Int32) throws {
     for item in 0..<worker.results.count {
       let result = worker.results[item]
       let raw = records[start + item]
@@ -335,7 +399,7 @@ final class Ingestor {
       seen[id] = Int32(locations.count)
       locations.append(location)
       let storedIndex = UInt32(stored.count)
-      stored.append(Stored(id: id, location: recordLocation))
+      stored.append(StoredRecord(id: id, location: recordLocation))
       storedSignatures.append(contentsOf: signature)
       signature.withUnsafeBufferPointer { values in
         for band in 0..<CompactSignature.bands {
@@ -405,9 +469,12 @@ final class Ingestor {
     SourceLocation(input: inputNames[Int(location.0)], line: Int(location.1))
   }
 
-  /// Finishes the report; throws when invalid records forbid storing anything.
+  /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
     progress(report.recordsRead, report.bytesRead)
+    bands = BandTable()
+    seen = [:]
+    locations = []
     return report
   }
 }

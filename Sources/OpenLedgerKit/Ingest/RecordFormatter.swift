@@ -8,8 +8,6 @@ struct RecordFormatter {
   private var json: JSONCanonicalizer
   /// `textFields` then the required fields that are not text fields.
   private let fieldNames: [String]
-  private var csvHeader: [(name: [UInt8], column: Int)]?
-  private var csvColumnCount = 0
   private var csvStorage: [UInt8] = []
   private var csvFields: [Range<Int>] = []
 
@@ -26,43 +24,9 @@ struct RecordFormatter {
     json = JSONCanonicalizer(fields: names)
   }
 
-  /// Starts a new input: for CSV, its first record is the header.
-  mutating func beginInput() {
-    csvHeader = nil
-  }
-
-  /// Whether the next CSV record is a header.
-  var expectsHeader: Bool { schema.format == .csv && csvHeader == nil }
-
-  /// Reads a CSV header row.
-  mutating func readHeader(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
-    if let offset = UTF8Validation.firstInvalidOffset(raw) { return .invalidUTF8(offset: offset) }
-    csvStorage.removeAll(keepingCapacity: true)
-    csvFields.removeAll(keepingCapacity: true)
-    do {
-      try CSVFields.parse(raw, storage: &csvStorage, fields: &csvFields)
-    } catch {
-      return .malformedCSV("the header row: \(Self.describe(error))")
-    }
-    var names = csvFields.map { Array(csvStorage[$0]) }
-    if let bom = names.first, bom.starts(with: [0xEF, 0xBB, 0xBF]) { names[0].removeFirst(3) }
-    for (index, name) in names.enumerated() {
-      if name.isEmpty { return .malformedCSV("column \(index + 1) of the header has no name") }
-      if names[..<index].contains(name) {
-        return .malformedCSV("the header names '\(String(decoding: name, as: UTF8.self))' twice")
-      }
-    }
-    csvColumnCount = names.count
-    csvHeader = names.enumerated().map { (name: $0.element, column: $0.offset) }.sorted { a, b in
-      a.name.withUnsafeBufferPointer { x in
-        b.name.withUnsafeBufferPointer { y in UTF16Order.compare(x, y) < 0 }
-      }
-    }
-    return nil
-  }
-
-  /// Formats one raw record; returns the violation that refuses it, if any.
-  mutating func format(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
+  /// Formats one raw record; returns the violation that refuses it, if any. CSV records need
+  /// their input's header.
+  mutating func format(_ raw: UnsafeRawBufferPointer, header: CSVHeader?) -> RecordViolation? {
     canonical.removeAll(keepingCapacity: true)
     text.removeAll(keepingCapacity: true)
     if let offset = UTF8Validation.firstInvalidOffset(raw) { return .invalidUTF8(offset: offset) }
@@ -77,7 +41,8 @@ struct RecordFormatter {
       }
       return checkFields(json.fields)
     case .csv:
-      return formatCSV(raw)
+      guard let header else { return .malformedCSV("no header row") }
+      return formatCSV(raw, header: header)
     }
   }
 
@@ -99,8 +64,9 @@ struct RecordFormatter {
     return checkLength()
   }
 
-  private mutating func formatCSV(_ raw: UnsafeRawBufferPointer) -> RecordViolation? {
-    guard let header = csvHeader else { return .malformedCSV("no header row") }
+  private mutating func formatCSV(_ raw: UnsafeRawBufferPointer, header: CSVHeader)
+    -> RecordViolation?
+  {
     csvStorage.removeAll(keepingCapacity: true)
     csvFields.removeAll(keepingCapacity: true)
     do {
@@ -108,11 +74,11 @@ struct RecordFormatter {
     } catch {
       return .malformedCSV(Self.describe(error))
     }
-    guard csvFields.count == csvColumnCount else {
-      return .wrongFieldCount(found: csvFields.count, expected: csvColumnCount)
+    guard csvFields.count == header.columnCount else {
+      return .wrongFieldCount(found: csvFields.count, expected: header.columnCount)
     }
     canonical.append(UInt8(ascii: "{"))
-    for (position, column) in header.enumerated() {
+    for (position, column) in header.columns.enumerated() {
       if position > 0 { canonical.append(UInt8(ascii: ",")) }
       canonical.append(UInt8(ascii: "\""))
       JSONCanonicalizer.escape(column.name, into: &canonical)
@@ -123,7 +89,9 @@ struct RecordFormatter {
     canonical.append(UInt8(ascii: "}"))
     let values: [FieldValue?] = fieldNames.map { name in
       let bytes = Array(name.utf8)
-      guard let column = header.first(where: { $0.name == bytes })?.column else { return nil }
+      guard let column = header.columns.first(where: { $0.name == bytes })?.column else {
+        return nil
+      }
       return .string(csvStorage[csvFields[column]])
     }
     return checkFields(values)
@@ -171,10 +139,48 @@ struct RecordFormatter {
 
   private static let quoteColonQuote: [UInt8] = Array("\":\"".utf8)
 
-  private static func describe(_ failure: CSVFields.Failure) -> String {
+  static func describe(_ failure: CSVFields.Failure) -> String {
     switch failure {
     case .unterminatedQuote: "a quoted field is not closed"
     case .textAfterQuote: "text follows a closing quote (quotes inside a field must be doubled)"
     }
+  }
+}
+
+/// The header row of a CSV input: its column names, in the order canonical records list them.
+struct CSVHeader: Sendable {
+  /// Column names sorted by UTF-16 code units, with the column each comes from.
+  let columns: [(name: [UInt8], column: Int)]
+  let columnCount: Int
+
+  /// Reads a header row, or says why it is not one.
+  static func parse(_ raw: UnsafeRawBufferPointer) -> Result<CSVHeader, RecordViolation> {
+    if let offset = UTF8Validation.firstInvalidOffset(raw) {
+      return .failure(.invalidUTF8(offset: offset))
+    }
+    var storage = [UInt8]()
+    var fields = [Range<Int>]()
+    do {
+      try CSVFields.parse(raw, storage: &storage, fields: &fields)
+    } catch {
+      return .failure(.malformedCSV("the header row: \(RecordFormatter.describe(error))"))
+    }
+    var names = fields.map { Array(storage[$0]) }
+    if let first = names.first, first.starts(with: [0xEF, 0xBB, 0xBF]) { names[0].removeFirst(3) }
+    for (index, name) in names.enumerated() {
+      if name.isEmpty {
+        return .failure(.malformedCSV("column \(index + 1) of the header has no name"))
+      }
+      if names[..<index].contains(name) {
+        return .failure(
+          .malformedCSV("the header names '\(String(decoding: name, as: UTF8.self))' twice"))
+      }
+    }
+    let columns = names.enumerated().map { (name: $0.element, column: $0.offset) }.sorted { a, b in
+      a.name.withUnsafeBufferPointer { x in
+        b.name.withUnsafeBufferPointer { y in UTF16Order.compare(x, y) < 0 }
+      }
+    }
+    return .success(CSVHeader(columns: columns, columnCount: names.count))
   }
 }

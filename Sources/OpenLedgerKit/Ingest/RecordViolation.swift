@@ -1,5 +1,5 @@
 /// Why an input record was refused.
-public enum RecordViolation: Sendable, Equatable, CustomStringConvertible {
+public enum RecordViolation: Error, Sendable, Equatable, CustomStringConvertible {
   case invalidUTF8(offset: Int)
   case malformedJSON(column: Int, message: String)
   case malformedCSV(String)

@@ -25,6 +25,12 @@ public struct RecordLocation: Sendable, Equatable {
   public var length: Int
 }
 
+/// A record written to a shard.
+struct StoredRecord {
+  var id: RecordID
+  var location: RecordLocation
+}
+
 /// Streams records into shard objects, starting a new shard when one is full.
 final class ShardWriter {
   private let objects: ObjectStore

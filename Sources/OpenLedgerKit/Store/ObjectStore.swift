@@ -117,11 +117,15 @@ public final class ObjectWriter {
   private let store: ObjectStore
   private let file: StagedFile
   private var hasher = SHA256()
+  /// Small appends are gathered here and written in large blocks.
+  private var pending: [UInt8] = []
+  private static let blockSize = 1 << 20
   public private(set) var count = 0
 
   init(store: ObjectStore) throws {
     self.store = store
     self.file = try StagedFile(in: store.staging, mode: 0o444)
+    pending.reserveCapacity(Self.blockSize)
   }
 
   public func append(_ data: Data) throws {
@@ -130,12 +134,24 @@ public final class ObjectWriter {
 
   public func append(_ bytes: UnsafeRawBufferPointer) throws {
     hasher.update(bufferPointer: bytes)
-    try file.write(bytes)
     count += bytes.count
+    if pending.count + bytes.count > Self.blockSize { try flush() }
+    if bytes.count >= Self.blockSize {
+      try file.write(bytes)
+    } else {
+      pending.append(contentsOf: bytes)
+    }
+  }
+
+  private func flush() throws {
+    guard !pending.isEmpty else { return }
+    try pending.withUnsafeBytes { try file.write($0) }
+    pending.removeAll(keepingCapacity: true)
   }
 
   /// Moves the object into place and returns its id.
   public func finish() throws -> Digest {
+    try flush()
     let id = Digest(bytes: hasher.finalize())
     let destination = store.path(for: id)
     if FileSystem.exists(destination) { return id }
