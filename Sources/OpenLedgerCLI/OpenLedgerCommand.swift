@@ -23,6 +23,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Contribute.self,
       Fingerprint.self,
       Log.self,
+      ManifestCommand.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,

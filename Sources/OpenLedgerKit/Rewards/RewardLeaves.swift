@@ -1,0 +1,391 @@
+import Foundation
+
+/// An epoch's leaves: every account that has earned anything, with its cumulative amount, in
+/// the tree's order (ascending leaf hash). Accounts and hashes are kept as packed 32-byte rows,
+/// since a manifest may hold millions.
+///
+/// A leaf is `SHA-256(0x00 ‖ datanet[32] ‖ epoch u64 BE ‖ account[32] ‖ cumulative u256 BE)`
+/// (105 bytes hashed). `leaves.jsonl` holds one canonical line per leaf, in the same order:
+/// `{"account":"<64 hex>","cumulative":"<decimal>"}` and a line feed.
+public struct RewardLeaves: Sendable {
+  public let datanet: Digest
+  public let epoch: UInt64
+  /// Raw account keys, 32 bytes per leaf.
+  public private(set) var accounts: [UInt8]
+  public private(set) var amounts: [TokenAmount]
+  /// Leaf hashes, 32 bytes per leaf, strictly ascending.
+  public private(set) var hashes: [UInt8]
+  /// The sum of the amounts.
+  public let total: TokenAmount
+
+  public var count: Int { amounts.count }
+
+  /// Leaves for `cumulative`, hashed and sorted. Throws when the amounts' sum overflows.
+  public init(datanet: Digest, epoch: UInt64, cumulative: [AccountID: TokenAmount]) throws {
+    let entries = cumulative.sorted { $0.key < $1.key }
+    var accounts = [UInt8]()
+    accounts.reserveCapacity(entries.count * 32)
+    var amounts = [TokenAmount]()
+    amounts.reserveCapacity(entries.count)
+    for (account, amount) in entries {
+      accounts.append(contentsOf: account.bytes)
+      amounts.append(amount)
+    }
+    try self.init(datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
+  }
+
+  /// Leaves for packed 32-byte `accounts` (distinct) and their `amounts`, hashed and sorted.
+  public init(datanet: Digest, epoch: UInt64, accounts: [UInt8], amounts: [TokenAmount]) throws {
+    precondition(accounts.count == amounts.count * 32)
+    self.datanet = datanet
+    self.epoch = epoch
+    let n = amounts.count
+    var total: TokenAmount = 0
+    for amount in amounts {
+      let (sum, overflow) = total.addingReportingOverflow(amount)
+      if overflow { throw RewardsError.amountOverflow(account: nil) }
+      total = sum
+    }
+    self.total = total
+    let unsorted = Self.hashLeaves(
+      datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
+    let order = Self.ascendingOrder(unsorted, count: n)
+    var sortedAccounts = [UInt8](repeating: 0, count: n * 32)
+    var sortedHashes = [UInt8](repeating: 0, count: n * 32)
+    var sortedAmounts = [TokenAmount]()
+    sortedAmounts.reserveCapacity(n)
+    accounts.withUnsafeBytes { from in
+      unsorted.withUnsafeBytes { hashes in
+        sortedAccounts.withUnsafeMutableBytes { toAccounts in
+          sortedHashes.withUnsafeMutableBytes { toHashes in
+            for (position, index) in order.enumerated() {
+              let source = Int(index) * 32
+              (toAccounts.baseAddress! + position * 32).copyMemory(
+                from: from.baseAddress! + source, byteCount: 32)
+              (toHashes.baseAddress! + position * 32).copyMemory(
+                from: hashes.baseAddress! + source, byteCount: 32)
+            }
+          }
+        }
+      }
+    }
+    for index in order { sortedAmounts.append(amounts[Int(index)]) }
+    self.accounts = sortedAccounts
+    self.amounts = sortedAmounts
+    self.hashes = sortedHashes
+  }
+
+  private init(
+    datanet: Digest, epoch: UInt64, sortedAccounts: [UInt8], amounts: [TokenAmount],
+    hashes: [UInt8], total: TokenAmount
+  ) {
+    self.datanet = datanet
+    self.epoch = epoch
+    self.accounts = sortedAccounts
+    self.amounts = amounts
+    self.hashes = hashes
+    self.total = total
+  }
+
+  public func account(at index: Int) -> AccountID {
+    AccountID(hex: Hex.encode(accounts[index * 32..<index * 32 + 32]))!
+  }
+
+  public func leafHash(at index: Int) -> Digest {
+    Digest(bytes: hashes[index * 32..<index * 32 + 32])
+  }
+
+  /// The position of `account`'s leaf, or nil.
+  public func index(of account: AccountID) -> Int? {
+    let key = account.bytes
+    return accounts.withUnsafeBytes { rows in
+      key.withUnsafeBytes { key in
+        (0..<count).first { memcmp(rows.baseAddress! + $0 * 32, key.baseAddress!, 32) == 0 }
+      }
+    }
+  }
+
+  /// The cumulative amounts by account.
+  public var cumulative: [AccountID: TokenAmount] {
+    var map = [AccountID: TokenAmount](minimumCapacity: count)
+    for index in 0..<count { map[account(at: index)] = amounts[index] }
+    return map
+  }
+
+  public func tree() -> MerkleTree { MerkleTree(sortedLeafHashes: hashes) }
+
+  // MARK: Hashing
+
+  /// `SHA-256(0x00 ‖ datanet ‖ epoch u64 BE ‖ account ‖ cumulative u256 BE)`.
+  public static func leafHash(
+    datanet: Digest, epoch: UInt64, account: AccountID, cumulative: TokenAmount
+  ) -> Digest {
+    Digest(
+      bytes: hashLeaves(
+        datanet: datanet, epoch: epoch, accounts: account.bytes, amounts: [cumulative]))
+  }
+
+  /// The leaf hashes of packed accounts and amounts, in the same order, 32 bytes each.
+  static func hashLeaves(
+    datanet: Digest, epoch: UInt64, accounts: [UInt8], amounts: [TokenAmount]
+  ) -> [UInt8] {
+    let n = amounts.count
+    var out = [UInt8](repeating: 0, count: n * 32)
+    let prefix = leafPrefix(datanet: datanet, epoch: epoch)
+    out.withUnsafeMutableBytes { out in
+      accounts.withUnsafeBytes { accounts in
+        let outBase = out.baseAddress!
+        let accountBase = accounts.baseAddress!
+        Parallel.forEachChunk(count: n) { range in
+          var buffer = prefix + [UInt8](repeating: 0, count: 64)
+          buffer.withUnsafeMutableBytes { buffer in
+            for index in range {
+              (buffer.baseAddress! + 41).copyMemory(
+                from: accountBase + index * 32, byteCount: 32)
+              writeU256(amounts[index], to: buffer.baseAddress! + 73)
+              MerkleTree.sha256(UnsafeRawBufferPointer(buffer), into: outBase + index * 32)
+            }
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// The first 41 bytes of every leaf of an epoch: 0x00, the Datanet id, the epoch.
+  static func leafPrefix(datanet: Digest, epoch: UInt64) -> [UInt8] {
+    var prefix: [UInt8] = [0x00]
+    prefix.append(contentsOf: datanet.bytes)
+    for shift in stride(from: 56, through: 0, by: -8) {
+      prefix.append(UInt8(truncatingIfNeeded: epoch >> UInt64(shift)))
+    }
+    return prefix
+  }
+
+  @inline(__always)
+  private static func writeU256(_ value: TokenAmount, to pointer: UnsafeMutableRawPointer) {
+    pointer.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+    pointer.storeBytes(
+      of: UInt64(truncatingIfNeeded: value >> 64).bigEndian, toByteOffset: 16,
+      as: UInt64.self)
+    pointer.storeBytes(
+      of: UInt64(truncatingIfNeeded: value).bigEndian, toByteOffset: 24,
+      as: UInt64.self)
+  }
+
+  /// The positions of `hashes` (32-byte rows) in ascending order.
+  private static func ascendingOrder(_ hashes: [UInt8], count n: Int) -> [UInt32] {
+    hashes.withUnsafeBytes { rows in
+      let base = rows.baseAddress!
+      var keys = [(key: UInt64, index: UInt32)]()
+      keys.reserveCapacity(n)
+      for index in 0..<n {
+        keys.append(
+          (
+            base.loadUnaligned(fromByteOffset: index * 32, as: UInt64.self).bigEndian,
+            UInt32(index)
+          ))
+      }
+      keys.sort { a, b in
+        if a.key != b.key { return a.key < b.key }
+        return memcmp(base + Int(a.index) * 32, base + Int(b.index) * 32, 32) < 0
+      }
+      return keys.map(\.index)
+    }
+  }
+
+  // MARK: leaves.jsonl
+
+  /// The `leaves.jsonl` bytes: one canonical line per leaf, in leaf order.
+  public func jsonLines() -> Data {
+    let line = Array(#"{"account":"","cumulative":""}"#.utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(count * (line.count + 64 + 40 + 1))
+    let digits = Array("0123456789abcdef".utf8)
+    var decimal = [UInt8](repeating: 0, count: 40)
+    for index in 0..<count {
+      out.append(contentsOf: line[0..<12])
+      for byte in accounts[index * 32..<index * 32 + 32] {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+      }
+      out.append(contentsOf: line[12..<28])
+      var value = amounts[index]
+      var length = 0
+      repeat {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: 10)
+        decimal[length] = UInt8(truncatingIfNeeded: remainder) + 0x30
+        length += 1
+        value = quotient
+      } while value > 0
+      for position in stride(from: length - 1, through: 0, by: -1) { out.append(decimal[position]) }
+      out.append(contentsOf: line[28...])
+      out.append(0x0a)
+    }
+    return Data(out)
+  }
+
+  /// Why a `leaves.jsonl` is not valid: the 1-based line and what is wrong there.
+  public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var reason: String
+    public var description: String { line > 0 ? "line \(line): \(reason)" : reason }
+  }
+
+  /// Parses `leaves.jsonl` for the leaves of `datanet`'s `epoch`: every line canonical, leaf
+  /// hashes strictly ascending (the tree order), accounts distinct, the sum within range.
+  public static func parse(_ data: Data, datanet: Digest, epoch: UInt64) throws(FormatError)
+    -> RewardLeaves
+  {
+    var accounts = [UInt8]()
+    var amounts = [TokenAmount]()
+    var total: TokenAmount = 0
+    let result: FormatError? = data.withUnsafeBytes { raw -> FormatError? in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      let n = bytes.count
+      accounts.reserveCapacity(n / 100 * 32)
+      amounts.reserveCapacity(n / 100)
+      let head = Array(#"{"account":""#.utf8)
+      let middle = Array(#"","cumulative":""#.utf8)
+      let tail = Array(#""}"#.utf8)
+      var position = 0
+      var line = 0
+      func matches(_ literal: [UInt8]) -> Bool {
+        guard position + literal.count <= n else { return false }
+        for (offset, byte) in literal.enumerated() where bytes[position + offset] != byte {
+          return false
+        }
+        position += literal.count
+        return true
+      }
+      let expected = #"{"account":"<64 lowercase hex>","cumulative":"<decimal>"} and a line feed"#
+      while position < n {
+        line += 1
+        guard matches(head) else { return FormatError(line: line, reason: "expected \(expected)") }
+        guard position + 64 <= n else {
+          return FormatError(line: line, reason: "the account is cut short")
+        }
+        for offset in stride(from: 0, to: 64, by: 2) {
+          guard let high = lowerHex(bytes[position + offset]),
+            let low = lowerHex(bytes[position + offset + 1])
+          else {
+            return FormatError(
+              line: line, reason: "the account is not 64 lowercase hex digits")
+          }
+          accounts.append(high << 4 | low)
+        }
+        position += 64
+        guard matches(middle) else {
+          return FormatError(line: line, reason: "expected \(expected)")
+        }
+        let start = position
+        var value: TokenAmount = 0
+        while position < n, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+          let (times10, overflowA) = value.multipliedReportingOverflow(by: 10)
+          let (sum, overflowB) = times10.addingReportingOverflow(
+            TokenAmount(bytes[position] - 0x30))
+          if overflowA || overflowB {
+            return FormatError(line: line, reason: "the cumulative amount is too large")
+          }
+          value = sum
+          position += 1
+        }
+        let length = position - start
+        if length == 0 || (length > 1 && bytes[start] == 0x30) {
+          return FormatError(
+            line: line, reason: "the cumulative amount is not a decimal without leading zeros")
+        }
+        guard matches(tail), position < n, bytes[position] == 0x0a else {
+          return FormatError(line: line, reason: "expected \(expected)")
+        }
+        position += 1
+        let (sum, overflow) = total.addingReportingOverflow(value)
+        if overflow { return FormatError(line: line, reason: "the amounts' sum is too large") }
+        total = sum
+        amounts.append(value)
+      }
+      return nil
+    }
+    if let result { throw result }
+    if amounts.isEmpty { throw FormatError(line: 0, reason: "the file holds no leaves") }
+    let hashes = hashLeaves(datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
+    if let problem = checkOrder(hashes: hashes, accounts: accounts, count: amounts.count) {
+      throw problem
+    }
+    return RewardLeaves(
+      datanet: datanet, epoch: epoch, sortedAccounts: accounts, amounts: amounts, hashes: hashes,
+      total: total)
+  }
+
+  /// Finds the first line out of order, or two lines for one account.
+  private static func checkOrder(hashes: [UInt8], accounts: [UInt8], count n: Int) -> FormatError? {
+    let outOfOrder = hashes.withUnsafeBytes { rows -> Int? in
+      for index in 1..<max(n, 1)
+      where memcmp(
+        rows.baseAddress! + (index - 1) * 32, rows.baseAddress! + index * 32, 32) >= 0
+      {
+        return index
+      }
+      return nil
+    }
+    if let outOfOrder {
+      return FormatError(
+        line: outOfOrder + 1,
+        reason: "its leaf hash is not greater than the previous line's; leaves are sorted by "
+          + "leaf hash, ascending")
+    }
+    let order = ascendingOrder(accounts, count: n)
+    return accounts.withUnsafeBytes { rows -> FormatError? in
+      for index in 1..<max(n, 1) {
+        let a = Int(order[index - 1])
+        let b = Int(order[index])
+        if memcmp(rows.baseAddress! + a * 32, rows.baseAddress! + b * 32, 32) == 0 {
+          return FormatError(
+            line: max(a, b) + 1,
+            reason: "account \(Hex.encode(rows[b * 32..<b * 32 + 32])) has a leaf already on "
+              + "line \(min(a, b) + 1)")
+        }
+      }
+      return nil
+    }
+  }
+
+  @inline(__always)
+  private static func lowerHex(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case 0x30...0x39: byte - 0x30
+    case 0x61...0x66: byte - 0x61 + 10
+    default: nil
+    }
+  }
+}
+
+/// Runs work over ranges of indices on all cores, for large hashing jobs.
+enum Parallel {
+  /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when it is large.
+  static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
+    let threshold = 1 << 14
+    let workers = ProcessInfo.processInfo.activeProcessorCount
+    if count < threshold || workers < 2 {
+      body(0..<count)
+      return
+    }
+    let chunks = workers * 4
+    let size = (count + chunks - 1) / chunks
+    withoutActuallyEscaping(body) { body in
+      // Each call works on its own range of indices, so sharing the closure is safe.
+      let shared = UncheckedSendable(body)
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = chunk * size
+        let end = min(count, start + size)
+        if start < end { shared.value(start..<end) }
+      }
+    }
+  }
+}
+
+/// A value handed to concurrent workers that the caller knows they use safely.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}

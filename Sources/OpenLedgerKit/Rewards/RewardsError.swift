@@ -1,0 +1,73 @@
+/// Failures of rewards: bad inference logs and policies, amounts out of range, manifests that
+/// cannot be read or do not verify.
+public enum RewardsError: OpenLedgerError {
+  case logNotFound(path: String)
+  case malformedLog(log: String, line: Int, reason: String)
+  case badFee(log: String, line: Int, inference: String, text: String, problem: AmountProblem)
+  case duplicateInference(log: String, line: Int, inference: String, firstLine: Int)
+  case feesOverflow(log: String, line: Int)
+  case emptyLog(log: String)
+  case malformedPolicy(path: String, reason: String)
+  case invalidPolicy(String)
+  case weightsTooLarge(inference: String)
+  case amountOverflow(account: AccountID?)
+  case fileNotFound(path: String, what: String)
+  case malformedManifest(path: String, reason: String)
+  case leavesDoNotMatch(path: String, reason: String)
+  case accountNotInManifest(account: AccountID, manifest: Digest, epoch: UInt64)
+  case verificationFailed(path: String, checks: [String])
+
+  public var kind: FailureKind {
+    switch self {
+    case .logNotFound, .fileNotFound, .accountNotInManifest: .notFound
+    case .malformedLog, .badFee, .duplicateInference, .feesOverflow, .emptyLog, .malformedPolicy,
+      .weightsTooLarge, .amountOverflow, .malformedManifest:
+      .dataError
+    case .invalidPolicy: .usage
+    case .leavesDoNotMatch, .verificationFailed: .checksFailed
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .logNotFound(let path):
+      "the inference log \(path) does not exist; check the path"
+    case .malformedLog(let log, let line, let reason):
+      "\(log):\(line): not an inference: \(reason). Each line is a JSON object "
+        + "{\"id\", \"output\", \"fee\"}; fix the line and run again"
+    case .badFee(let log, let line, let inference, let text, let problem):
+      "\(log):\(line): inference '\(inference)': the fee \"\(text)\" is not a valid amount: "
+        + "\(problem.explanation)"
+    case .duplicateInference(let log, let line, let inference, let firstLine):
+      "\(log):\(line): inference id '\(inference)' is used already on line \(firstLine); "
+        + "ids must be unique within a log"
+    case .feesOverflow(let log, let line):
+      "\(log):\(line): the fees so far sum to more than \(TokenAmount.max); split the log into "
+        + "several epochs"
+    case .emptyLog(let log):
+      "\(log) holds no inferences; an epoch needs at least one paid output"
+    case .malformedPolicy(let path, let reason):
+      "the policy file \(path) is not valid: \(reason)"
+    case .invalidPolicy(let reason):
+      "invalid reward policy: \(reason)"
+    case .weightsTooLarge(let inference):
+      "inference '\(inference)': its attribution units exceed 2^64; the output is too long to "
+        + "reward as one inference"
+    case .amountOverflow(let account):
+      (account.map { "the cumulative amount of account \($0.hex)" } ?? "the cumulative fees")
+        + " would exceed \(TokenAmount.max), the largest amount openledger handles"
+    case .fileNotFound(let path, let what):
+      "\(what) \(path) does not exist; check the path"
+    case .malformedManifest(let path, let reason):
+      "\(path) is not a reward manifest: \(reason)"
+    case .leavesDoNotMatch(let path, let reason):
+      "\(path) does not match its manifest: \(reason); run `openledger manifest verify` to see "
+        + "every check"
+    case .accountNotInManifest(let account, let manifest, let epoch):
+      "account \(account.hex) has no leaf in manifest \(manifest.short) (epoch \(epoch)); it "
+        + "earned nothing up to that epoch"
+    case .verificationFailed(let path, let checks):
+      "\(path) failed verification: \(checks.joined(separator: ", "))"
+    }
+  }
+}
