@@ -234,9 +234,12 @@ public struct RewardLeaves: Sendable {
 
   /// Parses `leaves.jsonl` for the leaves of `datanet`'s `epoch`: every line canonical, leaf
   /// hashes strictly ascending (the tree order), accounts distinct, the sum within range.
-  public static func parse(_ data: Data, datanet: Digest, epoch: UInt64) throws(FormatError)
-    -> RewardLeaves
-  {
+  ///
+  /// With `checkingOrder` false, lines in the wrong order or repeating an account are kept as
+  /// they are (for a verifier that reports them with `orderProblem()` and checks the rest).
+  public static func parse(
+    _ data: Data, datanet: Digest, epoch: UInt64, checkingOrder: Bool = true
+  ) throws(FormatError) -> RewardLeaves {
     var accounts = [UInt8]()
     var amounts = [TokenAmount]()
     var total: TokenAmount = 0
@@ -309,16 +312,16 @@ public struct RewardLeaves: Sendable {
     if let result { throw result }
     if amounts.isEmpty { throw FormatError(line: 0, reason: "the file holds no leaves") }
     let hashes = hashLeaves(datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
-    if let problem = checkOrder(hashes: hashes, accounts: accounts, count: amounts.count) {
-      throw problem
-    }
-    return RewardLeaves(
+    let leaves = RewardLeaves(
       datanet: datanet, epoch: epoch, sortedAccounts: accounts, amounts: amounts, hashes: hashes,
       total: total)
+    if checkingOrder, let problem = leaves.orderProblem() { throw problem }
+    return leaves
   }
 
-  /// Finds the first line out of order, or two lines for one account.
-  private static func checkOrder(hashes: [UInt8], accounts: [UInt8], count n: Int) -> FormatError? {
+  /// The first line out of leaf-hash order, or the second line of an account, if any.
+  public func orderProblem() -> FormatError? {
+    let n = count
     let outOfOrder = hashes.withUnsafeBytes { rows -> Int? in
       for index in 1..<max(n, 1)
       where memcmp(
@@ -334,7 +337,7 @@ public struct RewardLeaves: Sendable {
         reason: "its leaf hash is not greater than the previous line's; leaves are sorted by "
           + "leaf hash, ascending")
     }
-    let order = ascendingOrder(accounts, count: n)
+    let order = Self.ascendingOrder(accounts, count: n)
     return accounts.withUnsafeBytes { rows -> FormatError? in
       for index in 1..<max(n, 1) {
         let a = Int(order[index - 1])
