@@ -23,8 +23,12 @@ public struct ClaimProof: Codable, Sendable, Equatable {
   /// The proof for `account` in the manifest at `envelopePath`, whose `leaves.jsonl` lies next to
   /// it. The leaves must match the statement's digest and root.
   public static func make(envelopePath: String, account: AccountID) throws -> ClaimProof {
-    let manifest = try RewardsManifest.load(path: envelopePath)
-    let predicate = manifest.predicate
+    let envelope: Data
+    do {
+      envelope = try FileSystem.read(envelopePath)
+    } catch let error as SystemError where error.kind == .notFound {
+      throw RewardsError.fileNotFound(path: envelopePath, what: "the manifest")
+    }
     let directory = (envelopePath as NSString).deletingLastPathComponent
     let leavesPath = "\(directory.isEmpty ? "." : directory)/\(ManifestFiles.leaves)"
     let data: Data
@@ -33,22 +37,10 @@ public struct ClaimProof: Codable, Sendable, Equatable {
     } catch let error as SystemError where error.kind == .notFound {
       throw RewardsError.fileNotFound(path: leavesPath, what: "the manifest's leaves file")
     }
-    guard let expected = manifest.subjectDigest(ManifestFiles.leaves), expected == Digest.of(data)
-    else {
-      throw RewardsError.leavesDoNotMatch(
-        path: leavesPath, reason: "its SHA-256 is not the one the statement gives")
-    }
-    let leaves: RewardLeaves
-    do {
-      leaves = try RewardLeaves.parse(data, datanet: predicate.datanet, epoch: predicate.epoch)
-    } catch {
-      throw RewardsError.leavesDoNotMatch(path: leavesPath, reason: error.description)
-    }
-    let tree = leaves.tree()
-    guard tree.root == predicate.merkleRoot else {
-      throw RewardsError.leavesDoNotMatch(
-        path: leavesPath, reason: "they give the root \(tree.root.short)…, not the statement's")
-    }
+    let bundle = try ManifestBundle.load(envelope: envelope, leavesFile: data, name: envelopePath)
+    let (manifest, predicate, leaves, tree) = (
+      bundle.manifest, bundle.predicate, bundle.leaves, bundle.tree
+    )
     guard let index = leaves.index(of: account) else {
       throw RewardsError.accountNotInManifest(
         account: account, manifest: manifest.id, epoch: predicate.epoch)

@@ -190,7 +190,7 @@ public struct ManifestVerifier: Sendable {
     // subject
     let directory = (path as NSString).deletingLastPathComponent
     let base = directory.isEmpty ? "." : directory
-    var leavesData: Data?
+    var leavesFile: MappedFile?
     var subjectProblems = [String]()
     if manifest.subjectDigest(ManifestFiles.leaves) == nil {
       subjectProblems.append(
@@ -206,12 +206,13 @@ public struct ManifestVerifier: Sendable {
         continue
       }
       let filePath = "\(base)/\(subject.name)"
-      guard let data = try? FileSystem.read(filePath) else {
+      // Mapped, not read: a manifest's files may be hundreds of megabytes.
+      guard let file = try? MappedFile(path: filePath) else {
         subjectProblems.append("\(filePath) is missing or unreadable")
         continue
       }
-      if subject.name == ManifestFiles.leaves { leavesData = data }
-      let actual = Digest.of(data)
+      if subject.name == ManifestFiles.leaves { leavesFile = file }
+      let actual = Digest.of(file.bytes)
       if actual != expected {
         subjectProblems.append(
           "\(subject.name) has SHA-256 \(actual.short)…, the statement says \(expected.short)…; "
@@ -227,7 +228,7 @@ public struct ManifestVerifier: Sendable {
     }
 
     // leaves
-    guard let leavesData else {
+    guard let leavesFile else {
       add(.leaves, .failed, "\(ManifestFiles.leaves) is not available")
       skipRest(after: .leaves, because: "there are no leaves to check")
       return report
@@ -235,7 +236,8 @@ public struct ManifestVerifier: Sendable {
     let leaves: RewardLeaves
     do {
       leaves = try RewardLeaves.parse(
-        leavesData, datanet: predicate.datanet, epoch: predicate.epoch, checkingOrder: false)
+        leavesFile.bytes, datanet: predicate.datanet, epoch: predicate.epoch,
+        checkingOrder: false)
     } catch {
       add(.leaves, .failed, "\(ManifestFiles.leaves) \(error.description)")
       skipRest(after: .leaves, because: "the leaves could not be read")
@@ -267,15 +269,17 @@ public struct ManifestVerifier: Sendable {
     let treePath = "\(base)/\(ManifestFiles.tree)"
     if !FileSystem.exists(treePath) {
       add(.tree, .skipped, "no \(ManifestFiles.tree) next to the envelope")
-    } else if let stored = try? FileSystem.read(treePath) {
-      if stored.elementsEqual(tree.nodes) {
+    } else if let stored = try? MappedFile(path: treePath) {
+      let same =
+        tree.nodes.withUnsafeBytes { Self.same($0, stored.bytes) }
+      if same {
         add(
           .tree, .passed,
           "\(ManifestFiles.tree) holds the \(tree.nodes.count / 32) nodes of the tree")
       } else {
         add(
           .tree, .failed,
-          "\(ManifestFiles.tree) is not the tree of the leaves (\(stored.count) bytes; the tree "
+          "\(ManifestFiles.tree) is not the tree of the leaves (\(stored.bytes.count) bytes; the tree "
             + "has \(tree.nodes.count / 32) nodes of 32 bytes)")
       }
     } else {
@@ -311,13 +315,13 @@ public struct ManifestVerifier: Sendable {
     if let recompute {
       do {
         let expected = try recompute(manifest)
-        if expected == leavesData {
+        if Self.same(expected, leavesFile.bytes) {
           add(.recompute, .passed, "re-running attribution and allocation gives the same leaves")
         } else {
           add(
             .recompute, .failed,
             "re-running attribution and allocation gives different leaves: "
-              + Self.firstDifference(expected, leavesData))
+              + Self.firstDifference(expected, Data(leavesFile.bytes)))
         }
       } catch let error as OpenLedgerError {
         add(.recompute, .failed, "cannot re-run the epoch: \(error.description)")
@@ -428,6 +432,13 @@ public struct ManifestVerifier: Sendable {
       detail += "; no account's cumulative amount went down"
     }
     return (.passed, detail)
+  }
+
+  /// Whether two byte strings are equal.
+  static func same(_ a: some ContiguousBytes, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.withUnsafeBytes { a in
+      a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
   }
 
   /// Whether `name` names a file in the envelope's directory, and nothing outside it.

@@ -31,13 +31,26 @@ public struct MerkleTree: Sendable {
           (base + (size - 1 - j) * 32).copyMemory(from: leaves.baseAddress! + j * 32, byteCount: 32)
         }
       }
-      var scratch = [UInt8](repeating: 0, count: 65)
-      scratch.withUnsafeMutableBytes { scratch in
-        var i = n - 2
-        while i >= 0 {
-          Self.hashNode(
-            base + (2 * i + 1) * 32, base + (2 * i + 2) * 32, scratch, into: base + i * 32)
-          i -= 1
+      // Level by level from the deepest: a level's nodes depend only on the level below, so
+      // each level is hashed in parallel chunks.
+      if n > 1 {
+        var level = Int.bitWidth - 1 - (n - 2 + 1).leadingZeroBitCount
+        let nodes = UncheckedSendable(base)
+        while level >= 0 {
+          let first = (1 << level) - 1
+          let last = min((1 << (level + 1)) - 2, n - 2)
+          Parallel.forEachChunk(count: last - first + 1) { range in
+            var scratch = [UInt8](repeating: 0, count: 65)
+            scratch.withUnsafeMutableBytes { scratch in
+              for offset in range.reversed() {
+                let i = first + offset
+                let base = nodes.value
+                Self.hashNode(
+                  base + (2 * i + 1) * 32, base + (2 * i + 2) * 32, scratch, into: base + i * 32)
+              }
+            }
+          }
+          level -= 1
         }
       }
       initialized = size * 32

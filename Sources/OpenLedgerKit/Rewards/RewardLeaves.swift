@@ -22,12 +22,12 @@ public struct RewardLeaves: Sendable {
 
   /// Leaves for `cumulative`, hashed and sorted. Throws when the amounts' sum overflows.
   public init(datanet: Digest, epoch: UInt64, cumulative: [AccountID: TokenAmount]) throws {
-    let entries = cumulative.sorted { $0.key < $1.key }
+    // The order of the dictionary does not matter: the leaves are sorted by hash.
     var accounts = [UInt8]()
-    accounts.reserveCapacity(entries.count * 32)
+    accounts.reserveCapacity(cumulative.count * 32)
     var amounts = [TokenAmount]()
-    amounts.reserveCapacity(entries.count)
-    for (account, amount) in entries {
+    amounts.reserveCapacity(cumulative.count)
+    for (account, amount) in cumulative {
       accounts.append(contentsOf: account.bytes)
       amounts.append(amount)
     }
@@ -75,7 +75,7 @@ public struct RewardLeaves: Sendable {
     self.hashes = sortedHashes
   }
 
-  private init(
+  init(
     datanet: Digest, epoch: UInt64, sortedAccounts: [UInt8], amounts: [TokenAmount],
     hashes: [UInt8], total: TokenAmount
   ) {
@@ -174,7 +174,7 @@ public struct RewardLeaves: Sendable {
   }
 
   /// The positions of `hashes` (32-byte rows) in ascending order.
-  private static func ascendingOrder(_ hashes: [UInt8], count n: Int) -> [UInt32] {
+  static func ascendingOrder(_ hashes: [UInt8], count n: Int) -> [UInt32] {
     hashes.withUnsafeBytes { rows in
       let base = rows.baseAddress!
       var keys = [(key: UInt64, index: UInt32)]()
@@ -192,131 +192,6 @@ public struct RewardLeaves: Sendable {
       }
       return keys.map(\.index)
     }
-  }
-
-  // MARK: leaves.jsonl
-
-  /// The `leaves.jsonl` bytes: one canonical line per leaf, in leaf order.
-  public func jsonLines() -> Data {
-    let line = Array(#"{"account":"","cumulative":""}"#.utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(count * (line.count + 64 + 40 + 1))
-    let digits = Array("0123456789abcdef".utf8)
-    var decimal = [UInt8](repeating: 0, count: 40)
-    for index in 0..<count {
-      out.append(contentsOf: line[0..<12])
-      for byte in accounts[index * 32..<index * 32 + 32] {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-      }
-      out.append(contentsOf: line[12..<28])
-      var value = amounts[index]
-      var length = 0
-      repeat {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: 10)
-        decimal[length] = UInt8(truncatingIfNeeded: remainder) + 0x30
-        length += 1
-        value = quotient
-      } while value > 0
-      for position in stride(from: length - 1, through: 0, by: -1) { out.append(decimal[position]) }
-      out.append(contentsOf: line[28...])
-      out.append(0x0a)
-    }
-    return Data(out)
-  }
-
-  /// Why a `leaves.jsonl` is not valid: the 1-based line and what is wrong there.
-  public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var reason: String
-    public var description: String { line > 0 ? "line \(line): \(reason)" : reason }
-  }
-
-  /// Parses `leaves.jsonl` for the leaves of `datanet`'s `epoch`: every line canonical, leaf
-  /// hashes strictly ascending (the tree order), accounts distinct, the sum within range.
-  ///
-  /// With `checkingOrder` false, lines in the wrong order or repeating an account are kept as
-  /// they are (for a verifier that reports them with `orderProblem()` and checks the rest).
-  public static func parse(
-    _ data: Data, datanet: Digest, epoch: UInt64, checkingOrder: Bool = true
-  ) throws(FormatError) -> RewardLeaves {
-    var accounts = [UInt8]()
-    var amounts = [TokenAmount]()
-    var total: TokenAmount = 0
-    let result: FormatError? = data.withUnsafeBytes { raw -> FormatError? in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      let n = bytes.count
-      accounts.reserveCapacity(n / 100 * 32)
-      amounts.reserveCapacity(n / 100)
-      let head = Array(#"{"account":""#.utf8)
-      let middle = Array(#"","cumulative":""#.utf8)
-      let tail = Array(#""}"#.utf8)
-      var position = 0
-      var line = 0
-      func matches(_ literal: [UInt8]) -> Bool {
-        guard position + literal.count <= n else { return false }
-        for (offset, byte) in literal.enumerated() where bytes[position + offset] != byte {
-          return false
-        }
-        position += literal.count
-        return true
-      }
-      let expected = #"{"account":"<64 lowercase hex>","cumulative":"<decimal>"} and a line feed"#
-      while position < n {
-        line += 1
-        guard matches(head) else { return FormatError(line: line, reason: "expected \(expected)") }
-        guard position + 64 <= n else {
-          return FormatError(line: line, reason: "the account is cut short")
-        }
-        for offset in stride(from: 0, to: 64, by: 2) {
-          guard let high = lowerHex(bytes[position + offset]),
-            let low = lowerHex(bytes[position + offset + 1])
-          else {
-            return FormatError(
-              line: line, reason: "the account is not 64 lowercase hex digits")
-          }
-          accounts.append(high << 4 | low)
-        }
-        position += 64
-        guard matches(middle) else {
-          return FormatError(line: line, reason: "expected \(expected)")
-        }
-        let start = position
-        var value: TokenAmount = 0
-        while position < n, bytes[position] >= 0x30, bytes[position] <= 0x39 {
-          let (times10, overflowA) = value.multipliedReportingOverflow(by: 10)
-          let (sum, overflowB) = times10.addingReportingOverflow(
-            TokenAmount(bytes[position] - 0x30))
-          if overflowA || overflowB {
-            return FormatError(line: line, reason: "the cumulative amount is too large")
-          }
-          value = sum
-          position += 1
-        }
-        let length = position - start
-        if length == 0 || (length > 1 && bytes[start] == 0x30) {
-          return FormatError(
-            line: line, reason: "the cumulative amount is not a decimal without leading zeros")
-        }
-        guard matches(tail), position < n, bytes[position] == 0x0a else {
-          return FormatError(line: line, reason: "expected \(expected)")
-        }
-        position += 1
-        let (sum, overflow) = total.addingReportingOverflow(value)
-        if overflow { return FormatError(line: line, reason: "the amounts' sum is too large") }
-        total = sum
-        amounts.append(value)
-      }
-      return nil
-    }
-    if let result { throw result }
-    if amounts.isEmpty { throw FormatError(line: 0, reason: "the file holds no leaves") }
-    let hashes = hashLeaves(datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
-    let leaves = RewardLeaves(
-      datanet: datanet, epoch: epoch, sortedAccounts: accounts, amounts: amounts, hashes: hashes,
-      total: total)
-    if checkingOrder, let problem = leaves.orderProblem() { throw problem }
-    return leaves
   }
 
   /// The first line out of leaf-hash order, or the second line of an account, if any.
@@ -337,6 +212,17 @@ public struct RewardLeaves: Sendable {
         reason: "its leaf hash is not greater than the previous line's; leaves are sorted by "
           + "leaf hash, ascending")
     }
+    // Most files have no repeated account: a set of 8-byte prefixes shows it in one pass, and
+    // only a shared prefix calls for the full comparison.
+    let firstPrefixRepeat = accounts.withUnsafeBytes { rows -> Bool in
+      var seen = Set<UInt64>(minimumCapacity: n)
+      for index in 0..<n
+      where !seen.insert(rows.loadUnaligned(fromByteOffset: index * 32, as: UInt64.self)).inserted {
+        return true
+      }
+      return false
+    }
+    guard firstPrefixRepeat else { return nil }
     let order = Self.ascendingOrder(accounts, count: n)
     return accounts.withUnsafeBytes { rows -> FormatError? in
       for index in 1..<max(n, 1) {
@@ -350,15 +236,6 @@ public struct RewardLeaves: Sendable {
         }
       }
       return nil
-    }
-  }
-
-  @inline(__always)
-  private static func lowerHex(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case 0x30...0x39: byte - 0x30
-    case 0x61...0x66: byte - 0x61 + 10
-    default: nil
     }
   }
 }

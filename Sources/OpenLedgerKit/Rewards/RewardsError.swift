@@ -16,6 +16,7 @@ public enum RewardsError: OpenLedgerError {
   case leavesDoNotMatch(path: String, reason: String)
   case accountNotInManifest(account: AccountID, manifest: Digest, epoch: UInt64)
   case verificationFailed(path: String, checks: [String])
+  case inconsistent(String)
 
   public var kind: FailureKind {
     switch self {
@@ -25,6 +26,7 @@ public enum RewardsError: OpenLedgerError {
       .dataError
     case .invalidPolicy: .usage
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
+    case .inconsistent: .internalError
     }
   }
 
@@ -68,6 +70,8 @@ public enum RewardsError: OpenLedgerError {
         + "earned nothing up to that epoch"
     case .verificationFailed(let path, let checks):
       "\(path) failed verification: \(checks.joined(separator: ", "))"
+    case .inconsistent(let what):
+      "internal error: \(what); nothing was written. Please report this"
     }
   }
 }

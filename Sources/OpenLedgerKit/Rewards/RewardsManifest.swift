@@ -236,12 +236,18 @@ public struct ManifestBundle: Sendable {
   public static func build(
     _ contents: ManifestContents, leaves: RewardLeaves, by identity: Identity
   ) throws -> ManifestBundle {
-    precondition(leaves.datanet == contents.datanet && leaves.epoch == contents.epoch)
+    guard leaves.datanet == contents.datanet, leaves.epoch == contents.epoch else {
+      throw RewardsError.inconsistent("the leaves are of another Datanet or epoch")
+    }
     let (cumulative, overflow) = contents.previousCumulative.addingReportingOverflow(
       contents.epochFees)
     if overflow { throw RewardsError.amountOverflow(account: nil) }
     // The allocator guarantees this; a mismatch is a bug, never a manifest to sign.
-    precondition(leaves.total == cumulative, "the leaves must sum to the cumulative pool")
+    guard leaves.total == cumulative else {
+      throw RewardsError.inconsistent(
+        "the leaves sum to \(leaves.total.decimalString), the cumulative pool is "
+          + cumulative.decimalString)
+    }
     let leavesFile = leaves.jsonLines()
     let tree = leaves.tree()
     let predicate = RewardsPredicate(
@@ -257,22 +263,59 @@ public struct ManifestBundle: Sendable {
     return ManifestBundle(manifest: manifest, leaves: leaves, leavesFile: leavesFile, tree: tree)
   }
 
-  /// Writes the envelope, `leaves.jsonl`, `tree.bin` and, when given, the previous epoch's
-  /// envelope into `directory` (created if needed), each file atomically.
-  public func write(to directory: String, previousEnvelope: Data?) throws {
-    try FileSystem.makeDirectory(directory)
-    try FileSystem.writeAtomically(
-      leavesFile, to: "\(directory)/\(ManifestFiles.leaves)", stagingDirectory: directory)
-    try FileSystem.writeAtomically(
-      Data(tree.nodes), to: "\(directory)/\(ManifestFiles.tree)", stagingDirectory: directory)
-    let previousPath = "\(directory)/\(ManifestFiles.previousEnvelope)"
-    if let previousEnvelope {
-      try FileSystem.writeAtomically(
-        previousEnvelope, to: previousPath, stagingDirectory: directory)
-    } else {
-      try FileSystem.remove(previousPath)
+  /// A stored manifest with its leaves file, checked against each other: the leaves must be
+  /// the statement's subject and give its root.
+  public static func load(envelope: Data, leavesFile: Data, name: String) throws -> ManifestBundle {
+    let manifest = try RewardsManifest.decode(envelope, name: name)
+    let predicate = manifest.predicate
+    guard manifest.subjectDigest(ManifestFiles.leaves) == Digest.of(leavesFile) else {
+      throw RewardsError.leavesDoNotMatch(
+        path: name, reason: "the leaves file's SHA-256 is not the statement's subject digest")
     }
-    try FileSystem.writeAtomically(
-      manifest.bytes, to: "\(directory)/\(ManifestFiles.envelope)", stagingDirectory: directory)
+    let leaves: RewardLeaves
+    do {
+      leaves = try RewardLeaves.parse(
+        leavesFile, datanet: predicate.datanet, epoch: predicate.epoch)
+    } catch {
+      throw RewardsError.leavesDoNotMatch(path: name, reason: "leaves.jsonl \(error.description)")
+    }
+    let tree = leaves.tree()
+    guard tree.root == predicate.merkleRoot else {
+      throw RewardsError.leavesDoNotMatch(
+        path: name, reason: "the leaves give the root \(tree.root.short)…, not the statement's")
+    }
+    return ManifestBundle(manifest: manifest, leaves: leaves, leavesFile: leavesFile, tree: tree)
+  }
+
+  /// Writes the envelope, `leaves.jsonl`, `tree.bin` and, when given, the previous epoch's
+  /// envelope into `directory` (see `ManifestFiles.write`).
+  public func write(to directory: String, previousEnvelope: Data?) throws {
+    try ManifestFiles.write(
+      envelope: manifest.bytes, leaves: leavesFile, tree: Data(tree.nodes),
+      previousEnvelope: previousEnvelope, to: directory)
+  }
+}
+
+extension ManifestFiles {
+  /// Writes an export into `directory` (created if needed): the envelope, `leaves.jsonl`,
+  /// `tree.bin` and, when given, the previous epoch's envelope (else any stale one is removed).
+  /// Each file is replaced atomically, the envelope last; they are not fsynced, since an export
+  /// can always be written again.
+  public static func write(
+    envelope: Data, leaves: Data, tree: Data, previousEnvelope: Data?, to directory: String
+  ) throws {
+    try FileSystem.makeDirectory(directory)
+    func write(_ data: Data, _ name: String) throws {
+      try FileSystem.writeAtomically(
+        data, to: "\(directory)/\(name)", stagingDirectory: directory, durable: false)
+    }
+    try write(leaves, Self.leaves)
+    try write(tree, Self.tree)
+    if let previousEnvelope {
+      try write(previousEnvelope, Self.previousEnvelope)
+    } else {
+      try FileSystem.remove("\(directory)/\(Self.previousEnvelope)")
+    }
+    try write(envelope, Self.envelope)
   }
 }

@@ -44,6 +44,21 @@ import Testing
     #expect(parsed.cumulative == amounts)
   }
 
+  @Test func amountsRoundTripAcrossWordBoundaries() throws {
+    let tenTo19 = TokenAmount(10_000_000_000_000_000_000)
+    let values: [TokenAmount] = [
+      0, 9, 10, tenTo19 - 1, tenTo19, tenTo19 + 1, TokenAmount(UInt64.max),
+      TokenAmount(UInt64.max) + 1, tenTo19 * tenTo19, TokenAmount.max / 8,
+    ]
+    var amounts = [AccountID: TokenAmount]()
+    for (index, value) in values.enumerated() { amounts[account(UInt8(index + 1))] = value }
+    let leaves = try RewardLeaves(datanet: testDatanet, epoch: 1, cumulative: amounts)
+    let text = String(decoding: leaves.jsonLines(), as: UTF8.self)
+    for value in values { #expect(text.contains("\"cumulative\":\"\(value)\"}\n")) }
+    let parsed = try RewardLeaves.parse(leaves.jsonLines(), datanet: testDatanet, epoch: 1)
+    #expect(parsed.cumulative == amounts)
+  }
+
   @Test func parseRefusesAnythingElse() throws {
     var rng = SplitMix64(seed: 3)
     var amounts = [AccountID: TokenAmount]()
