@@ -56,6 +56,9 @@ struct ManifestSpeed: ParsableCommand {
       inferenceLog: .init(sha256: datanet, inferences: 1), policy: policy, token: .standard,
       epochFees: total, previousCumulative: 0, previousManifest: nil)
     note("\(accounts) accounts; scratch \(directory)")
+    // For timing `openledger manifest verify --key` on the export afterwards.
+    try CanonicalEncoder.encodePretty(PublicKeyDocument(name: "bench", account: signer.account))
+      .write(to: URL(fileURLWithPath: "\(directory)/bench.pub.json"))
 
     var bundle: ManifestBundle?
     let build = try measure(repeats) {
