@@ -239,33 +239,3 @@ public struct RewardLeaves: Sendable {
     }
   }
 }
-
-/// Runs work over ranges of indices on all cores, for large hashing jobs.
-enum Parallel {
-  /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when it is large.
-  static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
-    let threshold = 1 << 14
-    let workers = ProcessInfo.processInfo.activeProcessorCount
-    if count < threshold || workers < 2 {
-      body(0..<count)
-      return
-    }
-    let chunks = workers * 4
-    let size = (count + chunks - 1) / chunks
-    withoutActuallyEscaping(body) { body in
-      // Each call works on its own range of indices, so sharing the closure is safe.
-      let shared = UncheckedSendable(body)
-      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = chunk * size
-        let end = min(count, start + size)
-        if start < end { shared.value(start..<end) }
-      }
-    }
-  }
-}
-
-/// A value handed to concurrent workers that the caller knows they use safely.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
-}
