@@ -26,8 +26,9 @@ enum ContributionCatalog {
     return num
   }
 
-  /// Records a `contribution.submit`: the contribution, its shards, and its records (a record
-  /// the Datanet holds already stays credited to its earlier contribution).
+  /// Records a `contribution.submit`: the contribution, its shards, and its records. A record
+  /// the Datanet holds already stays credited to its earlier contribution; one whose earlier
+  /// contribution was rejected or withdrawn is credited to this one (see `RecordStanding`).
   static func insert(
     _ event: SignedEvent, _ body: ContributionSubmit, extras: ContributionExtras?,
     objects: ObjectStore, in db: Database
@@ -64,7 +65,10 @@ enum ContributionCatalog {
     let statement = try db.cachedStatement(
       sql: """
         INSERT INTO records (datanet, id, contribution, shard, offset, length)
-        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (datanet, id) DO UPDATE SET contribution = excluded.contribution,
+          shard = excluded.shard, offset = excluded.offset, length = excluded.length
+        WHERE NOT \(RecordStanding.held("records"))
         """)
     for record in records {
       try statement.execute(arguments: [
@@ -72,6 +76,7 @@ enum ContributionCatalog {
         record.location.offset, record.location.length,
       ])
     }
+    try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
     if let segment = extras?.nearDuplicateSegment {
       try db.execute(
         sql:

@@ -48,6 +48,15 @@ enum EventApplier {
       // Anyone may contribute to a Datanet; curators decide what is accepted.
       _ = try existingState(of: event, in: db)
       try ContributionCatalog.insert(event, body, extras: extras, objects: objects, in: db)
+    case .contributionReview(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.review(event, body, state: state, in: db)
+    case .contributionWithdraw(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.withdraw(event, body, state: state, objects: objects, in: db)
+    case .recordTakedown(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db)
     }
     try record(event, in: db)
   }
