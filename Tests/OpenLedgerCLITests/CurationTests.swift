@@ -149,3 +149,79 @@ import Testing
     #expect(try sandbox.ok(["datanet", "show", "trees", "--format", "json"]) == shown)
   }
 }
+
+/// End-to-end tests of `review list` and `review show`.
+@Suite struct ReviewListAndShowTests {
+  @Test func listFiltersAndShowTellsTheWholeStory() throws {
+    let sandbox = try Sandbox()
+    try sandbox.ok(["init"])
+    for name in ["alice", "bob"] { try sandbox.ok(["identity", "new", name]) }
+    try sandbox.ok([
+      "datanet", "create", "trees", "--as", "alice", "--record-format", "jsonl", "--require",
+      "text",
+    ])
+    let first = try #require(
+      (try decodeJSON(
+        try sandbox.ok([
+          "contribute", "trees", fixture("notes.jsonl"), "--as", "bob", "--format", "json",
+        ])) as? [String: Any])?["contribution"] as? String)
+    let second = try #require(
+      (try decodeJSON(
+        try sandbox.ok([
+          "contribute", "trees", fixture("duplicate.jsonl"), fixture("near.jsonl"), "--as",
+          "alice", "--format", "json",
+        ])) as? [String: Any])?["contribution"] as? String)
+
+    let pending = try sandbox.ok(["review", "list", "trees"])
+    let lines = pending.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines[0].hasPrefix("CONTRIBUTION  CONTRIBUTOR"))
+    #expect(lines[0].contains("EXACT DUP  NEAR DUP  SCHEMA WARNINGS"))
+    #expect(lines[1].hasPrefix(String(first.prefix(12))))
+    #expect(lines[1].contains("bob ("))
+    #expect(lines[2].contains("alice (") && lines[2].contains("pending  1        1          1"))
+
+    try sandbox.ok(["review", "accept", first, "--as", "alice"])
+    let stillPending = try #require(
+      try decodeJSON(try sandbox.ok(["review", "list", "trees", "--format", "json"]))
+        as? [[String: Any]])
+    #expect(stillPending.map { $0["id"] as? String } == [second])
+    #expect(stillPending[0]["exactDuplicates"] as? Int == 1)
+    #expect(stillPending[0]["nearDuplicates"] as? Int == 1)
+    let everyone = try sandbox.ok(["review", "list", "trees", "--status", "all"])
+    #expect(everyone.split(separator: "\n").count == 3)
+    #expect(everyone.contains("accepted"))
+    let bobs = try sandbox.ok([
+      "review", "list", "trees", "--status", "all", "--contributor", "bob",
+    ])
+    #expect(bobs.split(separator: "\n").count == 2)
+    let none = try sandbox.run(["review", "list", "trees", "--status", "rejected"])
+    #expect(none.status == 0 && none.stdout.isEmpty)
+    #expect(none.stderr.contains("no rejected contributions in trees"))
+
+    // The second contribution: its sources, its record, its duplicates with what they matched.
+    let shown = try sandbox.ok(["review", "show", String(second.prefix(10))])
+    #expect(shown.contains("contributor      alice ("))
+    #expect(shown.contains("Sources (2):"))
+    #expect(shown.contains("duplicate.jsonl") && shown.contains("near.jsonl"))
+    #expect(shown.contains("1 already in the Datanet"))
+    #expect(shown.contains("already in contribution \(first.prefix(12)), accepted, by bob ("))
+    #expect(shown.contains("Near duplicates: 1 flagged, 0 refused"))
+    #expect(shown.contains("Plane trees along the river shed their bark"))
+
+    // The first: a sample of its five records, or all of them.
+    let sample = try sandbox.ok(["review", "show", first, "--sample", "2"])
+    #expect(sample.contains("Records (first 2 of 5; --all shows every one):"))
+    #expect(sample.contains("status           accepted by alice ("))
+    let details = try #require(
+      try decodeJSON(try sandbox.ok(["review", "show", first, "--all", "--format", "json"]))
+        as? [String: Any])
+    let records = try #require(details["records"] as? [[String: Any]])
+    #expect(records.count == 5)
+    #expect((records[0]["text"] as? String)?.hasPrefix("Plane trees") == true)
+    #expect(records[0]["canonical"] as? String == #"{"id":0,"text":"\#(records[0]["text"]!)"}"#)
+    #expect((details["sources"] as? [[String: Any]])?.count == 1)
+    let tooShort = try sandbox.run(["review", "show", "0123"])
+    #expect(tooShort.status == 66)
+  }
+}

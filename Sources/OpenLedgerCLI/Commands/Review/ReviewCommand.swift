@@ -4,5 +4,5 @@ struct ReviewCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "review",
     abstract: "List, show, accept and reject contributions (curators).",
-    subcommands: [Accept.self, Reject.self])
+    subcommands: [List.self, Show.self, Accept.self, Reject.self])
 }
