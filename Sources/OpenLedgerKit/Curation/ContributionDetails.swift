@@ -20,10 +20,11 @@ public struct ContributionDetails: Codable, Sendable {
 /// One record, for people: its id, its text, its canonical form, and whether it was removed.
 public struct RecordView: Codable, Sendable, Equatable {
   public var id: Digest
-  /// The text it contributes (its schema's text fields).
-  public var text: String
-  /// Its canonical bytes, as stored.
-  public var canonical: String
+  /// The text it contributes (its schema's text fields); nil once `gc` erased a removed
+  /// record's bytes.
+  public var text: String?
+  /// Its canonical bytes, as stored; nil once erased.
+  public var canonical: String?
   public var removed: Bool
 }
 
@@ -137,8 +138,10 @@ private struct RecordViewer {
     self.objects = objects
   }
 
+  /// Empty bytes are a record `gc` erased.
   mutating func view(id: Digest, bytes: UnsafeRawBufferPointer, removed: Bool) -> RecordView {
-    RecordView(
+    if bytes.isEmpty { return RecordView(id: id, text: nil, canonical: nil, removed: removed) }
+    return RecordView(
       id: id, text: String(decoding: text.extract(bytes), as: UTF8.self),
       canonical: String(decoding: bytes, as: UTF8.self), removed: removed)
   }

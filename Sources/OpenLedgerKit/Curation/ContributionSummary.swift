@@ -129,14 +129,17 @@ struct ContributionRow {
         """)
     var records = [CreditedRecord]()
     do {
-      try ShardReader(data: data).forEachRecord { bytes, offset in
-        let id = RecordID(of: bytes)
+      try ShardReader(data: data).forEachEntry { entry in
+        let (id, offset, length) =
+          switch entry {
+          case .record(let bytes, let offset): (RecordID(of: bytes), offset, bytes.count)
+          case .tombstone(let id, let offset): (id, offset, 0)
+          }
         guard
           let removed = try Bool.fetchOne(
             credited, arguments: [datanetNum, id.data, num, shard.num])
         else { return }
-        records.append(
-          CreditedRecord(id: id, offset: offset, length: bytes.count, removed: removed))
+        records.append(CreditedRecord(id: id, offset: offset, length: length, removed: removed))
       }
     } catch is ShardReader.Failure {
       throw LedgerError.corruptEvent(
@@ -146,8 +149,8 @@ struct ContributionRow {
   }
 
   /// Calls `body` with each record this contribution is credited with, in shard order then
-  /// position in the shard: its id, canonical bytes (valid during the call only), and whether
-  /// it has been removed.
+  /// position in the shard: its id, canonical bytes (valid during the call only; empty when
+  /// `gc` erased them), and whether it has been removed.
   func forEachRecord(
     in db: Database, objects: ObjectStore,
     _ body: (RecordID, UnsafeRawBufferPointer, _ removed: Bool) throws -> Void
@@ -174,6 +177,7 @@ struct ShardRef {
 struct CreditedRecord {
   var id: RecordID
   var offset: Int
+  /// 0 for a record `gc` erased (records are never empty).
   var length: Int
   var removed: Bool
 

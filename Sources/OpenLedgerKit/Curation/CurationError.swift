@@ -14,12 +14,14 @@ public enum CurationError: OpenLedgerError {
   case wrongDatanet(contribution: Digest, datanet: String)
   case reasonRequired(action: String)
   case takedownNeedsOneTarget
+  case malformedShard(Digest)
 
   public var kind: FailureKind {
     switch self {
     case .unknownContribution, .unknownRecord: .notFound
     case .ambiguousContribution, .ambiguousRecord, .reasonRequired, .takedownNeedsOneTarget: .usage
-    case .alreadyDecided, .notPending, .alreadyTakenDown, .nothingToTakeDown, .wrongDatanet:
+    case .alreadyDecided, .notPending, .alreadyTakenDown, .nothingToTakeDown, .wrongDatanet,
+      .malformedShard:
       .dataError
     }
   }
@@ -57,6 +59,8 @@ public enum CurationError: OpenLedgerError {
     case .takedownNeedsOneTarget:
       "a takedown names either records (--record) or one contribution (--contribution), "
         + "not both and not neither"
+    case .malformedShard(let id):
+      "shard \(id.hex) is malformed (its entries do not parse); run `openledger fsck`"
     }
   }
 }

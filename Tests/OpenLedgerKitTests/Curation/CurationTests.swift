@@ -345,3 +345,59 @@ func sentence(_ n: Int) -> String {
     #expect(Array("a\nb".utf8).withUnsafeBytes { plain.extract($0) } == Array("a\nb".utf8))
   }
 }
+
+/// `gc` erases removed records' bytes; replay still works from the redacted shards.
+@Suite struct ShardRedactionTests {
+  /// Whether any object file in the store contains `text`.
+  func storeContains(_ text: String, _ fixture: CurationFixture) throws -> Bool {
+    var malformed = [String]()
+    let needle = Data(text.utf8)
+    return try fixture.store.objects.allObjects(malformed: &malformed).contains { id in
+      try fixture.store.objects.read(id, verify: false).range(of: needle) != nil
+    }
+  }
+
+  @Test func gcErasesTakenDownAndWithdrawnRecords() throws {
+    let fixture = try CurationFixture()
+    let kept = try fixture.contribute([sentence(1), sentence(2), sentence(3)], by: fixture.bob)
+    let withdrawn = try fixture.contribute([sentence(4), sentence(5)], by: fixture.bob)
+    try fixture.curation.review(
+      [kept.hex], decision: .accept, reason: "", by: fixture.alice, clock: fixture.clock)
+    try fixture.curation.withdraw(withdrawn.hex, reason: nil, by: fixture.bob, clock: fixture.clock)
+    let record = Array("{\"text\":\"\(sentence(2))\"}".utf8).withUnsafeBytes { RecordID(of: $0) }
+    try fixture.curation.takeDown(
+      records: [record.hex], of: "papers", reason: "pii", by: fixture.alice, clock: fixture.clock)
+    #expect(try storeContains(sentence(2), fixture))
+    #expect(try storeContains(sentence(4), fixture))
+
+    let report = try fixture.store.gc(dryRun: false)
+    #expect(report.shardsRedacted.count == 2)
+    #expect(report.recordsErased == 3)
+    #expect(report.objectsRemoved.count == 2)
+    for text in [sentence(2), sentence(4), sentence(5)] {
+      #expect(try !storeContains(text, fixture), "\(text) is still in the store")
+    }
+    #expect(try storeContains(sentence(3), fixture))
+    #expect(try fixture.published() == [sentence(1), sentence(3)])
+    #expect(try fixture.store.fsck().isClean)
+    let details = try fixture.curation.details(of: kept.hex, recordLimit: nil)
+    #expect(details.records.map(\.text) == [sentence(1), nil, sentence(3)])
+    #expect(details.recordsRemoved == 1)
+
+    let again = try fixture.store.gc(dryRun: false)
+    #expect(again.shardsRedacted.isEmpty && again.objectsRemoved.isEmpty)
+
+    // Withdrawn records may come back, and are credited to the new contribution.
+    let back = try fixture.contribute([sentence(4)], by: fixture.alice)
+    try fixture.curation.review(
+      [back.hex], decision: .accept, reason: "", by: fixture.alice, clock: fixture.clock)
+    #expect(try fixture.published() == [sentence(1), sentence(3), sentence(4)])
+
+    let before = try fixture.curationState()
+    let rebuilt = try fixture.store.rebuildCatalog()
+    #expect(rebuilt.rejected.isEmpty)
+    #expect(try fixture.curationState() == before)
+    #expect(try fixture.published() == [sentence(1), sentence(3), sentence(4)])
+    #expect(try fixture.store.gc(dryRun: false).objectsRemoved.isEmpty)
+  }
+}

@@ -149,7 +149,8 @@ struct ContributionPrinter {
   }
 
   /// The first line of a text, cut to fit a terminal line.
-  private func excerpt(_ text: String, limit: Int = 72) -> String {
+  private func excerpt(_ text: String?, limit: Int = 72) -> String {
+    guard let text else { return "(bytes erased by gc)" }
     let line =
       text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init)
       ?? ""
