@@ -25,6 +25,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       ReviewCommand.self,
       Withdraw.self,
       Takedown.self,
+      VerifyLedger.self,
       Log.self,
       Fsck.self,
       GC.self,

@@ -147,6 +147,48 @@ import Testing
     let shown = try sandbox.ok(["datanet", "show", "trees", "--format", "json"])
     #expect(try sandbox.run(["rebuild-catalog"]).status == 0)
     #expect(try sandbox.ok(["datanet", "show", "trees", "--format", "json"]) == shown)
+
+    // The ledger verifies; then an event altered on disk is reported by its id.
+    let clean = try sandbox.run(["verify-ledger", "trees"])
+    #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+    #expect(clean.stdout.contains("replayed 8 of 8 event(s) in 1 Datanet(s): no findings"))
+    let reject = try #require(
+      (try decodeJSON(try sandbox.ok(["log", "trees", "--format", "json"])) as? [[String: Any]])?
+        .first {
+          $0["type"] as? String == "contribution.review"
+            && ($0["body"] as? [String: Any])?["decision"] as? String == "reject"
+        }?["id"] as? String)
+    try alter(event: reject, in: sandbox) {
+      $0.replacingOccurrences(of: "off topic", with: "on topic")
+    }
+    let altered = try sandbox.run(["verify-ledger", "trees"])
+    #expect(altered.status == 1)
+    #expect(
+      altered.stdout.contains(
+        "unverifiable: event \(reject) is corrupt: its bytes do not hash to its id"))
+    #expect(
+      altered.stdout.contains(
+        "contribution \(scene.carol): status 'rejected' in the catalog, 'pending' on replay"))
+    let report = try #require(
+      try decodeJSON(try sandbox.run(["verify-ledger", "--format", "json"]).stdout)
+        as? [String: Any])
+    #expect(
+      (report["findings"] as? [[String: Any]])?.contains { $0["event"] as? String == reject }
+        == true)
+  }
+
+  /// Rewrites an event object's payload in place, as an attacker with the store's files could.
+  func alter(event: String, in sandbox: Sandbox, _ change: (String) -> String) throws {
+    let path = "\(sandbox.store)/objects/sha256/\(event.prefix(2))/\(event.dropFirst(2))"
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    var envelope = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let payload = try #require(Data(base64Encoded: envelope["payload"] as? String ?? ""))
+    let changed = change(String(decoding: payload, as: UTF8.self))
+    #expect(changed != String(decoding: payload, as: UTF8.self))
+    envelope["payload"] = Data(changed.utf8).base64EncodedString()
+    chmod(path, 0o644)
+    try JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys]).write(
+      to: URL(fileURLWithPath: path))
   }
 }
 
