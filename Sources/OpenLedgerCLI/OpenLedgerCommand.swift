@@ -26,6 +26,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Withdraw.self,
       Takedown.self,
       VerifyLedger.self,
+      Export.self,
       Log.self,
       Fsck.self,
       GC.self,

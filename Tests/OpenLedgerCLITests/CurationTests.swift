@@ -143,6 +143,28 @@ import Testing
     #expect(log.contains("withdrew contribution \(scene.bobSecond.prefix(12))"))
     #expect(log.contains("took down 1 record(s): personal data"))
 
+    // The export holds exactly the accepted records minus the taken-down one.
+    let exported = try exportedLines(sandbox, "export")
+    #expect(
+      exported.map { $0["record_id"] as? String } == [0, 2].map { Self.recordID(Self.texts[$0]) })
+    #expect(exported.map { $0["text"] as? String } == [Self.texts[0], Self.texts[2]])
+    let bob = try account("bob", sandbox)
+    for line in exported {
+      #expect(line["contribution"] as? String == scene.bobFirst)
+      #expect(line["contributor"] as? String == bob)
+      #expect(line["record"] as? String == "{\"text\":\"\(line["text"] as? String ?? "")\"}")
+    }
+    let package = try #require(
+      try decodeJSON(
+        try String(contentsOfFile: "\(sandbox.work)/export/datapackage.json", encoding: .utf8))
+        as? [String: Any])
+    let resource = try #require((package["resources"] as? [[String: Any]])?.first)
+    let shard = try Data(
+      contentsOf: URL(fileURLWithPath: "\(sandbox.work)/export/data/records-00000.jsonl"))
+    #expect(resource["hash"] as? String == "sha256:\(Digest.of(shard).hex)")
+    #expect(resource["bytes"] as? Int == shard.count)
+    #expect((package["contributors"] as? [[String: Any]])?.map { $0["title"] as? String } == [bob])
+
     // The catalog rebuilt from the objects agrees.
     let shown = try sandbox.ok(["datanet", "show", "trees", "--format", "json"])
     #expect(try sandbox.run(["rebuild-catalog"]).status == 0)
@@ -175,6 +197,24 @@ import Testing
     #expect(
       (report["findings"] as? [[String: Any]])?.contains { $0["event"] as? String == reject }
         == true)
+  }
+
+  func account(_ name: String, _ sandbox: Sandbox) throws -> String {
+    try #require(
+      (try decodeJSON(try sandbox.ok(["identity", "export-public", name])) as? [String: Any])?[
+        "account"] as? String)
+  }
+
+  /// Exports `trees` to `directory` and returns the lines of its shards, in order.
+  func exportedLines(_ sandbox: Sandbox, _ directory: String) throws -> [[String: Any]] {
+    let result = try sandbox.run(["export", "trees", "--out", directory])
+    #expect(result.status == 0, "\(result.stderr)")
+    let data = "\(sandbox.work)/\(directory)/data"
+    return try FileManager.default.contentsOfDirectory(atPath: data).sorted().flatMap { name in
+      try String(contentsOfFile: "\(data)/\(name)", encoding: .utf8).split(separator: "\n").map {
+        try #require(try decodeJSON(String($0)) as? [String: Any])
+      }
+    }
   }
 
   /// Rewrites an event object's payload in place, as an attacker with the store's files could.
@@ -265,5 +305,186 @@ import Testing
     #expect((details["sources"] as? [[String: Any]])?.count == 1)
     let tooShort = try sandbox.run(["review", "show", "0123"])
     #expect(tooShort.status == 66)
+  }
+}
+
+/// End-to-end tests of `export`: determinism, refusals, atomicity, and the real validators.
+@Suite struct ExportTests {
+  /// A store where alice accepted bob's seven tree notes into `trees` (JSONL) and one text
+  /// file into `prose` (text, one record per paragraph).
+  func setUp() throws -> Sandbox {
+    let sandbox = try Sandbox()
+    try sandbox.ok(["init"])
+    for name in ["alice", "bob"] { try sandbox.ok(["identity", "new", name]) }
+    try sandbox.ok([
+      "datanet", "create", "trees", "--as", "alice", "--record-format", "jsonl", "--require",
+      "text", "--license", "CC-BY-4.0", "--description", "Notes on city trees",
+    ])
+    try sandbox.ok([
+      "datanet", "create", "prose", "--as", "alice", "--record-format", "text", "--split",
+      "paragraph", "--license", "public domain, more or less",
+    ])
+    try sandbox.write(
+      "trees.jsonl", CurationTests.texts.map { "{\"text\": \"\($0)\", \"n\": 1}\n" }.joined())
+    for (datanet, file) in [("trees", "trees.jsonl"), ("prose", fixture("paragraphs.txt"))] {
+      let result = try #require(
+        try decodeJSON(
+          try sandbox.ok(["contribute", datanet, file, "--as", "bob", "--format", "json"]))
+          as? [String: Any])
+      try sandbox.ok([
+        "review", "accept", try #require(result["contribution"] as? String), "--as", "alice",
+      ])
+    }
+    return sandbox
+  }
+
+  func files(_ directory: String) throws -> [String: Data] {
+    var files = [String: Data]()
+    for name in try FileManager.default.subpathsOfDirectory(atPath: directory)
+    where !name.hasSuffix("/data") && name != "data" {
+      files[name] = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name)"))
+    }
+    return files
+  }
+
+  @Test func exportsAreDeterministicAndRefuseToOverwrite() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["export", "trees", "--out", "one", "--shard-size", "600"])
+    try sandbox.ok(["export", "trees", "--out", "two", "--shard-size", "600"])
+    let one = try files("\(sandbox.work)/one")
+    #expect(one == (try files("\(sandbox.work)/two")))
+    let shards = one.keys.filter { $0.hasPrefix("data/") }.sorted()
+    #expect(shards.count > 1)
+    #expect(shards.first == "data/records-00000.jsonl")
+    let lines = shards.flatMap { String(decoding: one[$0]!, as: UTF8.self).split(separator: "\n") }
+    #expect(lines.count == CurationTests.texts.count)
+    // Each line is canonical JSON: sorted keys, no spaces.
+    #expect(lines[0].hasPrefix("{\"contribution\":\""))
+    #expect(lines[0].contains(#""record":"{\"n\":1,\"text\":"#))
+
+    let refused = try sandbox.run(["export", "trees", "--out", "one"])
+    #expect(refused.status == 73)
+    #expect(refused.stderr.contains("exists and is not empty"))
+    #expect(try files("\(sandbox.work)/one") == one)
+    try sandbox.ok(["export", "trees", "--out", "one", "--force"])
+    #expect(try files("\(sandbox.work)/one").keys.filter { $0.hasPrefix("data/") }.count == 1)
+    try FileManager.default.createDirectory(
+      atPath: "\(sandbox.work)/empty", withIntermediateDirectories: true)
+    try sandbox.ok(["export", "prose", "--out", "empty"])
+    let prose = try String(
+      contentsOfFile: "\(sandbox.work)/empty/data/records-00000.jsonl", encoding: .utf8)
+    #expect(!prose.contains("\"record\":"))
+    #expect(prose.split(separator: "\n").count == 3)
+  }
+
+  @Test func aFailedExportLeavesNothing() throws {
+    let sandbox = try setUp()
+    // Remove a shard object behind the catalog's back: the export fails midway.
+    let store = "\(sandbox.store)/objects/sha256"
+    for fan in try FileManager.default.contentsOfDirectory(atPath: store) {
+      for name in try FileManager.default.contentsOfDirectory(atPath: "\(store)/\(fan)") {
+        let path = "\(store)/\(fan)/\(name)"
+        if try Data(contentsOf: URL(fileURLWithPath: path)).starts(with: Array("OLSHARD1".utf8)) {
+          try FileManager.default.removeItem(atPath: path)
+        }
+      }
+    }
+    let failed = try sandbox.run(["export", "trees", "--out", "out"])
+    #expect(failed.status == 74)
+    #expect(failed.stderr.contains("is missing from the store"))
+    #expect(!FileManager.default.fileExists(atPath: "\(sandbox.work)/out"))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: sandbox.work).allSatisfy {
+        !$0.contains("export-")
+      })
+    try sandbox.ok(["datanet", "create", "bare", "--as", "alice", "--record-format", "text"])
+    let nothing = try sandbox.run(["export", "bare", "--out", "out"])
+    #expect(nothing.status == 65)
+    #expect(nothing.stderr.contains("has no accepted records to export"))
+    #expect(!FileManager.default.fileExists(atPath: "\(sandbox.work)/out"))
+  }
+
+  @Test(
+    .enabled(
+      if: Validators.available,
+      "the validators (frictionless, mlcroissant) could not be installed from PyPI; see stderr"))
+  func exportsPassTheRealValidators() throws {
+    let sandbox = try setUp()
+    for (datanet, count) in [("trees", CurationTests.texts.count), ("prose", 3)] {
+      try sandbox.ok(["export", datanet, "--out", datanet, "--shard-size", "700"])
+      let summary = try Validators.check("\(sandbox.work)/\(datanet)")
+      let frictionless = try #require(summary["frictionless"] as? [String: Any])
+      let croissant = try #require(summary["croissant"] as? [String: Any])
+      #expect(frictionless["valid"] as? Bool == true, "\(frictionless)")
+      #expect(croissant["valid"] as? Bool == true, "\(croissant)")
+      #expect(croissant["warnings"] as? Int == 0, "\(croissant)")
+      #expect((croissant["sha256Mismatches"] as? [String])?.isEmpty == true)
+      #expect((croissant["records"] as? [String])?.count == count)
+    }
+    // A changed byte is caught by the Data Package's hash.
+    let path = "\(sandbox.work)/trees/data/records-00000.jsonl"
+    var shard = try String(contentsOfFile: path, encoding: .utf8)
+    shard = shard.replacingOccurrences(of: "Plane trees", with: "Plane Trees")
+    try shard.write(toFile: path, atomically: false, encoding: .utf8)
+    let tampered = try Validators.check("\(sandbox.work)/trees")
+    let frictionless = try #require(tampered["frictionless"] as? [String: Any])
+    #expect(frictionless["valid"] as? Bool == false)
+    #expect((frictionless["errors"] as? [String])?.contains { $0.contains("hash") } == true)
+  }
+}
+
+/// The real validators of the export formats, installed from PyPI into a cached venv by
+/// `Inputs/validators/validators.sh`, once per run.
+enum Validators {
+  /// The venv: `$OPENLEDGER_VALIDATORS_VENV`, else under the user's cache directory, so that
+  /// `make test` installs the validators once.
+  static let venv: String = {
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["OPENLEDGER_VALIDATORS_VENV"], !path.isEmpty { return path }
+    let cache =
+      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? "\(environment["HOME"] ?? NSTemporaryDirectory())/.cache"
+    return "\(cache)/openledger/test-validators-venv"
+  }()
+
+  static var script: String { fixture("validators/validators.sh") }
+
+  /// Whether the validators are there; set up on first use. Prints why not on stderr.
+  static let available: Bool = {
+    let result = try? shell(["setup", venv])
+    if result?.status != 0 {
+      FileHandle.standardError.write(
+        Data(
+          ("SKIPPED export validation: the validators could not be set up in \(venv):\n"
+            + (result?.stderr ?? "cannot run /bin/sh") + "\n").utf8))
+    }
+    return result?.status == 0
+  }()
+
+  /// Validates an export; returns the script's JSON summary.
+  static func check(_ directory: String) throws -> [String: Any] {
+    let result = try shell(["check", venv, directory])
+    return try #require(
+      try decodeJSON(String(result.stdout.split(separator: "\n").last ?? "")) as? [String: Any],
+      "\(result.stderr)")
+  }
+
+  static func shell(_ arguments: [String]) throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = [script] + arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errData = LockedData()
+    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RunResult(
+      status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+      stderr: String(decoding: errData.wait(), as: UTF8.self))
   }
 }

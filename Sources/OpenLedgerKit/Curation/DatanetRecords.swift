@@ -87,6 +87,20 @@ public struct DatanetRecords: Sendable {
     }
   }
 
+  /// The Datanet's ledger heads, sorted, and the time of its latest event, as the snapshot
+  /// holds them: the ledger state the records reflect (an export names it; an index segment can
+  /// record it).
+  public func ledgerState() throws -> (heads: [Digest], time: String) {
+    try snapshot.read { db in
+      let heads = try Ledger.heads(of: datanet.id, in: db)
+      let time =
+        try String.fetchOne(
+          db, sql: "SELECT MAX(time) FROM events WHERE datanet = ?", arguments: [datanet.id.hex])
+        ?? datanet.updated
+      return (heads, time)
+    }
+  }
+
   /// Every record removed from the Datanet (taken down, or in a withdrawn contribution), sorted
   /// by record id, with the event that removed it: what queries over older derived data (an
   /// index built before the removal) must mask.
