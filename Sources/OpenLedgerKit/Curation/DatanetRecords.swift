@@ -10,9 +10,10 @@ import GRDB
 /// always gives the same records in the same order. A record is credited to one contribution
 /// only, so no record appears twice.
 ///
-/// Every walk reads one catalog snapshot (`Catalog.snapshot()`): a review or takedown made
-/// meanwhile does not show up halfway through. `body` runs outside any catalog transaction, so
-/// it may read the catalog itself.
+/// A value reads one catalog snapshot (`Catalog.snapshot()`), taken when it is made: a review
+/// or takedown made meanwhile does not show up halfway through a walk. Make one per job and let
+/// it go: the snapshot holds a read transaction open. `body` runs outside any catalog
+/// transaction, so it may read the catalog itself.
 ///
 /// ```swift
 /// let published = try DatanetRecords(store: store, datanet: state)
