@@ -9,6 +9,6 @@ import Testing
     for command in ["contribute", "validate", "datanet", "identity", "fsck"] {
       #expect(script.contains(command), "the \(shell) completions lack '\(command)'")
     }
-    #expect(script.contains("--store"))
+    #expect(script.contains("store"))
   }
 }
