@@ -99,6 +99,46 @@ import Testing
     #expect(github.stdout.contains("object \(id) is corrupt"))
   }
 
+  @Test func anAlteredEventFailsInEveryFormat() throws {
+    let sandbox = try setUp()
+    let events = try #require(
+      try decodeJSON(try sandbox.ok(["log", "trees", "--format", "json"])) as? [[String: Any]])
+    let event = try #require(events.last?["id"] as? String)
+    let path = "\(sandbox.store)/objects/sha256/\(event.prefix(2))/\(event.dropFirst(2))"
+    chmod(path, 0o644)
+    var envelope = try String(contentsOfFile: path, encoding: .utf8)
+    // Change one character of the base64 payload: the signature no longer verifies.
+    let payload = try #require(envelope.range(of: "\"payload\":\""))
+    let at = envelope.index(payload.upperBound, offsetBy: 10)
+    envelope.replaceSubrange(at...at, with: envelope[at] == "A" ? "B" : "A")
+    try envelope.write(toFile: path, atomically: false, encoding: .utf8)
+
+    let text = try sandbox.run(["validate"])
+    #expect(text.status == 1)
+    #expect(text.stdout.contains("FAIL  ledger trees"))
+    #expect(text.stdout.contains(event))
+
+    let json = try #require(
+      try decodeJSON(try sandbox.run(["validate", "--format", "json"]).stdout) as? [String: Any])
+    let ledger = try #require(
+      (json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "ledger trees" })
+    #expect(ledger["passed"] as? Bool == false)
+    let findings = ledger["findings"] as? [[String: Any]] ?? []
+    #expect(findings.contains { $0["subject"] as? String == event })
+
+    let junit = try sandbox.run(["validate", "--datanet", "trees", "--format", "junit"])
+    #expect(junit.status == 1)
+    let failure = try #require(try junitCases(junit.stdout).first { $0.name == "ledger trees" })
+    #expect(failure.failure?.contains(event) == true)
+
+    let github = try sandbox.run(["validate", "--format", "github"])
+    #expect(github.status == 1)
+    #expect(
+      github.stdout.split(separator: "\n").contains {
+        $0.hasPrefix("::error title=openledger ledger trees") && $0.contains(event)
+      })
+  }
+
   @Test func filesAreCheckedBeforeTheyAreContributed() throws {
     let sandbox = try setUp()
     try sandbox.write(
