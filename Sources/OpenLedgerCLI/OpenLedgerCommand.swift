@@ -31,6 +31,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Fsck.self,
       GC.self,
       RebuildCatalog.self,
+      Validate.self,
     ]
   )
 
