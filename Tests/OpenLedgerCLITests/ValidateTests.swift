@@ -2,6 +2,8 @@ import Foundation
 import FoundationXML
 import Testing
 
+@testable import OpenLedgerKit
+
 /// End-to-end tests of `validate`: over a store, and over files before they are contributed.
 @Suite struct ValidateTests {
   /// A store with `alice`, the JSONL Datanet `trees`, and one contribution of notes.jsonl.
@@ -136,6 +138,58 @@ import Testing
     #expect(
       github.stdout.split(separator: "\n").contains {
         $0.hasPrefix("::error title=openledger ledger trees") && $0.contains(event)
+      })
+  }
+
+  /// Stores, as alice, a contribution whose one record lacks the required `text`: what an older
+  /// or foreign tool could have written. Returns the record's id.
+  func plantInvalidRecord(_ sandbox: Sandbox) throws -> String {
+    let store = try Store.open(at: sandbox.store)
+    let alice = try IdentityStore(directory: "\(sandbox.root)/config/openledger/identities")
+      .load(name: "alice")
+    let record = Data(#"{"title":"a note without its text"}"#.utf8)
+    var shard = Data(ShardFormat.magic)
+    withUnsafeBytes(of: UInt32(record.count).littleEndian) { shard.append(contentsOf: $0) }
+    shard.append(record)
+    let shardID = try store.objects.put(shard)
+    let datanet = try Ledger(store: store).datanet("trees")
+    let body = ContributionSubmit(
+      shards: [ShardInfo(id: shardID, records: 1, bytes: shard.count)], records: 1,
+      sources: [], duplicates: DuplicateSummary(IngestReport()), invalid: 0)
+    try Ledger(store: store).append(
+      .contributionSubmit(body), to: datanet.id, by: alice, clock: SystemClock())
+    return Digest.of(record).hex
+  }
+
+  @Test func anInvalidRecordFailsInEveryFormat() throws {
+    let sandbox = try setUp()
+    let record = try plantInvalidRecord(sandbox)
+
+    let text = try sandbox.run(["validate"])
+    #expect(text.status == 1)
+    #expect(text.stdout.contains("FAIL  records trees (6 checked, 1 error)"))
+    #expect(text.stdout.contains("record \(record) of contribution"))
+    #expect(text.stdout.contains("missing required field 'text'"))
+
+    let json = try #require(
+      try decodeJSON(try sandbox.run(["validate", "--format", "json"]).stdout) as? [String: Any])
+    let check = try #require(
+      (json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "records trees" })
+    let finding = try #require((check["findings"] as? [[String: Any]])?.first)
+    #expect(finding["code"] as? String == "missing-required")
+    #expect(finding["subject"] as? String == record)
+
+    let junit = try sandbox.run(["validate", "--format", "junit"])
+    #expect(junit.status == 1)
+    let failure = try #require(try junitCases(junit.stdout).first { $0.name == "records trees" })
+    #expect(failure.failure?.contains(record) == true)
+
+    let github = try sandbox.run(["validate", "--format", "github"])
+    #expect(github.status == 1)
+    #expect(
+      github.stdout.split(separator: "\n").contains {
+        $0.hasPrefix("::error title=openledger records trees%3A missing-required::")
+          && $0.contains(record)
       })
   }
 

@@ -26,13 +26,25 @@ import GRDB
 public struct DatanetRecords: Sendable {
   public let store: Store
   public let datanet: DatanetState
+  /// The contribution statuses walked: accepted only, unless validation asks for pending too.
+  public let statuses: Set<ContributionStatus>
   private let snapshot: CatalogSnapshot
 
-  /// A view of `datanet`'s published records as the catalog holds them now.
-  public init(store: Store, datanet: DatanetState) throws {
+  /// A view of `datanet`'s published records as the catalog holds them now. `statuses` widens
+  /// the view to the live records of contributions in other states (`validate` checks pending
+  /// records against the schema too); removed records are never walked.
+  public init(
+    store: Store, datanet: DatanetState, statuses: Set<ContributionStatus> = [.accepted]
+  ) throws {
     self.store = store
     self.datanet = datanet
+    self.statuses = statuses
     self.snapshot = try store.catalog.snapshot()
+  }
+
+  /// `statuses` as an SQL list, e.g. `('accepted','pending')`.
+  private var statusList: String {
+    "(" + statuses.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",") + ")"
   }
 
   /// A published record, as `forEachRecord` passes it.
@@ -82,7 +94,7 @@ public struct DatanetRecords: Sendable {
         sql: """
           SELECT COUNT(*) AS n, COALESCE(SUM(r.length), 0) AS b FROM records r
           JOIN contributions c ON c.num = r.contribution
-          WHERE r.datanet = ? AND c.status = 'accepted' AND NOT \(RecordStanding.removed("r"))
+          WHERE r.datanet = ? AND c.status IN \(statusList) AND NOT \(RecordStanding.removed("r"))
           """, arguments: [num])
       return (row?["n"] ?? 0, row?["b"] ?? 0)
     }
@@ -124,7 +136,7 @@ public struct DatanetRecords: Sendable {
       let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
       return try Row.fetchAll(
         db,
-        sql: "\(ContributionRow.select) WHERE c.datanet = ? AND c.status = 'accepted' "
+        sql: "\(ContributionRow.select) WHERE c.datanet = ? AND c.status IN \(statusList) "
           + "ORDER BY c.num", arguments: [num]
       ).map(ContributionRow.init)
     }

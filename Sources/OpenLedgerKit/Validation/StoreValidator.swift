@@ -22,19 +22,51 @@ public struct StoreValidator {
     report.checks.append(Self.objectsCheck(fsck))
     report.checks.append(Self.catalogCheck(fsck))
     progress("ledger")
-    let ledgerChecks = try self.ledgerChecks(datanets, scope: reference.map { _ in datanets[0].id })
-    report.checks += ledgerChecks.general
+    var replay: (general: [ValidationCheck], byDatanet: [Digest: ValidationCheck])
+    do {
+      replay = try ledgerChecks(datanets, scope: reference.map { _ in datanets[0].id })
+    } catch {
+      replay = ([Self.unfinished("ledger", category: "ledger", error)], [:])
+    }
+    report.checks += replay.general
     for state in datanets {
       progress("Datanet \(state.name)")
-      if let check = ledgerChecks.byDatanet[state.id] { report.checks.append(check) }
-      report.checks += try checks(of: state)
+      if let check = replay.byDatanet[state.id] { report.checks.append(check) }
+      report.checks += checks(of: state)
     }
     return report
   }
 
   /// The checks of one Datanet beyond its ledger.
-  func checks(of state: DatanetState) throws -> [ValidationCheck] {
-    []
+  func checks(of state: DatanetState) -> [ValidationCheck] {
+    [
+      Self.guarded("records \(state.name)", category: "records") {
+        try RecordCheck(store: store, state: state).run()
+      }
+    ]
+  }
+
+  /// Runs a check; when it cannot finish (an object it needs is corrupt or missing, say), the
+  /// check fails with that error as its finding, and the other checks still run.
+  static func guarded(_ name: String, category: String, _ body: () throws -> ValidationCheck)
+    -> ValidationCheck
+  {
+    do {
+      return try body()
+    } catch {
+      return unfinished(name, category: category, error)
+    }
+  }
+
+  static func unfinished(_ name: String, category: String, _ error: Error) -> ValidationCheck {
+    ValidationCheck(
+      name: name, category: category, checked: 0,
+      findings: [
+        ValidationFinding(
+          .error, code: "check-unfinished",
+          message: "the check could not finish: \(error); see the other findings (objects, "
+            + "ledger) for the cause")
+      ])
   }
 
   /// The ledger replayed from the objects (once, for all of `datanets`), as one check per
