@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
 let subsystemReadmes = [
-  "Contribution", "Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store",
+  "Attribution", "Contribution", "Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store",
 ].map { "\($0)/README.md" }
 
 let package = Package(
