@@ -22,6 +22,10 @@ public final class SegmentBuilder {
   private var contributionIndex: [Digest: Int] = [:]
   private var finished = false
 
+  /// How long `write` spent sorting suffixes and writing files, for reports and benchmarks.
+  public private(set) var suffixSortingTime: Duration = .zero
+  public private(set) var fileWritingTime: Duration = .zero
+
   public init() {}
 
   deinit {
@@ -106,8 +110,13 @@ public final class SegmentBuilder {
 
     let suffixes = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: positions)
     defer { suffixes.deallocate() }
+    let clock = ContinuousClock()
+    let sortingStart = clock.now
     SuffixArray.build(
       text: UnsafeBufferPointer(text), alphabetSize: interner.distinctCount + 1, into: suffixes)
+    let writingStart = clock.now
+    suffixSortingTime = writingStart - sortingStart
+    defer { fileWritingTime = clock.now - writingStart }
 
     let staging = try makeStagingDirectory(in: stagingDirectory)
     var keepStaging = false
