@@ -9,7 +9,7 @@ struct AttributionBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attribution-bench",
     abstract: "Benchmarks openledger's attribution index and attribution.",
-    subcommands: [Generate.self, Build.self, Query.self]
+    subcommands: [Generate.self, Build.self, Sort.self, Query.self]
   )
 }
 
@@ -28,8 +28,16 @@ func jsonLine(_ value: [String: Any]) throws -> String {
 /// The peak resident memory of this process so far, in MB.
 func peakMemoryMegabytes() -> Double {
   var usage = rusage()
-  getrusage(RUSAGE_SELF, &usage)
+  getrusage(RUSAGE_SELF.rawValue, &usage)
   return Double(usage.ru_maxrss) / 1024
+}
+
+/// CPU time this thread has used, in seconds: on a shared machine, wall time also counts the
+/// time other processes held the core.
+func threadCPUSeconds() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 extension Duration {

@@ -87,7 +87,8 @@ public final class SegmentBuilder {
     finished = true
     let positions = positionCount
     precondition(positions < Int(UInt32.max) - 1, "a segment holds fewer than 2^32 - 1 positions")
-    let order = vocabularyOrder()
+    let provisionalCounts = interner.counts()
+    let order = vocabularyOrder(provisionalCounts)
     pending.sort { $0.id < $1.id }
 
     // The token array in record-id order, with final ids and a separator after each record.
@@ -142,8 +143,8 @@ public final class SegmentBuilder {
     written.append(try files.write(SegmentFiles.vocabulary, vocabularyTable(order)))
     var counts = [UInt32](repeating: 0, count: interner.distinctCount + 1)
     counts[0] = UInt32(pending.count)
-    for provisional in 0..<interner.distinctCount {
-      counts[Int(order.finalID[provisional])] = interner.counts[provisional]
+    for (provisional, count) in provisionalCounts.enumerated() {
+      counts[Int(order.finalID[provisional])] = count
     }
     written.append(try counts.withUnsafeBytes { try files.write(SegmentFiles.counts, $0) })
 
@@ -168,7 +169,7 @@ public final class SegmentBuilder {
 
   /// The final token ids: the most frequent token gets 1, ties in byte order, so the ids do not
   /// depend on the order records were added; and the provisional ids in byte order.
-  private func vocabularyOrder() -> (finalID: [UInt32], byBytes: [Int32]) {
+  private func vocabularyOrder(_ counts: [UInt32]) -> (finalID: [UInt32], byBytes: [Int32]) {
     let count = interner.distinctCount
     var byBytes = (0..<count).map { Int32($0) }
     let interner = self.interner
@@ -182,7 +183,6 @@ public final class SegmentBuilder {
     var byteRank = [Int32](repeating: 0, count: count)
     for (rank, id) in byBytes.enumerated() { byteRank[Int(id)] = Int32(rank) }
     var byFrequency = byBytes
-    let counts = interner.counts
     byFrequency.sort { a, b in
       let x = counts[Int(a)]
       let y = counts[Int(b)]

@@ -1,3 +1,6 @@
+import CPrefetch
+import Foundation
+
 /// Suffix arrays by induced sorting (SA-IS, Nong, Zhang and Chan, 2009) over an integer alphabet.
 ///
 /// The suffixes of a text `s[0..<n]` are sorted as sequences of unsigned integers, a suffix that
@@ -6,27 +9,41 @@
 /// recurses on the string of names when two names coincide, and induces the whole order from the
 /// sorted LMS suffixes.
 ///
-/// Memory beyond the text and the output: a bit per position for the suffix types, two bucket
+/// Memory beyond the text and the output: a bit per position for the suffix types, three bucket
 /// arrays of the alphabet's size, and the same again for the reduced problem, which lives in the
 /// output array itself (at most half its length), as the original paper arranges it.
-enum SuffixArray {
+///
+/// The induced passes read no type bits, which would cost a cache miss per suffix: in the
+/// L pass, the suffix before `j` is L-type exactly when `s[j-1] >= s[j]`; in the S pass, each
+/// S-type suffix carries a mark in its entry's top bit from the moment it is placed, which is
+/// cleared as the scan passes it. LMS substrings are named by comparing their lengths and
+/// symbols, again without type bits (as in Yuta Mori's sais).
+public enum SuffixArray {
   /// The marker of an empty slot; positions are always smaller.
   private static let empty = UInt32.max
+  /// The top bit of an entry, set on S-type suffixes during the S pass.
+  private static let mark: UInt32 = 1 << 31
+
+  /// How many entries ahead of the scan the induced passes prefetch the text.
+  private static let prefetchDistance = 32
+
+  /// The most symbols a text may have: entries keep their top bit for the S mark.
+  public static let maximumCount = Int(Int32.max) - 1
 
   /// Sorts the suffixes of `text`, whose symbols are all below `alphabetSize`, into `suffixes`,
-  /// which must have the same count. Fewer than `UInt32.max` symbols.
-  static func build(
+  /// which must have the same count. At most `maximumCount` symbols.
+  public static func build(
     text: UnsafeBufferPointer<UInt32>, alphabetSize: Int,
     into suffixes: UnsafeMutableBufferPointer<UInt32>
   ) {
     precondition(text.count == suffixes.count, "the suffix array has one entry per symbol")
-    precondition(text.count < Int(UInt32.max), "a text has fewer than 2^32 - 1 symbols")
+    precondition(text.count <= maximumCount, "a text has fewer than 2^31 - 1 symbols")
     guard let textBase = text.baseAddress, let base = suffixes.baseAddress else { return }
     sort(textBase, count: text.count, alphabetSize: max(alphabetSize, 1), into: base)
   }
 
   /// The suffix array of `text`, for tests and small inputs.
-  static func build(_ text: [UInt32], alphabetSize: Int) -> [UInt32] {
+  public static func build(_ text: [UInt32], alphabetSize: Int) -> [UInt32] {
     var result = [UInt32](repeating: 0, count: text.count)
     text.withUnsafeBufferPointer { text in
       result.withUnsafeMutableBufferPointer { out in
@@ -43,9 +60,9 @@ enum SuffixArray {
     let words: UnsafeMutablePointer<UInt64>
 
     init(count: Int) {
-      let wordCount = (count + 63) / 64
-      words = .allocate(capacity: max(wordCount, 1))
-      words.initialize(repeating: 0, count: max(wordCount, 1))
+      let wordCount = max((count + 63) / 64, 1)
+      words = .allocate(capacity: wordCount)
+      words.initialize(repeating: 0, count: wordCount)
     }
 
     deinit {
@@ -71,10 +88,10 @@ enum SuffixArray {
 
   /// The start and end (exclusive) of each symbol's bucket in the suffix array.
   private struct Buckets: ~Copyable {
-    let starts: UnsafeMutablePointer<Int>
-    let ends: UnsafeMutablePointer<Int>
+    let starts: UnsafeMutablePointer<UInt32>
+    let ends: UnsafeMutablePointer<UInt32>
     /// The bucket pointers being moved by a pass.
-    let cursor: UnsafeMutablePointer<Int>
+    let cursor: UnsafeMutablePointer<UInt32>
     let count: Int
 
     init(_ s: UnsafePointer<UInt32>, count n: Int, alphabetSize: Int) {
@@ -83,11 +100,11 @@ enum SuffixArray {
       ends = .allocate(capacity: alphabetSize)
       cursor = .allocate(capacity: alphabetSize)
       ends.initialize(repeating: 0, count: alphabetSize)
-      for i in 0..<n { ends[Int(s[i])] += 1 }
-      var total = 0
+      for i in 0..<n { ends[Int(s[i])] &+= 1 }
+      var total: UInt32 = 0
       for c in 0..<alphabetSize {
         starts[c] = total
-        total += ends[c]
+        total &+= ends[c]
         ends[c] = total
       }
     }
@@ -129,9 +146,9 @@ enum SuffixArray {
     for i in 1..<n where types.isLMS(i) {
       let c = Int(s[i])
       buckets.cursor[c] -= 1
-      sa[buckets.cursor[c]] = UInt32(i)
+      sa[Int(buckets.cursor[c])] = UInt32(i)
     }
-    induce(s, count: n, types: types, buckets: buckets, into: sa)
+    induce(s, count: n, buckets: buckets, into: sa)
 
     // Move the sorted LMS positions to the front.
     var lmsCount = 0
@@ -143,18 +160,37 @@ enum SuffixArray {
       }
     }
 
-    // Name the LMS substrings in sorted order, equal substrings alike; names are stored at
-    // lmsCount + position / 2, which never collide because LMS positions are two or more apart.
+    // The length of each LMS substring (to the next LMS position, inclusive), stored at
+    // lmsCount + position / 2: LMS positions are two or more apart, so these never collide.
     (sa + lmsCount).update(repeating: empty, count: n - lmsCount)
+    var next = n
+    var position = n - 1
+    while position >= 1 {
+      if types.isLMS(position) {
+        sa[lmsCount + position / 2] = UInt32(next - position + 1)
+        next = position
+      }
+      position -= 1
+    }
+    // Name the LMS substrings in sorted order, equal ones alike. Equal lengths and symbols
+    // mean equal types too, both ending on an S-type symbol; the one that reaches the end of the
+    // text is unique.
     var nameCount = 0
     var previous = -1
+    var previousLength = 0
     for k in 0..<lmsCount {
       let position = Int(sa[k])
-      if previous < 0 || !equalLMSSubstrings(s, count: n, types: types, previous, position) {
-        nameCount += 1
+      let length = Int(sa[lmsCount + position / 2])
+      var equal =
+        previous >= 0 && length == previousLength && position + length <= n
+        && previous + length <= n
+      if equal {
+        equal = memcmp(s + previous, s + position, length * 4) == 0
       }
+      if !equal { nameCount += 1 }
       sa[lmsCount + position / 2] = UInt32(nameCount - 1)
       previous = position
+      previousLength = length
     }
     // Gather the names, in text order, at the end of the array: the reduced string.
     var write = n - 1
@@ -190,68 +226,66 @@ enum SuffixArray {
       sa[m] = empty
       let c = Int(s[Int(position)])
       buckets.cursor[c] -= 1
-      sa[buckets.cursor[c]] = position
+      sa[Int(buckets.cursor[c])] = position
       m -= 1
     }
-    induce(s, count: n, types: types, buckets: buckets, into: sa)
+    induce(s, count: n, buckets: buckets, into: sa)
   }
 
   /// The two induced passes: L-type suffixes left to right from the bucket starts, then S-type
   /// suffixes right to left from the bucket ends.
   @inline(__always)
   private static func induce(
-    _ s: UnsafePointer<UInt32>, count n: Int, types: borrowing Types, buckets: borrowing Buckets,
+    _ s: UnsafePointer<UInt32>, count n: Int, buckets: borrowing Buckets,
     into sa: UnsafeMutablePointer<UInt32>
   ) {
     let cursor = buckets.cursor
     buckets.resetToStarts()
     // The virtual end-of-text suffix sorts first; the suffix before it, the last one, is L.
     let last = Int(s[n - 1])
-    sa[cursor[last]] = UInt32(n - 1)
+    sa[Int(cursor[last])] = UInt32(n - 1)
     cursor[last] += 1
+    // Entries here are LMS seeds (whose predecessor is L-type with a larger symbol) and L-type
+    // suffixes (whose predecessor is L-type when its symbol is not smaller).
     for k in 0..<n {
+      if k + prefetchDistance < n {
+        let ahead = sa[k + prefetchDistance]
+        if ahead != empty, ahead > 0 { ol_prefetch(s + Int(ahead) - 1) }
+      }
       let j = sa[k]
       guard j != empty, j > 0 else { continue }
       let p = Int(j) - 1
-      if !types.isS(p) {
-        let c = Int(s[p])
-        sa[cursor[c]] = UInt32(p)
-        cursor[c] += 1
+      let c = s[p]
+      if c >= s[p + 1] {
+        let target = Int(cursor[Int(c)])
+        sa[target] = UInt32(p)
+        cursor[Int(c)] = UInt32(target + 1)
       }
     }
     buckets.resetToEnds()
+    // Every S-type entry met here was placed by this pass, with the mark; L-type ones were not.
     var k = n - 1
     while k >= 0 {
-      let j = sa[k]
-      if j != empty, j > 0 {
-        let p = Int(j) - 1
-        if types.isS(p) {
-          let c = Int(s[p])
-          cursor[c] -= 1
-          sa[cursor[c]] = UInt32(p)
+      if k >= prefetchDistance {
+        let ahead = sa[k - prefetchDistance]
+        if ahead != empty { ol_prefetch(s + Int(ahead & ~mark) - 1) }
+      }
+      let entry = sa[k]
+      if entry != empty {
+        let j = entry & ~mark
+        sa[k] = j
+        if j > 0 {
+          let p = Int(j) - 1
+          let c = s[p]
+          let d = s[p + 1]
+          if c < d || (c == d && entry & mark != 0) {
+            let target = Int(cursor[Int(c)]) - 1
+            cursor[Int(c)] = UInt32(target)
+            sa[target] = UInt32(p) | mark
+          }
         }
       }
       k -= 1
-    }
-  }
-
-  /// Whether the LMS substrings at `a` and `b` (each running to the next LMS position, inclusive)
-  /// are equal in symbols and types. The one that reaches the end of the text is unique.
-  private static func equalLMSSubstrings(
-    _ s: UnsafePointer<UInt32>, count n: Int, types: borrowing Types, _ a: Int, _ b: Int
-  ) -> Bool {
-    var d = 0
-    while true {
-      let x = a + d
-      let y = b + d
-      if x == n || y == n { return false }
-      if s[x] != s[y] || types.isS(x) != types.isS(y) { return false }
-      if d > 0 {
-        let endX = types.isLMS(x)
-        let endY = types.isLMS(y)
-        if endX || endY { return endX && endY }
-      }
-      d += 1
     }
   }
 }

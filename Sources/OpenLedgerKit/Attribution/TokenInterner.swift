@@ -12,21 +12,29 @@ struct TokenInterner: TokenSink {
 
   private static let hasher = StableHash(seed: 0x6f6c_6174_7472_6962)
 
+  /// One slot of the hash table, 16 bytes. A token of at most 7 bytes is its own key (its
+  /// bytes, and its length in the top byte), so finding it touches this slot alone; a longer
+  /// token's key is its hash with the top byte 0xff, and its bytes are compared in the arena.
+  /// The count lives here too, so counting a token costs nothing more.
+  private struct Slot {
+    var key: UInt64
+    /// Provisional id + 1; 0 marks an empty slot.
+    var id: UInt32
+    var count: UInt32
+  }
+
   /// The bytes of every distinct token, back to back.
   private var arena: UnsafeMutablePointer<UInt8>
   private var arenaCount = 0
   private var arenaCapacity: Int
-  /// Per provisional id: where its bytes start in the arena, their count, the high half of
-  /// their hash (to skip most byte comparisons), and how often it occurred.
+  /// Per provisional id: where its bytes start in the arena, and their count.
   private var offsets: UnsafeMutablePointer<UInt32>
   private var lengths: UnsafeMutablePointer<UInt32>
-  private var hashes: UnsafeMutablePointer<UInt32>
-  private(set) var counts: UnsafeMutablePointer<UInt32>
   private(set) var distinctCount = 0
   private var distinctCapacity: Int
-  /// Open addressing, linear probing: provisional id + 1, or 0 for an empty slot.
-  private var slots: UnsafeMutablePointer<UInt32>
-  private var slotMask: Int
+  /// Open addressing, linear probing, at most half full.
+  private var slots: UnsafeMutablePointer<Slot>
+  private var slotBits: Int
 
   /// The provisional ids of all tokens, in order.
   private(set) var tokens: UnsafeMutablePointer<UInt32>
@@ -39,11 +47,9 @@ struct TokenInterner: TokenSink {
     distinctCapacity = 1 << 12
     offsets = .allocate(capacity: distinctCapacity)
     lengths = .allocate(capacity: distinctCapacity)
-    hashes = .allocate(capacity: distinctCapacity)
-    counts = .allocate(capacity: distinctCapacity)
-    slotMask = (1 << 13) - 1
-    slots = .allocate(capacity: slotMask + 1)
-    slots.initialize(repeating: 0, count: slotMask + 1)
+    slotBits = 13
+    slots = .allocate(capacity: 1 << slotBits)
+    slots.initialize(repeating: Slot(key: 0, id: 0, count: 0), count: 1 << slotBits)
     tokenCapacity = 1 << 16
     tokens = .allocate(capacity: tokenCapacity)
   }
@@ -53,8 +59,6 @@ struct TokenInterner: TokenSink {
     arena.deallocate()
     offsets.deallocate()
     lengths.deallocate()
-    hashes.deallocate()
-    counts.deallocate()
     slots.deallocate()
     tokens.deallocate()
   }
@@ -72,38 +76,66 @@ struct TokenInterner: TokenSink {
     UnsafeRawBufferPointer(start: arena + Int(offsets[id]), count: Int(lengths[id]))
   }
 
+  /// How often each provisional id occurred, indexed by id.
+  func counts() -> [UInt32] {
+    var counts = [UInt32](repeating: 0, count: distinctCount)
+    for index in 0..<(1 << slotBits) where slots[index].id != 0 {
+      counts[Int(slots[index].id - 1)] = slots[index].count
+    }
+    return counts
+  }
+
   @inline(__always)
   mutating func take(_ kind: TokenKind, _ normalized: UnsafeRawBufferPointer, _ range: Range<Int>) {
     let id = intern(normalized)
-    counts[Int(id)] += 1
     if tokenCount == tokenCapacity { growTokens() }
     tokens[tokenCount] = id
     tokenCount += 1
   }
 
-  /// The provisional id of `bytes`, assigned now if it is new.
+  /// The key of `bytes` in the table.
+  @inline(__always)
+  private static func key(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    let length = bytes.count
+    if length <= 7 {
+      var packed: UInt64 = 0
+      if length > 0 { memcpy(&packed, bytes.baseAddress!, length) }
+      return UInt64(littleEndian: packed) | UInt64(length) << 56
+    }
+    return hasher.hash(bytes) | 0xff00_0000_0000_0000
+  }
+
+  @inline(__always)
+  private func slotIndex(_ key: UInt64) -> Int {
+    Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> UInt64(64 - slotBits))
+  }
+
+  /// The provisional id of `bytes`, assigned now if it is new; counts one occurrence.
   @inline(__always)
   mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    let hash = Self.hasher.hash(bytes)
-    let tag = UInt32(truncatingIfNeeded: hash >> 32)
-    let length = bytes.count
-    var slot = Int(truncatingIfNeeded: hash) & slotMask
+    let key = Self.key(bytes)
+    let mask = (1 << slotBits) - 1
+    var index = slotIndex(key)
     while true {
-      let entry = slots[slot]
-      if entry == 0 { break }
-      let id = Int(entry - 1)
-      if hashes[id] == tag, Int(lengths[id]) == length,
-        length == 0 || memcmp(arena + Int(offsets[id]), bytes.baseAddress!, length) == 0
-      {
-        return UInt32(id)
+      let slot = slots[index]
+      if slot.id == 0 { break }
+      if slot.key == key {
+        let id = Int(slot.id - 1)
+        if bytes.count <= 7
+          || (Int(lengths[id]) == bytes.count
+            && memcmp(arena + Int(offsets[id]), bytes.baseAddress!, bytes.count) == 0)
+        {
+          slots[index].count += 1
+          return UInt32(id)
+        }
       }
-      slot = (slot + 1) & slotMask
+      index = (index + 1) & mask
     }
-    return insert(bytes, tag: tag, slot: slot)
+    return insert(bytes, key: key, slot: index)
   }
 
   @inline(never)
-  private mutating func insert(_ bytes: UnsafeRawBufferPointer, tag: UInt32, slot: Int) -> UInt32 {
+  private mutating func insert(_ bytes: UnsafeRawBufferPointer, key: UInt64, slot: Int) -> UInt32 {
     if distinctCount == distinctCapacity { growDistinct() }
     if arenaCount + bytes.count > arenaCapacity { growArena(to: arenaCount + bytes.count) }
     precondition(arenaCount + bytes.count <= Int(UInt32.max), "vocabulary bytes exceed 4 GiB")
@@ -114,12 +146,10 @@ struct TokenInterner: TokenSink {
     }
     offsets[id] = UInt32(arenaCount)
     lengths[id] = UInt32(bytes.count)
-    hashes[id] = tag
-    counts[id] = 0
     arenaCount += bytes.count
     distinctCount += 1
-    slots[slot] = UInt32(id + 1)
-    if distinctCount * 2 > slotMask + 1 { rehash() }
+    slots[slot] = Slot(key: key, id: UInt32(id + 1), count: 1)
+    if distinctCount * 2 > 1 << slotBits { rehash() }
     return UInt32(id)
   }
 
@@ -151,22 +181,21 @@ struct TokenInterner: TokenSink {
     }
     grow(&offsets)
     grow(&lengths)
-    grow(&hashes)
-    grow(&counts)
     distinctCapacity = grown
   }
 
   private mutating func rehash() {
-    let size = (slotMask + 1) * 2
-    slots.deallocate()
+    let old = slots
+    let oldSize = 1 << slotBits
+    slotBits += 1
+    let size = 1 << slotBits
     slots = .allocate(capacity: size)
-    slots.initialize(repeating: 0, count: size)
-    slotMask = size - 1
-    for id in 0..<distinctCount {
-      let hash = Self.hasher.hash(bytes(of: id))
-      var slot = Int(truncatingIfNeeded: hash) & slotMask
-      while slots[slot] != 0 { slot = (slot + 1) & slotMask }
-      slots[slot] = UInt32(id + 1)
+    slots.initialize(repeating: Slot(key: 0, id: 0, count: 0), count: size)
+    for index in 0..<oldSize where old[index].id != 0 {
+      var target = slotIndex(old[index].key)
+      while slots[target].id != 0 { target = (target + 1) & (size - 1) }
+      slots[target] = old[index]
     }
+    old.deallocate()
   }
 }
