@@ -1,10 +1,16 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
-let subsystemReadmes = [
-  "Attribution", "Contribution", "Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Store",
-].map { "\($0)/README.md" }
+/// Listed from the folders, so a new subsystem needs no change here.
+let subsystemReadmes: [String] = {
+  let core = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Sources/OpenLedgerKit").path
+  let folders = (try? FileManager.default.contentsOfDirectory(atPath: core)) ?? []
+  return folders.filter { FileManager.default.fileExists(atPath: "\(core)/\($0)/README.md") }
+    .sorted().map { "\($0)/README.md" }
+}()
 
 let package = Package(
   name: "openledger",

@@ -22,10 +22,15 @@ public struct OpenLedgerCommand: ParsableCommand {
       DatanetCommand.self,
       Contribute.self,
       Fingerprint.self,
+      ReviewCommand.self,
+      Withdraw.self,
+      Takedown.self,
+      VerifyLedger.self,
       Log.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,
+      Validate.self,
     ]
   )
 

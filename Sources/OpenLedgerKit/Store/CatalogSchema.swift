@@ -12,6 +12,12 @@ import GRDB
 /// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
 ///   first brought it (the one credited) and where its bytes are.
 /// - `near_duplicate_segments`: the files of each Datanet's near-duplicate index.
+/// - `removed_records`: every record that has left its Datanet, by (Datanet, record id), with
+///   the event that removed it: a `record.takedown`, or the `contribution.withdraw` of the
+///   contribution it is credited to. Queries over a Datanet's records mask these rows.
+/// - `contributions.decision`: the id of the event that settled the contribution's status (its
+///   review or withdrawal); `reviewer`, `reviewed` and `reason` are that event's actor, time and
+///   reason.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -89,6 +95,20 @@ enum CatalogSchema {
         t.column("file", .text).notNull()
         t.column("records", .integer).notNull()
         t.primaryKey(["datanet", "file"])
+      }
+    }
+    migrator.registerMigration("3-curation") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE removed_records (
+            datanet INTEGER NOT NULL,
+            id BLOB NOT NULL,
+            event TEXT NOT NULL,
+            PRIMARY KEY (datanet, id)
+          ) WITHOUT ROWID
+          """)
+      try db.alter(table: "contributions") { t in
+        t.add(column: "decision", .text)
       }
     }
     return migrator
