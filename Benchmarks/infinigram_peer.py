@@ -27,7 +27,8 @@ def index(directory):
     empty = tempfile.mkdtemp()
     command = [sys.executable, "-m", "infini_gram.indexing", "--data_dir", empty,
                "--save_dir", directory, "--temp_dir", directory, "--token_dtype", "u16",
-               "--cpus", "1", "--mem", "16"]
+               "--cpus", "1", "--mem", "16",
+               "--ulimit", str(resource.getrlimit(resource.RLIMIT_NOFILE)[1])]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -26,6 +26,8 @@ public struct OpenLedgerCommand: ParsableCommand {
       Withdraw.self,
       Takedown.self,
       VerifyLedger.self,
+      IndexCommand.self,
+      Attribute.self,
       Log.self,
       Fsck.self,
       GC.self,

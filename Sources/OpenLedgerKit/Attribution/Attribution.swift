@@ -57,8 +57,12 @@ public struct Attribution: Codable, Sendable, Equatable {
     public var tokens: Int
     /// Occurrences in the index (masked records not counted).
     public var count: Int
-    /// Tokens of the span whose credit it holds (a token covered by a longer span is that span's).
+    /// Tokens of the span whose credit it holds (a token covered by a longer span is that
+    /// span's). They are contiguous: earlier spans can take only its start, later ones its end.
     public var creditedTokens: Int
+    /// The UTF-8 byte range of those tokens in the output (empty when it holds none).
+    public var creditedByteStart: Int
+    public var creditedByteEnd: Int
     /// The distinct records it occurs in, by record id.
     public var records: [SpanRecord]
   }

@@ -8,11 +8,15 @@ public enum AttributionError: OpenLedgerError {
   case unsupportedSegment(path: String, format: String, version: Int)
   /// Settings out of range.
   case invalidSettings(String)
+  /// A line of an inference log that is not an inference.
+  case malformedInference(file: String, line: Int, reason: String)
+  /// An inference log with no inference in it.
+  case emptyInferenceLog(file: String)
 
   public var kind: FailureKind {
     switch self {
     case .segmentMissing, .corruptSegment: .ioError
-    case .unsupportedSegment: .dataError
+    case .unsupportedSegment, .malformedInference, .emptyInferenceLog: .dataError
     case .invalidSettings: .usage
     }
   }
@@ -30,6 +34,12 @@ public enum AttributionError: OpenLedgerError {
         + "cannot read; upgrade openledger, or rebuild the index with `openledger index compact`"
     case .invalidSettings(let reason):
       "invalid attribution settings: \(reason)"
+    case .malformedInference(let file, let line, let reason):
+      "\(file), line \(line): not an inference: \(reason); each line must be a JSON object like "
+        + "{\"id\": \"…\", \"output\": \"…\", \"fee\": \"1000\"}"
+    case .emptyInferenceLog(let file):
+      "\(file) holds no inferences; give a JSONL file with one {\"id\", \"output\", \"fee\"} "
+        + "object a line"
     }
   }
 }

@@ -206,10 +206,16 @@ public final class Attributor: Sendable {
       }
       let first = output.ranges[span.start]
       let last = output.ranges[span.start + span.length - 1]
+      let held = (span.start..<(span.start + span.length)).filter { owner[$0] == index }
+      let heldBytes =
+        held.isEmpty
+        ? first.lowerBound..<first.lowerBound
+        : output.ranges[held.first!].lowerBound..<output.ranges[held.last!].upperBound
       spans.append(
         Attribution.Span(
           byteStart: first.lowerBound, byteEnd: last.upperBound, tokenStart: span.start,
           tokens: span.length, count: span.count, creditedTokens: owned[index],
+          creditedByteStart: heldBytes.lowerBound, creditedByteEnd: heldBytes.upperBound,
           records: spanRecords))
     }
 
