@@ -92,6 +92,7 @@ public struct AttributionIndex: Sendable {
   /// Adds a segment (or several, past `segmentCapacity`) for the accepted records that no
   /// segment covers yet. Nothing to add is not an error: the report is empty. `progress` is
   /// called with the records and bytes read so far.
+  @discardableResult
   public func build(clock: any Clock, progress: (Int, Int) -> Void = { _, _ in }) throws
     -> BuildReport
   {
@@ -134,6 +135,7 @@ public struct AttributionIndex: Sendable {
 
   /// Rewrites the whole index from the records the Datanet publishes now: the segments merge
   /// into one (or several, past `segmentCapacity`), and removed records leave the files.
+  @discardableResult
   public func compact(clock: any Clock, progress: (Int, Int) -> Void = { _, _ in }) throws
     -> BuildReport
   {
