@@ -33,11 +33,14 @@ let package = Package(
     // MinHash's inner loop in C, once per instruction set, chosen at run time: Swift cannot
     // compile one function for AVX2 and AVX-512 and dispatch on the CPU (Fingerprint/README.md).
     .target(name: "CMinHashKernel"),
+    // A prefetch hint for the suffix sorting and token interning loops (Prefetch.h says why).
+    .target(name: "CPrefetch"),
     .target(
       name: "OpenLedgerKit",
       dependencies: [
         "CArchive",
         "CMinHashKernel",
+        "CPrefetch",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
       ],

@@ -17,6 +17,13 @@ let package = Package(
         .product(name: "OpenLedgerKit", package: "openledger"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
-    )
+    ),
+    .executableTarget(
+      name: "attribution-bench",
+      dependencies: [
+        .product(name: "OpenLedgerKit", package: "openledger"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
   ]
 )

@@ -27,6 +27,8 @@ public struct OpenLedgerCommand: ParsableCommand {
       Takedown.self,
       VerifyLedger.self,
       Export.self,
+      IndexCommand.self,
+      Attribute.self,
       Log.self,
       Fsck.self,
       GC.self,

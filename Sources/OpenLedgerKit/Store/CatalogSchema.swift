@@ -18,6 +18,11 @@ import GRDB
 /// - `contributions.decision`: the id of the event that settled the contribution's status (its
 ///   review or withdrawal); `reviewer`, `reviewed` and `reason` are that event's actor, time and
 ///   reason.
+/// - `attribution_segments`: the segments of each Datanet's attribution index, by segment id
+///   (the directory `indexes/<datanet>/<segment>/`), with their size.
+/// - `attribution_contributions`: which accepted contributions the index covers, and the
+///   segment holding their records; `segment` is empty for a contribution that had no record
+///   left to index. `index build` indexes the accepted contributions not listed here.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -109,6 +114,23 @@ enum CatalogSchema {
           """)
       try db.alter(table: "contributions") { t in
         t.add(column: "decision", .text)
+      }
+    }
+    migrator.registerMigration("4-attribution") { db in
+      try db.create(table: "attribution_segments") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("id", .text).notNull()
+        t.column("tokens", .integer).notNull()
+        t.column("records", .integer).notNull()
+        t.column("bytes", .integer).notNull()
+        t.column("created", .text).notNull()
+        t.primaryKey(["datanet", "id"])
+      }
+      try db.create(table: "attribution_contributions") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("contribution", .text).notNull()
+        t.column("segment", .text).notNull()
+        t.primaryKey(["datanet", "contribution", "segment"])
       }
     }
     return migrator
