@@ -193,6 +193,36 @@ import Testing
       })
   }
 
+  @Test func aCorruptIndexSegmentFails() throws {
+    let sandbox = try setUp()
+    let pending = try #require(
+      try decodeJSON(try sandbox.ok(["review", "list", "trees", "--format", "json"]))
+        as? [[String: Any]])
+    let contribution = try #require(pending.first?["id"] as? String)
+    try sandbox.ok(["review", "accept", contribution])
+    try sandbox.ok(["index", "build", "trees"])
+    #expect(try sandbox.run(["validate"]).status == 0)
+
+    let status = try #require(
+      try decodeJSON(try sandbox.ok(["index", "status", "trees", "--format", "json"]))
+        as? [String: Any])
+    let segment = try #require((status["segments"] as? [[String: Any]])?.first?["id"] as? String)
+    let datanet = try #require(status["datanet"] as? String)
+    let file = "\(sandbox.store)/indexes/\(datanet)/\(segment)/suffixes.u32"
+    chmod(file, 0o644)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+    bytes[0] ^= 0x01
+    try bytes.write(to: URL(fileURLWithPath: file))
+
+    let text = try sandbox.run(["validate", "--datanet", "trees"])
+    #expect(text.status == 1)
+    #expect(text.stdout.contains("FAIL  index trees (1 checked, 1 error)"))
+    #expect(text.stdout.contains("index segment \(segment)"))
+    #expect(text.stdout.contains("suffixes.u32 hashes to"))
+    let github = try sandbox.run(["validate", "--format", "github"])
+    #expect(github.stdout.contains("::error file=.openledger/indexes/\(datanet)/\(segment),"))
+  }
+
   @Test func filesAreCheckedBeforeTheyAreContributed() throws {
     let sandbox = try setUp()
     try sandbox.write(

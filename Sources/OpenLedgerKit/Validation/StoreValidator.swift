@@ -42,7 +42,10 @@ public struct StoreValidator {
     [
       Self.guarded("records \(state.name)", category: "records") {
         try RecordCheck(store: store, state: state).run()
-      }
+      },
+      Self.guarded("index \(state.name)", category: "index") {
+        try IndexCheck(store: store, state: state).run()
+      },
     ]
   }
 
