@@ -14,6 +14,9 @@ cd "$(dirname "$0")"
 WORK="$PWD/.work/attribution"
 mkdir -p "$WORK"
 
+# SwiftPM keeps its build plan for the parent package and can miss source files added to it
+# since; dropping the plan makes it look again (it costs a second).
+rm -f .build/release/description.json
 swift build -c release --product attribution-bench >&2
 BENCH="$(swift build -c release --show-bin-path)/attribution-bench"
 

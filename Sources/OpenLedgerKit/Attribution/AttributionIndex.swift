@@ -13,11 +13,12 @@ import GRDB
 public struct AttributionIndex: Sendable {
   public let store: Store
   public let datanet: DatanetState
-  /// The most token positions one segment holds before the build starts another; the suffix
-  /// array keeps entries below 2^31, and memory during a build is about 9 bytes a position.
+  /// The most token positions one segment holds before the build starts another. A build
+  /// peaks at about 19 bytes a position (token array, suffix array, interner, the reduced
+  /// problem), so the default, 2^28, keeps it near 5 GB; the suffix array allows up to 2^31.
   public let segmentCapacity: Int
 
-  public static let defaultSegmentCapacity = 1 << 30
+  public static let defaultSegmentCapacity = 1 << 28
 
   public init(
     store: Store, datanet: DatanetState,

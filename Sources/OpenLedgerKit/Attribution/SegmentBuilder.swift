@@ -86,7 +86,8 @@ public final class SegmentBuilder {
     precondition(!finished, "a segment builder writes once")
     finished = true
     let positions = positionCount
-    precondition(positions < Int(UInt32.max) - 1, "a segment holds fewer than 2^32 - 1 positions")
+    precondition(
+      positions <= SuffixArray.maximumCount, "a segment holds at most 2^31 - 2 token positions")
     let provisionalCounts = interner.counts()
     let order = vocabularyOrder(provisionalCounts)
     pending.sort { $0.id < $1.id }
