@@ -1,10 +1,16 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// Each core subsystem folder opens with a README naming its vocabulary; they are not sources.
-let subsystemReadmes = [
-  "Contribution", "Datanet", "Fingerprint", "Identity", "Ingest", "Ledger", "Rewards", "Store",
-].map { "\($0)/README.md" }
+/// Listed from the folders, so a new subsystem needs no change here.
+let subsystemReadmes: [String] = {
+  let core = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Sources/OpenLedgerKit").path
+  let folders = (try? FileManager.default.contentsOfDirectory(atPath: core)) ?? []
+  return folders.filter { FileManager.default.fileExists(atPath: "\(core)/\($0)/README.md") }
+    .sorted().map { "\($0)/README.md" }
+}()
 
 let package = Package(
   name: "openledger",
@@ -27,11 +33,14 @@ let package = Package(
     // MinHash's inner loop in C, once per instruction set, chosen at run time: Swift cannot
     // compile one function for AVX2 and AVX-512 and dispatch on the CPU (Fingerprint/README.md).
     .target(name: "CMinHashKernel"),
+    // A prefetch hint for the suffix sorting and token interning loops (Prefetch.h says why).
+    .target(name: "CPrefetch"),
     .target(
       name: "OpenLedgerKit",
       dependencies: [
         "CArchive",
         "CMinHashKernel",
+        "CPrefetch",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
       ],

@@ -19,6 +19,13 @@ let package = Package(
       ]
     ),
     .executableTarget(
+      name: "attribution-bench",
+      dependencies: [
+        .product(name: "OpenLedgerKit", package: "openledger"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
       name: "rewards-bench",
       dependencies: [
         .product(name: "OpenLedgerKit", package: "openledger"),

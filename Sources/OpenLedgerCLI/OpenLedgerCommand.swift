@@ -22,11 +22,19 @@ public struct OpenLedgerCommand: ParsableCommand {
       DatanetCommand.self,
       Contribute.self,
       Fingerprint.self,
+      ReviewCommand.self,
+      Withdraw.self,
+      Takedown.self,
+      VerifyLedger.self,
+      Export.self,
+      IndexCommand.self,
+      Attribute.self,
       Log.self,
       ManifestCommand.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,
+      Validate.self,
     ]
   )
 

@@ -84,6 +84,21 @@ enum EventSummary {
       }
       if submit.invalid > 0 { text += ", \(submit.invalid) invalid skipped" }
       return text
+    case .contributionReview(let review):
+      let verb = review.decision == .accept ? "accepted" : "rejected"
+      return "\(verb) contribution \(review.contribution.short)" + because(review.reason)
+    case .contributionWithdraw(let withdraw):
+      return "withdrew contribution \(withdraw.contribution.short)" + because(withdraw.reason)
+    case .recordTakedown(let takedown):
+      let what =
+        takedown.contribution.map { "the records of contribution \($0.short)" }
+        ?? "\(takedown.records?.count ?? 0) record(s)"
+      return "took down \(what)" + because(takedown.reason)
     }
+  }
+
+  private static func because(_ reason: String?) -> String {
+    guard let reason, !reason.isEmpty else { return "" }
+    return ": \(reason)"
   }
 }

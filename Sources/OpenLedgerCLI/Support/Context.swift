@@ -5,7 +5,7 @@ import OpenLedgerKit
 /// the store, the identity, the output and the clock. The core receives what it needs from here
 /// and never reads the environment itself.
 struct Context {
-  let global: GlobalOptions
+  let common: CommonOptions
   let environment: [String: String]
   let workingDirectory: String
   let output: Output
@@ -13,11 +13,17 @@ struct Context {
   let identities: IdentityStore
 
   init(_ global: GlobalOptions) {
-    self.global = global
+    self.init(global.common, format: global.format)
+  }
+
+  /// A context whose output is `format`; commands with formats of their own print those
+  /// themselves and pass the nearest of text and json here.
+  init(_ common: CommonOptions, format: OutputFormat) {
+    self.common = common
     let environment = ProcessInfo.processInfo.environment
     self.environment = environment
     self.workingDirectory = FileManager.default.currentDirectoryPath
-    self.output = Output(format: global.format, quiet: global.quiet, environment: environment)
+    self.output = Output(format: format, quiet: common.quiet, environment: environment)
     self.clock = SystemClock()
     let home = environment["HOME"] ?? NSHomeDirectory()
     self.identities = IdentityStore(
@@ -28,14 +34,14 @@ struct Context {
   /// The store named by --store, $OPENLEDGER_STORE, or the nearest .openledger/ upward.
   func openStore() throws -> Store {
     let root = try Store.locate(
-      explicit: global.store, environment: environment["OPENLEDGER_STORE"],
+      explicit: common.store, environment: environment["OPENLEDGER_STORE"],
       workingDirectory: workingDirectory)
     return try Store.open(at: root)
   }
 
   /// The identity named by --as or $OPENLEDGER_IDENTITY, else the only one.
   func identity() throws -> Identity {
-    try identities.select(global.identity ?? environment["OPENLEDGER_IDENTITY"])
+    try identities.select(common.identity ?? environment["OPENLEDGER_IDENTITY"])
   }
 
   /// `path` made absolute against the working directory.

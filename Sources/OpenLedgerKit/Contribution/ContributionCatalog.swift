@@ -26,11 +26,12 @@ enum ContributionCatalog {
     return num
   }
 
-  /// Records a `contribution.submit`: the contribution, its shards, and its records (a record
-  /// the Datanet holds already stays credited to its earlier contribution).
+  /// Records a `contribution.submit`: the contribution, its shards, and its records. A record
+  /// the Datanet holds already stays credited to its earlier contribution; one whose earlier
+  /// contribution was rejected or withdrawn is credited to this one (see `RecordStanding`).
   static func insert(
     _ event: SignedEvent, _ body: ContributionSubmit, extras: ContributionExtras?,
-    objects: ObjectStore, in db: Database
+    objects: ObjectStore, shards: ShardLocator = ShardLocator(), in db: Database
   ) throws {
     let datanet = try datanetNumber(event.datanet, in: db)
     try db.execute(
@@ -48,13 +49,19 @@ enum ContributionCatalog {
     let contribution = db.lastInsertedRowID
     var shardNumbers = [Int64]()
     for (position, shard) in body.shards.enumerated() {
+      // A shard `gc` redacted is held by the redacted object.
+      let object = shards.object(for: shard.id)
       try db.execute(
         sql: "INSERT INTO shards (id, contribution, position, records) VALUES (?, ?, ?, ?)",
-        arguments: [shard.id.hex, contribution, position, shard.records])
+        arguments: [object.hex, contribution, position, shard.records])
       shardNumbers.append(db.lastInsertedRowID)
-      try ObjectRefs.add(shard.id, kind: .shard, size: shard.bytes, in: db)
+      let size = object == shard.id ? shard.bytes : try objects.size(of: object)
+      try ObjectRefs.add(object, kind: .shard, size: size, in: db)
     }
-    var records = try extras?.records ?? readRecords(body.shards, objects: objects, event: event.id)
+    var records =
+      try extras?.records
+      ?? readRecords(
+        body.shards.map { shards.object(for: $0.id) }, objects: objects, event: event.id)
     guard records.count == body.records else {
       throw LedgerError.corruptEvent(
         event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
@@ -64,7 +71,10 @@ enum ContributionCatalog {
     let statement = try db.cachedStatement(
       sql: """
         INSERT INTO records (datanet, id, contribution, shard, offset, length)
-        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (datanet, id) DO UPDATE SET contribution = excluded.contribution,
+          shard = excluded.shard, offset = excluded.offset, length = excluded.length
+        WHERE NOT \(RecordStanding.held("records"))
         """)
     for record in records {
       try statement.execute(arguments: [
@@ -72,6 +82,7 @@ enum ContributionCatalog {
         record.location.offset, record.location.length,
       ])
     }
+    try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
     if let segment = extras?.nearDuplicateSegment {
       try db.execute(
         sql:
@@ -80,22 +91,30 @@ enum ContributionCatalog {
     }
   }
 
-  /// Reads a contribution's shards to list its records, for rebuilding the catalog.
-  static func readRecords(_ shards: [ShardInfo], objects: ObjectStore, event: Digest) throws
+  /// Reads a contribution's shard objects to list its records, for rebuilding the catalog. A
+  /// record `gc` erased (a tombstone) is listed with its id and a length of 0.
+  static func readRecords(_ shards: [Digest], objects: ObjectStore, event: Digest) throws
     -> [StoredRecord]
   {
     var records = [StoredRecord]()
     for (position, shard) in shards.enumerated() {
-      let data = try objects.read(shard.id)
+      let data = try objects.read(shard)
       do {
-        try ShardReader(data: data).forEachRecord { bytes, offset in
-          records.append(
-            StoredRecord(
-              id: RecordID(of: bytes),
-              location: RecordLocation(shard: position, offset: offset, length: bytes.count)))
+        try ShardReader(data: data).forEachEntry { entry in
+          switch entry {
+          case .record(let bytes, let offset):
+            records.append(
+              StoredRecord(
+                id: RecordID(of: bytes),
+                location: RecordLocation(shard: position, offset: offset, length: bytes.count)))
+          case .tombstone(let id, let offset):
+            records.append(
+              StoredRecord(
+                id: id, location: RecordLocation(shard: position, offset: offset, length: 0)))
+          }
         }
       } catch is ShardReader.Failure {
-        throw LedgerError.corruptEvent(event, reason: "its shard \(shard.id.hex) is malformed")
+        throw LedgerError.corruptEvent(event, reason: "its shard \(shard.hex) is malformed")
       }
     }
     return records

@@ -123,20 +123,25 @@ extension Store {
   }
 }
 
-/// The text a stored record's fingerprint is computed from: the record itself for plain text,
-/// its text fields joined by newlines for JSON and CSV records (kept as canonical JSON).
-struct RecordText {
+/// The text a stored record contributes: what its fingerprint is computed from, and what
+/// attribution indexes. The record itself for plain text; its schema's text fields joined by
+/// newlines (empty ones left out) for JSON and CSV records, which are stored as canonical JSON.
+/// The same text `RecordFormatter` gathered when the record was contributed. One per thread: it
+/// reuses its buffers.
+public struct RecordText {
   private let schema: DatanetSchema
   private var json: JSONCanonicalizer
   private var scratch: [UInt8] = []
   private var text: [UInt8] = []
 
-  init(schema: DatanetSchema) {
+  public init(schema: DatanetSchema) {
     self.schema = schema
     json = JSONCanonicalizer(fields: schema.textFields)
   }
 
-  mutating func extract(_ canonical: UnsafeRawBufferPointer) -> [UInt8] {
+  /// The UTF-8 text of the record whose canonical bytes are `canonical`; empty when the record
+  /// has none (or is not the JSON its schema says).
+  public mutating func extract(_ canonical: UnsafeRawBufferPointer) -> [UInt8] {
     if schema.format == .text { return Array(canonical) }
     scratch.removeAll(keepingCapacity: true)
     text.removeAll(keepingCapacity: true)

@@ -19,11 +19,25 @@ final class DatanetView {
     segments = try NearDuplicateIndex.segments(of: num, in: db, directory: indexDirectory)
   }
 
-  /// Whether the Datanet holds record `id`.
+  /// Whether the Datanet holds record `id` (see `RecordStanding`): a new contribution does not
+  /// store it again.
   func contains(_ id: RecordID) throws -> Bool {
     if isEmpty { return false }
     let statement = try db.cachedStatement(
-      sql: "SELECT 1 FROM records WHERE datanet = ? AND id = ?")
+      sql:
+        "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.held("r"))"
+    )
+    return try Bool.fetchOne(statement, arguments: [num, id.data]) ?? false
+  }
+
+  /// Whether record `id` is part of the Datanet's content (pending or accepted, not removed),
+  /// and so a possible near-duplicate match.
+  func isLive(_ id: RecordID) throws -> Bool {
+    if isEmpty { return false }
+    let statement = try db.cachedStatement(
+      sql:
+        "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.live("r"))"
+    )
     return try Bool.fetchOne(statement, arguments: [num, id.data]) ?? false
   }
 
@@ -43,8 +57,8 @@ final class DatanetView {
         let similarity = CompactSignature.agreement(signature, segment.signature(candidate))
         guard similarity >= threshold, similarity > (best?.similarity ?? 0) else { continue }
         let id = segment.recordID(candidate)
-        // A record taken down or whose contribution was rejected no longer counts.
-        if try contains(id) { best = (id, similarity) }
+        // A record taken down or whose contribution was rejected or withdrawn no longer counts.
+        if try isLive(id) { best = (id, similarity) }
       }
     }
     return best

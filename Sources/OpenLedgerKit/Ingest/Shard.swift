@@ -4,8 +4,17 @@ import Foundation
 ///
 /// Layout: the 8 bytes `OLSHARD1`, then each record as a 32-bit little-endian length followed
 /// by its canonical bytes. A record's catalog entry points at its bytes: (shard, offset, length).
+///
+/// A **redacted shard** is what `gc` writes in place of a shard some of whose records were
+/// removed (taken down or withdrawn): the 8 bytes `OLSHARDR`, the 32-byte id of the shard it
+/// replaces (the one the contribution's event names), then the same entries in the same order,
+/// except that each removed record is a **tombstone**: the length `0xFFFFFFFF` followed by the
+/// record's 32-byte id instead of its bytes.
 public enum ShardFormat {
   public static let magic = Array("OLSHARD1".utf8)
+  public static let redactedMagic = Array("OLSHARDR".utf8)
+  /// The length field that marks a tombstone.
+  public static let tombstone = UInt32.max
   /// Shards are cut at about this size; a record is never split between shards.
   public static let targetSize = 64 << 20
 }
@@ -87,21 +96,57 @@ struct ShardReader {
 
   enum Failure: Error { case malformed(offset: Int) }
 
-  /// Calls `body` with each record's bytes and offset.
+  /// One entry of a shard: a record's bytes, or the tombstone of a record `gc` erased. The
+  /// offset is where the bytes (or the tombstone's record id) start.
+  enum Entry {
+    case record(UnsafeRawBufferPointer, offset: Int)
+    case tombstone(RecordID, offset: Int)
+  }
+
+  /// For a redacted shard, the id of the shard it replaces.
+  var original: Digest? {
+    guard data.count >= 40, data.prefix(8).elementsEqual(ShardFormat.redactedMagic) else {
+      return nil
+    }
+    return Digest(bytes: data[data.startIndex + 8..<data.startIndex + 40])
+  }
+
+  /// Calls `body` with each record's bytes and offset; tombstones are passed over.
   func forEachRecord(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+    try forEachEntry { entry in
+      if case .record(let bytes, let offset) = entry { try body(bytes, offset) }
+    }
+  }
+
+  /// Calls `body` with each entry, records and tombstones, in order.
+  func forEachEntry(_ body: (Entry) throws -> Void) throws {
     try data.withUnsafeBytes { bytes in
-      guard bytes.count >= 8, Array(bytes[0..<8]) == ShardFormat.magic else {
+      guard bytes.count >= 8 else { throw Failure.malformed(offset: 0) }
+      let magic = Array(bytes[0..<8])
+      var offset: Int
+      if magic == ShardFormat.magic {
+        offset = 8
+      } else if magic == ShardFormat.redactedMagic, bytes.count >= 40 {
+        offset = 40
+      } else {
         throw Failure.malformed(offset: 0)
       }
-      var offset = 8
       while offset < bytes.count {
         guard offset + 4 <= bytes.count else { throw Failure.malformed(offset: offset) }
-        let length = Int(
-          UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        let length = UInt32(
+          littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
         offset += 4
-        guard offset + length <= bytes.count else { throw Failure.malformed(offset: offset) }
-        try body(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), offset)
-        offset += length
+        if length == ShardFormat.tombstone {
+          guard offset + 32 <= bytes.count else { throw Failure.malformed(offset: offset) }
+          let id = RecordID(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 32]))
+          try body(.tombstone(id, offset: offset))
+          offset += 32
+          continue
+        }
+        let end = offset + Int(length)
+        guard end <= bytes.count else { throw Failure.malformed(offset: offset) }
+        try body(.record(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), offset: offset))
+        offset = end
       }
     }
   }

@@ -23,25 +23,11 @@ extension Store {
   public func rebuildCatalog() throws -> RebuildReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
-    var malformed = [String]()
-    let ids = try objects.allObjects(malformed: &malformed)
-    var rejected = [RebuildReport.RejectedEvent]()
-    var events = [Digest: SignedEvent]()
-    for id in ids {
-      // Events are small JSON envelopes; shards and indexes are large and binary.
-      guard let size = try? objects.size(of: id), size < 16 << 20,
-        let bytes = try? objects.read(id, verify: false), bytes.first == UInt8(ascii: "{")
-      else { continue }
-      do {
-        let event = try SignedEvent.verified(id: id, bytes: bytes)
-        events[id] = event
-      } catch LedgerError.notAnEvent {
-        continue
-      } catch {
-        if (try? JSONDecoder().decode(Envelope.self, from: bytes)) != nil {
-          rejected.append(.init(event: id.hex, reason: "\(error)"))
-        }
-      }
+    let found = try LedgerObjects.scan(objects)
+    let ids = found.ids
+    let events = found.events
+    var rejected = found.unverifiable.map {
+      RebuildReport.RejectedEvent(event: $0.id.hex, reason: "\($0.error)")
     }
     var parents = [Digest: [Digest]]()
     for (id, event) in events { parents[id] = event.payload.parents }
@@ -59,7 +45,7 @@ extension Store {
         let event = events[id]!
         do {
           try db.inSavepoint {
-            try EventApplier.apply(event, in: db, objects: objects)
+            try EventApplier.apply(event, in: db, objects: objects, shards: found.shards)
             return .commit
           }
           applied += 1

@@ -19,12 +19,18 @@ public enum EventBody: Sendable, Equatable {
   case datanetCreate(DatanetCreate)
   case datanetUpdate(DatanetUpdate)
   case contributionSubmit(ContributionSubmit)
+  case contributionReview(ContributionReview)
+  case contributionWithdraw(ContributionWithdraw)
+  case recordTakedown(RecordTakedown)
 
   public var type: EventType {
     switch self {
     case .datanetCreate: .datanetCreate
     case .datanetUpdate: .datanetUpdate
     case .contributionSubmit: .contributionSubmit
+    case .contributionReview: .contributionReview
+    case .contributionWithdraw: .contributionWithdraw
+    case .recordTakedown: .recordTakedown
     }
   }
 }
@@ -68,6 +74,12 @@ public struct EventPayload: Sendable, Equatable, Codable {
       body = .datanetUpdate(try container.decode(DatanetUpdate.self, forKey: .body))
     case .contributionSubmit:
       body = .contributionSubmit(try container.decode(ContributionSubmit.self, forKey: .body))
+    case .contributionReview:
+      body = .contributionReview(try container.decode(ContributionReview.self, forKey: .body))
+    case .contributionWithdraw:
+      body = .contributionWithdraw(try container.decode(ContributionWithdraw.self, forKey: .body))
+    case .recordTakedown:
+      body = .recordTakedown(try container.decode(RecordTakedown.self, forKey: .body))
     default:
       throw DecodingError.dataCorruptedError(
         forKey: .type, in: container,
@@ -86,6 +98,9 @@ public struct EventPayload: Sendable, Equatable, Codable {
     case .datanetCreate(let value): try container.encode(value, forKey: .body)
     case .datanetUpdate(let value): try container.encode(value, forKey: .body)
     case .contributionSubmit(let value): try container.encode(value, forKey: .body)
+    case .contributionReview(let value): try container.encode(value, forKey: .body)
+    case .contributionWithdraw(let value): try container.encode(value, forKey: .body)
+    case .recordTakedown(let value): try container.encode(value, forKey: .body)
     }
   }
 }

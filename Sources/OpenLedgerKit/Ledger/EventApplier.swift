@@ -7,7 +7,8 @@ import GRDB
 /// paths enforce the same permissions.
 enum EventApplier {
   static func apply(
-    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil
+    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil,
+    shards: ShardLocator = ShardLocator()
   ) throws {
     let payload = event.payload
     let datanet = event.datanet
@@ -47,7 +48,17 @@ enum EventApplier {
     case .contributionSubmit(let body):
       // Anyone may contribute to a Datanet; curators decide what is accepted.
       _ = try existingState(of: event, in: db)
-      try ContributionCatalog.insert(event, body, extras: extras, objects: objects, in: db)
+      try ContributionCatalog.insert(
+        event, body, extras: extras, objects: objects, shards: shards, in: db)
+    case .contributionReview(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.review(event, body, state: state, in: db)
+    case .contributionWithdraw(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.withdraw(event, body, state: state, objects: objects, in: db)
+    case .recordTakedown(let body):
+      let state = try existingState(of: event, in: db)
+      try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db)
     }
     try record(event, in: db)
   }
@@ -97,6 +108,10 @@ public enum ObjectRefs {
     try db.execute(
       sql: "INSERT OR IGNORE INTO objects (id, kind, size) VALUES (?, ?, ?)",
       arguments: [id.hex, kind.rawValue, size])
+  }
+
+  static func remove(_ id: Digest, in db: Database) throws {
+    try db.execute(sql: "DELETE FROM objects WHERE id = ?", arguments: [id.hex])
   }
 
   static func all(in db: Database) throws -> [Digest: Kind] {

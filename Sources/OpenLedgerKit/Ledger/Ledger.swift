@@ -23,17 +23,38 @@ public struct Ledger: Sendable {
     _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
     extras: ContributionExtras?
   ) throws -> SignedEvent {
+    try append([(body, datanet)], by: identity, clock: clock, extras: extras)[0]
+  }
+
+  /// Signs and records several events in one catalog transaction, each with the heads the
+  /// previous ones left as parents: either all of them are recorded, or none is.
+  @discardableResult
+  public func append(
+    _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock
+  ) throws -> [SignedEvent] {
+    try append(items, by: identity, clock: clock, extras: nil)
+  }
+
+  private func append(
+    _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock,
+    extras: ContributionExtras?
+  ) throws -> [SignedEvent] {
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
     return try store.catalog.write { db in
-      let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
-      let payload = EventPayload(
-        datanet: datanet, parents: parents, actor: identity.account,
-        time: Timestamp.format(clock.now()), body: body)
-      let event = try SignedEvent.sign(payload, by: identity)
-      try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
-      try store.objects.put(event.bytes)
-      return event
+      var events = [SignedEvent]()
+      for (body, datanet) in items {
+        let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
+        let payload = EventPayload(
+          datanet: datanet, parents: parents, actor: identity.account,
+          time: Timestamp.format(clock.now()), body: body)
+        let event = try SignedEvent.sign(payload, by: identity)
+        try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
+        events.append(event)
+      }
+      // Objects are written once every event is known to apply, so a refusal writes none.
+      for event in events { try store.objects.put(event.bytes) }
+      return events
     }
   }
 

@@ -27,7 +27,7 @@ public struct EpochComputation: Sendable {
 
   /// Attributes and splits every inference of `log`, then builds and signs the manifest.
   public static func run(
-    datanet: Digest, start: Start, ledgerHeads: [Digest], log: InferenceLog,
+    datanet: Digest, start: Start, ledgerHeads: [Digest], log: RewardLog,
     attributor: some OutputAttributing, policy: RewardPolicy, token: RewardToken,
     signer: Identity
   ) throws -> EpochComputation {
@@ -48,7 +48,7 @@ public struct EpochComputation: Sendable {
   /// The `leaves.jsonl` that attributing and splitting `log` again gives, for
   /// `manifest verify --recompute`: the policy is the manifest's own.
   public static func recomputeLeaves(
-    of manifest: RewardsManifest, log: InferenceLog, attributor: some OutputAttributing,
+    of manifest: RewardsManifest, log: RewardLog, attributor: some OutputAttributing,
     previous: ManifestBundle?
   ) throws -> Data {
     let predicate = manifest.predicate
@@ -65,12 +65,12 @@ public struct EpochComputation: Sendable {
   }
 
   static func allocate(
-    log: InferenceLog, attributor: some OutputAttributing, policy: RewardPolicy, start: Start
+    log: RewardLog, attributor: some OutputAttributing, policy: RewardPolicy, start: Start
   ) throws -> EpochAllocation {
     var items = [(id: String, fee: TokenAmount, weights: OutputWeights)]()
     items.reserveCapacity(log.inferences.count)
-    for inference in log.inferences {
-      items.append((inference.id, inference.fee, try attributor.weights(of: inference.output)))
+    for (inference, fee) in zip(log.inferences, log.fees) {
+      items.append((inference.id, fee, try attributor.weights(of: inference.output)))
     }
     return try Allocator(policy: policy).allocate(
       items, previous: start.previous?.leaves.cumulative ?? [:])

@@ -1,12 +1,8 @@
 /// Failures of rewards: bad inference logs and policies, amounts out of range, manifests that
 /// cannot be read or do not verify.
 public enum RewardsError: OpenLedgerError {
-  case logNotFound(path: String)
-  case malformedLog(log: String, line: Int, reason: String)
   case badFee(log: String, line: Int, inference: String, text: String, problem: AmountProblem)
-  case duplicateInference(log: String, line: Int, inference: String, firstLine: Int)
   case feesOverflow(log: String, line: Int)
-  case emptyLog(log: String)
   case malformedPolicy(path: String, reason: String)
   case invalidPolicy(String)
   case weightsTooLarge(inference: String)
@@ -20,9 +16,9 @@ public enum RewardsError: OpenLedgerError {
 
   public var kind: FailureKind {
     switch self {
-    case .logNotFound, .fileNotFound, .accountNotInManifest: .notFound
-    case .malformedLog, .badFee, .duplicateInference, .feesOverflow, .emptyLog, .malformedPolicy,
-      .weightsTooLarge, .amountOverflow, .malformedManifest:
+    case .fileNotFound, .accountNotInManifest: .notFound
+    case .badFee, .feesOverflow, .malformedPolicy, .weightsTooLarge, .amountOverflow,
+      .malformedManifest:
       .dataError
     case .invalidPolicy: .usage
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
@@ -32,22 +28,12 @@ public enum RewardsError: OpenLedgerError {
 
   public var description: String {
     switch self {
-    case .logNotFound(let path):
-      "the inference log \(path) does not exist; check the path"
-    case .malformedLog(let log, let line, let reason):
-      "\(log):\(line): not an inference: \(reason). Each line is a JSON object "
-        + "{\"id\", \"output\", \"fee\"}; fix the line and run again"
     case .badFee(let log, let line, let inference, let text, let problem):
       "\(log):\(line): inference '\(inference)': the fee \"\(text)\" is not a valid amount: "
         + "\(problem.explanation)"
-    case .duplicateInference(let log, let line, let inference, let firstLine):
-      "\(log):\(line): inference id '\(inference)' is used already on line \(firstLine); "
-        + "ids must be unique within a log"
     case .feesOverflow(let log, let line):
       "\(log):\(line): the fees so far sum to more than \(TokenAmount.max); split the log into "
         + "several epochs"
-    case .emptyLog(let log):
-      "\(log) holds no inferences; an epoch needs at least one paid output"
     case .malformedPolicy(let path, let reason):
       "the policy file \(path) is not valid: \(reason)"
     case .invalidPolicy(let reason):

@@ -59,6 +59,18 @@ public final class Catalog: Sendable {
     }
   }
 
+  /// A read-only view of the catalog as it is now, which later writes do not change: for long
+  /// reads that must be consistent (an export, an index build) yet run other work, including
+  /// other catalog reads, between their steps.
+  public func snapshot() throws -> CatalogSnapshot {
+    do {
+      return CatalogSnapshot(
+        snapshot: try pool.makeSnapshot(), path: path, timeout: busyTimeoutMilliseconds)
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: busyTimeoutMilliseconds)
+    }
+  }
+
   /// Folds the WAL into the main database file.
   public func checkpoint() throws {
     do {
@@ -68,7 +80,7 @@ public final class Catalog: Sendable {
     }
   }
 
-  private static func translate(_ error: Error, path: String, timeout: Int) -> Error {
+  static func translate(_ error: Error, path: String, timeout: Int) -> Error {
     guard let error = error as? DatabaseError else { return error }
     switch error.resultCode {
     case .SQLITE_BUSY, .SQLITE_LOCKED:
@@ -76,6 +88,28 @@ public final class Catalog: Sendable {
     default:
       let sql = error.sql.map { " (in \($0))" } ?? ""
       return StoreError.catalog(path: path, message: (error.message ?? "\(error)") + sql)
+    }
+  }
+}
+
+/// A consistent, unchanging view of the catalog (`Catalog.snapshot()`).
+public final class CatalogSnapshot: Sendable {
+  private let snapshot: DatabaseSnapshot
+  private let path: String
+  private let timeout: Int
+
+  init(snapshot: DatabaseSnapshot, path: String, timeout: Int) {
+    self.snapshot = snapshot
+    self.path = path
+    self.timeout = timeout
+  }
+
+  /// Runs `body` against the snapshot.
+  public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    do {
+      return try snapshot.read(body)
+    } catch {
+      throw Catalog.translate(error, path: path, timeout: timeout)
     }
   }
 }

@@ -12,6 +12,17 @@ import GRDB
 /// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
 ///   first brought it (the one credited) and where its bytes are.
 /// - `near_duplicate_segments`: the files of each Datanet's near-duplicate index.
+/// - `removed_records`: every record that has left its Datanet, by (Datanet, record id), with
+///   the event that removed it: a `record.takedown`, or the `contribution.withdraw` of the
+///   contribution it is credited to. Queries over a Datanet's records mask these rows.
+/// - `contributions.decision`: the id of the event that settled the contribution's status (its
+///   review or withdrawal); `reviewer`, `reviewed` and `reason` are that event's actor, time and
+///   reason.
+/// - `attribution_segments`: the segments of each Datanet's attribution index, by segment id
+///   (the directory `indexes/<datanet>/<segment>/`), with their size.
+/// - `attribution_contributions`: which accepted contributions the index covers, and the
+///   segment holding their records; `segment` is empty for a contribution that had no record
+///   left to index. `index build` indexes the accepted contributions not listed here.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -89,6 +100,37 @@ enum CatalogSchema {
         t.column("file", .text).notNull()
         t.column("records", .integer).notNull()
         t.primaryKey(["datanet", "file"])
+      }
+    }
+    migrator.registerMigration("3-curation") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE removed_records (
+            datanet INTEGER NOT NULL,
+            id BLOB NOT NULL,
+            event TEXT NOT NULL,
+            PRIMARY KEY (datanet, id)
+          ) WITHOUT ROWID
+          """)
+      try db.alter(table: "contributions") { t in
+        t.add(column: "decision", .text)
+      }
+    }
+    migrator.registerMigration("4-attribution") { db in
+      try db.create(table: "attribution_segments") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("id", .text).notNull()
+        t.column("tokens", .integer).notNull()
+        t.column("records", .integer).notNull()
+        t.column("bytes", .integer).notNull()
+        t.column("created", .text).notNull()
+        t.primaryKey(["datanet", "id"])
+      }
+      try db.create(table: "attribution_contributions") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("contribution", .text).notNull()
+        t.column("segment", .text).notNull()
+        t.primaryKey(["datanet", "contribution", "segment"])
       }
     }
     return migrator

@@ -51,6 +51,32 @@ public struct ObjectStore: Sendable {
     return data
   }
 
+  /// The first `count` bytes of object `id` (fewer when it is shorter), unverified: enough to
+  /// tell what kind of object it is without reading it all.
+  public func readPrefix(_ id: Digest, count: Int) throws -> Data {
+    let filePath = path(for: id)
+    let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      if errno == ENOENT { throw StoreError.objectMissing(id) }
+      throw SystemError("cannot open", path: filePath, code: errno)
+    }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: count)
+    var filled = 0
+    while filled < count {
+      let n = buffer.withUnsafeMutableBytes {
+        Glibc.read(fd, $0.baseAddress! + filled, count - filled)
+      }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw SystemError("cannot read", path: filePath, code: errno)
+      }
+      if n == 0 { break }
+      filled += n
+    }
+    return Data(buffer[0..<filled])
+  }
+
   /// Re-hashes the object's file as it is on disk, streaming, and returns the digest of its bytes.
   public func hashOnDisk(_ id: Digest) throws -> Digest {
     let filePath = path(for: id)

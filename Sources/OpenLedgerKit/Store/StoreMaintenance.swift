@@ -35,8 +35,13 @@ public struct GCReport: Codable, Sendable {
   public var bytesFreed: Int
   /// Temporary files left in `tmp/` by interrupted commands.
   public var stagingFilesRemoved: Int
-  /// Index files no longer listed in the catalog (merged, or left by interrupted commands).
+  /// Index files and attribution segment directories no longer listed in the catalog (merged,
+  /// or left by interrupted commands).
   public var indexFilesRemoved: Int
+  /// Shards rewritten without the bytes of removed records (their old ids, which are then
+  /// removed), and how many records' bytes were erased.
+  public var shardsRedacted: [Digest]
+  public var recordsErased: Int
 }
 
 extension Store {
@@ -79,6 +84,9 @@ extension Store {
   public func gc(dryRun: Bool) throws -> GCReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
+    // Removed records' bytes go first: their shards are rewritten, and the old ones are then
+    // unreferenced like any other object.
+    let redaction = try redactRemovedRecords(dryRun: dryRun)
     var malformed = [String]()
     let ids = try objects.allObjects(malformed: &malformed)
     let referenced = try catalog.read { db in try ObjectRefs.all(in: db) }
@@ -91,12 +99,16 @@ extension Store {
     }
     let staged = try FileSystem.list(objects.staging).filter { $0.hasPrefix("staged-") }
     let indexFiles = try unlistedIndexFiles()
+    let segmentDirectories = try unlistedAttributionSegments()
     if !dryRun {
       for name in staged { try FileSystem.remove("\(objects.staging)/\(name)") }
       for path in indexFiles { try FileSystem.remove(path) }
+      for path in segmentDirectories { removeDirectory(path) }
     }
     return GCReport(
       dryRun: dryRun, objectsKept: ids.count - removed.count, objectsRemoved: removed,
-      bytesFreed: freed, stagingFilesRemoved: staged.count, indexFilesRemoved: indexFiles.count)
+      bytesFreed: freed, stagingFilesRemoved: staged.count,
+      indexFilesRemoved: indexFiles.count + segmentDirectories.count,
+      shardsRedacted: redaction.shards, recordsErased: redaction.records)
   }
 }

@@ -30,8 +30,8 @@ struct WordAttributor: OutputAttributing {
 
   init() throws { fixture = try Fixture() }
 
-  func log(_ text: String) throws -> InferenceLog {
-    try InferenceLog.parse(Data(text.utf8), name: "log.jsonl")
+  func log(_ text: String) throws -> RewardLog {
+    try RewardLog.parse(Data(text.utf8), name: "log.jsonl")
   }
 
   func run(_ text: String, previous: ManifestBundle?) throws -> EpochComputation {
@@ -88,7 +88,7 @@ struct WordAttributor: OutputAttributing {
       trusted: [fixture.alice.account: "alice"],
       recompute: { manifest in
         try EpochComputation.recomputeLeaves(
-          of: manifest, log: try InferenceLog.parse(Data(changed.utf8), name: "log"),
+          of: manifest, log: try RewardLog.parse(Data(changed.utf8), name: "log"),
           attributor: WordAttributor(), previous: nil)
       }
     ).verify(path: "\(directory.path)/manifest.json")

@@ -41,7 +41,11 @@ extension DatanetCommand {
         "\(schema.minLength ?? 0) to \(schema.maxLength.map(String.init) ?? "any") characters",
       ])
       table.add(["near duplicates", state.policy.nearDuplicate.rawValue])
-      table.add(["records", "\(statistics.records)"])
+      table.add([
+        "records",
+        "\(statistics.records) (\(statistics.acceptedRecords) accepted, "
+          + "\(statistics.removedRecords) removed)",
+      ])
       let counts = statistics.contributions
       table.add([
         "contributions",

@@ -6,9 +6,10 @@ struct GC: ParsableCommand {
     commandName: "gc",
     abstract: "Remove objects nothing references any more.",
     discussion: """
-      Objects that the catalog does not reference (left by interrupted commands, or whose \
-      records were taken down) are deleted, as are staging files of interrupted commands. \
-      Waits for running commands that are adding objects.
+      Shards holding records that were taken down or withdrawn are rewritten without those \
+      records' bytes (a tombstone keeps each one's id). Then objects that the catalog does not \
+      reference (left by interrupted commands, or replaced shards) are deleted, as are staging \
+      files of interrupted commands. Waits for running commands that are adding objects.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -27,6 +28,11 @@ struct GC: ParsableCommand {
     let verb = dryRun ? "would remove" : "removed"
     if dryRun {
       for id in report.objectsRemoved { context.output.line(id.hex) }
+    }
+    if !report.shardsRedacted.isEmpty {
+      context.output.line(
+        "\(dryRun ? "would erase" : "erased") the bytes of \(report.recordsErased) removed "
+          + "record(s) from \(report.shardsRedacted.count) shard(s)")
     }
     context.output.line(
       "\(verb) \(report.objectsRemoved.count) unreferenced object(s) "

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Benchmarks openledger's attribution index side by side with infini-gram (PyPI), in one run.
+#
+#   Benchmarks/attribution.sh            agreement (10 MB) and speed (100 MB) runs
+#   LARGE=1 Benchmarks/attribution.sh    also the 1 GB corpus (openledger only)
+#
+# Both tools index the same token stream: attribution-bench tokenizes the corpus, builds its
+# segment, and writes the segment's tokens as infini-gram's tokenized.0/offset.0 (16-bit ids;
+# on the 100 MB corpus the rarest words share ids, since its vocabulary is larger than 65,534).
+# infini-gram is installed into a throwaway venv under Benchmarks/.work/. Figures go to
+# Docs/Benchmarks.md by hand; each step prints one JSON line.
+set -eu
+cd "$(dirname "$0")"
+WORK="$PWD/.work/attribution"
+mkdir -p "$WORK"
+
+# SwiftPM keeps its build plan for the parent package and can miss source files added to it
+# since; dropping the plan makes it look again (it costs a second).
+rm -f .build/release/description.json
+swift build -c release --product attribution-bench >&2
+BENCH="$(swift build -c release --show-bin-path)/attribution-bench"
+
+if [ ! -x "$WORK/venv/bin/python" ]; then
+  python3 -m venv "$WORK/venv"
+  "$WORK/venv/bin/pip" install --quiet infini-gram numpy
+fi
+PY="$WORK/venv/bin/python"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "$(free -g | awk '/Mem:/ {print $2}') GiB; infini-gram $("$PY" -m pip show infini-gram | awk '/Version/ {print $2}')"
+
+# run NAME MEGABYTES VOCABULARY: generate, build both indexes, attribute the same outputs.
+run() {
+  name=$1
+  dir="$WORK/$name"
+  rm -rf "$dir" && mkdir -p "$dir"
+  "$BENCH" generate --corpus "$dir/corpus.txt" --megabytes "$2" --vocabulary "$3" \
+    --outputs "$dir/outputs.jsonl" --output-count 200 --output-words 200
+  echo "== $name: openledger build"
+  "$BENCH" build "$dir/corpus.txt" --out "$dir/openledger" --infini-gram "$dir/infini-gram"
+  segment=$(ls -d "$dir"/openledger/[0-9a-f]*)
+  echo "== $name: openledger suffix sorting alone"
+  "$BENCH" sort "$segment" --repeats 3
+  echo "== $name: infini-gram build (its indexer, --cpus 1)"
+  "$PY" infinigram_peer.py index "$dir/infini-gram"
+  echo "== $name: openledger attribute (200-word outputs, min span 8, max occurrences 10)"
+  "$BENCH" query "$segment" --outputs "$dir/outputs.jsonl" --spans-out "$dir/ours.spans" \
+    --ids-out "$dir/ids.jsonl"
+  echo "== $name: infini-gram attribute() (same outputs and settings)"
+  "$PY" infinigram_peer.py attribute "$dir/infini-gram" "$dir/ids.jsonl" "$dir/theirs.spans"
+  echo "== $name: agreement of maximal spans"
+  "$PY" infinigram_peer.py compare "$dir/ours.spans" "$dir/theirs.spans"
+  rm -f "$dir/corpus.txt"
+}
+
+# Agreement: a vocabulary that fits infini-gram's 16-bit ids, so both see identical streams.
+run agreement 10 30000
+# Speed: 100 MB of text with a 200,000-word vocabulary.
+run speed 100 200000
+
+if [ "${LARGE:-0}" = 1 ]; then
+  dir="$WORK/large"
+  rm -rf "$dir" && mkdir -p "$dir"
+  "$BENCH" generate --corpus "$dir/corpus.txt" --megabytes 1000 --vocabulary 1000000 \
+    --outputs "$dir/outputs.jsonl" --output-count 200 --output-words 200
+  echo "== large: openledger build (1 GB)"
+  "$BENCH" build "$dir/corpus.txt" --out "$dir/openledger"
+  segment=$(ls -d "$dir"/openledger/[0-9a-f]*)
+  echo "== large: openledger attribute"
+  "$BENCH" query "$segment" --outputs "$dir/outputs.jsonl"
+  rm -rf "$dir"
+fi

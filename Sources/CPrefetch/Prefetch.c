@@ -1,0 +1,2 @@
+// Prefetch.h is header-only; this file gives the target a source to compile.
+#include "Prefetch.h"

@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+struct Attribute: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Find which records and contributors a model output came from.",
+    discussion: """
+      Finds the output's maximal spans that occur verbatim in the Datanet's attribution index \
+      (at least --min-span tokens, at most --max-occurrences occurrences), and splits each \
+      covered token's credit among the records its longest span occurs in. Credit is in units: \
+      1,000,000,000 per output token. Text output marks the spans in the output ([[n: …]] in a \
+      pipe, colour on a terminal); --format json gives every span, record and contributor. Run \
+      `openledger index build` first. Docs/Attribution.md explains the method and its limits.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "The Datanet's name or id.")
+  var datanet: String
+
+  @Option(help: "The output to attribute.")
+  var text: String?
+
+  @Option(help: "A file holding the output to attribute ('-' for standard input).")
+  var file: String?
+
+  @Option(help: "An inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
+  var inferences: String?
+
+  @Option(help: "The fewest tokens a span needs to count.")
+  var minSpan = AttributionSettings.defaultMinSpan
+
+  @Option(help: "The most occurrences in the index a span may have to count.")
+  var maxOccurrences = AttributionSettings.defaultMaxOccurrences
+
+  func validate() throws {
+    let given = [text, file, inferences].compactMap { $0 }.count
+    guard given == 1 else {
+      throw ValidationError("give exactly one of --text, --file and --inferences")
+    }
+    guard minSpan >= 1 else { throw ValidationError("--min-span must be 1 or more") }
+    guard maxOccurrences >= 1 else { throw ValidationError("--max-occurrences must be 1 or more") }
+  }
+
+  /// What `--format json` prints.
+  struct Report: Encodable {
+    struct Result: Encodable {
+      /// The inference's id and line, for `--inferences`.
+      var id: String?
+      var line: Int?
+      var attribution: Attribution
+    }
+    var datanet: Digest
+    var segments: [Digest]
+    var results: [Result]
+  }
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let state = try Ledger(store: store).datanet(datanet)
+    let index = AttributionIndex(store: store, datanet: state)
+    let status = try index.status()
+    if status.pendingContributions > 0 {
+      context.output.note(
+        "note: \(status.pendingContributions) accepted contribution(s) of \(state.name) are not "
+          + "indexed yet; run `openledger index build \(state.name)` to include them")
+    }
+    let attributor = try index.attributor(
+      settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences))
+    var outputs = [(id: String?, line: Int?, text: String)]()
+    if let text {
+      outputs.append((nil, nil, text))
+    } else if let file {
+      outputs.append((nil, nil, try readOutput(file, context: context)))
+    } else if let inferences {
+      let path = absolutePath(inferences, context: context)
+      outputs = try InferenceLog.read(path: path).map { ($0.id, $0.line, $0.output) }
+    }
+    let results = outputs.map { output in
+      Report.Result(
+        id: output.id, line: output.line, attribution: attributor.attribute(output.text))
+    }
+    if context.output.isJSON {
+      try context.output.json(
+        Report(datanet: state.id, segments: attributor.segmentIDs, results: results))
+      return
+    }
+    let printer = AttributionPrinter(
+      output: context.output, names: context.accountNames(),
+      color: context.output.stdoutIsTerminal && context.output.colorAllowed)
+    for (index, result) in results.enumerated() {
+      if let id = result.id {
+        if index > 0 { context.output.line() }
+        context.output.line("== inference \(id) (line \(result.line ?? 0))")
+      }
+      printer.print(result.attribution, text: outputs[index].text)
+    }
+  }
+
+  private func absolutePath(_ path: String, context: Context) -> String {
+    path.hasPrefix("/") ? path : "\(context.workingDirectory)/\(path)"
+  }
+
+  private func readOutput(_ file: String, context: Context) throws -> String {
+    let data =
+      file == "-"
+      ? FileHandle.standardInput.readDataToEndOfFile()
+      : try FileSystem.read(absolutePath(file, context: context))
+    return String(decoding: data, as: UTF8.self)
+  }
+}
+
+/// Prints an attribution for people: the output with its spans marked, the spans, and the
+/// credit per contributor and per record.
+struct AttributionPrinter {
+  let output: Output
+  let names: AccountNames
+  let color: Bool
+
+  private static let colors = ["\u{1B}[1;33m", "\u{1B}[1;36m", "\u{1B}[1;35m", "\u{1B}[1;32m"]
+  private static let reset = "\u{1B}[0m"
+
+  func print(_ attribution: Attribution, text: String) {
+    output.line(marked(attribution, text: text))
+    output.line()
+    let share = { (units: UInt64) -> String in
+      attribution.totalUnits == 0
+        ? "0.00%"
+        : String(format: "%.2f%%", Double(units) * 100 / Double(attribution.totalUnits))
+    }
+    output.line(
+      "\(attribution.tokens) tokens, \(attribution.attributedTokens) attributed in "
+        + "\(attribution.spans.count) span(s) (min span \(attribution.settings.minSpan), "
+        + "max occurrences \(attribution.settings.maxOccurrences))")
+    for (index, span) in attribution.spans.enumerated() {
+      let records = span.records.map { "\($0.record.short) (\(names.label($0.contributor)))" }
+      output.line(
+        "  [\(index + 1)] bytes \(span.byteStart)..<\(span.byteEnd), \(span.tokens) tokens, "
+          + "\(span.count) occurrence(s), credits \(span.creditedTokens) token(s): "
+          + records.joined(separator: ", "))
+    }
+    var table = TextTable(["CONTRIBUTOR", "RECORDS", "UNITS", "SHARE"])
+    for contributor in attribution.contributors {
+      table.add([
+        names.label(contributor.account), "\(contributor.records)", "\(contributor.units)",
+        share(contributor.units),
+      ])
+    }
+    table.add([
+      "unattributed", "", "\(attribution.unattributedUnits)", share(attribution.unattributedUnits),
+    ])
+    output.line(table.rendered)
+    if !attribution.records.isEmpty {
+      var records = TextTable(["RECORD", "CONTRIBUTOR", "UNITS", "SHARE"])
+      for record in attribution.records {
+        records.add([
+          record.record.short, names.label(record.contributor), "\(record.units)",
+          share(record.units),
+        ])
+      }
+      output.line(records.rendered)
+    }
+  }
+
+  /// The output with each span's credited stretch marked: `[[n: …]]`, or a colour on a terminal.
+  func marked(_ attribution: Attribution, text: String) -> String {
+    let bytes = Array(text.utf8)
+    var result = [UInt8]()
+    var position = 0
+    for (index, span) in attribution.spans.enumerated()
+    where span.creditedByteEnd > span.creditedByteStart {
+      result += bytes[position..<span.creditedByteStart]
+      let open = color ? Self.colors[index % Self.colors.count] : "[[\(index + 1): "
+      let close = color ? Self.reset : "]]"
+      result += Array(open.utf8)
+      result += bytes[span.creditedByteStart..<span.creditedByteEnd]
+      result += Array(close.utf8)
+      position = span.creditedByteEnd
+    }
+    result += bytes[position...]
+    return String(decoding: result, as: UTF8.self)
+  }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Export a Datanet's accepted records for training, with their provenance.",
+    discussion: """
+      Writes DIR/data/records-NNNNN.jsonl (the accepted records that were not taken down or \
+      withdrawn, each line with record_id, contribution, contributor, text, and for JSON and \
+      CSV Datanets the canonical record), DIR/datapackage.json (Frictionless Data Package) and \
+      DIR/croissant.json (MLCommons Croissant 1.0), both listing each file with its SHA-256. \
+      The same ledger state gives the same bytes. The export is written beside DIR and renamed \
+      into place: a failure leaves nothing half written. A non-empty DIR is refused (exit 73) \
+      unless --force.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "The Datanet's name or id.")
+  var datanet: String
+
+  @Option(name: .long, help: ArgumentHelp("The directory to write.", valueName: "dir"))
+  var out: String
+
+  @Flag(name: .long, help: "Replace a non-empty output directory.")
+  var force = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Start a new shard before one passes this size (e.g. 64MB).", valueName: "size"))
+  var shardSize = ByteSize(Int64(DatanetExport.defaultShardBytes))
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
+    let report = try DatanetExport(store: store).export(
+      datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force)
+    if context.output.isJSON {
+      try context.output.json(report)
+      return
+    }
+    var table = TextTable(["FILE", "RECORDS", "SIZE", "SHA-256"])
+    for file in report.files {
+      table.add([
+        file.path, file.records > 0 ? "\(file.records)" : "-", formatBytes(file.bytes),
+        file.sha256.hex,
+      ])
+    }
+    context.output.line(table.rendered)
+    context.output.line(
+      "Exported \(report.records) record(s) from \(report.contributors) contributor(s) of "
+        + "\(report.name) to \(out)")
+  }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct VerifyLedger: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify-ledger",
+    abstract: "Replay a Datanet's ledger from the objects and check the catalog against it.",
+    discussion: """
+      Every event object is re-hashed and its signature checked; every event is replayed in \
+      topological order with the permissions its actor had at that moment, and every parent \
+      must exist; then the catalog's Datanet state, events, heads, contributions, records and \
+      removals are compared with the replay's. Each finding names the event, object or record. \
+      Writes nothing. Exits 1 when there is a finding.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "The Datanet's name or id (default: every Datanet in the store).")
+  var datanet: String?
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    var scope: Digest?
+    if let datanet {
+      // A Datanet the catalog has lost can still be verified by its full id.
+      if let id = Digest(hex: datanet) {
+        scope = id
+      } else {
+        scope = try Ledger(store: store).datanet(datanet).id
+      }
+    }
+    let report = try store.verifyLedger(datanet: scope)
+    if context.output.isJSON {
+      try context.output.json(report)
+    } else {
+      for finding in report.findings {
+        context.output.line("\(finding.kind.rawValue): \(finding.message)")
+      }
+      context.output.line(
+        "replayed \(report.applied) of \(report.events) event(s) in \(report.datanets.count) "
+          + "Datanet(s): "
+          + (report.isClean ? "no findings" : "\(report.findings.count) finding(s)"))
+    }
+    if !report.isClean { throw ExitCode(FailureKind.checksFailed.exitStatus) }
+  }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import OpenLedgerKit
+
+extension IndexCommand {
+  struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Index the accepted records that the index does not cover yet.",
+      discussion: """
+        Adds a segment for the contributions accepted since the last build; does nothing when \
+        the index is up to date. Prints the segments written.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      let progress = ProgressBar(label: "index", output: context.output)
+      let report = try AttributionIndex(store: store, datanet: state).build(
+        clock: context.clock
+      ) { records, bytes in progress.update(items: records, bytes: bytes) }
+      progress.finish()
+      try printBuildReport(report, datanet: state.name, verb: "added", context: context)
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import OpenLedgerKit
+
+extension IndexCommand {
+  struct Compact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Rewrite the index as one segment, without removed records.",
+      discussion: """
+        Rebuilds the whole index from the records the Datanet publishes now (accepted, not \
+        removed) and retires the old segments. Attribution results do not change, except that \
+        masked records are gone from the files. Also repairs a damaged or missing segment.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      let progress = ProgressBar(label: "compact", output: context.output)
+      let report = try AttributionIndex(store: store, datanet: state).compact(
+        clock: context.clock
+      ) { records, bytes in progress.update(items: records, bytes: bytes) }
+      progress.finish()
+      try printBuildReport(report, datanet: state.name, verb: "wrote", context: context)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import OpenLedgerKit
+
+extension IndexCommand {
+  struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show the index's segments, tokens, records and size.",
+      discussion: """
+        Also counts the records masked since they were indexed (removed; `index compact` drops \
+        them) and the accepted contributions not indexed yet (`index build` adds them).
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      let status = try AttributionIndex(store: store, datanet: state).status()
+      if context.output.isJSON {
+        try context.output.json(status)
+        return
+      }
+      var table = TextTable(["SEGMENT", "RECORDS", "TOKENS", "SIZE", "BYTES/TOKEN", "CREATED"])
+      for segment in status.segments {
+        table.add([
+          segment.id.short, "\(segment.records)", "\(segment.tokens)", formatBytes(segment.bytes),
+          segment.tokens > 0
+            ? String(format: "%.2f", Double(segment.bytes) / Double(segment.tokens)) : "-",
+          segment.created,
+        ])
+      }
+      table.add([
+        "total", "\(status.records)", "\(status.tokens)", formatBytes(status.bytes), "", "",
+      ])
+      context.output.line("attribution index of \(status.name) (\(status.datanet.short))")
+      context.output.line(table.rendered)
+      context.output.line("masked records (removed since indexed): \(status.maskedRecords)")
+      context.output.line("accepted contributions not indexed yet: \(status.pendingContributions)")
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+struct Validate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check a store, a Datanet, or files about to be contributed; for CI.",
+    discussion: """
+      Without paths: every object is re-hashed, the catalog is checked against the objects, and \
+      each Datanet (or only --datanet) has its ledger replayed (signatures, permissions, \
+      parents), its records checked against its schema, its index segments against their \
+      recorded hashes and its reward manifests verified.
+
+      With paths (and --datanet): the files are read as `contribute` would read them and \
+      checked against the Datanet's schema, policy and records; nothing is written. Schema \
+      and encoding errors, and near duplicates the policy refuses, fail; exact duplicates and \
+      flagged near duplicates are warnings.
+
+      --format junit prints JUnit XML (one test case per check); --format github prints \
+      workflow annotations (::error file=…,line=…::…). Exits 0 when every check passes, 1 \
+      when one fails.
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text, json, junit, github
+  }
+
+  @OptionGroup var common: CommonOptions
+
+  @Option(name: .long, help: "Output format: text, json, junit or github.")
+  var format: Format = .text
+
+  @Option(name: .long, help: "The Datanet to check, or to check the files against.")
+  var datanet: String?
+
+  @Flag(name: .long, help: "Fail on warnings too (exact and flagged near duplicates).")
+  var strict = false
+
+  @OptionGroup var ingest: IngestOptionGroup
+
+  @Argument(help: "Files, folders or archives to check before contributing; '-' reads stdin.")
+  var inputs: [String] = []
+
+  func validate() throws {
+    if !inputs.isEmpty, datanet == nil {
+      throw ValidationError("name the Datanet to check the files against with --datanet")
+    }
+    if ingest.skipInvalid {
+      throw ValidationError("--skip-invalid is for contribute: validate reports every record")
+    }
+  }
+
+  func run() throws {
+    let context = Context(common, format: format == .json ? .json : .text)
+    let store = try context.openStore()
+    let report: ValidationReport
+    if inputs.isEmpty {
+      let showSteps = context.output.stderrIsTerminal
+      report = try StoreValidator(store: store).validate(datanet: datanet) { step in
+        if showSteps { context.output.note("validate: \(step)") }
+      }
+    } else {
+      let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
+      let progress = ProgressBar(label: "validate", output: context.output)
+      report = try InputValidator().validate(
+        paths, datanet: (store, datanet!), options: ingest.options,
+        workingDirectory: context.workingDirectory
+      ) { records, bytes in progress.update(items: records, bytes: bytes) }
+      progress.finish()
+    }
+    let printer = ValidationPrinter(workingDirectory: context.workingDirectory)
+    switch format {
+    case .text: context.output.line(printer.text(report))
+    case .json: try context.output.json(report)
+    case .junit: context.output.line(printer.junit(report))
+    case .github: context.output.line(printer.github(report))
+    }
+    if !report.passed || (strict && report.warnings > 0) {
+      throw ExitCode(FailureKind.checksFailed.exitStatus)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/// Failures of the attribution index and of attribution.
+public enum AttributionError: OpenLedgerError {
+  /// A segment the catalog lists has no directory, or no manifest in it.
+  case segmentMissing(path: String)
+  /// A segment's files do not agree with its manifest or its name.
+  case corruptSegment(path: String, reason: String)
+  /// A segment written by a newer openledger, or not a segment at all.
+  case unsupportedSegment(path: String, format: String, version: Int)
+  /// Settings out of range.
+  case invalidSettings(String)
+  /// A line of an inference log that is not an inference.
+  case malformedInference(file: String, line: Int, reason: String)
+  /// An inference log with no inference in it.
+  case emptyInferenceLog(file: String)
+
+  public var kind: FailureKind {
+    switch self {
+    case .segmentMissing, .corruptSegment: .ioError
+    case .unsupportedSegment, .malformedInference, .emptyInferenceLog: .dataError
+    case .invalidSettings: .usage
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .segmentMissing(let path):
+      "the attribution index segment \(path) is missing; the index is derived from the records, "
+        + "so run `openledger index compact DATANET` to rebuild it"
+    case .corruptSegment(let path, let reason):
+      "the attribution index segment \(path) is damaged: \(reason); the index is derived from "
+        + "the records, so run `openledger index compact DATANET` to rebuild it"
+    case .unsupportedSegment(let path, let format, let version):
+      "\(path) holds a \(format) index segment of version \(version), which this openledger "
+        + "cannot read; upgrade openledger, or rebuild the index with `openledger index compact`"
+    case .invalidSettings(let reason):
+      "invalid attribution settings: \(reason)"
+    case .malformedInference(let file, let line, let reason):
+      "\(file), line \(line): not an inference: \(reason); each line must be a JSON object like "
+        + "{\"id\": \"…\", \"output\": \"…\", \"fee\": \"1000\"}"
+    case .emptyInferenceLog(let file):
+      "\(file) holds no inferences; give a JSONL file with one {\"id\", \"output\", \"fee\"} "
+        + "object a line"
+    }
+  }
+}

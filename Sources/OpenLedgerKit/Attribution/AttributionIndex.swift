@@ -1,0 +1,325 @@
+import Foundation
+import GRDB
+
+/// A Datanet's attribution index as the catalog lists it: segments over the records it
+/// publishes (accepted, not removed), built incrementally and compacted.
+///
+/// ```swift
+/// let index = AttributionIndex(store: store, datanet: try Ledger(store: store).datanet("papers"))
+/// try index.build(clock: SystemClock())          // a segment for newly accepted records
+/// let attributor = try index.attributor()        // segments mapped, removed records masked
+/// let result = attributor.attribute(modelOutput)
+/// ```
+public struct AttributionIndex: Sendable {
+  public let store: Store
+  public let datanet: DatanetState
+  /// The most token positions one segment holds before the build starts another. A build
+  /// peaks at about 19 bytes a position (token array, suffix array, interner, the reduced
+  /// problem), so the default, 2^28, keeps it near 5 GB; the suffix array allows up to 2^31.
+  public let segmentCapacity: Int
+
+  public static let defaultSegmentCapacity = 1 << 28
+
+  public init(
+    store: Store, datanet: DatanetState,
+    segmentCapacity: Int = AttributionIndex.defaultSegmentCapacity
+  ) {
+    self.store = store
+    self.datanet = datanet
+    self.segmentCapacity = min(max(segmentCapacity, 1), SuffixArray.maximumCount - 1)
+  }
+
+  /// Where a Datanet's segments live: `indexes/<datanet id>/`, one directory per segment.
+  public static func directory(of datanet: Digest, indexes: String) -> String {
+    "\(indexes)/\(datanet.hex)"
+  }
+
+  private var directory: String {
+    Self.directory(of: datanet.id, indexes: store.indexesDirectory)
+  }
+
+  /// A segment as the catalog lists it.
+  public struct Segment: Codable, Sendable, Equatable {
+    public var id: Digest
+    public var tokens: Int
+    public var records: Int
+    /// Bytes of its files on disk.
+    public var bytes: Int
+    public var created: String
+  }
+
+  /// The segments of the index, by id.
+  public func segments() throws -> [Segment] {
+    try store.catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      return try Row.fetchAll(
+        db,
+        sql:
+          "SELECT id, tokens, records, bytes, created FROM attribution_segments WHERE datanet = ? ORDER BY id",
+        arguments: [num]
+      ).map { row in
+        Segment(
+          id: Digest(hex: row["id"])!, tokens: row["tokens"], records: row["records"],
+          bytes: row["bytes"], created: row["created"])
+      }
+    }
+  }
+
+  /// An attributor over the index's segments, with the Datanet's removed records masked.
+  public func attributor(settings: AttributionSettings = AttributionSettings()) throws
+    -> Attributor
+  {
+    let listed = try segments()
+    let opened = try listed.map { try IndexSegment(directory: "\(directory)/\($0.id.hex)") }
+    let removed = try DatanetRecords(store: store, datanet: datanet).removed()
+    return try Attributor(
+      segments: opened, removed: Set(removed.map(\.record)), settings: settings)
+  }
+
+  // MARK: - Build
+
+  /// What `build` or `compact` did.
+  public struct BuildReport: Codable, Sendable, Equatable {
+    /// The segments written.
+    public var segments: [Segment]
+    /// Accepted contributions newly covered (for compact: all of them).
+    public var contributions: Int
+    public var records: Int
+    public var tokens: Int
+    /// Segments retired by a compaction.
+    public var retired: [Digest]
+  }
+
+  /// Adds a segment (or several, past `segmentCapacity`) for the accepted records that no
+  /// segment covers yet. Nothing to add is not an error: the report is empty. `progress` is
+  /// called with the records and bytes read so far.
+  @discardableResult
+  public func build(clock: any Clock, progress: (Int, Int) -> Void = { _, _ in }) throws
+    -> BuildReport
+  {
+    let lock = try store.lock(.shared)
+    defer { withExtendedLifetime(lock) {} }
+    let published = try DatanetRecords(store: store, datanet: datanet)
+    let covered = try coveredContributions()
+    let pending = try published.contributions().map(\.id).filter { !covered.contains($0) }
+    guard !pending.isEmpty else {
+      return BuildReport(segments: [], contributions: 0, records: 0, tokens: 0, retired: [])
+    }
+    let written = try writeSegments(
+      from: published, only: Set(pending), clock: clock, progress: progress)
+    let committed = try store.catalog.write { db -> Bool in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      // Another build may have covered the same contributions meanwhile: then it won.
+      for contribution in pending {
+        let known = try Bool.fetchOne(
+          db,
+          sql:
+            "SELECT 1 FROM attribution_contributions WHERE datanet = ? AND contribution = ? LIMIT 1",
+          arguments: [num, contribution.hex])
+        if known == true { return false }
+      }
+      try record(written, contributions: pending, in: db, num: num)
+      return true
+    }
+    if !committed {
+      let listed = Set(try segments().map(\.id))
+      for segment in written.segments.map(\.listing) where !listed.contains(segment.id) {
+        removeDirectory("\(directory)/\(segment.id.hex)")
+      }
+      return BuildReport(segments: [], contributions: 0, records: 0, tokens: 0, retired: [])
+    }
+    return BuildReport(
+      segments: written.segments.map(\.listing), contributions: pending.count,
+      records: written.segments.reduce(0) { $0 + $1.listing.records },
+      tokens: written.segments.reduce(0) { $0 + $1.listing.tokens }, retired: [])
+  }
+
+  /// Rewrites the whole index from the records the Datanet publishes now: the segments merge
+  /// into one (or several, past `segmentCapacity`), and removed records leave the files.
+  @discardableResult
+  public func compact(clock: any Clock, progress: (Int, Int) -> Void = { _, _ in }) throws
+    -> BuildReport
+  {
+    let lock = try store.lock(.shared)
+    defer { withExtendedLifetime(lock) {} }
+    let published = try DatanetRecords(store: store, datanet: datanet)
+    let contributions = try published.contributions().map(\.id)
+    let written = try writeSegments(from: published, only: nil, clock: clock, progress: progress)
+    let newIDs = Set(written.segments.map(\.listing.id))
+    let retired = try store.catalog.write { db -> [Digest] in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      let old = try String.fetchAll(
+        db, sql: "SELECT id FROM attribution_segments WHERE datanet = ?", arguments: [num]
+      ).compactMap { Digest(hex: $0) }
+      try db.execute(sql: "DELETE FROM attribution_segments WHERE datanet = ?", arguments: [num])
+      try db.execute(
+        sql: "DELETE FROM attribution_contributions WHERE datanet = ?", arguments: [num])
+      try record(written, contributions: contributions, in: db, num: num)
+      return old.filter { !newIDs.contains($0) }.sorted()
+    }
+    // Readers that mapped a retired segment keep their mapping until they close it.
+    for id in retired { removeDirectory("\(directory)/\(id.hex)") }
+    return BuildReport(
+      segments: written.segments.map(\.listing), contributions: contributions.count,
+      records: written.segments.reduce(0) { $0 + $1.listing.records },
+      tokens: written.segments.reduce(0) { $0 + $1.listing.tokens }, retired: retired)
+  }
+
+  /// Segments written by one build, and which contribution went into which.
+  private struct Written {
+    struct Entry {
+      var listing: Segment
+      var contributions: Set<Digest>
+    }
+    var segments: [Entry] = []
+  }
+
+  private func writeSegments(
+    from published: DatanetRecords, only: Set<Digest>?, clock: any Clock,
+    progress: (Int, Int) -> Void
+  ) throws -> Written {
+    try FileSystem.makeDirectory(directory)
+    let staging = "\(store.root)/tmp"
+    let created = Timestamp.format(clock.now())
+    var written = Written()
+    var builder = SegmentBuilder()
+    var contributions = Set<Digest>()
+    var text = RecordText(schema: datanet.schema)
+    var records = 0
+    var bytes = 0
+    func flush() throws {
+      guard builder.recordCount > 0 else { return }
+      let (id, manifest) = try builder.write(into: directory, stagingDirectory: staging)
+      written.segments.append(
+        Written.Entry(
+          listing: Segment(
+            id: id, tokens: manifest.tokens, records: manifest.records,
+            bytes: manifest.fileBytes, created: created),
+          contributions: contributions))
+      builder = SegmentBuilder()
+      contributions = []
+    }
+    try published.forEachRecord(only: only) { record in
+      let recordText = text.extract(record.bytes)
+      recordText.withUnsafeBytes { bytes in
+        builder.add(
+          record: record.id, contributor: record.contributor,
+          contribution: record.contribution, text: bytes)
+      }
+      contributions.insert(record.contribution)
+      records += 1
+      bytes += record.bytes.count
+      progress(records, bytes)
+      if builder.positionCount >= segmentCapacity { try flush() }
+    }
+    try flush()
+    return written
+  }
+
+  /// Lists `written` and which segment covers each of `contributions` (an empty segment for
+  /// those that had no record to index).
+  private func record(
+    _ written: Written, contributions: [Digest], in db: Database, num: Int64
+  ) throws {
+    var placed = Set<Digest>()
+    for entry in written.segments {
+      let segment = entry.listing
+      try db.execute(
+        sql: """
+          INSERT OR REPLACE INTO attribution_segments (datanet, id, tokens, records, bytes, created)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          num, segment.id.hex, segment.tokens, segment.records, segment.bytes, segment.created,
+        ])
+      for contribution in entry.contributions.sorted() {
+        try db.execute(
+          sql:
+            "INSERT OR IGNORE INTO attribution_contributions (datanet, contribution, segment) VALUES (?, ?, ?)",
+          arguments: [num, contribution.hex, segment.id.hex])
+        placed.insert(contribution)
+      }
+    }
+    for contribution in contributions where !placed.contains(contribution) {
+      try db.execute(
+        sql:
+          "INSERT OR IGNORE INTO attribution_contributions (datanet, contribution, segment) VALUES (?, ?, '')",
+        arguments: [num, contribution.hex])
+    }
+  }
+
+  private func coveredContributions() throws -> Set<Digest> {
+    try store.catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      return Set(
+        try String.fetchAll(
+          db, sql: "SELECT DISTINCT contribution FROM attribution_contributions WHERE datanet = ?",
+          arguments: [num]
+        ).compactMap { Digest(hex: $0) })
+    }
+  }
+
+  // MARK: - Status
+
+  /// What `index status` shows.
+  public struct Status: Codable, Sendable, Equatable {
+    public var datanet: Digest
+    public var name: String
+    public var segments: [Segment]
+    public var tokens: Int
+    public var records: Int
+    public var bytes: Int
+    /// Indexed records since removed: masked at query time until `index compact`.
+    public var maskedRecords: Int
+    /// Accepted contributions the index does not cover yet (`index build` adds them).
+    public var pendingContributions: Int
+  }
+
+  public func status() throws -> Status {
+    let listed = try segments()
+    let published = try DatanetRecords(store: store, datanet: datanet)
+    let covered = try coveredContributions()
+    let pending = try published.contributions().filter { !covered.contains($0.id) }.count
+    var masked = 0
+    let removed = try published.removed()
+    if !removed.isEmpty {
+      for segment in listed {
+        let opened = try IndexSegment(directory: "\(directory)/\(segment.id.hex)")
+        masked += removed.filter { opened.recordIndex(of: $0.record) != nil }.count
+      }
+    }
+    return Status(
+      datanet: datanet.id, name: datanet.name, segments: listed,
+      tokens: listed.reduce(0) { $0 + $1.tokens }, records: listed.reduce(0) { $0 + $1.records },
+      bytes: listed.reduce(0) { $0 + $1.bytes }, maskedRecords: masked,
+      pendingContributions: pending)
+  }
+}
+
+extension Store {
+  /// Segment directories under `indexes/` that no catalog row lists (retired by a compaction,
+  /// or left by an interrupted build), and staging directories of interrupted builds.
+  func unlistedAttributionSegments() throws -> [String] {
+    let listed = try catalog.read { db in
+      Set(
+        try Row.fetchAll(
+          db,
+          sql:
+            "SELECT d.id AS datanet, s.id AS segment FROM attribution_segments s JOIN datanets d ON d.num = s.datanet"
+        ).map { "\($0["datanet"] as String)/\($0["segment"] as String)" })
+    }
+    var unlisted = [String]()
+    for datanet in try FileSystem.list(indexesDirectory) where Digest(hex: datanet) != nil {
+      for name in try FileSystem.list("\(indexesDirectory)/\(datanet)")
+      where name.utf8.count == 64 && Hex.isLowercaseHex(name)
+        && !listed.contains("\(datanet)/\(name)")
+      {
+        unlisted.append("\(indexesDirectory)/\(datanet)/\(name)")
+      }
+    }
+    for name in try FileSystem.list(objects.staging) where name.hasPrefix("segment-") {
+      unlisted.append("\(objects.staging)/\(name)")
+    }
+    return unlisted
+  }
+}

@@ -1,0 +1,247 @@
+import Crypto
+import Foundation
+
+/// Failures of `export`.
+public enum ExportError: OpenLedgerError {
+  case outputNotEmpty(String)
+  case outputNotADirectory(String)
+  case nothingToExport(datanet: String)
+
+  public var kind: FailureKind {
+    switch self {
+    case .outputNotEmpty, .outputNotADirectory: .cannotCreate
+    case .nothingToExport: .dataError
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .outputNotEmpty(let path):
+      "\(path) exists and is not empty; choose another --out, or pass --force to replace it"
+    case .outputNotADirectory(let path):
+      "\(path) exists and is not a directory; choose another --out"
+    case .nothingToExport(let datanet):
+      "Datanet \(datanet) has no accepted records to export; curators accept contributions "
+        + "with `openledger review accept`"
+    }
+  }
+}
+
+/// A file an export wrote.
+public struct ExportedFile: Codable, Sendable, Equatable {
+  /// Relative to the export directory.
+  public var path: String
+  public var sha256: Digest
+  public var bytes: Int
+  public var records: Int
+}
+
+/// What an export wrote.
+public struct ExportReport: Codable, Sendable {
+  public var datanet: Digest
+  public var name: String
+  /// The export directory.
+  public var directory: String
+  /// The Datanet's ledger heads the export reflects.
+  public var heads: [Digest]
+  public var records: Int
+  public var contributors: Int
+  /// The record shards, then `datapackage.json` and `croissant.json`.
+  public var files: [ExportedFile]
+}
+
+/// Exports a Datanet's published records (`DatanetRecords`) as a dataset for training:
+///
+/// ```
+/// DIR/data/records-00000.jsonl …   the records, with their provenance, in shards
+/// DIR/datapackage.json             Frictionless Data Package: files, sizes, SHA-256, schema
+/// DIR/croissant.json               MLCommons Croissant 1.0: files with SHA-256, a RecordSet
+/// ```
+///
+/// Each JSONL line is canonical JSON (sorted keys, no spaces): `record_id`, `contribution`,
+/// `contributor`, `text` (the record's text fields), and for JSON and CSV Datanets `record`, the
+/// record's canonical JSON as a string, whose SHA-256 is `record_id` (for text Datanets the
+/// SHA-256 of `text` is). The same ledger state always gives the same bytes. The export is
+/// written in a temporary directory beside DIR and renamed into place when complete, so a
+/// failure leaves nothing half written.
+public struct DatanetExport: Sendable {
+  public let store: Store
+
+  public init(store: Store) {
+    self.store = store
+  }
+
+  /// A new shard is started before one would pass this many bytes.
+  public static let defaultShardBytes = 256 << 20
+
+  public func export(
+    _ reference: String, to directory: String, shardBytes: Int = defaultShardBytes,
+    force: Bool = false
+  ) throws -> ExportReport {
+    let state = try Ledger(store: store).datanet(reference)
+    if FileSystem.exists(directory) {
+      guard FileSystem.isDirectory(directory) else {
+        throw ExportError.outputNotADirectory(directory)
+      }
+      if !force, !(try FileSystem.list(directory)).isEmpty {
+        throw ExportError.outputNotEmpty(directory)
+      }
+    }
+    let published = try DatanetRecords(store: store, datanet: state)
+    let count = try published.count()
+    if count.records == 0 { throw ExportError.nothingToExport(datanet: state.name) }
+    let ledger = try published.ledgerState()
+
+    let parent = (directory as NSString).deletingLastPathComponent
+    try FileSystem.makeDirectory(parent.isEmpty ? "." : parent)
+    let staging = try StagingDirectory(
+      beside: directory, prefix: ".\((directory as NSString).lastPathComponent).export-")
+    try FileSystem.makeDirectory("\(staging.path)/data")
+
+    var writer = ShardFileWriter(
+      directory: staging.path, shardBytes: max(shardBytes, 1),
+      withRecord: state.schema.format != .text)
+    var text = RecordText(schema: state.schema)
+    var contributors = [AccountID: Int]()
+    try published.forEachRecord { record in
+      contributors[record.contributor, default: 0] += 1
+      try writer.append(record, text: text.extract(record.bytes))
+    }
+    var files = try writer.finish()
+
+    let metadata = ExportMetadata(
+      state: state, ledger: ledger, files: files, contributors: contributors,
+      withRecord: state.schema.format != .text)
+    for (name, value) in [
+      ("datapackage.json", try metadata.dataPackage()),
+      ("croissant.json", try metadata.croissant()),
+    ] {
+      let file = try StagedFile(in: staging.path)
+      try file.write(value)
+      try file.commit(to: "\(staging.path)/\(name)")
+      files.append(
+        ExportedFile(path: name, sha256: Digest.of(value), bytes: value.count, records: 0))
+    }
+    try FileSystem.syncDirectory("\(staging.path)/data")
+    try staging.move(to: directory, replacing: force)
+    return ExportReport(
+      datanet: state.id, name: state.name, directory: directory, heads: ledger.heads,
+      records: files.reduce(0) { $0 + $1.records }, contributors: contributors.count,
+      files: files)
+  }
+}
+
+/// Writes the JSONL shards of an export, hashing them as it goes.
+private struct ShardFileWriter {
+  let directory: String
+  let shardBytes: Int
+  let withRecord: Bool
+  private var file: StagedFile?
+  private var hasher = SHA256()
+  private var buffer = [UInt8]()
+  private var bytes = 0
+  private var records = 0
+  private var line = [UInt8]()
+  private(set) var files = [ExportedFile]()
+
+  init(directory: String, shardBytes: Int, withRecord: Bool) {
+    self.directory = directory
+    self.shardBytes = shardBytes
+    self.withRecord = withRecord
+  }
+
+  mutating func append(_ record: DatanetRecords.Record, text: [UInt8]) throws {
+    line.removeAll(keepingCapacity: true)
+    func field(_ name: String, _ value: [UInt8], first: Bool = false) {
+      line.append(contentsOf: Array((first ? "{\"" : ",\"").utf8))
+      line.append(contentsOf: Array(name.utf8))
+      line.append(contentsOf: Array("\":\"".utf8))
+      JSONCanonicalizer.escape(value, into: &line)
+      line.append(UInt8(ascii: "\""))
+    }
+    // Keys in sorted order, so each line is canonical JSON.
+    field("contribution", Array(record.contribution.hex.utf8), first: true)
+    field("contributor", Array(record.contributor.hex.utf8))
+    if withRecord { field("record", Array(record.bytes)) }
+    field("record_id", Array(record.id.hex.utf8))
+    field("text", text)
+    line.append(contentsOf: Array("}\n".utf8))
+    if file != nil, records > 0, bytes + line.count > shardBytes { try close() }
+    if file == nil { file = try StagedFile(in: directory) }
+    buffer.append(contentsOf: line)
+    bytes += line.count
+    records += 1
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
+  private mutating func flush() throws {
+    guard let file, !buffer.isEmpty else { return }
+    try buffer.withUnsafeBytes { raw in
+      hasher.update(bufferPointer: raw)
+      try file.write(raw)
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  private mutating func close() throws {
+    try flush()
+    guard let file else { return }
+    let path = String(format: "data/records-%05d.jsonl", files.count)
+    try file.commit(to: "\(directory)/\(path)")
+    files.append(
+      ExportedFile(
+        path: path, sha256: Digest(bytes: hasher.finalize()), bytes: bytes, records: records))
+    self.file = nil
+    hasher = SHA256()
+    bytes = 0
+    records = 0
+  }
+
+  mutating func finish() throws -> [ExportedFile] {
+    try close()
+    return files
+  }
+}
+
+/// A directory created beside a destination, removed unless it is moved into place.
+private final class StagingDirectory {
+  let path: String
+  private var moved = false
+
+  init(beside destination: String, prefix: String) throws {
+    let parent = (destination as NSString).deletingLastPathComponent
+    var template = Array("\(parent.isEmpty ? "." : parent)/\(prefix)XXXXXX".utf8CString)
+    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+      throw SystemError(
+        "cannot create a temporary directory beside", path: destination, code: errno)
+    }
+    path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    chmod(path, 0o755)
+  }
+
+  deinit {
+    if !moved { try? FileManager.default.removeItem(atPath: path) }
+  }
+
+  /// Renames the directory to `destination`. An empty directory there is replaced; a non-empty
+  /// one only when `replacing`, and it is then deleted.
+  func move(to destination: String, replacing: Bool) throws {
+    let parent = (destination as NSString).deletingLastPathComponent
+    var old: String?
+    if replacing, FileSystem.exists(destination), !(try FileSystem.list(destination)).isEmpty {
+      let aside = "\(path).old"
+      guard rename(destination, aside) == 0 else {
+        throw SystemError("cannot move aside", path: destination, code: errno)
+      }
+      old = aside
+    }
+    guard rename(path, destination) == 0 else {
+      let code = errno
+      if let old { rename(old, destination) }
+      throw SystemError("cannot move the export to", path: destination, code: code)
+    }
+    moved = true
+    try FileSystem.syncDirectory(parent.isEmpty ? "." : parent)
+    if let old { try? FileManager.default.removeItem(atPath: old) }
+  }
+}

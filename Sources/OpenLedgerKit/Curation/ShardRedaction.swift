@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+
+extension Store {
+  /// Erases the bytes of removed records: every shard that still holds a removed record is
+  /// rewritten as a redacted shard (`ShardFormat`), with a tombstone in the record's place, and
+  /// the catalog points at the new object. The old shard is then unreferenced, and the rest of
+  /// `gc` deletes it. The events, which name the original shard, keep the history; replay finds
+  /// the redacted shard through the original's id in its header.
+  ///
+  /// Called by `gc` with the store lock held exclusively. Returns the ids of the shards
+  /// rewritten (or, with `dryRun`, that would be) and how many records were erased.
+  func redactRemovedRecords(dryRun: Bool) throws -> (shards: [Digest], records: Int) {
+    let targets = try catalog.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT s.num AS num, s.id AS id, r.datanet AS datanet, COUNT(*) AS removed
+          FROM removed_records x JOIN records r ON r.datanet = x.datanet AND r.id = x.id
+          JOIN shards s ON s.num = r.shard
+          WHERE r.length > 0 GROUP BY s.num ORDER BY s.num
+          """
+      ).compactMap { row -> (num: Int64, id: Digest, datanet: Int64, removed: Int)? in
+        guard let id = Digest(hex: row["id"]) else { return nil }
+        return (row["num"], id, row["datanet"], row["removed"])
+      }
+    }
+    if dryRun { return (targets.map(\.id), targets.reduce(0) { $0 + $1.removed }) }
+    var removedByDatanet = [Int64: Set<RecordID>]()
+    var rewritten = [Digest]()
+    var erased = 0
+    for target in targets {
+      if removedByDatanet[target.datanet] == nil {
+        removedByDatanet[target.datanet] = try catalog.read { db in
+          Set(
+            try Data.fetchAll(
+              db, sql: "SELECT id FROM removed_records WHERE datanet = ?",
+              arguments: [target.datanet]
+            ).map { data in data.withUnsafeBytes { RecordID(bytes: $0) } })
+        }
+      }
+      let redaction = try redact(target.id, removing: removedByDatanet[target.datanet]!)
+      let applied = try catalog.write { db -> Bool in
+        // Another gc may have rewritten the shard meanwhile.
+        guard
+          try String.fetchOne(
+            db, sql: "SELECT id FROM shards WHERE num = ?", arguments: [target.num])
+            == target.id.hex
+        else { return false }
+        try db.execute(
+          sql: "UPDATE shards SET id = ? WHERE num = ?",
+          arguments: [redaction.object.hex, target.num])
+        let move = try db.cachedStatement(
+          sql: """
+            UPDATE records SET offset = ?, length = ? WHERE datanet = ? AND id = ? AND shard = ?
+            """)
+        for entry in redaction.entries {
+          try move.execute(arguments: [
+            entry.offset, entry.length, target.datanet, entry.id.data, target.num,
+          ])
+        }
+        try ObjectRefs.add(redaction.object, kind: .shard, size: redaction.size, in: db)
+        if try Bool.fetchOne(
+          db, sql: "SELECT EXISTS(SELECT 1 FROM shards WHERE id = ?)", arguments: [target.id.hex])
+          == false
+        {
+          try ObjectRefs.remove(target.id, in: db)
+        }
+        return true
+      }
+      if applied {
+        rewritten.append(target.id)
+        erased += redaction.erased
+      }
+    }
+    return (rewritten, erased)
+  }
+
+  /// Writes the redacted copy of shard `id` without the bytes of the records in `removed`.
+  private func redact(_ id: Digest, removing removed: Set<RecordID>) throws -> (
+    object: Digest, size: Int, erased: Int, entries: [(id: RecordID, offset: Int, length: Int)]
+  ) {
+    let reader = ShardReader(data: try objects.read(id))
+    let writer = try objects.makeWriter()
+    try ShardFormat.redactedMagic.withUnsafeBytes { try writer.append($0) }
+    try (reader.original ?? id).bytes.withUnsafeBytes { try writer.append($0) }
+    var entries = [(id: RecordID, offset: Int, length: Int)]()
+    var erased = 0
+    func appendLength(_ value: UInt32) throws {
+      var length = value.littleEndian
+      try withUnsafeBytes(of: &length) { try writer.append($0) }
+    }
+    do {
+      try reader.forEachEntry { entry in
+        switch entry {
+        case .record(let bytes, _):
+          let record = RecordID(of: bytes)
+          if removed.contains(record) {
+            try appendLength(ShardFormat.tombstone)
+            entries.append((record, writer.count, 0))
+            try record.bytes.withUnsafeBytes { try writer.append($0) }
+            erased += 1
+          } else {
+            try appendLength(UInt32(bytes.count))
+            entries.append((record, writer.count, bytes.count))
+            try writer.append(bytes)
+          }
+        case .tombstone(let record, _):
+          try appendLength(ShardFormat.tombstone)
+          entries.append((record, writer.count, 0))
+          try record.bytes.withUnsafeBytes { try writer.append($0) }
+        }
+      }
+    } catch is ShardReader.Failure {
+      throw CurationError.malformedShard(id)
+    }
+    let size = writer.count
+    return (try writer.finish(), size, erased, entries)
+  }
+}

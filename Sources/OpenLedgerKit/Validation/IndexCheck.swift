@@ -1,0 +1,39 @@
+/// Checks a Datanet's attribution index segments: each one the catalog lists is on disk, its
+/// manifest matches its id, every file hashes to what the manifest records, and its record and
+/// token counts agree with the catalog.
+struct IndexCheck {
+  let store: Store
+  let state: DatanetState
+
+  func run() throws -> ValidationCheck {
+    let index = AttributionIndex(store: store, datanet: state)
+    let segments = try index.segments()
+    var check = ValidationCheck(
+      name: "index \(state.name)", category: "index", checked: segments.count)
+    let directory = AttributionIndex.directory(of: state.id, indexes: store.indexesDirectory)
+    for listed in segments {
+      let path = "\(directory)/\(listed.id.hex)"
+      func fail(_ code: String, _ message: String) {
+        check.findings.append(
+          ValidationFinding(
+            .error, code: code,
+            message: "index segment \(listed.id.hex): \(message); rebuild the index with "
+              + "`openledger index compact \(state.name)`",
+            subject: listed.id.hex, file: path))
+      }
+      do {
+        let segment = try IndexSegment(directory: path)
+        try segment.verify()
+        if segment.recordCount != listed.records || segment.tokenCount != listed.tokens {
+          fail(
+            "segment-mismatch",
+            "it holds \(segment.recordCount) records and \(segment.tokenCount) tokens, "
+              + "the catalog says \(listed.records) and \(listed.tokens)")
+        }
+      } catch let error as OpenLedgerError where error.kind != .internalError {
+        fail(error.kind == .notFound ? "missing-segment" : "corrupt-segment", "\(error)")
+      }
+    }
+    return check
+  }
+}

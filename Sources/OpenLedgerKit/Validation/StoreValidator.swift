@@ -1,0 +1,145 @@
+import GRDB
+
+/// Validates a store, or one Datanet in it: every check of `openledger validate` without paths.
+public struct StoreValidator {
+  public let store: Store
+
+  public init(store: Store) {
+    self.store = store
+  }
+
+  /// Runs every check; `datanet` limits the per-Datanet checks to one Datanet. Objects are
+  /// re-hashed store-wide either way, since Datanets can share them. `progress` is called with
+  /// the name of each check as it starts.
+  public func validate(datanet reference: String?, progress: (String) -> Void = { _ in })
+    throws -> ValidationReport
+  {
+    var report = ValidationReport()
+    let ledger = Ledger(store: store)
+    let datanets = try reference.map { [try ledger.datanet($0)] } ?? ledger.datanets()
+    progress("objects")
+    let fsck = try store.fsck()
+    report.checks.append(Self.objectsCheck(fsck))
+    report.checks.append(Self.catalogCheck(fsck))
+    progress("ledger")
+    var replay: (general: [ValidationCheck], byDatanet: [Digest: ValidationCheck])
+    do {
+      replay = try ledgerChecks(datanets, scope: reference.map { _ in datanets[0].id })
+    } catch {
+      replay = ([Self.unfinished("ledger", category: "ledger", error)], [:])
+    }
+    report.checks += replay.general
+    for state in datanets {
+      progress("Datanet \(state.name)")
+      if let check = replay.byDatanet[state.id] { report.checks.append(check) }
+      report.checks += checks(of: state)
+    }
+    return report
+  }
+
+  /// The checks of one Datanet beyond its ledger.
+  func checks(of state: DatanetState) -> [ValidationCheck] {
+    [
+      Self.guarded("records \(state.name)", category: "records") {
+        try RecordCheck(store: store, state: state).run()
+      },
+      Self.guarded("index \(state.name)", category: "index") {
+        try IndexCheck(store: store, state: state).run()
+      },
+    ]
+  }
+
+  /// Runs a check; when it cannot finish (an object it needs is corrupt or missing, say), the
+  /// check fails with that error as its finding, and the other checks still run.
+  static func guarded(_ name: String, category: String, _ body: () throws -> ValidationCheck)
+    -> ValidationCheck
+  {
+    do {
+      return try body()
+    } catch {
+      return unfinished(name, category: category, error)
+    }
+  }
+
+  static func unfinished(_ name: String, category: String, _ error: Error) -> ValidationCheck {
+    ValidationCheck(
+      name: name, category: category, checked: 0,
+      findings: [
+        ValidationFinding(
+          .error, code: "check-unfinished",
+          message: "the check could not finish: \(error); see the other findings (objects, "
+            + "ledger) for the cause")
+      ])
+  }
+
+  /// The ledger replayed from the objects (once, for all of `datanets`), as one check per
+  /// Datanet, and one more for findings that belong to no Datanet the catalog knows.
+  func ledgerChecks(_ datanets: [DatanetState], scope: Digest?) throws
+    -> (general: [ValidationCheck], byDatanet: [Digest: ValidationCheck])
+  {
+    let verification = try store.verifyLedger(datanet: scope)
+    let counts = try store.catalog.read { db in
+      try Row.fetchAll(db, sql: "SELECT datanet, COUNT(*) AS n FROM events GROUP BY datanet")
+        .reduce(into: [String: Int]()) { $0[$1["datanet"]] = $1["n"] }
+    }
+    var byDatanet = [Digest: ValidationCheck]()
+    for state in datanets {
+      byDatanet[state.id] = ValidationCheck(
+        name: "ledger \(state.name)", category: "ledger", checked: counts[state.id.hex] ?? 0)
+    }
+    var general = ValidationCheck(name: "ledger", category: "ledger", checked: verification.events)
+    for finding in verification.findings {
+      let converted = Self.finding(finding)
+      if let datanet = finding.datanet, byDatanet[datanet] != nil {
+        byDatanet[datanet]!.findings.append(converted)
+      } else {
+        general.findings.append(converted)
+      }
+    }
+    return (general.findings.isEmpty ? [] : [general], byDatanet)
+  }
+
+  static func finding(_ finding: LedgerFinding) -> ValidationFinding {
+    let code =
+      switch finding.kind {
+      case .unverifiable: "unverifiable-event"
+      case .missingParent: "missing-parent"
+      case .refused: "refused-event"
+      case .missingObject: "missing-event-object"
+      case .catalogMismatch: "catalog-mismatch"
+      case .badTombstone: "bad-tombstone"
+      }
+    let subject = finding.event ?? finding.object ?? finding.record
+    var message = finding.message
+    if let event = finding.event, !message.contains(event.hex) {
+      message = "event \(event.hex): \(message)"
+    }
+    return ValidationFinding(.error, code: code, message: message, subject: subject?.hex)
+  }
+
+  /// Every object re-hashed, and stray files under `objects/`.
+  static func objectsCheck(_ fsck: FsckReport) -> ValidationCheck {
+    ValidationCheck(
+      name: "objects", category: "objects", checked: fsck.objectsChecked,
+      findings: fsck.problems.filter { $0.kind != .missing }.map { problem in
+        ValidationFinding(
+          .error, code: problem.kind == .corrupt ? "corrupt-object" : "stray-file",
+          message: problem.message
+            + (problem.kind == .corrupt
+              ? "; restore it from a copy of the store, or remove what references it" : ""),
+          subject: problem.object, file: problem.path)
+      })
+  }
+
+  /// Every object the catalog references is on disk.
+  static func catalogCheck(_ fsck: FsckReport) -> ValidationCheck {
+    ValidationCheck(
+      name: "catalog", category: "catalog", checked: fsck.objectsChecked,
+      findings: fsck.problems.filter { $0.kind == .missing }.map { problem in
+        ValidationFinding(
+          .error, code: "missing-object",
+          message: problem.message + "; restore it from a copy of the store",
+          subject: problem.object, file: problem.path)
+      })
+  }
+}
