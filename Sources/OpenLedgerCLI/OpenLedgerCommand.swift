@@ -30,6 +30,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       IndexCommand.self,
       Attribute.self,
       Log.self,
+      RewardsCommand.self,
       ManifestCommand.self,
       Fsck.self,
       GC.self,

@@ -43,6 +43,7 @@ import Testing
     let leaves = try RewardLeaves(datanet: datanet, epoch: 1, cumulative: allocation.cumulative)
     let contents = ManifestContents(
       datanet: datanet, epoch: 1, ledgerHeads: [datanet], indexSegments: [],
+      attribution: AttributionSettings(),
       inferenceLog: .init(sha256: Digest.of(Data("log".utf8)), inferences: 1), policy: policy,
       token: .standard, epochFees: allocation.epochFees, previousCumulative: 0,
       previousManifest: nil)
@@ -163,6 +164,7 @@ import Testing
       protocolAccount: signer.account, unattributedAccount: signer.account)
     let contents = ManifestContents(
       datanet: datanet, epoch: 7, ledgerHeads: [], indexSegments: [],
+      attribution: AttributionSettings(),
       inferenceLog: .init(sha256: datanet, inferences: 1), policy: policy, token: .standard,
       epochFees: total, previousCumulative: 0, previousManifest: nil)
     let bundle = try ManifestBundle.build(contents, leaves: leaves, by: signer)

@@ -53,6 +53,7 @@ struct ManifestSpeed: ParsableCommand {
       protocolAccount: signer.account, unattributedAccount: signer.account)
     let contents = ManifestContents(
       datanet: datanet, epoch: 1, ledgerHeads: [datanet], indexSegments: [],
+      attribution: AttributionSettings(),
       inferenceLog: .init(sha256: datanet, inferences: 1), policy: policy, token: .standard,
       epochFees: total, previousCumulative: 0, previousManifest: nil)
     note("\(accounts) accounts; scratch \(directory)")

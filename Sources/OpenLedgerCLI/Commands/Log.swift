@@ -94,6 +94,8 @@ enum EventSummary {
         takedown.contribution.map { "the records of contribution \($0.short)" }
         ?? "\(takedown.records?.count ?? 0) record(s)"
       return "took down \(what)" + because(takedown.reason)
+    case .rewardsEpoch(let epoch):
+      return "rewards epoch \(epoch.epoch): manifest \(epoch.manifest.short)"
     }
   }
 

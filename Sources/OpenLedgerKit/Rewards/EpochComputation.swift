@@ -1,11 +1,22 @@
 import Foundation
 
-/// What rewards needs from attribution: each output's weights, and which index answered.
-public protocol OutputAttributing {
-  /// The ids of the index segments the weights come from, recorded in the manifest.
-  var indexSegments: [String] { get }
+/// What rewards needs from attribution: each output's weights, and which index and settings
+/// gave them (recorded in the manifest so the epoch can be recomputed). `Attributor` is one.
+public protocol OutputAttributing: Sendable {
+  /// The index segments the weights come from.
+  var segmentIDs: [Digest] { get }
+  var settings: AttributionSettings { get }
   /// Each contributor's attribution units for `output`, and the units no record accounts for.
-  func weights(of output: String) throws -> OutputWeights
+  func weights(of output: String) -> OutputWeights
+}
+
+extension Attributor: OutputAttributing {
+  public func weights(of output: String) -> OutputWeights {
+    let attribution = attribute(output)
+    var contributors = [AccountID: UInt64](minimumCapacity: attribution.contributors.count)
+    for credit in attribution.contributors { contributors[credit.account, default: 0] += credit.units }
+    return OutputWeights(contributors: contributors, unattributed: attribution.unattributedUnits)
+  }
 }
 
 /// An epoch computed from an inference log: every output attributed, every fee split, the
@@ -36,7 +47,7 @@ public struct EpochComputation: Sendable {
       datanet: datanet, epoch: start.epoch, cumulative: allocation.cumulative)
     let contents = ManifestContents(
       datanet: datanet, epoch: start.epoch, ledgerHeads: ledgerHeads,
-      indexSegments: attributor.indexSegments,
+      indexSegments: attributor.segmentIDs, attribution: attributor.settings,
       inferenceLog: .init(sha256: log.digest, inferences: log.inferences.count), policy: policy,
       token: token, epochFees: allocation.epochFees,
       previousCumulative: allocation.previousTotal,
@@ -67,10 +78,21 @@ public struct EpochComputation: Sendable {
   static func allocate(
     log: RewardLog, attributor: some OutputAttributing, policy: RewardPolicy, start: Start
   ) throws -> EpochAllocation {
-    var items = [(id: String, fee: TokenAmount, weights: OutputWeights)]()
-    items.reserveCapacity(log.inferences.count)
-    for (inference, fee) in zip(log.inferences, log.fees) {
-      items.append((inference.id, fee, try attributor.weights(of: inference.output)))
+    // Outputs are attributed on all cores: the attributor is thread-safe and each output is
+    // independent; the results land in log order.
+    let count = log.inferences.count
+    var weights = [OutputWeights](
+      repeating: OutputWeights(contributors: [:], unattributed: 0), count: count)
+    weights.withUnsafeMutableBufferPointer { buffer in
+      let results = UncheckedSendable(buffer)
+      Parallel.forEachChunk(count: count, minimumCount: 64) { range in
+        for index in range {
+          results.value[index] = attributor.weights(of: log.inferences[index].output)
+        }
+      }
+    }
+    let items = (0..<count).map { index in
+      (id: log.inferences[index].id, fee: log.fees[index], weights: weights[index])
     }
     return try Allocator(policy: policy).allocate(
       items, previous: start.previous?.leaves.cumulative ?? [:])

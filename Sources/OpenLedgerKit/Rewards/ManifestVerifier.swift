@@ -110,13 +110,24 @@ public struct ManifestVerifier: Sendable {
   /// Finds the previous epoch's manifest by id; the export directory's
   /// `previous-manifest.json` is tried first.
   public var previous: @Sendable (Digest) throws -> PreviousManifest?
-  /// Re-runs attribution and allocation and returns the leaves file they give, for `recompute`.
-  public var recompute: (@Sendable (RewardsManifest) throws -> Data)?
+  /// Re-runs attribution and allocation and returns what they give, for `recompute`.
+  public var recompute: (@Sendable (RewardsManifest) throws -> Recomputation)?
+
+  /// What re-running an epoch gave: its leaves file, and the index segments it searched.
+  public struct Recomputation: Sendable {
+    public var leaves: Data
+    public var indexSegments: [Digest]
+
+    public init(leaves: Data, indexSegments: [Digest]) {
+      self.leaves = leaves
+      self.indexSegments = indexSegments
+    }
+  }
 
   public init(
     trusted: [AccountID: String],
     previous: @escaping @Sendable (Digest) throws -> PreviousManifest? = { _ in nil },
-    recompute: (@Sendable (RewardsManifest) throws -> Data)? = nil
+    recompute: (@Sendable (RewardsManifest) throws -> Recomputation)? = nil
   ) {
     self.trusted = trusted
     self.previous = previous
@@ -314,14 +325,24 @@ public struct ManifestVerifier: Sendable {
     // recompute
     if let recompute {
       do {
-        let expected = try recompute(manifest)
-        if Self.same(expected, leavesFile.bytes) {
-          add(.recompute, .passed, "re-running attribution and allocation gives the same leaves")
+        let again = try recompute(manifest)
+        let segments = again.indexSegments.sorted()
+        let changed =
+          segments == predicate.indexSegments
+          ? ""
+          : " (the index has changed since the epoch: it had segments "
+            + predicate.indexSegments.map(\.short).joined(separator: ", ")
+            + ", it has " + segments.map(\.short).joined(separator: ", ")
+            + "; records taken down or added since change attribution)"
+        if Self.same(again.leaves, leavesFile.bytes) {
+          add(
+            .recompute, .passed,
+            "re-running attribution and allocation gives the same leaves" + changed)
         } else {
           add(
             .recompute, .failed,
             "re-running attribution and allocation gives different leaves: "
-              + Self.firstDifference(expected, Data(leavesFile.bytes)))
+              + Self.firstDifference(again.leaves, Data(leavesFile.bytes)) + changed)
         }
       } catch let error as OpenLedgerError {
         add(.recompute, .failed, "cannot re-run the epoch: \(error.description)")

@@ -13,6 +13,12 @@ public enum RewardsError: OpenLedgerError {
   case accountNotInManifest(account: AccountID, manifest: Digest, epoch: UInt64)
   case verificationFailed(path: String, checks: [String])
   case inconsistent(String)
+  case malformedAllocations(name: String, line: Int, reason: String)
+  case epochExists(datanet: String, epoch: UInt64)
+  case epochOutOfOrder(datanet: String, epoch: UInt64, next: UInt64)
+  case noEpochs(datanet: String)
+  case unknownEpoch(datanet: String, epoch: UInt64, last: UInt64)
+  case notOfDatanet(manifest: Digest, datanet: String)
 
   public var kind: FailureKind {
     switch self {
@@ -23,6 +29,10 @@ public enum RewardsError: OpenLedgerError {
     case .invalidPolicy: .usage
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
     case .inconsistent: .internalError
+    case .malformedAllocations: .checksFailed
+    case .epochExists: .cannotCreate
+    case .epochOutOfOrder: .usage
+    case .noEpochs, .unknownEpoch, .notOfDatanet: .notFound
     }
   }
 
@@ -56,6 +66,22 @@ public enum RewardsError: OpenLedgerError {
         + "earned nothing up to that epoch"
     case .verificationFailed(let path, let checks):
       "\(path) failed verification: \(checks.joined(separator: ", "))"
+    case .malformedAllocations(let name, let line, let reason):
+      "the allocations object \(name), line \(line), is damaged: \(reason); run "
+        + "`openledger validate` to check the store"
+    case .epochExists(let datanet, let epoch):
+      "epoch \(epoch) of \(datanet) exists already; epochs are never computed twice. Leave out "
+        + "--epoch to compute the next one"
+    case .epochOutOfOrder(let datanet, let epoch, let next):
+      "epoch \(epoch) of \(datanet) cannot come next: epochs are numbered one after another, and "
+        + "the next is \(next)"
+    case .noEpochs(let datanet):
+      "\(datanet) has no reward epochs yet; compute one with `openledger rewards compute "
+        + "\(datanet) --inferences LOG`"
+    case .unknownEpoch(let datanet, let epoch, let last):
+      "\(datanet) has no epoch \(epoch); its epochs are 1 to \(last)"
+    case .notOfDatanet(let manifest, let datanet):
+      "manifest \(manifest.short) is not one of \(datanet)'s epochs in this store"
     case .inconsistent(let what):
       "internal error: \(what); nothing was written. Please report this"
     }

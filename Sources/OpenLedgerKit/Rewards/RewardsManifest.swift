@@ -40,7 +40,9 @@ public struct RewardsPredicate: Codable, Sendable, Equatable {
   /// The Datanet's ledger heads when the epoch was computed: the state attribution ran on.
   public var ledgerHeads: [Digest]
   /// The attribution index segments queried.
-  public var indexSegments: [String]
+  public var indexSegments: [Digest]
+  /// The attribution settings the weights were computed with.
+  public var attribution: AttributionSettings
   public var inferenceLog: InferenceLogSummary
   public var policy: RewardPolicy
   public var token: RewardToken
@@ -51,14 +53,15 @@ public struct RewardsPredicate: Codable, Sendable, Equatable {
   public var previousManifest: Digest?
 
   public init(
-    datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [String],
-    inferenceLog: InferenceLogSummary, policy: RewardPolicy, token: RewardToken, totals: Totals,
+    datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [Digest],
+    attribution: AttributionSettings, inferenceLog: InferenceLogSummary, policy: RewardPolicy, token: RewardToken, totals: Totals,
     merkleRoot: Digest, leafCount: Int, previousManifest: Digest?
   ) {
     self.datanet = datanet
     self.epoch = epoch
     self.ledgerHeads = ledgerHeads.sorted()
     self.indexSegments = indexSegments.sorted()
+    self.attribution = attribution
     self.inferenceLog = inferenceLog
     self.policy = policy
     self.token = token
@@ -195,7 +198,8 @@ public struct ManifestContents: Sendable {
   public var datanet: Digest
   public var epoch: UInt64
   public var ledgerHeads: [Digest]
-  public var indexSegments: [String]
+  public var indexSegments: [Digest]
+  public var attribution: AttributionSettings
   public var inferenceLog: RewardsPredicate.InferenceLogSummary
   public var policy: RewardPolicy
   public var token: RewardToken
@@ -204,8 +208,9 @@ public struct ManifestContents: Sendable {
   public var previousManifest: Digest?
 
   public init(
-    datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [String],
-    inferenceLog: RewardsPredicate.InferenceLogSummary, policy: RewardPolicy,
+    datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [Digest],
+    attribution: AttributionSettings, inferenceLog: RewardsPredicate.InferenceLogSummary,
+    policy: RewardPolicy,
     token: RewardToken, epochFees: TokenAmount, previousCumulative: TokenAmount,
     previousManifest: Digest?
   ) {
@@ -213,6 +218,7 @@ public struct ManifestContents: Sendable {
     self.epoch = epoch
     self.ledgerHeads = ledgerHeads
     self.indexSegments = indexSegments
+    self.attribution = attribution
     self.inferenceLog = inferenceLog
     self.policy = policy
     self.token = token
@@ -252,7 +258,8 @@ public struct ManifestBundle: Sendable {
     let tree = leaves.tree()
     let predicate = RewardsPredicate(
       datanet: contents.datanet, epoch: contents.epoch, ledgerHeads: contents.ledgerHeads,
-      indexSegments: contents.indexSegments, inferenceLog: contents.inferenceLog,
+      indexSegments: contents.indexSegments, attribution: contents.attribution,
+      inferenceLog: contents.inferenceLog,
       policy: contents.policy, token: contents.token,
       totals: RewardsPredicate.Totals(
         epochFees: contents.epochFees, previousCumulative: contents.previousCumulative,

@@ -2,11 +2,13 @@ import Foundation
 
 /// Runs work over ranges of indices on all cores, for large hashing jobs.
 enum Parallel {
-  /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when it is large.
-  static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
-    let threshold = 1 << 14
+  /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when `count` is at
+  /// least `minimumCount` (below it, threads cost more than they save).
+  static func forEachChunk(
+    count: Int, minimumCount: Int = 1 << 14, _ body: (Range<Int>) -> Void
+  ) {
     let workers = ProcessInfo.processInfo.activeProcessorCount
-    if count < threshold || workers < 2 {
+    if count < minimumCount || workers < 2 {
       body(0..<count)
       return
     }

@@ -6,9 +6,10 @@ import Testing
 /// A stand-in for attribution: each word is one token (10^9 units); words starting with "a"
 /// came from account 0x01, with "b" from 0x02, half and half with "c", the rest from no one.
 struct WordAttributor: OutputAttributing {
-  var indexSegments: [String] { ["segment-1"] }
+  var segmentIDs: [Digest] { [testDatanet] }
+  var settings: AttributionSettings { AttributionSettings(minSpan: 1, maxOccurrences: 5) }
 
-  func weights(of output: String) throws -> OutputWeights {
+  func weights(of output: String) -> OutputWeights {
     var contributors = [AccountID: UInt64]()
     var unattributed: UInt64 = 0
     for word in output.split(separator: " ") {
@@ -56,7 +57,8 @@ struct WordAttributor: OutputAttributing {
     #expect(amounts[fixture.alice.account] == 400)
     #expect(amounts[account(0xee)] == 400)
     #expect(first.bundle.predicate.epoch == 1)
-    #expect(first.bundle.predicate.indexSegments == ["segment-1"])
+    #expect(first.bundle.predicate.indexSegments == [testDatanet])
+    #expect(first.bundle.predicate.attribution.minSpan == 1)
     #expect(first.bundle.predicate.inferenceLog.inferences == 2)
 
     let second = try run(#"{"id":"3","output":"banana","fee":"100"}"#, previous: first.bundle)
@@ -87,9 +89,11 @@ struct WordAttributor: OutputAttributing {
     let report = ManifestVerifier(
       trusted: [fixture.alice.account: "alice"],
       recompute: { manifest in
-        try EpochComputation.recomputeLeaves(
-          of: manifest, log: try RewardLog.parse(Data(changed.utf8), name: "log"),
-          attributor: WordAttributor(), previous: nil)
+        .init(
+          leaves: try EpochComputation.recomputeLeaves(
+            of: manifest, log: try RewardLog.parse(Data(changed.utf8), name: "log"),
+            attributor: WordAttributor(), previous: nil),
+          indexSegments: [testDatanet])
       }
     ).verify(path: "\(directory.path)/manifest.json")
     #expect(report.failed == [.recompute])

@@ -30,7 +30,8 @@ import Testing
     let leaves = try RewardLeaves(
       datanet: testDatanet, epoch: epoch, cumulative: allocation.cumulative)
     let contents = ManifestContents(
-      datanet: testDatanet, epoch: epoch, ledgerHeads: [testDatanet], indexSegments: ["seg-1"],
+      datanet: testDatanet, epoch: epoch, ledgerHeads: [testDatanet], indexSegments: [testDatanet],
+      attribution: AttributionSettings(),
       inferenceLog: .init(sha256: Digest.of(Data("log".utf8)), inferences: 2), policy: policy,
       token: .standard, epochFees: allocation.epochFees,
       previousCumulative: allocation.previousTotal, previousManifest: previous?.manifest.id)
@@ -81,7 +82,7 @@ import Testing
     let predicate = try #require(statement["predicate"] as? [String: Any])
     #expect(
       Set(predicate.keys) == [
-        "datanet", "epoch", "ledgerHeads", "indexSegments", "inferenceLog", "policy", "token",
+        "datanet", "epoch", "ledgerHeads", "indexSegments", "attribution", "inferenceLog", "policy", "token",
         "totals", "merkleRoot", "leafCount",
       ])
     #expect(predicate["merkleRoot"] as? String == bundle.tree.root.hex)

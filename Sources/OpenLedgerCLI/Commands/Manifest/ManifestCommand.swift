@@ -3,6 +3,6 @@ import ArgumentParser
 struct ManifestCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "manifest",
-    abstract: "Verify signed reward manifests and print claim proofs.",
-    subcommands: [Verify.self, Proof.self])
+    abstract: "Export, verify and prove signed reward manifests.",
+    subcommands: [Export.self, Verify.self, Proof.self])
 }

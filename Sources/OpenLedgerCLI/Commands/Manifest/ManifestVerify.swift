@@ -9,8 +9,10 @@ extension ManifestCommand {
       discussion: """
         The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json) are read from \
         the envelope's directory. The signature must be a trusted key's: the keys given with \
-        --key, else the Datanet's curators in the store. Every check is reported; the command \
-        exits 1 when one fails, naming it.
+        --key, else the Datanet's curators in the store (and the curator who recorded the \
+        epoch). --recompute also re-runs attribution and allocation from the store's index and \
+        the epoch's inference log, and requires the same leaves byte for byte. Every check is \
+        reported; the command exits 1 when one fails, naming it.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -32,15 +34,29 @@ extension ManifestCommand {
           + "beside the envelope, else the store).", valueName: "file"))
     var previous: String?
 
+    @Flag(help: "Re-run attribution and allocation from the store and require identical leaves.")
+    var recompute = false
+
+    @Option(
+      help: ArgumentHelp(
+        "With --recompute: the inference log (default: the copy the store kept).",
+        valueName: "file"))
+    var inferences: String?
+
+    func validate() throws {
+      if inferences != nil, !recompute { throw ValidationError("--inferences needs --recompute") }
+    }
+
     func run() throws {
       let context = Context(global)
       let path = context.absolute(envelope)
-      let store = try? context.openStore()
+      // Verifying is offline and needs no store; --recompute does.
+      let store = recompute ? try context.openStore() : try? context.openStore()
       let trusted = try trustedKeys(context: context, store: store, envelopePath: path)
       let previousData = try previous.map { try FileSystem.read(context.absolute($0)) }
       let previousPath = previous.map(context.absolute)
       let objects = store?.objects
-      let verifier = ManifestVerifier(trusted: trusted) { id in
+      var verifier = ManifestVerifier(trusted: trusted) { id in
         if let previousData, let previousPath, Digest.of(previousData) == id {
           return PreviousManifest(envelope: previousData, leaves: nil, source: previousPath)
         }
@@ -50,6 +66,9 @@ extension ManifestCommand {
           .flatMap { $0.subjectDigest(ManifestFiles.leaves) }
           .flatMap { objects.contains($0) ? try? objects.read($0) : nil }
         return PreviousManifest(envelope: envelope, leaves: leaves, source: "the store")
+      }
+      if recompute, let store {
+        verifier.recompute = try recomputation(store: store, envelopePath: path, context: context)
       }
       let report = verifier.verify(path: path)
       if context.output.isJSON {
@@ -80,7 +99,30 @@ extension ManifestCommand {
       else { return [:] }
       var keys = [AccountID: String]()
       for curator in state.curators { keys[curator] = "a curator of \(state.name)" }
+      // The curator who recorded the epoch was one then (checked on write and replay), even if
+      // no longer.
+      if let epoch = try? RewardEpochs(store: store, datanet: state).epoch(manifest: manifest.id),
+        keys[epoch.actor] == nil
+      {
+        keys[epoch.actor] = "recorded epoch \(epoch.epoch) of \(state.name)"
+      }
       return keys
+    }
+
+    /// Re-runs the manifest's epoch from the store: its Datanet's current index with the
+    /// manifest's attribution settings, and the stored inference log (or --inferences).
+    private func recomputation(store: Store, envelopePath: String, context: Context) throws
+      -> @Sendable (RewardsManifest) throws -> ManifestVerifier.Recomputation
+    {
+      let log = try inferences.map { try RewardLog.read(path: context.absolute($0)) }
+      return { manifest in
+        let state = try Ledger(store: store).datanet(manifest.predicate.datanet.hex)
+        let attributor = try AttributionIndex(store: store, datanet: state).attributor(
+          settings: manifest.predicate.attribution)
+        let leaves = try RewardEpochs(store: store, datanet: state).recomputeLeaves(
+          of: manifest, log: log, attributor: attributor)
+        return .init(leaves: leaves, indexSegments: attributor.segmentIDs)
+      }
     }
 
     private func print(_ report: VerificationReport, names: AccountNames, output: Output) {
