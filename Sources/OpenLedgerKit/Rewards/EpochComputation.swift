@@ -14,7 +14,9 @@ extension Attributor: OutputAttributing {
   public func weights(of output: String) -> OutputWeights {
     let attribution = attribute(output)
     var contributors = [AccountID: UInt64](minimumCapacity: attribution.contributors.count)
-    for credit in attribution.contributors { contributors[credit.account, default: 0] += credit.units }
+    for credit in attribution.contributors {
+      contributors[credit.account, default: 0] += credit.units
+    }
     return OutputWeights(contributors: contributors, unattributed: attribution.unattributedUnits)
   }
 }

@@ -141,7 +141,9 @@ public struct RewardEpochs: Sendable {
     defer { withExtendedLifetime(lock) {} }
     let (last, heads) = try store.catalog.read { db in
       let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
-      return (try RewardsCatalog.lastEpoch(of: num, in: db), try Ledger.heads(of: datanet.id, in: db))
+      return (
+        try RewardsCatalog.lastEpoch(of: num, in: db), try Ledger.heads(of: datanet.id, in: db)
+      )
     }
     let next = (last?.epoch ?? 0) + 1
     if let requestedEpoch, requestedEpoch != next {

@@ -72,7 +72,8 @@ enum RewardsCatalog {
       predicate.totals.previousCumulative.value == (previous?.cumulative ?? 0)
     else { throw refuse("the leaves' count or sum is not the manifest's") }
     let tree = try read(body.tree, "tree")
-    guard tree.count == (2 * leaves.count - 1) * 32, Digest(bytes: tree.prefix(32)) == predicate.merkleRoot
+    guard tree.count == (2 * leaves.count - 1) * 32,
+      Digest(bytes: tree.prefix(32)) == predicate.merkleRoot
     else { throw refuse("the tree object is not the tree of the manifest's root") }
     guard objects.contains(predicate.inferenceLog.sha256) else {
       throw refuse("its inference log \(predicate.inferenceLog.sha256.short) is not in the store")
@@ -85,8 +86,9 @@ enum RewardsCatalog {
       throw refuse(error.description)
     }
     guard allocations.lines.count == predicate.inferenceLog.inferences else {
-      throw refuse("the allocations list \(allocations.lines.count) inferences, the log holds "
-        + "\(predicate.inferenceLog.inferences)")
+      throw refuse(
+        "the allocations list \(allocations.lines.count) inferences, the log holds "
+          + "\(predicate.inferenceLog.inferences)")
     }
 
     // The leaves must be the previous leaves plus this epoch's shares, account by account.
@@ -94,10 +96,13 @@ enum RewardsCatalog {
     var earlier = [AccountID: TokenAmount]()
     if let previous {
       for row in try Row.fetchAll(
-        db, sql: "SELECT account, cumulative FROM reward_allocations WHERE datanet = ? AND epoch = ?",
+        db,
+        sql: "SELECT account, cumulative FROM reward_allocations WHERE datanet = ? AND epoch = ?",
         arguments: [datanet, previous.epoch])
       {
-        earlier[AccountID(hex: row["account"])!] = try TokenAmount.parseAmount(row["cumulative"] as String).get()
+        earlier[AccountID(hex: row["account"])!] = try TokenAmount.parseAmount(
+          row["cumulative"] as String
+        ).get()
       }
     }
     var expected = earlier

@@ -54,7 +54,8 @@ public struct RewardsPredicate: Codable, Sendable, Equatable {
 
   public init(
     datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [Digest],
-    attribution: AttributionSettings, inferenceLog: InferenceLogSummary, policy: RewardPolicy, token: RewardToken, totals: Totals,
+    attribution: AttributionSettings, inferenceLog: InferenceLogSummary, policy: RewardPolicy,
+    token: RewardToken, totals: Totals,
     merkleRoot: Digest, leafCount: Int, previousManifest: Digest?
   ) {
     self.datanet = datanet

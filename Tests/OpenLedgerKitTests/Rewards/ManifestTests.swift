@@ -82,7 +82,8 @@ import Testing
     let predicate = try #require(statement["predicate"] as? [String: Any])
     #expect(
       Set(predicate.keys) == [
-        "datanet", "epoch", "ledgerHeads", "indexSegments", "attribution", "inferenceLog", "policy", "token",
+        "datanet", "epoch", "ledgerHeads", "indexSegments", "attribution", "inferenceLog", "policy",
+        "token",
         "totals", "merkleRoot", "leafCount",
       ])
     #expect(predicate["merkleRoot"] as? String == bundle.tree.root.hex)
