@@ -64,6 +64,7 @@ enum EventSummary {
       if let license = update.license { parts.append("license \(license)") }
       if let policy = update.policy {
         parts.append("near duplicates \(policy.nearDuplicate.rawValue)")
+        if policy.rewards != nil { parts.append("reward policy") }
       }
       for account in update.addCurators ?? [] { parts.append("+curator \(names.label(account))") }
       for account in update.removeCurators ?? [] {
