@@ -292,6 +292,34 @@ import Testing
     #expect(result.stdout.contains("gives different leaves"))
   }
 
+  @Test func validateVerifiesEveryManifestInTheStore() throws {
+    #expect(try compute().status == 0)
+    #expect(try compute().status == 0)
+    let clean = try sandbox.run(["validate", "--datanet", "trees", "--format", "json"])
+    #expect(clean.status == 0, "\(clean.stdout)")
+    let report = try #require(try decodeJSON(clean.stdout) as? [String: Any])
+    let checks = try #require(report["checks"] as? [[String: Any]])
+    let manifests = try #require(checks.first { $0["name"] as? String == "manifests trees" })
+    #expect(manifests["checked"] as? Int == 2)
+    #expect(manifests["passed"] as? Bool == true)
+
+    // Alter the stored leaves of the latest epoch.
+    let shown = try #require(
+      try decodeJSON(try sandbox.ok(["rewards", "show", "trees", "--format", "json"]))
+        as? [String: Any])
+    let leaves = try #require((shown["epoch"] as? [String: Any])?["leaves"] as? String)
+    let path = "\(sandbox.store)/objects/sha256/\(leaves.prefix(2))/\(leaves.dropFirst(2))"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    let range = try #require(text.range(of: #""cumulative":""#))
+    text.insert("9", at: range.upperBound)
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    let tampered = try sandbox.run(["validate", "--datanet", "trees", "--format", "github"])
+    #expect(tampered.status == 1)
+    #expect(tampered.stdout.contains("manifest-subject"), "\(tampered.stdout)")
+    #expect(tampered.stdout.contains("reward epoch 2 of trees"))
+  }
+
   func runPython(_ python: String, _ arguments: [String]) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)

@@ -134,7 +134,16 @@ public struct ManifestVerifier: Sendable {
     self.recompute = recompute
   }
 
+  /// Verifies the envelope at `path`, with its files beside it.
   public func verify(path: String) -> VerificationReport {
+    let directory = (path as NSString).deletingLastPathComponent
+    let base = directory.isEmpty ? "." : directory
+    return verify(path: path) { "\(base)/\($0)" }
+  }
+
+  /// Verifies the envelope at `path`, finding its files (`leaves.jsonl`, `tree.bin`,
+  /// `previous-manifest.json`) where `locate` says; nil means the file is not there.
+  public func verify(path: String, locate: (String) -> String?) -> VerificationReport {
     var report = VerificationReport(
       path: path, manifest: nil, datanet: nil, epoch: nil, checks: [])
     func add(_ check: ManifestCheck, _ status: CheckResult.Status, _ detail: String) {
@@ -199,8 +208,6 @@ public struct ManifestVerifier: Sendable {
     }
 
     // subject
-    let directory = (path as NSString).deletingLastPathComponent
-    let base = directory.isEmpty ? "." : directory
     var leavesFile: MappedFile?
     var subjectProblems = [String]()
     if manifest.subjectDigest(ManifestFiles.leaves) == nil {
@@ -216,10 +223,9 @@ public struct ManifestVerifier: Sendable {
         subjectProblems.append("subject '\(subject.name)' has no sha256 digest")
         continue
       }
-      let filePath = "\(base)/\(subject.name)"
       // Mapped, not read: a manifest's files may be hundreds of megabytes.
-      guard let file = try? MappedFile(path: filePath) else {
-        subjectProblems.append("\(filePath) is missing or unreadable")
+      guard let filePath = locate(subject.name), let file = try? MappedFile(path: filePath) else {
+        subjectProblems.append("\(locate(subject.name) ?? subject.name) is missing or unreadable")
         continue
       }
       if subject.name == ManifestFiles.leaves { leavesFile = file }
@@ -277,10 +283,10 @@ public struct ManifestVerifier: Sendable {
     }
 
     // tree
-    let treePath = "\(base)/\(ManifestFiles.tree)"
-    if !FileSystem.exists(treePath) {
+    let treePath = locate(ManifestFiles.tree).flatMap { FileSystem.exists($0) ? $0 : nil }
+    if treePath == nil {
       add(.tree, .skipped, "no \(ManifestFiles.tree) next to the envelope")
-    } else if let stored = try? MappedFile(path: treePath) {
+    } else if let treePath, let stored = try? MappedFile(path: treePath) {
       let same =
         tree.nodes.withUnsafeBytes { Self.same($0, stored.bytes) }
       if same {
@@ -294,7 +300,7 @@ public struct ManifestVerifier: Sendable {
             + "has \(tree.nodes.count / 32) nodes of 32 bytes)")
       }
     } else {
-      add(.tree, .failed, "\(treePath) cannot be read")
+      add(.tree, .failed, "\(treePath ?? ManifestFiles.tree) cannot be read")
     }
 
     // sum
@@ -319,7 +325,8 @@ public struct ManifestVerifier: Sendable {
     }
 
     // chain
-    let (chainStatus, chainDetail) = checkChain(manifest, leaves: leaves, directory: base)
+    let (chainStatus, chainDetail) = checkChain(
+      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope))
     add(.chain, chainStatus, chainDetail)
 
     // recompute
@@ -353,7 +360,7 @@ public struct ManifestVerifier: Sendable {
     return report
   }
 
-  private func checkChain(_ manifest: RewardsManifest, leaves: RewardLeaves, directory: String)
+  private func checkChain(_ manifest: RewardsManifest, leaves: RewardLeaves, local: String?)
     -> (CheckResult.Status, String)
   {
     let predicate = manifest.predicate
@@ -373,8 +380,7 @@ public struct ManifestVerifier: Sendable {
       return (.failed, "epoch \(predicate.epoch) names a previous manifest; epoch 1 has none")
     }
     var found: PreviousManifest?
-    let local = "\(directory)/\(ManifestFiles.previousEnvelope)"
-    if let data = try? FileSystem.read(local), Digest.of(data) == previousID {
+    if let local, let data = try? FileSystem.read(local), Digest.of(data) == previousID {
       found = PreviousManifest(envelope: data, leaves: nil, source: local)
     } else {
       do {

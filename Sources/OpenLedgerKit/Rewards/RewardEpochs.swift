@@ -187,6 +187,41 @@ public struct RewardEpochs: Sendable {
     }
   }
 
+  /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:
+  /// the objects stand in for the files, the Datanet's curators and the epoch's recorder are
+  /// trusted, the previous epoch comes from the store.
+  public func verify(_ epoch: Epoch) -> VerificationReport {
+    let objects = store.objects
+    var trusted = [AccountID: String]()
+    for curator in datanet.curators { trusted[curator] = "a curator of \(datanet.name)" }
+    if trusted[epoch.actor] == nil {
+      trusted[epoch.actor] = "recorded epoch \(epoch.epoch) of \(datanet.name)"
+    }
+    let previous = try? list().first { $0.epoch + 1 == epoch.epoch }
+    let verifier = ManifestVerifier(trusted: trusted) { id in
+      guard let previous, previous.manifest == id else { return nil }
+      return PreviousManifest(
+        envelope: try objects.read(id), leaves: try objects.read(previous.leaves),
+        source: "the store")
+    }
+    var report = verifier.verify(path: objects.path(for: epoch.manifest)) { name in
+      switch name {
+      case ManifestFiles.leaves: objects.path(for: epoch.leaves)
+      case ManifestFiles.tree: objects.path(for: epoch.tree)
+      default: nil
+      }
+    }
+    if let id = report.manifest, id != epoch.manifest {
+      report.checks.insert(
+        CheckResult(
+          .envelope, .failed,
+          "the manifest object's bytes hash to \(id.short), not to its name \(epoch.manifest.short)"
+        ),
+        at: 0)
+    }
+    return report
+  }
+
   // MARK: - Export and recompute
 
   /// Writes `epoch`'s manifest, leaves, tree and the previous epoch's manifest to `directory`,
