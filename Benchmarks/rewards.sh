@@ -11,6 +11,9 @@ accounts="${1:-1000000}"
 scratch="$(mktemp -d /tmp/rewards-bench.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
 cd "$here"
+# SwiftPM keeps its build plan for the parent package and can miss source files added to it
+# since; dropping the plan makes it look again.
+rm -f .build/release/description.json
 swift build -c release --product rewards-bench >&2
 "$(swift build -c release --show-bin-path)/rewards-bench" manifest --accounts "$accounts" --scratch "$scratch"
 cd "$here/.."
