@@ -195,6 +195,20 @@ import Testing
     let bad = try compute(["--contributors-bp", "9500"])
     #expect(bad.status == 64)
     #expect(bad.stderr.contains("must sum to 10000"))
+
+    try sandbox.write("uneven.json", #"{"basisPoints":{"contributors":9900}}"#)
+    let refused = try sandbox.run([
+      "datanet", "create", "other", "--as", "alice", "--record-format", "jsonl",
+      "--rewards-policy", "uneven.json",
+    ])
+    #expect(refused.status == 64)
+    #expect(refused.stderr.contains("sum to 11900"))
+    try sandbox.write("typo.json", #"{"basisPoint":{"contributors":9000}}"#)
+    let typo = try sandbox.run([
+      "datanet", "update", "trees", "--as", "alice", "--rewards-policy", "typo.json",
+    ])
+    #expect(typo.status == 65)
+    #expect(typo.stderr.contains("typo.json") && typo.stderr.contains("basisPoint"))
   }
 
   // MARK: Tampering
