@@ -52,7 +52,7 @@ func fixture(_ name: String) -> String {
     #expect(report["nearDuplicatesFlagged"] as? Int == 1)
     let near = try #require((report["nearDuplicates"] as? [[String: Any]])?.first)
     #expect((near["location"] as? [String: Any])?["line"] as? Int == 1)
-    #expect((near["estimatedJaccard"] as? Double ?? 0) >= 0.75)
+    #expect((near["estimatedJaccard"] as? Double ?? 0) >= 0.77)
     #expect(again["status"] as? String == "pending")
     #expect(try records(sandbox) == 6)
 
