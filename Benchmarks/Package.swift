@@ -5,7 +5,7 @@ import PackageDescription
 /// build them; `fingerprint.sh` builds this package in release and runs it.
 let package = Package(
   name: "openledger-benchmarks",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   dependencies: [
     .package(name: "openledger", path: ".."),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
