@@ -223,6 +223,58 @@ import Testing
     #expect(github.stdout.contains("::error file=.openledger/indexes/\(datanet)/\(segment),"))
   }
 
+  /// A reward epoch whose stored leaves had one amount changed: the manifest check names the
+  /// manifest, in every format (the objects check names the altered object too).
+  @Test func aTamperedManifestFailsInEveryFormat() throws {
+    let rewards = try RewardsCommandTests()
+    let sandbox = rewards.sandbox
+    #expect(try rewards.compute().status == 0)
+    try sandbox.ok(["manifest", "export", "trees", "--out", "out"])
+    #expect(try sandbox.run(["validate"]).status == 0)
+    let manifest = Digest.of(
+      try Data(contentsOf: URL(fileURLWithPath: "\(sandbox.work)/out/manifest.json")))
+    let leaves = Digest.of(
+      try Data(contentsOf: URL(fileURLWithPath: "\(sandbox.work)/out/leaves.jsonl")))
+    let path = "\(sandbox.store)/objects/sha256/\(leaves.hex.prefix(2))/\(leaves.hex.dropFirst(2))"
+    chmod(path, 0o644)
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    let amount = try #require(text.range(of: "\"cumulative\":\""))
+    let digit = try #require(text[amount.upperBound].asciiValue)
+    let changed = Character(UnicodeScalar(digit == UInt8(ascii: "9") ? digit - 1 : digit + 1))
+    text.replaceSubrange(amount.upperBound...amount.upperBound, with: String(changed))
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+
+    let plain = try sandbox.run(["validate"])
+    #expect(plain.status == 1)
+    #expect(plain.stdout.contains("FAIL  manifests trees"))
+    #expect(plain.stdout.contains("manifest \(manifest.short)"))
+    #expect(plain.stdout.contains("object \(leaves.hex) is corrupt"))
+
+    let json = try #require(
+      try decodeJSON(try sandbox.run(["validate", "--format", "json"]).stdout) as? [String: Any])
+    let check = try #require(
+      (json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "manifests trees" })
+    #expect(check["passed"] as? Bool == false)
+    #expect(
+      (check["findings"] as? [[String: Any]] ?? []).contains {
+        $0["subject"] as? String == manifest.hex
+      })
+
+    let junit = try sandbox.run(["validate", "--format", "junit"])
+    #expect(junit.status == 1)
+    let failure = try #require(
+      try junitCases(junit.stdout).first { $0.name == "manifests trees" }?.failure)
+    #expect(failure.contains(manifest.short))
+
+    let github = try sandbox.run(["validate", "--datanet", "trees", "--format", "github"])
+    #expect(github.status == 1)
+    #expect(
+      github.stdout.split(separator: "\n").contains {
+        $0.hasPrefix("::error file=.openledger/objects/sha256/") && $0.contains("manifests trees")
+          && $0.contains(manifest.short)
+      })
+  }
+
   @Test func filesAreCheckedBeforeTheyAreContributed() throws {
     let sandbox = try setUp()
     try sandbox.write(

@@ -280,16 +280,18 @@ private struct LedgerVerifier {
       (
         """
         SELECT 'epoch ' || e.epoch AS key,
-          e.event || ' ' || e.manifest || ' ' || e.root || ' ' || e.cumulative AS value
+          'event ' || e.event || ', manifest ' || e.manifest || ', root ' || e.root
+            || ', cumulative ' || e.cumulative AS value
         FROM reward_epochs e JOIN datanets d ON d.num = e.datanet WHERE d.id = ?
-        """, "reward epoch"
+        """, "reward"
       ),
       (
         """
         SELECT 'epoch ' || a.epoch || ' account ' || a.account AS key,
-          a.amount || ' ' || a.cumulative || ' ' || a.roles || ' ' || a.units AS value
+          'amount ' || a.amount || ', cumulative ' || a.cumulative || ', roles ' || a.roles
+            || ', units ' || a.units AS value
         FROM reward_allocations a JOIN datanets d ON d.num = a.datanet WHERE d.id = ?
-        """, "reward allocation"
+        """, "reward allocation in"
       ),
     ] {
       func rows(_ db: Database) throws -> [String: String] {
@@ -308,8 +310,8 @@ private struct LedgerVerifier {
       for key in differing.sorted().prefix(Self.listLimit) {
         findings.append(
           mismatch(
-            "\(what) \(key) is \(catalog[key] ?? "absent") in the catalog, "
-              + "\(replayed[key] ?? "absent") on replay"))
+            "\(what) \(key) is \(catalog[key].map { "(\($0))" } ?? "absent") in the catalog, "
+              + "\(replayed[key].map { "(\($0))" } ?? "absent") on replay"))
       }
     }
   }

@@ -162,7 +162,8 @@ import Testing
     let findings = try fixture.store.verifyLedger().findings
     #expect(!findings.isEmpty)
     #expect(findings.allSatisfy { $0.kind == .catalogMismatch })
-    #expect(findings.first?.message.contains("reward allocation epoch 1 account") == true)
+    #expect(findings.first?.message.contains("reward allocation in epoch 1 account") == true)
+    #expect(findings.first?.message.contains(", cumulative 999, roles ") == true)
   }
 
   @Test func anEpochWhoseObjectsDisagreeIsRefused() throws {
