@@ -109,6 +109,9 @@ import Testing
       text.contains("[[1: the plane trees along the river shed their bark in long pale strips]]"))
     #expect(text.contains("bob ("))
     #expect(text.contains("unattributed"))
+    // Credit is shown in tokens, not raw units.
+    let bobRow = try #require(text.split(separator: "\n").first { $0.hasPrefix("bob (") })
+    #expect(bobRow.contains(" 13.00 "), "\(bobRow)")
     // The same input gives the same bytes.
     #expect(
       try sandbox.ok(["attribute", "trees", "--text", output, "--format", "json"])

@@ -123,7 +123,9 @@ struct AttributionPrinter {
   private static let reset = "\u{1B}[0m"
 
   func print(_ attribution: Attribution, text: String) {
-    output.line(marked(attribution, text: text))
+    var shown = marked(attribution, text: text)
+    if shown.hasSuffix("\n") { shown.removeLast() }
+    output.line(shown)
     output.line()
     let share = { (units: UInt64) -> String in
       attribution.totalUnits == 0
@@ -141,22 +143,24 @@ struct AttributionPrinter {
           + "\(span.count) occurrence(s), credits \(span.creditedTokens) token(s): "
           + records.joined(separator: ", "))
     }
-    var table = TextTable(["CONTRIBUTOR", "RECORDS", "UNITS", "SHARE"])
+    let tokens = { (units: UInt64) in RewardsTable.tokens(TokenAmount(units)) }
+    var table = TextTable(["CONTRIBUTOR", "RECORDS", "TOKENS", "SHARE"])
     for contributor in attribution.contributors {
       table.add([
-        names.label(contributor.account), "\(contributor.records)", "\(contributor.units)",
+        names.label(contributor.account), "\(contributor.records)", tokens(contributor.units),
         share(contributor.units),
       ])
     }
     table.add([
-      "unattributed", "", "\(attribution.unattributedUnits)", share(attribution.unattributedUnits),
+      "unattributed", "", tokens(attribution.unattributedUnits),
+      share(attribution.unattributedUnits),
     ])
     output.line(table.rendered)
     if !attribution.records.isEmpty {
-      var records = TextTable(["RECORD", "CONTRIBUTOR", "UNITS", "SHARE"])
+      var records = TextTable(["RECORD", "CONTRIBUTOR", "TOKENS", "SHARE"])
       for record in attribution.records {
         records.add([
-          record.record.short, names.label(record.contributor), "\(record.units)",
+          record.record.short, names.label(record.contributor), tokens(record.units),
           share(record.units),
         ])
       }
