@@ -4,6 +4,9 @@ public enum AttributionError: OpenLedgerError {
   case segmentMissing(path: String)
   /// A segment's files do not agree with its manifest or its name.
   case corruptSegment(path: String, reason: String)
+  /// A segment an earlier query used (a reward epoch, say) that `index compact` has since
+  /// retired.
+  case retiredSegment(Digest, datanet: String, usedBy: String)
   /// A segment written by a newer openledger, or not a segment at all.
   case unsupportedSegment(path: String, format: String, version: Int)
   /// Settings out of range.
@@ -16,6 +19,7 @@ public enum AttributionError: OpenLedgerError {
   public var kind: FailureKind {
     switch self {
     case .segmentMissing, .corruptSegment: .ioError
+    case .retiredSegment: .notFound
     case .unsupportedSegment, .malformedInference, .emptyInferenceLog: .dataError
     case .invalidSettings: .usage
     }
@@ -29,6 +33,9 @@ public enum AttributionError: OpenLedgerError {
     case .corruptSegment(let path, let reason):
       "the attribution index segment \(path) is damaged: \(reason); the index is derived from "
         + "the records, so run `openledger index compact DATANET` to rebuild it"
+    case .retiredSegment(let segment, let datanet, let usedBy):
+      "\(usedBy) queried the attribution index segment \(segment.short) of \(datanet), which "
+        + "`index compact` has retired since; it can be re-run only while its segments exist"
     case .unsupportedSegment(let path, let format, let version):
       "\(path) holds a \(format) index segment of version \(version), which this openledger "
         + "cannot read; upgrade openledger, or rebuild the index with `openledger index compact`"

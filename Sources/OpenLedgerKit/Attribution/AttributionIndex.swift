@@ -76,6 +76,27 @@ public struct AttributionIndex: Sendable {
       segments: opened, removed: Set(removed.map(\.record)), settings: settings)
   }
 
+  /// An attributor over the index as an earlier query saw it: the segments it used (still on
+  /// disk unless `index compact` retired them), masking only the records removed by events the
+  /// ledger heads of that moment descend from. `usedBy` names the query in errors.
+  public func attributor(
+    settings: AttributionSettings, segments ids: [Digest], ledgerHeads heads: [Digest],
+    usedBy: String
+  ) throws -> Attributor {
+    let opened = try ids.map { id -> IndexSegment in
+      let path = "\(directory)/\(id.hex)"
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw AttributionError.retiredSegment(id, datanet: datanet.name, usedBy: usedBy)
+      }
+      return try IndexSegment(directory: path)
+    }
+    let history = try Ledger(store: store).history(of: datanet.id, upTo: heads)
+    let removed = try DatanetRecords(store: store, datanet: datanet).removed()
+      .filter { history.contains($0.event) }
+    return try Attributor(
+      segments: opened, removed: Set(removed.map(\.record)), settings: settings)
+  }
+
   // MARK: - Build
 
   /// What `build` or `compact` did.

@@ -97,6 +97,28 @@ public struct Ledger: Sendable {
     throw LedgerError.unknownDatanet(reference, known: known)
   }
 
+  /// The events of `datanet` that `heads` descend from, the heads included: the ledger as it
+  /// stood when they were its heads.
+  public func history(of datanet: Digest, upTo heads: [Digest]) throws -> Set<Digest> {
+    let parents = try store.catalog.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT p.event, p.parent FROM event_parents p JOIN events e ON e.id = p.event
+          WHERE e.datanet = ?
+          """, arguments: [datanet.hex]
+      ).reduce(into: [String: [String]]()) { $0[$1["event"], default: []].append($1["parent"]) }
+    }
+    var seen = Set(heads.map(\.hex))
+    var pending = Array(seen)
+    while let event = pending.popLast() {
+      for parent in parents[event] ?? [] where seen.insert(parent).inserted {
+        pending.append(parent)
+      }
+    }
+    return Set(seen.compactMap(Digest.init(hex:)))
+  }
+
   /// The events of `datanet` in the order this catalog applied them (a topological order),
   /// each read back from the object store and verified.
   public func events(of datanet: Digest) throws -> [SignedEvent] {

@@ -10,8 +10,9 @@ extension ManifestCommand {
         The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json) are read from \
         the envelope's directory. The signature must be a trusted key's: the keys given with \
         --key, else the Datanet's curators in the store (and the curator who recorded the \
-        epoch). --recompute also re-runs attribution and allocation from the store's index and \
-        the epoch's inference log, and requires the same leaves byte for byte. Every check is \
+        epoch). --recompute also re-runs attribution and allocation from the store, over the index \
+        segments the epoch queried with the records removed before it masked, on the epoch's \
+        inference log, and requires the same leaves byte for byte. Every check is \
         reported; the command exits 1 when one fails, naming it.
         """)
 
@@ -109,16 +110,19 @@ extension ManifestCommand {
       return keys
     }
 
-    /// Re-runs the manifest's epoch from the store: its Datanet's current index with the
-    /// manifest's attribution settings, and the stored inference log (or --inferences).
+    /// Re-runs the manifest's epoch from the store: the index segments it queried, masking the
+    /// records removed before it, with its attribution settings, on the stored inference log
+    /// (or --inferences).
     private func recomputation(store: Store, envelopePath: String, context: Context) throws
       -> @Sendable (RewardsManifest) throws -> ManifestVerifier.Recomputation
     {
       let log = try inferences.map { try RewardLog.read(path: context.absolute($0)) }
       return { manifest in
         let state = try Ledger(store: store).datanet(manifest.predicate.datanet.hex)
+        let predicate = manifest.predicate
         let attributor = try AttributionIndex(store: store, datanet: state).attributor(
-          settings: manifest.predicate.attribution)
+          settings: predicate.attribution, segments: predicate.indexSegments,
+          ledgerHeads: predicate.ledgerHeads, usedBy: "reward epoch \(predicate.epoch)")
         let leaves = try RewardEpochs(store: store, datanet: state).recomputeLeaves(
           of: manifest, log: log, attributor: attributor)
         return .init(leaves: leaves, indexSegments: attributor.segmentIDs)
