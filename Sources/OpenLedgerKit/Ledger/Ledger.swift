@@ -65,6 +65,11 @@ public struct Ledger: Sendable {
     ).compactMap(Digest.init(hex:))
   }
 
+  /// The current heads of `datanet`'s ledger, sorted.
+  public func heads(of datanet: Digest) throws -> [Digest] {
+    try store.catalog.read { db in try Self.heads(of: datanet, in: db) }
+  }
+
   /// All Datanets, by name.
   public func datanets() throws -> [DatanetState] {
     try store.catalog.read { db in

@@ -132,9 +132,12 @@ public struct RewardEpochs: Sendable {
   /// the Datanet's policy (overridden by `settings`), signs the manifest as `identity` and
   /// records it as a `rewards.epoch` event. Only a curator may; the check comes first, so a
   /// refused computation writes nothing. `requestedEpoch`, when given, must be the next epoch.
+  /// `ledgerHeads`, the heads the attributor's masking was taken at (the current ones when not
+  /// given), go into the manifest so that `--recompute` masks the same records.
   public func compute(
     log: RewardLog, requestedEpoch: UInt64? = nil, settings: RewardSettings = RewardSettings(),
-    attributor: some OutputAttributing, by identity: Identity, clock: any Clock
+    attributor: some OutputAttributing, ledgerHeads: [Digest]? = nil, by identity: Identity,
+    clock: any Clock
   ) throws -> Computed {
     try checkMayCompute(identity.account)
     let lock = try store.lock(.shared)
@@ -142,7 +145,8 @@ public struct RewardEpochs: Sendable {
     let (last, heads) = try store.catalog.read { db in
       let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
       return (
-        try RewardsCatalog.lastEpoch(of: num, in: db), try Ledger.heads(of: datanet.id, in: db)
+        try RewardsCatalog.lastEpoch(of: num, in: db),
+        try ledgerHeads?.sorted() ?? Ledger.heads(of: datanet.id, in: db)
       )
     }
     let next = (last?.epoch ?? 0) + 1

@@ -70,11 +70,15 @@ extension RewardsCommand {
             + "not indexed yet and earn nothing in this epoch; run `openledger index build "
             + "\(state.name)` first to include them")
       }
+      // The records masked are exactly those removed by the heads the manifest records, so
+      // that `manifest verify --recompute` masks the same ones even after later takedowns.
+      let heads = try Ledger(store: store).heads(of: state.id)
       let attributor = try index.attributor(
-        settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences))
+        settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences),
+        segments: status.segments.map(\.id), ledgerHeads: heads, usedBy: "this reward epoch")
       let computed = try epochs.compute(
         log: log, requestedEpoch: epoch, settings: settings, attributor: attributor,
-        by: identity, clock: context.clock)
+        ledgerHeads: heads, by: identity, clock: context.clock)
       let allocations = try epochs.allocations(of: computed.epoch)
       if context.output.isJSON {
         try context.output.json(
