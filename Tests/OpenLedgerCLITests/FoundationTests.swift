@@ -225,6 +225,18 @@ import Testing
     #expect(refused.stderr.contains("may not change the curators of 'papers'"))
     #expect(try objectFiles(sandbox.store) == objectsBefore, "nothing was written")
     #expect(try sandbox.ok(["log", "papers"]).split(separator: "\n").count == 2)
+    // Changes that change nothing are refused, not signed.
+    try sandbox.ok(["identity", "new", "carol"])
+    for (arguments, status, message) in [
+      (["--add-curator", "bob"], Int32(73), "'bob' is a curator of papers already"),
+      (["--remove-curator", "carol"], 66, "'carol' is not a curator of papers"),
+      (["--add-curator", "carol", "--remove-curator", "carol"], 64, "both added and removed"),
+    ] {
+      let noop = try sandbox.run(["datanet", "update", "papers", "--as", "alice"] + arguments)
+      #expect(noop.status == status, "\(arguments): \(noop.stderr)")
+      #expect(noop.stderr.contains(message))
+      #expect(try objectFiles(sandbox.store) == objectsBefore, "nothing was written")
+    }
     // A curator may change the description.
     try sandbox.ok(["datanet", "update", "papers", "--as", "bob", "--description", "by bob"])
     let outsider = try sandbox.run(["identity", "new", "mallory"])

@@ -326,6 +326,16 @@ import Testing
       "validate", "--datanet", "trees", fixture("duplicate.jsonl"), "--strict",
     ])
     #expect(strict.status == 1)
+    #expect(strict.stdout.contains("error: already in the Datanet"))
+    let strictJUnit = try sandbox.run([
+      "validate", "--datanet", "trees", fixture("duplicate.jsonl"), "--strict", "--format", "junit",
+    ])
+    #expect(strictJUnit.status == 1)
+    #expect(try junitCases(strictJUnit.stdout).contains { $0.failure != nil })
+    let strictJSON = try sandbox.run([
+      "validate", "--datanet", "trees", fixture("duplicate.jsonl"), "--strict", "--format", "json",
+    ])
+    #expect((try decodeJSON(strictJSON.stdout) as? [String: Any])?["passed"] as? Bool == false)
   }
 
   @Test func usageErrors() throws {

@@ -4,10 +4,18 @@ public enum DatanetError: OpenLedgerError {
   case invalidSchema(String)
   case malformedSchema(path: String, reason: String)
   case nothingToUpdate
+  /// `--add-curator` and `--remove-curator` name the same account.
+  case curatorAddedAndRemoved(String)
+  /// `--add-curator` names a curator already.
+  case alreadyCurator(String, datanet: String)
+  /// `--remove-curator` names an account that is not a curator.
+  case notCurator(String, datanet: String)
 
   public var kind: FailureKind {
     switch self {
-    case .invalidName, .invalidSchema, .nothingToUpdate: .usage
+    case .invalidName, .invalidSchema, .nothingToUpdate, .curatorAddedAndRemoved: .usage
+    case .alreadyCurator: .cannotCreate
+    case .notCurator: .notFound
     case .malformedSchema: .dataError
     }
   }
@@ -24,6 +32,15 @@ public enum DatanetError: OpenLedgerError {
     case .nothingToUpdate:
       "nothing to update: pass --description, --license, --near-duplicates, --rewards-policy, "
         + "--add-curator or --remove-curator"
+    case .curatorAddedAndRemoved(let account):
+      "'\(account)' is both added and removed as a curator; pass it to one of --add-curator "
+        + "and --remove-curator; nothing was written"
+    case .alreadyCurator(let account, let datanet):
+      "'\(account)' is a curator of \(datanet) already; nothing was written (see `openledger "
+        + "datanet show \(datanet)`)"
+    case .notCurator(let account, let datanet):
+      "'\(account)' is not a curator of \(datanet), so it cannot be removed; nothing was "
+        + "written (see `openledger datanet show \(datanet)`)"
     }
   }
 }

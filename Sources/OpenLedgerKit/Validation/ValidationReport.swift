@@ -83,6 +83,17 @@ public struct ValidationReport: Codable, Sendable {
   }
 
   public var passed: Bool { checks.allSatisfy(\.passed) }
+
+  /// Every warning made an error (`validate --strict`), so that every format reports the
+  /// failure the exit status says.
+  public mutating func treatWarningsAsErrors() {
+    for check in checks.indices {
+      for finding in checks[check].findings.indices {
+        checks[check].findings[finding].severity = .error
+      }
+    }
+  }
+
   public var errors: Int {
     checks.reduce(0) { $0 + $1.findings.filter { $0.severity == .error }.count }
   }

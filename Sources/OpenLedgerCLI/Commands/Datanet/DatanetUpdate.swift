@@ -61,10 +61,26 @@ extension DatanetCommand {
         policy = policy ?? state.policy
         policy?.rewards = settings
       }
+      let adds = try addCurator.map { ($0, try context.identities.resolveAccount($0)) }
+      let removes = try removeCurator.map { ($0, try context.identities.resolveAccount($0)) }
+      // A change that changes nothing is refused rather than signed; only for the owner, whom
+      // the ledger lets change curators (anyone else is refused there, exit 77).
+      if identity.account == state.owner {
+        for (name, account) in adds {
+          if removes.contains(where: { $0.1 == account }) {
+            throw DatanetError.curatorAddedAndRemoved(name)
+          }
+          if state.curators.contains(account) {
+            throw DatanetError.alreadyCurator(name, datanet: state.name)
+          }
+        }
+        for (name, account) in removes where !state.curators.contains(account) {
+          throw DatanetError.notCurator(name, datanet: state.name)
+        }
+      }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,
-        addCurators: try addCurator.map(context.identities.resolveAccount),
-        removeCurators: try removeCurator.map(context.identities.resolveAccount))
+        addCurators: adds.map(\.1), removeCurators: removes.map(\.1))
       try ledger.append(.datanetUpdate(update), to: state.id, by: identity, clock: context.clock)
       let updated = try ledger.datanet(state.id.hex)
       if context.output.isJSON {

@@ -33,7 +33,9 @@ struct Validate: ParsableCommand {
   @Option(name: .long, help: "The Datanet to check, or to check the files against.")
   var datanet: String?
 
-  @Flag(name: .long, help: "Fail on warnings too (exact and flagged near duplicates).")
+  @Flag(
+    name: .long,
+    help: "Fail on warnings too (duplicates, near duplicates): they are reported as errors.")
   var strict = false
 
   @OptionGroup var ingest: IngestOptionGroup
@@ -53,7 +55,7 @@ struct Validate: ParsableCommand {
   func run() throws {
     let context = Context(common, format: format == .json ? .json : .text)
     let store = try context.openStore()
-    let report: ValidationReport
+    var report: ValidationReport
     if inputs.isEmpty {
       let showSteps = context.output.stderrIsTerminal
       report = try StoreValidator(store: store).validate(datanet: datanet) { step in
@@ -68,6 +70,7 @@ struct Validate: ParsableCommand {
       ) { records, bytes in progress.update(items: records, bytes: bytes) }
       progress.finish()
     }
+    if strict { report.treatWarningsAsErrors() }
     let printer = ValidationPrinter(workingDirectory: context.workingDirectory)
     switch format {
     case .text: context.output.line(printer.text(report))
@@ -75,7 +78,7 @@ struct Validate: ParsableCommand {
     case .junit: context.output.line(printer.junit(report))
     case .github: context.output.line(printer.github(report))
     }
-    if !report.passed || (strict && report.warnings > 0) {
+    if !report.passed {
       throw ExitCode(FailureKind.checksFailed.exitStatus)
     }
   }
