@@ -210,6 +210,12 @@ import Testing
     #expect(result.status == 77)
     #expect(result.stderr.contains("chmod 600 \(path)"))
     #expect(try sandbox.ok(["datanet", "list", "--format", "json"]).contains("["))
+    // The other identities are still listed; the command fails naming the bad file.
+    let listed = try sandbox.run(["identity", "list"])
+    #expect(listed.status == 77)
+    #expect(listed.stdout.contains("bob"))
+    #expect(!listed.stdout.contains("alice"))
+    #expect(listed.stderr.contains("chmod 600 \(path)"))
     chmod(path, 0o600)
     try sandbox.ok(["datanet", "create", "papers", "--as", "alice"])
   }

@@ -9,7 +9,23 @@ extension IdentityCommand {
 
     func run() throws {
       let context = Context(global)
-      let identities = try context.identities.names().map { try context.identities.load(name: $0) }
+      // A key file that cannot be used does not hide the others: they are listed, and the
+      // command then fails with the first problem (the rest as notes).
+      var identities = [Identity]()
+      var problems = [Error]()
+      for name in try context.identities.names() {
+        do {
+          identities.append(try context.identities.load(name: name))
+        } catch {
+          problems.append(error)
+        }
+      }
+      try list(identities, context: context)
+      for problem in problems.dropFirst() { context.output.note("openledger: error: \(problem)") }
+      if let first = problems.first { throw first }
+    }
+
+    private func list(_ identities: [Identity], context: Context) throws {
       if context.output.isJSON {
         try context.output.json(identities.map(IdentitySummary.init))
         return
