@@ -165,6 +165,19 @@ import Testing
     ])
     #expect(typo.status == 65)
     #expect(typo.stderr.contains("'requird'"))
+    try sandbox.write("yaml.json", #"{"format": "yaml"}"#)
+    let yaml = try sandbox.run([
+      "datanet", "create", "papers", "--as", "alice", "--schema", "yaml.json",
+    ])
+    #expect(yaml.status == 65)
+    #expect(
+      yaml.stderr.contains("field 'format': 'yaml' is not a record format: use text, jsonl, csv"))
+    try sandbox.write("nofields.json", #"{"format": "jsonl", "textFields": []}"#)
+    let noFields = try sandbox.run([
+      "datanet", "create", "papers", "--as", "alice", "--schema", "nofields.json",
+    ])
+    #expect(noFields.status == 65)
+    #expect(noFields.stderr.contains("field 'textFields': it must name at least one field"))
     let missing = try sandbox.run([
       "datanet", "create", "papers", "--as", "alice", "--schema", "none.json",
     ])

@@ -49,9 +49,21 @@ public struct DatanetSchema: Codable, Sendable, Equatable {
   public init(from decoder: Decoder) throws {
     try decoder.rejectUnknownKeys(CodingKeys.self)
     let container = try decoder.container(keyedBy: CodingKeys.self)
+    let name = try container.decode(String.self, forKey: .format)
+    guard let format = RecordFormat(rawValue: name) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .format, in: container,
+        debugDescription: "'\(name)' is not a record format: use "
+          + RecordFormat.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    let textFields = try container.decodeIfPresent([String].self, forKey: .textFields)
+    if textFields?.isEmpty == true {
+      throw DecodingError.dataCorruptedError(
+        forKey: .textFields, in: container,
+        debugDescription: "it must name at least one field (leave it out for [\"text\"])")
+    }
     self.init(
-      format: try container.decode(RecordFormat.self, forKey: .format),
-      textFields: try container.decodeIfPresent([String].self, forKey: .textFields) ?? [],
+      format: format, textFields: textFields ?? [],
       required: try container.decodeIfPresent([String].self, forKey: .required) ?? [],
       minLength: try container.decodeIfPresent(Int.self, forKey: .minLength),
       maxLength: try container.decodeIfPresent(Int.self, forKey: .maxLength),
