@@ -120,6 +120,14 @@ import Testing
     #expect(text.stdout.contains("FAIL  ledger trees"))
     #expect(text.stdout.contains(event))
 
+    // `log` lists the others, marks this one, and fails.
+    let log = try sandbox.run(["log", "trees"])
+    #expect(log.status == 1)
+    #expect(log.stdout.contains("datanet.create"))
+    #expect(log.stdout.contains("UNVERIFIABLE"))
+    #expect(log.stderr.contains("event \(event) cannot be verified"))
+    #expect(log.stderr.contains("openledger verify-ledger trees"))
+
     let json = try #require(
       try decodeJSON(try sandbox.run(["validate", "--format", "json"]).stdout) as? [String: Any])
     let ledger = try #require(

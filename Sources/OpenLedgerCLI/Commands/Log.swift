@@ -15,40 +15,75 @@ struct Log: ParsableCommand {
     let store = try context.openStore()
     let ledger = Ledger(store: store)
     let state = try ledger.datanet(datanet)
-    let events = try ledger.events(of: state.id)
+    // An event that cannot be read or verified is listed as such, and the others still are;
+    // the command then fails (exit 1) pointing at `verify-ledger`.
+    let events = try ledger.checkedEvents(of: state.id)
+    let failures = events.compactMap { entry -> (Digest, any Error)? in
+      if case .failure(let error) = entry.event { return (entry.id, error) }
+      return nil
+    }
     if context.output.isJSON {
-      try context.output.json(events.map(EventListing.init))
-      return
+      try context.output.json(
+        events.map { entry in
+          switch entry.event {
+          case .success(let event): EventListing(event)
+          case .failure(let error): EventListing(unverifiable: entry.id, error: error)
+          }
+        })
+    } else {
+      let names = context.accountNames()
+      var table = TextTable(["TIME", "EVENT", "TYPE", "ACTOR", "SUMMARY"])
+      for entry in events {
+        switch entry.event {
+        case .success(let event):
+          table.add([
+            event.payload.time, event.id.short, event.payload.type.rawValue,
+            names.label(event.payload.actor),
+            EventSummary.line(event.payload.body, names: names),
+          ])
+        case .failure:
+          table.add(["?", entry.id.short, "UNVERIFIABLE", "?", "see below"])
+        }
+      }
+      context.output.line(table.rendered)
     }
-    let names = context.accountNames()
-    var table = TextTable(["TIME", "EVENT", "TYPE", "ACTOR", "SUMMARY"])
-    for event in events {
-      table.add([
-        event.payload.time, event.id.short, event.payload.type.rawValue,
-        names.label(event.payload.actor), EventSummary.line(event.payload.body, names: names),
-      ])
+    for (id, error) in failures {
+      Diagnostics.error("event \(id.hex) cannot be verified: \(error)")
     }
-    context.output.line(table.rendered)
+    if !failures.isEmpty {
+      Diagnostics.note(
+        "\(failures.count) event(s) of \(state.name) cannot be verified; run `openledger "
+          + "verify-ledger \(state.name)` for the whole check")
+      throw ExitCode(FailureKind.checksFailed.exitStatus)
+    }
   }
 }
 
 /// An event as `log --format json` prints it.
 struct EventListing: Encodable {
   var id: Digest
-  var payload: EventPayload
+  var payload: EventPayload?
+  /// Why the event cannot be verified, when it cannot.
+  var error: String?
 
   init(_ event: SignedEvent) {
     id = event.id
     payload = event.payload
   }
 
-  func encode(to encoder: Encoder) throws {
-    try payload.encode(to: encoder)
-    var container = encoder.container(keyedBy: Keys.self)
-    try container.encode(id, forKey: .id)
+  init(unverifiable id: Digest, error: any Error) {
+    self.id = id
+    self.error = "\(error)"
   }
 
-  enum Keys: String, CodingKey { case id }
+  func encode(to encoder: Encoder) throws {
+    try payload?.encode(to: encoder)
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(id, forKey: .id)
+    try container.encodeIfPresent(error, forKey: .error)
+  }
+
+  enum Keys: String, CodingKey { case id, error }
 }
 
 /// One line describing what an event did.

@@ -127,12 +127,20 @@ public struct Ledger: Sendable {
   /// The events of `datanet` in the order this catalog applied them (a topological order),
   /// each read back from the object store and verified.
   public func events(of datanet: Digest) throws -> [SignedEvent] {
+    try checkedEvents(of: datanet).map { try $0.event.get() }
+  }
+
+  /// The same events, each verified or with the error reading or verifying it gave, so that a
+  /// listing can show the others.
+  public func checkedEvents(of datanet: Digest) throws
+    -> [(id: Digest, event: Result<SignedEvent, any Error>)]
+  {
     let ids = try store.catalog.read { db in
       try String.fetchAll(
         db, sql: "SELECT id FROM events WHERE datanet = ? ORDER BY seq", arguments: [datanet.hex])
     }
-    return try ids.compactMap(Digest.init(hex:)).map { id in
-      try SignedEvent.verified(id: id, bytes: store.objects.read(id))
+    return ids.compactMap(Digest.init(hex:)).map { id in
+      (id, Result { try SignedEvent.verified(id: id, bytes: store.objects.read(id)) })
     }
   }
 }

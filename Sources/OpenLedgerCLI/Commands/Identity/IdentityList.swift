@@ -21,7 +21,7 @@ extension IdentityCommand {
         }
       }
       try list(identities, context: context)
-      for problem in problems.dropFirst() { context.output.note("openledger: error: \(problem)") }
+      for problem in problems.dropFirst() { Diagnostics.error("\(problem)") }
       if let first = problems.first { throw first }
     }
 
