@@ -187,6 +187,8 @@ func fixture(_ name: String) -> String {
     let bad = try alone.run(["fingerprint", fixture("malformed.jsonl")])
     #expect(bad.status == 65)
     #expect(bad.stderr.contains("malformed.jsonl:2:"))
+    #expect(bad.stderr.contains("fix them before contributing"))
+    #expect(!bad.stderr.contains("nothing was stored"), "fingerprint never stores")
   }
 
   @Test func twoContributionsAtOnceBothLand() throws {

@@ -59,7 +59,7 @@ struct Fingerprint: ParsableCommand {
       printer.printSummary(report, storedVerb: "new records")
     }
     if report.invalid > 0 && !ingest.skipInvalid {
-      throw IngestError.invalidRecords(count: report.invalid)
+      throw IngestError.invalidRecordsChecked(count: report.invalid)
     }
   }
 

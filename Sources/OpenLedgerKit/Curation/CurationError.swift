@@ -29,7 +29,8 @@ public enum CurationError: OpenLedgerError {
   public var description: String {
     switch self {
     case .unknownContribution(let reference):
-      "no contribution '\(reference)' in this store; `openledger review list DATANET` lists them"
+      "no contribution '\(reference)' in this store; give a contribution id (64 hex digits, or "
+        + "a unique prefix of at least 8); `openledger review list DATANET` lists them"
     case .ambiguousContribution(let prefix, let matches):
       "'\(prefix)' matches several contributions (\(matches.joined(separator: ", "))); "
         + "give more digits"

@@ -7,6 +7,8 @@ public enum IngestError: OpenLedgerError {
   case emptyInput(inputs: [String])
   case recordTooLarge(input: String, line: Int, limit: Int)
   case invalidRecords(count: Int)
+  /// `fingerprint` found invalid records (it stores nothing either way).
+  case invalidRecordsChecked(count: Int)
   case nothingNew(read: Int)
 
   public var kind: FailureKind {
@@ -14,7 +16,8 @@ public enum IngestError: OpenLedgerError {
     case .inputNotFound: .notFound
     case .cannotRead(_, let code):
       code == ENOENT ? .notFound : (code == EACCES ? .permissionDenied : .ioError)
-    case .emptyInput, .recordTooLarge, .invalidRecords, .nothingNew: .dataError
+    case .emptyInput, .recordTooLarge, .invalidRecords, .invalidRecordsChecked, .nothingNew:
+      .dataError
     }
   }
 
@@ -32,6 +35,9 @@ public enum IngestError: OpenLedgerError {
     case .invalidRecords(let count):
       "\(count) record(s) do not fit the Datanet's schema (listed above); nothing was stored. "
         + "Fix them, or pass --skip-invalid to store the valid records only"
+    case .invalidRecordsChecked(let count):
+      "\(count) record(s) do not fit the schema (listed above); fix them before contributing, "
+        + "or contribute with --skip-invalid to store the valid records only"
     case .nothingNew(let read):
       "all \(read) record(s) are already in the Datanet or were refused; nothing to contribute"
     }
