@@ -69,6 +69,19 @@ func archiveFixture(_ name: String) -> String {
     #expect(try sandbox.run(["fsck"]).status == 0)
   }
 
+  /// `validate` over a hostile archive points its annotation at the archive.
+  @Test func validateAnnotatesARefusedArchiveWithItsFile() throws {
+    let sandbox = try setUp()
+    try FileManager.default.copyItem(
+      atPath: archiveFixture("zip-slip.zip"), toPath: "\(sandbox.work)/zip-slip.zip")
+    let result = try sandbox.run([
+      "validate", "--datanet", "papers", "zip-slip.zip", "--format", "github",
+    ])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("::error file=zip-slip.zip,"), "\(result.stdout)")
+    #expect(result.stdout.contains("'..' component"))
+  }
+
   /// A genuine text file that compresses 290 to 1: refused by default like a bomb, nothing
   /// stored; stored whole once --max-ratio is raised. The other limits can be lowered too.
   @Test func raisingALimitLetsAGenuineArchiveThrough() throws {

@@ -35,6 +35,19 @@ public enum ArchiveError: OpenLedgerError, Equatable {
   /// An entry read whole into memory was longer than the caller allows.
   case entryTooLargeToBuffer(archive: String, entry: String, maxBytes: Int)
 
+  /// The archive (or compressed file) concerned.
+  public var archive: String {
+    switch self {
+    case .notFound(let archive), .unreadable(let archive, _, _), .unrecognizedFormat(let archive),
+      .needsSeekableInput(let archive, _), .corrupt(let archive, _, _),
+      .encrypted(let archive, _), .absolutePath(let archive, _), .pathTraversal(let archive, _),
+      .invalidPath(let archive, _, _), .symbolicLink(let archive, _, _),
+      .hardLink(let archive, _, _), .specialFile(let archive, _, _),
+      .limitExceeded(let archive, _, _, _, _, _), .entryTooLargeToBuffer(let archive, _, _):
+      archive
+    }
+  }
+
   public var kind: FailureKind {
     switch self {
     case .notFound: .notFound

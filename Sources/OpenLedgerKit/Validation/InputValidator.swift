@@ -19,15 +19,26 @@ public struct InputValidator {
         progress: progress)
     } catch let error as OpenLedgerError where error.kind == .dataError {
       // An archive that cannot be read safely: the whole input fails, as contribute would.
+      let archive = ((error as? ArchiveError)?.archive).map {
+        Self.relative($0, to: workingDirectory)
+      }
       return ValidationReport(checks: [
         ValidationCheck(
-          name: "input", category: "input", checked: 0,
+          name: archive.map { "input \($0)" } ?? "input", category: "input", checked: 0,
           findings: [
-            ValidationFinding(.error, code: "unreadable-input", message: error.description)
+            ValidationFinding(
+              .error, code: "unreadable-input", message: error.description, file: archive)
           ])
       ])
     }
     return Self.checks(of: report, inputs: inputs, workingDirectory: workingDirectory)
+  }
+
+  /// `path` relative to `workingDirectory` when it lies under it, as the user and CI tools name
+  /// it; otherwise as it is.
+  static func relative(_ path: String, to workingDirectory: String) -> String {
+    path.hasPrefix(workingDirectory + "/")
+      ? String(path.dropFirst(workingDirectory.count + 1)) : path
   }
 
   /// Turns an analysis into one check per source file, in the order they were read. Paths
@@ -35,10 +46,7 @@ public struct InputValidator {
   static func checks(of report: IngestReport, inputs: [InputPath], workingDirectory: String)
     -> ValidationReport
   {
-    func relative(_ path: String) -> String {
-      path.hasPrefix(workingDirectory + "/")
-        ? String(path.dropFirst(workingDirectory.count + 1)) : path
-    }
+    func relative(_ path: String) -> String { Self.relative(path, to: workingDirectory) }
     func relative(_ location: SourceLocation) -> SourceLocation {
       SourceLocation(input: relative(location.input), line: location.line)
     }
