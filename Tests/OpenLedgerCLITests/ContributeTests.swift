@@ -62,6 +62,22 @@ func fixture(_ name: String) -> String {
     #expect(try sandbox.run(["fsck"]).status == 0)
   }
 
+  /// The signed event names sources as given, relative to where contribute ran, never with
+  /// the contributor's absolute directory layout.
+  @Test func eventsNameSourcesRelativeToTheWorkingDirectory() throws {
+    let sandbox = try setUp()
+    try sandbox.write(
+      "data/day1/notes.jsonl",
+      "{\"text\": \"The oaks by the station lost a large limb in the storm.\"}\n")
+    try sandbox.ok(["contribute", "trees", "data/day1", "--as", "bob"])
+    let events = try #require(
+      try decodeJSON(try sandbox.ok(["log", "trees", "--format", "json"])) as? [[String: Any]])
+    let body = try #require(events.last?["body"] as? [String: Any])
+    let sources = try #require(body["sources"] as? [[String: Any]])
+    #expect(sources.map { $0["path"] as? String } == ["data/day1/notes.jsonl"])
+    #expect(!(try sandbox.ok(["log", "trees", "--format", "json"])).contains(sandbox.work))
+  }
+
   @Test func nothingNewWritesNoEvent() throws {
     let sandbox = try setUp()
     try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])

@@ -34,7 +34,8 @@ struct Contribute: ParsableCommand {
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
     let progress = ProgressBar(label: "contribute", unit: "records", output: context.output)
     let outcome = try Contributor(store: store).contribute(
-      to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock
+      to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock,
+      workingDirectory: context.workingDirectory
     ) { records, bytes in progress.update(items: records, bytes: bytes) }
     progress.finish()
     let printer = IngestReportPrinter(

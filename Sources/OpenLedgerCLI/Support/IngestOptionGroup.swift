@@ -69,9 +69,9 @@ struct IngestReportPrinter {
 
   /// Paths under the working directory are shown relative to it.
   func show(_ location: SourceLocation) -> String {
-    var input = location.input
-    if input.hasPrefix(workingDirectory + "/") { input.removeFirst(workingDirectory.count + 1) }
-    return SourceLocation(input: input, line: location.line).description
+    SourceLocation(
+      input: FileSystem.relative(location.input, to: workingDirectory), line: location.line
+    ).description
   }
 
   /// Violations go to stderr, one `file:line: message` per line, as compilers print them.

@@ -21,10 +21,12 @@ public struct Contributor {
 
   /// Reads `inputs` by the Datanet's schema, stores the new records in shards, and records one
   /// `contribution.submit` event signed by `identity`. Nothing reaches the catalog unless all of
-  /// it does; objects written before a failure are unreferenced and `gc` removes them.
+  /// it does; objects written before a failure are unreferenced and `gc` removes them. The
+  /// event names the sources relative to `workingDirectory` when they lie under it, so that a
+  /// signed, permanent event does not carry the contributor's directory layout.
   public func contribute(
     to reference: String, inputs: [InputPath], by identity: Identity, options: IngestOptions,
-    clock: any Clock, standardInput: Int32 = STDIN_FILENO,
+    clock: any Clock, workingDirectory: String? = nil, standardInput: Int32 = STDIN_FILENO,
     progress: @escaping (Int, Int) -> Void = { _, _ in }
   ) throws -> ContributionOutcome {
     let lock = try store.lock(.shared)
@@ -57,7 +59,14 @@ public struct Contributor {
       ids: ingestor.stored.map { $0.id }, signatures: ingestor.storedSignatures,
       into: directory, stagingDirectory: "\(store.root)/tmp")
     let body = ContributionSubmit(
-      shards: shardList, records: ingestor.stored.count, sources: report.inputs,
+      shards: shardList, records: ingestor.stored.count,
+      sources: report.inputs.map { source in
+        var named = source
+        if let workingDirectory {
+          named.path = FileSystem.relative(source.path, to: workingDirectory)
+        }
+        return named
+      },
       duplicates: DuplicateSummary(report), invalid: report.invalid)
     let extras = ContributionExtras(
       records: ingestor.stored,

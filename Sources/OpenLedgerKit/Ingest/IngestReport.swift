@@ -1,6 +1,7 @@
 /// An input file (or archive entry) as a contribution lists it.
 public struct SourceFile: Codable, Sendable, Equatable {
-  /// The path as given, `<stdin>`, or `archive:entry` for an archive entry.
+  /// The path read (in a `contribution.submit` event, relative to where `contribute` ran when
+  /// it lies under it), `<stdin>`, or `archive:entry` for an archive entry.
   public var path: String
   public var sha256: Digest
   public var size: Int

@@ -2,6 +2,12 @@ import Foundation
 
 /// Small, careful POSIX file operations: the only place the core opens, syncs and renames files.
 public enum FileSystem {
+  /// `path` relative to `directory` when it lies under it, as the user and CI tools name it;
+  /// otherwise `path` as it is.
+  public static func relative(_ path: String, to directory: String) -> String {
+    path.hasPrefix(directory + "/") ? String(path.dropFirst(directory.count + 1)) : path
+  }
+
   /// Whether anything exists at `path` (without following a final symlink).
   public static func exists(_ path: String) -> Bool {
     var info = stat()

@@ -20,7 +20,7 @@ public struct InputValidator {
     } catch let error as OpenLedgerError where error.kind == .dataError {
       // An archive that cannot be read safely: the whole input fails, as contribute would.
       let archive = ((error as? ArchiveError)?.archive).map {
-        Self.relative($0, to: workingDirectory)
+        FileSystem.relative($0, to: workingDirectory)
       }
       return ValidationReport(checks: [
         ValidationCheck(
@@ -34,19 +34,12 @@ public struct InputValidator {
     return Self.checks(of: report, inputs: inputs, workingDirectory: workingDirectory)
   }
 
-  /// `path` relative to `workingDirectory` when it lies under it, as the user and CI tools name
-  /// it; otherwise as it is.
-  static func relative(_ path: String, to workingDirectory: String) -> String {
-    path.hasPrefix(workingDirectory + "/")
-      ? String(path.dropFirst(workingDirectory.count + 1)) : path
-  }
-
   /// Turns an analysis into one check per source file, in the order they were read. Paths
   /// under `workingDirectory` are named relative to it, as the user and CI tools name them.
   static func checks(of report: IngestReport, inputs: [InputPath], workingDirectory: String)
     -> ValidationReport
   {
-    func relative(_ path: String) -> String { Self.relative(path, to: workingDirectory) }
+    func relative(_ path: String) -> String { FileSystem.relative(path, to: workingDirectory) }
     func relative(_ location: SourceLocation) -> SourceLocation {
       SourceLocation(input: relative(location.input), line: location.line)
     }

@@ -7,10 +7,7 @@ struct ValidationPrinter {
   let workingDirectory: String
 
   /// A path relative to the working directory when it is under it, as CI tools expect.
-  func relative(_ path: String) -> String {
-    path.hasPrefix(workingDirectory + "/")
-      ? String(path.dropFirst(workingDirectory.count + 1)) : path
-  }
+  func relative(_ path: String) -> String { FileSystem.relative(path, to: workingDirectory) }
 
   func location(_ finding: ValidationFinding) -> String? {
     guard let file = finding.file else { return nil }
