@@ -52,6 +52,7 @@ public final class SegmentBuilder {
     let start = interner.tokenCount
     var sink = interner
     Tokenizer.scan(text, into: &sink)
+    sink.flush()
     interner = sink
     pending.append(
       Pending(
