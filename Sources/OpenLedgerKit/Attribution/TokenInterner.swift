@@ -75,7 +75,8 @@ struct TokenInterner: TokenSink {
   private var waitingStart = 0
   private var waitingCount = 0
 
-  /// The provisional ids of all tokens, in order.
+  /// The provisional ids of all tokens, in order; from `malloc`, so that it grows by `realloc`,
+  /// which moves a large block's pages instead of copying them.
   private(set) var tokens: UnsafeMutablePointer<UInt32>
   private(set) var tokenCount = 0
   private var tokenCapacity: Int
@@ -92,7 +93,7 @@ struct TokenInterner: TokenSink {
       repeating: Slot(key: Key(a: 0, b: 0, c: 0), id: 0, count: 0), count: 1 << slotBits)
     waiting = .allocate(capacity: Self.window)
     tokenCapacity = 1 << 16
-    tokens = .allocate(capacity: tokenCapacity)
+    tokens = Self.reallocate(nil, capacity: tokenCapacity)
   }
 
   /// Frees the memory; the value must not be used afterwards.
@@ -102,15 +103,35 @@ struct TokenInterner: TokenSink {
     lengths.deallocate()
     slots.deallocate()
     waiting.deallocate()
-    tokens.deallocate()
+    free(tokens)
   }
 
-  /// Frees the token array early, once it has been copied out, to lower peak memory.
-  mutating func releaseTokens() {
-    tokens.deallocate()
-    tokens = .allocate(capacity: 1)
+  /// Frees the hash table once the counts are read, to lower peak memory: no more tokens can
+  /// be taken.
+  mutating func releaseTable() {
+    slots.deallocate()
+    slotBits = 0
+    slots = .allocate(capacity: 1)
+    slots.initialize(to: Slot(key: Key(a: 0, b: 0, c: 0), id: 0, count: 0))
+  }
+
+  /// Hands over the token array's memory, grown to `capacity` ids, for the caller to reuse and
+  /// release with `free`; the interner is left with no tokens.
+  mutating func takeTokenStorage(capacity: Int) -> UnsafeMutablePointer<UInt32> {
+    let storage = Self.reallocate(tokens, capacity: max(capacity, 1))
+    tokens = Self.reallocate(nil, capacity: 1)
     tokenCount = 0
     tokenCapacity = 1
+    return storage
+  }
+
+  private static func reallocate(
+    _ pointer: UnsafeMutablePointer<UInt32>?, capacity: Int
+  ) -> UnsafeMutablePointer<UInt32> {
+    guard let grown = realloc(pointer, capacity * MemoryLayout<UInt32>.stride) else {
+      fatalError("out of memory for \(capacity) token ids")
+    }
+    return grown.assumingMemoryBound(to: UInt32.self)
   }
 
   /// The normalized bytes of provisional id `id`.
@@ -264,12 +285,8 @@ struct TokenInterner: TokenSink {
   }
 
   private mutating func growTokens() {
-    let grown = tokenCapacity * 2
-    let larger = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
-    larger.update(from: tokens, count: tokenCount)
-    tokens.deallocate()
-    tokens = larger
-    tokenCapacity = grown
+    tokenCapacity *= 2
+    tokens = Self.reallocate(tokens, capacity: tokenCapacity)
   }
 
   private mutating func growArena(to needed: Int) {
