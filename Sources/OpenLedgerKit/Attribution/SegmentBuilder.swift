@@ -322,6 +322,8 @@ private struct SegmentFileWriter {
 
   func write(_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> SegmentManifest.File {
     let file = try StagedFile(in: stagingDirectory, mode: 0o444)
+    // Nothing reads the segment's files soon enough to be worth the cache.
+    file.writeAroundCache()
     var hasher = SHA256()
     // In slices, so that hashing and writing a large file stream through the cache together.
     let slice = 8 << 20
