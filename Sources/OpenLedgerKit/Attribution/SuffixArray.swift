@@ -345,7 +345,9 @@ public enum SuffixArray {
 
   /// Sorts the entries of `groups` in `sa` (suffixes of `v`) by prefix doubling, where `v[i]` is
   /// the rank of suffix `i`: the index in `sa` of the first entry of its group. Returns false,
-  /// leaving `v` a valid refinement, once it would visit more than `budget` entries.
+  /// leaving `v` a valid refinement, once it would visit more than `budget` entries, or when a
+  /// round leaves more than half the suffixes unsorted and sorts fewer than half of those it
+  /// visited (long repeats, which SA-IS handles in linear time).
   ///
   /// In the round with step `h`, the suffixes of a group share their first `h` symbols, so they
   /// sort by the ranks of the suffixes `h` further on. Ranks are updated as groups split, within
@@ -363,10 +365,13 @@ public enum SuffixArray {
     defer { keys.deallocate() }
     var h = 1
     var visited = 0
+    var mass = 0
+    for group in current { mass += Int(group.count) }
     while !current.isEmpty {
-      for group in current { visited += Int(group.count) }
+      visited += mass
       if visited > budget { return false }
       var next: [Group] = []
+      var nextMass = 0
       for (index, group) in current.enumerated() {
         if index + 8 < current.count {
           let ahead = Int(current[index + 8].start)
@@ -394,12 +399,15 @@ public enum SuffixArray {
             for u in first...t { v[Int(UInt32(truncatingIfNeeded: keys[u]))] = rank }
             if t > first {
               next.append(Group(start: rank, count: UInt32(t + 1 - first)))
+              nextMass += t + 1 - first
             }
             first = t + 1
           }
         }
       }
+      if nextMass * 2 > m && nextMass * 2 > mass { return false }
       current = next
+      mass = nextMass
       h *= 2
     }
     return true
