@@ -18,8 +18,9 @@ import Foundation
 /// them there) need sorting: by prefix doubling (Manber and Myers; Larsson and Sadakane), each
 /// round sorting a group by the rank of the suffix `h` names further on, `h` doubling. Long
 /// repeats make doubling slow (a text repeated with period p needs log p rounds over it), so it
-/// stops after visiting four entries per LMS suffix and SA-IS recurses as usual; the work spent
-/// is at most a constant factor.
+/// stops after visiting four entries per LMS suffix, or after a round that leaves more than half
+/// of them unsorted and sorts fewer than half of those it saw, and SA-IS recurses as usual; the
+/// work spent is at most a constant factor.
 ///
 /// Memory beyond the text and the output: a bit per position for the suffix types, three bucket
 /// arrays of the alphabet's size, and for the reduced problem, which lives in the output array
