@@ -32,7 +32,7 @@ struct Contribute: ParsableCommand {
     let store = try context.openStore()
     let identity = try context.identity()
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
-    let progress = ProgressBar(label: "contribute", output: context.output)
+    let progress = ProgressBar(label: "contribute", unit: "records", output: context.output)
     let outcome = try Contributor(store: store).contribute(
       to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock
     ) { records, bytes in progress.update(items: records, bytes: bytes) }

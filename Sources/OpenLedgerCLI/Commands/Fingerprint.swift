@@ -34,7 +34,7 @@ struct Fingerprint: ParsableCommand {
   func run() throws {
     let context = Context(global)
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
-    let progress = ProgressBar(label: "fingerprint", output: context.output)
+    let progress = ProgressBar(label: "fingerprint", unit: "records", output: context.output)
     let report: IngestReport
     if let datanet {
       let store = try context.openStore()

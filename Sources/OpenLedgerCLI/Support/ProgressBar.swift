@@ -1,9 +1,11 @@
 import Foundation
 
-/// A one-line progress display on stderr: items and bytes done, with rates. Drawn only when
-/// stderr is a terminal and --quiet is off, at most ten times a second.
+/// A one-line progress display on stderr: items (records, objects) and bytes done, with their
+/// rates per second. Drawn only when stderr is a terminal and --quiet is off, at most ten times
+/// a second, so a pipe or a CI log never sees it.
 final class ProgressBar {
   private let label: String
+  private let unit: String
   private let enabled: Bool
   private let total: Int?
   private let start = Date()
@@ -11,8 +13,9 @@ final class ProgressBar {
   private var drawn = false
 
   /// `totalBytes`, when known, adds a percentage.
-  init(label: String, output: Output, totalBytes: Int? = nil) {
+  init(label: String, unit: String, output: Output, totalBytes: Int? = nil) {
     self.label = label
+    self.unit = unit
     self.enabled = output.stderrIsTerminal && !output.quiet
     self.total = totalBytes
   }
@@ -23,14 +26,19 @@ final class ProgressBar {
     guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
     lastDraw = now
     let elapsed = max(now.timeIntervalSince(start), 0.001)
-    var text = "\(label): \(items) items, \(formatBytes(bytes))"
+    var text = "\(label): \(items) \(unit), \(formatBytes(bytes))"
     if let total, total > 0 {
       text += String(format: " (%.0f%%)", min(100, Double(bytes) * 100 / Double(total)))
     }
     text += " — \(formatBytes(Int(Double(bytes) / elapsed)))/s, "
-    text += String(format: "%.0f items/s", Double(items) / elapsed)
+    text += String(format: "%.0f \(unit)/s", Double(items) / elapsed)
     Diagnostics.write("\r\u{1B}[K" + text)
     drawn = true
+  }
+
+  /// A command that fails leaves no half-drawn line in front of its error message.
+  deinit {
+    finish()
   }
 
   /// Clears the line.

@@ -11,21 +11,18 @@ public struct MinHashSignature: Sendable, Hashable {
     self.values = values
   }
 
-  /// The 14 LSH band keys: band `b` is the hash of `b` and values `8b ..< 8b + 8`.
+  /// The 14 LSH band keys, as the near-duplicate index stores them: those of the compact form.
   ///
-  /// Two signatures share band `b`'s key (barring a 2⁻⁶⁴ collision) exactly when those eight
-  /// values are equal, so texts that share any band key are candidate near-duplicates.
+  /// Two signatures share band `b`'s key (barring a 2⁻⁶⁴ collision) exactly when the low 16 bits
+  /// of values `8b ..< 8b + 8` are equal, so texts that share any band key are candidate
+  /// near-duplicates.
   public func bandKeys() -> [UInt64] {
-    let rows = MinHasher.rows
-    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: rows + 1) { message in
-      (0..<MinHasher.bands).map { band in
-        message[0] = UInt32(band).littleEndian
-        for row in 0..<rows {
-          message[1 + row] = values[band * rows + row].littleEndian
-        }
-        return MinHasher.bandHash.hash(UnsafeRawBufferPointer(message))
-      }
-    }
+    compact.bandKeys
+  }
+
+  /// The compact form that is stored and compared: the low 16 bits of each value.
+  public var compact: CompactSignature {
+    CompactSignature(values: values.map { UInt16(truncatingIfNeeded: $0) })
   }
 
   /// The estimated Jaccard similarity of the two texts' shingle sets: the share of equal values.
@@ -103,7 +100,6 @@ public struct MinHasher: Sendable {
 
   static let wordHash = StableHash(seed: 0x776f_7264)  // "word"
   static let shingleHash = StableHash(seed: 0x7368_696e_676c_65)  // "shingle"
-  static let bandHash = StableHash(seed: 0x6261_6e64)  // "band"
   /// Seeds the SplitMix64 sequence of the functions' constants ("minhash1").
   static let functionSeed: UInt64 = 0x6d69_6e68_6173_6831
 

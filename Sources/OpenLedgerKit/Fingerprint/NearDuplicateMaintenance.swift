@@ -160,7 +160,7 @@ extension CompactSignature {
   /// record id, so it resembles nothing else.
   static func compute(text: [UInt8], id: RecordID, hasher: MinHasher) -> [UInt16] {
     if let signature = text.withUnsafeBytes({ hasher.signature(utf8: $0) }) {
-      return signature.values.map { UInt16(truncatingIfNeeded: $0) }
+      return signature.compact.values
     }
     var values = [UInt16]()
     var state = id.words.0 ^ id.words.1

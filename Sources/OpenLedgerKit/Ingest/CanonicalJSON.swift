@@ -239,13 +239,13 @@ public struct JSONCanonicalizer {
   /// Appends `text` escaped as RFC 8785 requires: `"` and `\` and control characters only.
   static func escape(_ text: [UInt8], into output: inout [UInt8]) {
     var plainStart = 0
-    let hex = Array("0123456789abcdef".utf8)
     text.withUnsafeBufferPointer { bytes in
-      for index in 0..<bytes.count {
+      var index = -1
+      while true {
+        index = SpecialByteScan.first(
+          in: UnsafeRawBufferPointer(bytes), from: index + 1, stopAtNonASCII: false)
+        guard index < bytes.count else { break }
         let byte = bytes[index]
-        guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
-          continue
-        }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
         plainStart = index + 1
         output.append(UInt8(ascii: "\\"))
@@ -258,6 +258,7 @@ public struct JSONCanonicalizer {
         case 0x0d: output.append(UInt8(ascii: "r"))
         case 0x09: output.append(UInt8(ascii: "t"))
         default:
+          let hex = Array("0123456789abcdef".utf8)
           output.append(contentsOf: [
             UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)],
           ])
@@ -290,6 +291,45 @@ public struct JSONCanonicalizer {
 }
 
 /// A cursor over JSON bytes.
+/// Finds the next byte of a JSON string that cannot be copied as it is: a quote, a backslash or
+/// a control character (and, when asked, a byte of a multibyte UTF-8 sequence, which must be
+/// validated). Eight bytes at a time: most strings are long runs of plain text.
+private enum SpecialByteScan {
+  private static let ones: UInt64 = 0x0101_0101_0101_0101
+  private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+  /// The high bit of each byte of `word` that is below `limit` (at most 0x80) is set. A borrow
+  /// can flag a byte above a flagged one, never below it, so the lowest flag is exact.
+  @inline(__always)
+  private static func below(_ word: UInt64, _ limit: UInt64) -> UInt64 {
+    (word &- ones &* limit) & ~word & highBits
+  }
+
+  /// The offset of the first special byte at or after `start`, or `bytes.count`.
+  @inline(__always)
+  static func first(in bytes: UnsafeRawBufferPointer, from start: Int, stopAtNonASCII: Bool)
+    -> Int
+  {
+    var offset = start
+    while offset + 8 <= bytes.count {
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+      var flags =
+        below(word, 0x20) | below(word ^ (ones &* 0x22), 1) | below(word ^ (ones &* 0x5c), 1)
+      if stopAtNonASCII { flags |= word & highBits }
+      if flags != 0 { return offset + flags.trailingZeroBitCount >> 3 }
+      offset += 8
+    }
+    while offset < bytes.count {
+      let byte = bytes[offset]
+      if byte < 0x20 || byte == 0x22 || byte == 0x5c || (stopAtNonASCII && byte >= 0x80) {
+        return offset
+      }
+      offset += 1
+    }
+    return offset
+  }
+}
+
 private struct Parser {
   let bytes: UnsafeRawBufferPointer
   var offset = 0
@@ -368,13 +408,7 @@ private struct Parser {
     while true {
       // Copy the run of plain ASCII at once.
       let runStart = offset
-      while offset < bytes.count {
-        let byte = bytes[offset]
-        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
-          break
-        }
-        offset += 1
-      }
+      offset = SpecialByteScan.first(in: bytes, from: offset, stopAtNonASCII: true)
       if offset > runStart {
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset]))
       }

@@ -53,9 +53,15 @@ struct IngestWorker {
       contentsOf: CompactSignature.compute(text: formatter.text, id: id, hasher: minHasher))
   }
 
-  /// The compact signature of result `item`.
-  func signature(_ item: Int) -> [UInt16] {
-    Array(signatures[(item * CompactSignature.count)..<((item + 1) * CompactSignature.count)])
+  /// Calls `body` with the compact signature of result `item`.
+  func withSignature<T>(_ item: Int, _ body: (UnsafeBufferPointer<UInt16>) throws -> T) rethrows
+    -> T
+  {
+    try signatures.withUnsafeBufferPointer {
+      try body(
+        UnsafeBufferPointer(
+          rebasing: $0[(item * CompactSignature.count)..<((item + 1) * CompactSignature.count)]))
+    }
   }
 
   /// Calls `body` with the canonical bytes of result `item`.

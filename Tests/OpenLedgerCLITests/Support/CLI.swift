@@ -90,6 +90,60 @@ final class Sandbox: @unchecked Sendable {
     return result.stdout
   }
 
+  /// Runs `openledger arguments…` with its standard error on a pseudo-terminal, as a person at
+  /// a terminal sees it; standard output goes to a pipe.
+  func runOnTerminal(_ arguments: [String]) throws -> RunResult {
+    // posix_openpt, unlockpt and ptsname, which Swift's Glibc module does not export; the two
+    // requests are _IOW('T', 0x31, int) and _IOR('T', 0x30, unsigned int) on Linux.
+    let unlockRequest: UInt = 0x4004_5431
+    let numberRequest: UInt = 0x8004_5430
+    let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+    guard master >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    defer { close(master) }
+    var unlock: CInt = 0
+    var number: CInt = 0
+    guard ioctl(master, unlockRequest, &unlock) == 0, ioctl(master, numberRequest, &number) == 0
+    else { throw CocoaError(.fileWriteUnknown) }
+    let terminal = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+    guard terminal >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    // Raw output: the line discipline would turn "\n" into "\r\n".
+    var settings = termios()
+    tcgetattr(terminal, &settings)
+    cfmakeraw(&settings)
+    tcsetattr(terminal, TCSANOW, &settings)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: work)
+    process.environment = environment
+    let outPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    close(terminal)
+    // The terminal's reader ends with EIO once the child, its last holder, exits.
+    let errData = LockedData()
+    let reader = Thread {
+      var collected = Data()
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        collected.append(contentsOf: buffer[0..<n])
+      }
+      errData.set(collected)
+    }
+    reader.start()
+    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let err = errData.wait()
+    return RunResult(
+      status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+      stderr: String(decoding: err, as: UTF8.self))
+  }
+
   /// Writes a file under the working directory.
   func write(_ relativePath: String, _ contents: String) throws {
     let path = "\(work)/\(relativePath)"

@@ -17,7 +17,7 @@ import Testing
       ])
     #expect(
       Array(signature.bandKeys().prefix(3)) == [
-        0x248c_d61c_cf13_4b79, 0x3bff_4702_c42c_68a1, 0x54c1_4a87_6e38_16c2,
+        0xf416_bfee_b7ee_3dcf, 0x13f6_1912_9bfa_5690, 0xd317_1aa7_5b41_8900,
       ])
     #expect(signature.values.count == 112)
     #expect(signature.bandKeys().count == 14)

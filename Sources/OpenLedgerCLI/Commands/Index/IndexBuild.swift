@@ -19,7 +19,7 @@ extension IndexCommand {
       let context = Context(global)
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
-      let progress = ProgressBar(label: "index", output: context.output)
+      let progress = ProgressBar(label: "index", unit: "records", output: context.output)
       let report = try AttributionIndex(store: store, datanet: state).build(
         clock: context.clock
       ) { records, bytes in progress.update(items: records, bytes: bytes) }

@@ -20,7 +20,7 @@ extension IndexCommand {
       let context = Context(global)
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
-      let progress = ProgressBar(label: "compact", output: context.output)
+      let progress = ProgressBar(label: "compact", unit: "records", output: context.output)
       let report = try AttributionIndex(store: store, datanet: state).compact(
         clock: context.clock
       ) { records, bytes in progress.update(items: records, bytes: bytes) }

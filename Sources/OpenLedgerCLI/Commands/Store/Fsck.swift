@@ -11,7 +11,7 @@ struct Fsck: ParsableCommand {
   func run() throws {
     let context = Context(global)
     let store = try context.openStore()
-    let progress = ProgressBar(label: "fsck", output: context.output)
+    let progress = ProgressBar(label: "fsck", unit: "objects", output: context.output)
     let report = try store.fsck { objects, bytes in
       progress.update(items: objects, bytes: bytes)
     }

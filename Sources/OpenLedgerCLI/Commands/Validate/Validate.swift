@@ -61,7 +61,7 @@ struct Validate: ParsableCommand {
       }
     } else {
       let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
-      let progress = ProgressBar(label: "validate", output: context.output)
+      let progress = ProgressBar(label: "validate", unit: "records", output: context.output)
       report = try InputValidator().validate(
         paths, datanet: (store, datanet!), options: ingest.options,
         workingDirectory: context.workingDirectory

@@ -216,6 +216,10 @@ def make_hostile(stage):
 
     # 3 MiB of zeros: over the default expansion ratio, fine once the ratio limit is raised.
     write("zeros-3mib.tar.gz", gzip_bytes(one_file_tar("zeros.bin", bytes(3 << 20))))
+    # 2 MiB of one sentence over and over: a genuine text file that compresses like a bomb.
+    sentence = b"The same line of field notes, written down once more for the record.\n"
+    write("repeated-2mib.tar.gz",
+          gzip_bytes(one_file_tar("notes/repeated.txt", sentence * ((2 << 20) // len(sentence)))))
 
     # Damage: a tar.gz cut off inside its second entry, and a zip whose compressed bytes were
     # changed.

@@ -1,5 +1,0 @@
-import ArgumentParser
-
-struct Quality: ParsableCommand {
-  func run() throws {}
-}
