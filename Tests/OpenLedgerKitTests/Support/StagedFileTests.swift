@@ -7,9 +7,10 @@ import Testing
   /// Writes `parts` around the cache (aligned or not, the last block padded, more writes after a
   /// padded one) and checks the committed file holds exactly their bytes.
   private func check(
-    _ parts: [Int], sourceLocation: Testing.SourceLocation = #_sourceLocation
+    _ parts: [Int], in parent: String = NSTemporaryDirectory(),
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
   ) throws {
-    let directory = try TemporaryDirectory()
+    let directory = try TemporaryDirectory(in: parent)
     var random = SplitMix64(seed: UInt64(parts.count))
     var expected = [UInt8]()
     let file = try StagedFile(in: directory.path, mode: 0o444)
@@ -37,5 +38,26 @@ import Testing
     try check([8192, 8192, 100])
     try check([100, 4096, 5000, 1])
     try check([(8 << 20) + 3, 4096])
+  }
+
+  /// Linux's shared-memory file system, tmpfs, where tests and stores often live: older kernels
+  /// refuse O_DIRECT on it, newer ones accept it; either way the bytes must come out whole.
+  static let tmpfs = "/dev/shm"
+  static var hasTmpfs: Bool {
+    guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else {
+      return false
+    }
+    let mounted = mounts.split(separator: "\n").contains { line in
+      let fields = line.split(separator: " ")
+      return fields.count > 2 && fields[1] == tmpfs && fields[2] == "tmpfs"
+    }
+    return mounted && access(tmpfs, W_OK) == 0
+  }
+
+  @Test(.enabled(if: hasTmpfs, "needs a writable tmpfs at /dev/shm"))
+  func writesAroundTheCacheOnTmpfsKeepEveryByte() throws {
+    for parts in [[0], [1], [4095], [4097, 0], [100, 4096, 5000, 1], [(8 << 20) + 3, 4096]] {
+      try check(parts, in: Self.tmpfs)
+    }
   }
 }
