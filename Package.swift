@@ -32,10 +32,13 @@ let package = Package(
     .target(name: "CMinHashKernel"),
     // A prefetch hint for the suffix sorting and token interning loops (Prefetch.h says why).
     .target(name: "CPrefetch"),
+    // Writing index segments around the kernel's file cache (DirectIO.h says why).
+    .target(name: "CDirectIO"),
     .target(
       name: "OpenLedgerKit",
       dependencies: [
         "CArchive",
+        "CDirectIO",
         "CMinHashKernel",
         "CPrefetch",
         .product(name: "Crypto", package: "swift-crypto"),

@@ -3,6 +3,8 @@
 #
 #   Benchmarks/attribution.sh            agreement (10 MB) and speed (100 MB) runs
 #   LARGE=1 Benchmarks/attribution.sh    also the 1 GB corpus (openledger only)
+#   BUILDS=5 Benchmarks/attribution.sh   builds per corpus, each in its own process (default 5;
+#                                        the last line of each build step gives the medians)
 #
 # Both tools index the same token stream: attribution-bench tokenizes the corpus, builds its
 # segment, and writes the segment's tokens as infini-gram's tokenized.0/offset.0 (16-bit ids;
@@ -25,8 +27,25 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
   "$WORK/venv/bin/pip" install --quiet infini-gram numpy
 fi
 PY="$WORK/venv/bin/python"
+BUILDS="${BUILDS:-5}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
   "$(free -g | awk '/Mem:/ {print $2}') GiB; infini-gram $("$PY" -m pip show infini-gram | awk '/Version/ {print $2}')"
+
+# medians FILE: the median of each timing over the builds' JSON lines, and tokens per second.
+medians() {
+  "$PY" - "$1" <<'PYTHON'
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+keys = [k for k in runs[0] if k.endswith("_seconds") or k == "peak_memory_mb"]
+out = {"builds": len(runs)}
+out.update({k: statistics.median(r[k] for r in runs) for k in keys})
+out["tokens_per_second"] = runs[0]["tokens"] / out["total_seconds"]
+out["cpu_tokens_per_second"] = runs[0]["tokens"] / out["cpu_total_seconds"]
+out["cpu_total_seconds_each"] = [r["cpu_total_seconds"] for r in runs]
+out["total_seconds_each"] = [r["total_seconds"] for r in runs]
+print("medians: " + json.dumps(out, sort_keys=True))
+PYTHON
+}
 
 # run NAME MEGABYTES VOCABULARY: generate, build both indexes, attribute the same outputs.
 run() {
@@ -35,8 +54,18 @@ run() {
   rm -rf "$dir" && mkdir -p "$dir"
   "$BENCH" generate --corpus "$dir/corpus.txt" --megabytes "$2" --vocabulary "$3" \
     --outputs "$dir/outputs.jsonl" --output-count 200 --output-words 200
-  echo "== $name: openledger build"
-  "$BENCH" build "$dir/corpus.txt" --out "$dir/openledger" --infini-gram "$dir/infini-gram"
+  # The new corpus is written back to disk now, not during the timed builds.
+  sync
+  echo "== $name: openledger build ($BUILDS runs, each a new process as \`index build\` is)"
+  "$BENCH" build "$dir/corpus.txt" --out "$dir/openledger" --infini-gram "$dir/infini-gram" \
+    | tee "$dir/builds.jsonl"
+  k=1
+  while [ "$k" -lt "$BUILDS" ]; do
+    "$BENCH" build "$dir/corpus.txt" --out "$dir/again" | tee -a "$dir/builds.jsonl"
+    rm -rf "$dir/again"
+    k=$((k + 1))
+  done
+  medians "$dir/builds.jsonl"
   segment=$(ls -d "$dir"/openledger/[0-9a-f]*)
   echo "== $name: openledger suffix sorting alone"
   "$BENCH" sort "$segment" --repeats 3
@@ -62,6 +91,7 @@ if [ "${LARGE:-0}" = 1 ]; then
   rm -rf "$dir" && mkdir -p "$dir"
   "$BENCH" generate --corpus "$dir/corpus.txt" --megabytes 1000 --vocabulary 1000000 \
     --outputs "$dir/outputs.jsonl" --output-count 200 --output-words 200
+  sync
   echo "== large: openledger build (1 GB)"
   "$BENCH" build "$dir/corpus.txt" --out "$dir/openledger"
   segment=$(ls -d "$dir"/openledger/[0-9a-f]*)

@@ -22,9 +22,17 @@ public final class SegmentBuilder {
   private var contributionIndex: [Digest: Int] = [:]
   private var finished = false
 
-  /// How long `write` spent sorting suffixes and writing files, for reports and benchmarks.
-  public private(set) var suffixSortingTime: Duration = .zero
-  public private(set) var fileWritingTime: Duration = .zero
+  /// The wall time and this thread's CPU time of one phase of `write`.
+  public struct PhaseTime: Sendable {
+    public var wall: Duration = .zero
+    public var cpu: Duration = .zero
+  }
+
+  /// How long `write` spent ordering the vocabulary and laying out the token array, sorting
+  /// suffixes, and writing files, for reports and benchmarks.
+  public private(set) var orderingTime = PhaseTime()
+  public private(set) var suffixSortingTime = PhaseTime()
+  public private(set) var fileWritingTime = PhaseTime()
 
   public init() {}
 
@@ -52,6 +60,7 @@ public final class SegmentBuilder {
     let start = interner.tokenCount
     var sink = interner
     Tokenizer.scan(text, into: &sink)
+    sink.flush()
     interner = sink
     pending.append(
       Pending(
@@ -88,37 +97,41 @@ public final class SegmentBuilder {
     let positions = positionCount
     precondition(
       positions <= SuffixArray.maximumCount, "a segment holds at most 2^31 - 2 token positions")
+    var phase = PhaseClock()
     let provisionalCounts = interner.counts()
+    interner.releaseTable()
     let order = vocabularyOrder(provisionalCounts)
     pending.sort { $0.id < $1.id }
 
     // The token array in record-id order, with final ids and a separator after each record.
     let text = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: positions)
-    defer { text.deallocate() }
+    var textAllocated = true
+    defer { if textAllocated { text.deallocate() } }
     var starts = [UInt32]()
     starts.reserveCapacity(pending.count)
     var position = 0
-    for record in pending {
-      starts.append(UInt32(position))
-      let source = interner.tokens + record.start
-      for k in 0..<record.count {
-        text[position + k] = order.finalID[Int(source[k])]
+    order.finalID.withUnsafeBufferPointer { finalID in
+      for record in pending {
+        starts.append(UInt32(position))
+        let source = interner.tokens + record.start
+        for k in 0..<record.count {
+          text[position + k] = finalID[Int(source[k])]
+        }
+        position += record.count
+        text[position] = 0
+        position += 1
       }
-      position += record.count
-      text[position] = 0
-      position += 1
     }
-    interner.releaseTokens()
+    // The interner's array, no longer needed, holds the suffixes: no fresh memory to touch.
+    let suffixes = UnsafeMutableBufferPointer(
+      start: interner.takeTokenStorage(capacity: positions), count: positions)
+    defer { free(suffixes.baseAddress) }
 
-    let suffixes = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: positions)
-    defer { suffixes.deallocate() }
-    let clock = ContinuousClock()
-    let sortingStart = clock.now
+    orderingTime = phase.lap()
     SuffixArray.build(
       text: UnsafeBufferPointer(text), alphabetSize: interner.distinctCount + 1, into: suffixes)
-    let writingStart = clock.now
-    suffixSortingTime = writingStart - sortingStart
-    defer { fileWritingTime = clock.now - writingStart }
+    suffixSortingTime = phase.lap()
+    defer { fileWritingTime = phase.lap() }
 
     let staging = try makeStagingDirectory(in: stagingDirectory)
     var keepStaging = false
@@ -127,6 +140,9 @@ public final class SegmentBuilder {
     var written = [SegmentManifest.File]()
     written.append(
       try files.write(SegmentFiles.tokens, UnsafeRawBufferPointer(text)))
+    // Freed before the next file, whose pages in the file cache can then reuse its memory.
+    text.deallocate()
+    textAllocated = false
     // Separators are the smallest symbol, so their suffixes are the first `records` entries.
     written.append(
       try files.write(
@@ -171,26 +187,40 @@ public final class SegmentBuilder {
   /// The final token ids: the most frequent token gets 1, ties in byte order, so the ids do not
   /// depend on the order records were added; and the provisional ids in byte order.
   private func vocabularyOrder(_ counts: [UInt32]) -> (finalID: [UInt32], byBytes: [Int32]) {
+    /// A provisional id with its first eight bytes as a big-endian number (zero-padded), which
+    /// settles most comparisons without reading the bytes.
+    struct Keyed {
+      var prefix: UInt64
+      var id: Int32
+    }
     let count = interner.distinctCount
-    var byBytes = (0..<count).map { Int32($0) }
     let interner = self.interner
-    byBytes.sort { a, b in
-      let x = interner.bytes(of: Int(a))
-      let y = interner.bytes(of: Int(b))
+    var keyed = (0..<count).map { id in
+      let bytes = interner.bytes(of: id)
+      var prefix: UInt64 = 0
+      for (index, byte) in bytes.prefix(8).enumerated() {
+        prefix |= UInt64(byte) << UInt64(56 - 8 * index)
+      }
+      return Keyed(prefix: prefix, id: Int32(id))
+    }
+    keyed.sort { a, b in
+      if a.prefix != b.prefix { return a.prefix < b.prefix }
+      let x = interner.bytes(of: Int(a.id))
+      let y = interner.bytes(of: Int(b.id))
       let common = min(x.count, y.count)
       let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
       return order != 0 ? order < 0 : x.count < y.count
     }
-    var byteRank = [Int32](repeating: 0, count: count)
-    for (rank, id) in byBytes.enumerated() { byteRank[Int(id)] = Int32(rank) }
-    var byFrequency = byBytes
-    byFrequency.sort { a, b in
-      let x = counts[Int(a)]
-      let y = counts[Int(b)]
-      return x != y ? x > y : byteRank[Int(a)] < byteRank[Int(b)]
+    let byBytes = keyed.map(\.id)
+    // Most frequent first, then by byte rank: one integer per token.
+    var byFrequency = byBytes.enumerated().map { rank, id in
+      UInt64(~counts[Int(id)]) << 32 | UInt64(rank)
     }
+    byFrequency.sort()
     var finalID = [UInt32](repeating: 0, count: count)
-    for (rank, id) in byFrequency.enumerated() { finalID[Int(id)] = UInt32(rank + 1) }
+    for (finalRank, key) in byFrequency.enumerated() {
+      finalID[Int(byBytes[Int(key & 0xffff_ffff)])] = UInt32(finalRank + 1)
+    }
     return (finalID, byBytes)
   }
 
@@ -220,21 +250,27 @@ public final class SegmentBuilder {
 
   private func vocabularyTable(_ order: (finalID: [UInt32], byBytes: [Int32])) -> Data {
     let count = order.byBytes.count
-    var offsets = [UInt32]()
-    offsets.reserveCapacity(count + 1)
-    var ids = [UInt32]()
-    ids.reserveCapacity(count)
-    var blob = Data()
-    for provisional in order.byBytes {
-      offsets.append(UInt32(blob.count))
-      ids.append(order.finalID[Int(provisional)])
-      blob.append(contentsOf: interner.bytes(of: Int(provisional)))
+    var byteCount = 0
+    for provisional in order.byBytes { byteCount += interner.bytes(of: Int(provisional)).count }
+    var data = Data(count: 4 * (2 * count + 1) + byteCount)
+    data.withUnsafeMutableBytes { table in
+      var blob = 4 * (2 * count + 1)
+      for (index, provisional) in order.byBytes.enumerated() {
+        let bytes = interner.bytes(of: Int(provisional))
+        table.storeBytes(
+          of: UInt32(blob - 4 * (2 * count + 1)).littleEndian, toByteOffset: 4 * index,
+          as: UInt32.self)
+        table.storeBytes(
+          of: order.finalID[Int(provisional)].littleEndian,
+          toByteOffset: 4 * (count + 1 + index), as: UInt32.self)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+          (table.baseAddress! + blob).copyMemory(from: source, byteCount: bytes.count)
+        }
+        blob += bytes.count
+      }
+      table.storeBytes(
+        of: UInt32(byteCount).littleEndian, toByteOffset: 4 * count, as: UInt32.self)
     }
-    offsets.append(UInt32(blob.count))
-    var data = Data(capacity: 4 * (2 * count + 1) + blob.count)
-    offsets.withUnsafeBytes { data.append(contentsOf: $0) }
-    ids.withUnsafeBytes { data.append(contentsOf: $0) }
-    data.append(blob)
     return data
   }
 
@@ -256,6 +292,25 @@ func removeDirectory(_ path: String) {
   rmdir(path)
 }
 
+/// Measures the phases of a build one after another.
+private struct PhaseClock {
+  private var wall = ContinuousClock.now
+  private var cpu = PhaseClock.threadCPU()
+
+  /// The time since the last lap (or since the clock was made).
+  mutating func lap() -> SegmentBuilder.PhaseTime {
+    let (wallNow, cpuNow) = (ContinuousClock.now, Self.threadCPU())
+    defer { (wall, cpu) = (wallNow, cpuNow) }
+    return SegmentBuilder.PhaseTime(wall: wallNow - wall, cpu: cpuNow - cpu)
+  }
+
+  private static func threadCPU() -> Duration {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+  }
+}
+
 /// Writes a segment's files into its staging directory, each synced and hashed.
 private struct SegmentFileWriter {
   let directory: String
@@ -267,6 +322,8 @@ private struct SegmentFileWriter {
 
   func write(_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> SegmentManifest.File {
     let file = try StagedFile(in: stagingDirectory, mode: 0o444)
+    // Nothing reads the segment's files soon enough to be worth the cache.
+    file.writeAroundCache()
     var hasher = SHA256()
     // In slices, so that hashing and writing a large file stream through the cache together.
     let slice = 8 << 20

@@ -69,6 +69,31 @@ import Testing
     check(records, alphabet: 4)
   }
 
+  /// Records of Zipf-like words, some repeated whole, as a segment lays them out: the reduced
+  /// problem has groups of equal LMS substrings that prefix doubling sorts over several rounds,
+  /// and, where repeats are long, gives up on for SA-IS's recursion.
+  @Test func recordsWithRepeatsMatchTheNaiveSort() {
+    var random = SplitMix64(seed: 13)
+    for trial in 0..<120 {
+      var records: [[UInt32]] = []
+      var text: [UInt32] = []
+      for _ in 0..<Int.random(in: 1...30, using: &random) {
+        if !records.isEmpty && Int.random(in: 0..<3, using: &random) == 0 {
+          text += records.randomElement(using: &random)! + [0]
+          continue
+        }
+        let length = Int.random(in: 0..<(trial % 4 == 0 ? 300 : 60), using: &random)
+        let record = (0..<length).map { _ in
+          UInt32(
+            1 + min(Int.random(in: 0..<50, using: &random), Int.random(in: 0..<50, using: &random)))
+        }
+        records.append(record)
+        text += record + [0]
+      }
+      check(text, alphabet: 51)
+    }
+  }
+
   @Test func largerRandomTextMatchesTheNaiveSort() {
     var random = SplitMix64(seed: 11)
     let text = (0..<20_000).map { _ in UInt32.random(in: 0..<3, using: &random) }

@@ -7,11 +7,12 @@ import Testing
 final class TemporaryDirectory {
   let path: String
 
-  init() throws {
-    let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("openledger-test-XXXXXX")
+  /// A new directory in `parent`, by default the system's temporary directory.
+  init(in parent: String = NSTemporaryDirectory()) throws {
+    let base = (parent as NSString).appendingPathComponent("openledger-test-XXXXXX")
     var template = Array(base.utf8CString)
     guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-      throw SystemError("mkdtemp", path: NSTemporaryDirectory(), code: errno)
+      throw SystemError("mkdtemp", path: parent, code: errno)
     }
     path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
   }
