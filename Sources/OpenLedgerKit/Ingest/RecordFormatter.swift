@@ -41,7 +41,9 @@ struct RecordFormatter {
       }
       return checkFields(json.fields)
     case .csv:
-      guard let header else { return .malformedCSV("no header row") }
+      guard let header else {
+        return .malformedCSV("no usable header row (its own error is reported on its line)")
+      }
       return formatCSV(raw, header: header)
     }
   }
