@@ -11,9 +11,10 @@ extension ManifestCommand {
         previous-leaves.jsonl) are read from the envelope's directory. The signature must be a \
         trusted key's: the keys given with --key, else the Datanet's curators in the store (and \
         the curator who recorded the epoch). Inside a store that holds the Datanet, the \
-        manifest must also be the one the ledger recorded for its epoch. --recompute also re-runs attribution and allocation from the store, over the index \
-        segments the epoch queried with the records removed before it masked, on the epoch's \
-        inference log, and requires the same leaves byte for byte. Every check is \
+        manifest must also be the one the ledger recorded for its epoch. --recompute also \
+        re-runs attribution and allocation from the store, over the index segments the epoch \
+        queried (each file re-hashed first) with the records removed before it masked, on the \
+        epoch's inference log, and requires the same leaves byte for byte. Every check is \
         reported; the command exits 1 when one fails, naming it.
         """)
 
