@@ -19,6 +19,14 @@ import Testing
 
     """
 
+  /// The next period's inferences: the same outputs again, one unit dearer each.
+  static let secondLog = """
+    {"id":"r1","output":"As they say, the plane trees along the river shed their bark in long pale strips during the dry weeks of August.","fee":"1000001"}
+    {"id":"r2","output":"A young maple planted in spring did not survive the heat wave despite the daily watering, sadly.","fee":"2500000"}
+    {"id":"r3","output":"Nothing here comes from the Datanet at all.","fee":"100"}
+
+    """
+
   let sandbox: Sandbox
 
   init() throws {
@@ -112,7 +120,8 @@ import Testing
     let skipped = try compute(["--epoch", "3"])
     #expect(skipped.status == 64)
     #expect(skipped.stderr.contains("the next is 2"))
-    #expect(try compute(["--epoch", "2"]).status == 0)
+    try sandbox.write("log2.jsonl", Self.secondLog)
+    #expect(try compute(["--epoch", "2"], log: "log2.jsonl").status == 0)
 
     try sandbox.ok(["manifest", "export", "trees", "--out", "e2"])
     #expect(FileManager.default.fileExists(atPath: "\(sandbox.work)/e2/previous-manifest.json"))
@@ -126,7 +135,7 @@ import Testing
     let first = try sandbox.ok(["manifest", "export", "trees", "--epoch", "1", "--out", "e1"])
     #expect(first.contains("Exported epoch 1"))
     let shown = try sandbox.ok(["rewards", "show", "trees"])
-    #expect(shown.contains("cumulative 7000200"))
+    #expect(shown.contains("cumulative 7000201"))
     let log = try sandbox.ok(["log", "trees"])
     #expect(log.contains("rewards epoch 2"))
   }
@@ -341,7 +350,8 @@ import Testing
 
   @Test func validateVerifiesEveryManifestInTheStore() throws {
     #expect(try compute().status == 0)
-    #expect(try compute().status == 0)
+    try sandbox.write("log2.jsonl", Self.secondLog)
+    #expect(try compute(log: "log2.jsonl").status == 0)
     let clean = try sandbox.run(["validate", "--datanet", "trees", "--format", "json"])
     #expect(clean.status == 0, "\(clean.stdout)")
     let report = try #require(try decodeJSON(clean.stdout) as? [String: Any])
@@ -365,6 +375,206 @@ import Testing
     #expect(tampered.status == 1)
     #expect(tampered.stdout.contains("manifest-subject"), "\(tampered.stdout)")
     #expect(tampered.stdout.contains("reward epoch 2 of trees"))
+  }
+
+  // MARK: Defects found in review
+
+  /// The directory of the one index segment of `trees`.
+  func segmentDirectory() throws -> String {
+    let shown = try #require(
+      try decodeJSON(try sandbox.ok(["index", "status", "trees", "--format", "json"]))
+        as? [String: Any])
+    let datanet = try #require(shown["datanet"] as? String)
+    let segments = try #require(shown["segments"] as? [[String: Any]])
+    let segment = try #require(segments.first?["id"] as? String)
+    return "\(sandbox.store)/indexes/\(datanet)/\(segment)"
+  }
+
+  /// Rewrites a segment's contributors.bin so that bob's records credit carol: the file keeps
+  /// its size, so only re-hashing finds the change.
+  func redirectBobsRecordsToCarol(in segment: String) throws {
+    let path = "\(segment)/contributors.bin"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let bob = Data(Hex.decode(try account("bob"))!)
+    let carol = Data(Hex.decode(try account("carol"))!)
+    let range = try #require(bytes.range(of: bob))
+    bytes.replaceSubrange(range, with: carol)
+    try bytes.write(to: URL(fileURLWithPath: path))
+  }
+
+  @Test func anAlteredIndexSegmentPaysNoOne() throws {
+    let segment = try segmentDirectory()
+    try redirectBobsRecordsToCarol(in: segment)
+    let before = try objectCount()
+    let refused = try compute()
+    #expect(refused.status == 74, "\(refused.stderr)")
+    #expect(refused.stderr.contains((segment as NSString).lastPathComponent))
+    #expect(refused.stderr.contains("contributors.bin hashes to"))
+    #expect(refused.stderr.contains("run `openledger index compact trees`"))
+    #expect(try objectCount() == before)
+    #expect(try sandbox.run(["rewards", "show", "trees"]).status == 66)
+    // Rebuilt from the records, the index pays bob again.
+    try sandbox.ok(["index", "compact", "trees"])
+    let computed = try compute(["--format", "json"])
+    #expect(computed.status == 0, "\(computed.stderr)")
+    #expect(computed.stdout.contains(try account("bob")))
+  }
+
+  @Test func recomputeRefusesAnAlteredIndexSegment() throws {
+    _ = try exported()
+    try redirectBobsRecordsToCarol(in: try segmentDirectory())
+    let result = try sandbox.run(["manifest", "verify", "out/manifest.json", "--recompute"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("failed verification: recompute"))
+    #expect(result.stdout.contains("FAILED  recompute"))
+    #expect(result.stdout.contains("does not match its recorded hash"), "\(result.stdout)")
+    #expect(result.stdout.contains("index compact trees"))
+    // Interactive queries do not re-hash: they pay no one.
+    #expect(try sandbox.run(["attribute", "trees", "--text", "x"]).status == 0)
+  }
+
+  /// Replaces the export in `directory` by a forgery signed by alice (a curator) in which
+  /// carol holds all of bob's cumulative amount: the root, the sum and the signature are right.
+  func forgeMovingBobsAmountToCarol(in directory: String) throws {
+    let manifest = try RewardsManifest.load(path: "\(directory)/manifest.json")
+    var predicate = manifest.predicate
+    let leavesFile = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/leaves.jsonl"))
+    var cumulative = try RewardLeaves.parse(
+      leavesFile, datanet: predicate.datanet, epoch: predicate.epoch
+    ).cumulative
+    let bob = try #require(AccountID(hex: try account("bob")))
+    let carol = try #require(AccountID(hex: try account("carol")))
+    let moved = try #require(cumulative[bob])
+    #expect(moved > 0)
+    cumulative[bob] = 0
+    cumulative[carol, default: 0] += moved
+    let leaves = try RewardLeaves(
+      datanet: predicate.datanet, epoch: predicate.epoch, cumulative: cumulative)
+    predicate.merkleRoot = leaves.tree().root
+    predicate.leafCount = leaves.count
+    let alice = try IdentityStore(directory: "\(sandbox.root)/config/openledger/identities")
+      .load(name: "alice")
+    let forged = try RewardsManifest.sign(
+      RewardsStatement(leavesDigest: Digest.of(leaves.jsonLines()), predicate: predicate),
+      by: alice)
+    try leaves.jsonLines().write(to: URL(fileURLWithPath: "\(directory)/leaves.jsonl"))
+    try Data(leaves.tree().nodes).write(to: URL(fileURLWithPath: "\(directory)/tree.bin"))
+    try forged.bytes.write(to: URL(fileURLWithPath: "\(directory)/manifest.json"))
+  }
+
+  @Test func theChainCatchesAnAmountMovedAwayInAnExportedManifest() throws {
+    #expect(try compute().status == 0)
+    try sandbox.write("log2.jsonl", Self.secondLog)
+    #expect(try compute(log: "log2.jsonl").status == 0)
+    let exported = try sandbox.ok(["manifest", "export", "trees", "--out", "e2"])
+    #expect(exported.contains("previous-manifest.json, previous-leaves.jsonl"))
+    try sandbox.ok(["manifest", "export", "trees", "--epoch", "1", "--out", "e1"])
+    let e1 = try Data(contentsOf: URL(fileURLWithPath: "\(sandbox.work)/e1/leaves.jsonl"))
+    let shipped = try Data(
+      contentsOf: URL(fileURLWithPath: "\(sandbox.work)/e2/previous-leaves.jsonl"))
+    #expect(shipped == e1)
+
+    // Verified elsewhere, with only alice's public key: nothing but the export to go on.
+    try sandbox.ok(["identity", "export-public", "alice", "--out", "alice.pub.json"])
+    let elsewhere = "\(sandbox.root)/elsewhere"
+    try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+    func verify(_ envelope: String, _ extra: [String] = []) throws -> RunResult {
+      try sandbox.run(
+        [
+          "manifest", "verify", "\(sandbox.work)/\(envelope)", "--key",
+          "\(sandbox.work)/alice.pub.json",
+        ]
+          + extra, in: elsewhere)
+    }
+    let genuine = try verify("e2/manifest.json")
+    #expect(genuine.status == 0, "\(genuine.stdout)")
+    #expect(genuine.stdout.contains("no account's cumulative amount went down"))
+
+    try forgeMovingBobsAmountToCarol(in: "\(sandbox.work)/e2")
+    let forged = try verify("e2/manifest.json")
+    #expect(forged.status == 1)
+    #expect(forged.stderr.contains("failed verification: chain"), "\(forged.stderr)")
+    for check in ["signature", "subject", "leaves", "root", "tree", "sum"] {
+      #expect(forged.stdout.contains("passed  \(check)"), "\(forged.stdout)")
+    }
+    #expect(forged.stdout.contains("cumulative amounts never go down"))
+    #expect(forged.stdout.contains(try account("bob")))
+
+    // --previous finds the leaves beside the previous envelope, too.
+    for name in [ManifestFiles.previousEnvelope, ManifestFiles.previousLeaves] {
+      try FileManager.default.removeItem(atPath: "\(sandbox.work)/e2/\(name)")
+    }
+    let unchecked = try verify(
+      "e2/manifest.json", ["--previous", "\(sandbox.work)/e1/manifest.json"])
+    #expect(unchecked.status == 1)
+    #expect(unchecked.stdout.contains("cumulative amounts never go down"))
+
+    // Previous leaves that are not the previous manifest's fail the chain.
+    try sandbox.ok(["manifest", "export", "trees", "--out", "e3"])
+    try Data("{}\n".utf8).write(
+      to: URL(fileURLWithPath: "\(sandbox.work)/e3/previous-leaves.jsonl"))
+    let swapped = try verify("e3/manifest.json")
+    #expect(swapped.status == 1)
+    #expect(swapped.stdout.contains("do not match its statement"))
+  }
+
+  @Test func aReplacementForARecordedEpochFailsTheLedgerCheck() throws {
+    let directory = try exported()
+    let genuine = try sandbox.ok(["manifest", "verify", "out/manifest.json"])
+    #expect(genuine.contains("passed  ledger"))
+    #expect(genuine.contains("the ledger recorded this manifest for epoch 1 of trees"))
+
+    try forgeMovingBobsAmountToCarol(in: directory)
+    let result = try sandbox.run(["manifest", "verify", "out/manifest.json"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("failed verification: ledger"), "\(result.stderr)")
+    #expect(result.stdout.contains("FAILED  ledger"))
+    #expect(result.stdout.contains("a replacement the ledger never recorded"))
+    #expect(result.stdout.contains("passed  signature"))
+  }
+
+  @Test func theSameInferenceLogIsNeverPaidTwice() throws {
+    #expect(try compute().status == 0)
+    let before = try objectCount()
+    try sandbox.write("copy.jsonl", Self.log)
+    for log in ["log.jsonl", "copy.jsonl"] {
+      let again = try compute(log: log)
+      #expect(again.status == 73, "\(again.stderr)")
+      #expect(again.stderr.contains("\(log) is the inference log epoch 1 of trees already paid"))
+    }
+    #expect(try objectCount() == before)
+    #expect(!(try sandbox.ok(["log", "trees"])).contains("rewards epoch 2"))
+  }
+
+  @Test func manifestExportRefusesADirectoryThatIsNotEmpty() throws {
+    #expect(try compute().status == 0)
+    try sandbox.write("log2.jsonl", Self.secondLog)
+    #expect(try compute(log: "log2.jsonl").status == 0)
+    try sandbox.ok(["manifest", "export", "trees", "--out", "out"])
+    let again = try sandbox.run(["manifest", "export", "trees", "--epoch", "1", "--out", "out"])
+    #expect(again.status == 73)
+    #expect(again.stderr.contains("is not empty"))
+    try sandbox.write("file", "x")
+    #expect(try sandbox.run(["manifest", "export", "trees", "--out", "file"]).status == 73)
+    // --force replaces the export, and leaves no stale previous epoch behind.
+    try sandbox.ok(["manifest", "export", "trees", "--epoch", "1", "--out", "out", "--force"])
+    for name in [ManifestFiles.previousEnvelope, ManifestFiles.previousLeaves] {
+      #expect(!FileManager.default.fileExists(atPath: "\(sandbox.work)/out/\(name)"))
+    }
+    #expect(try sandbox.run(["manifest", "verify", "out/manifest.json"]).status == 0)
+  }
+
+  @Test func verifyingAFileThatIsNotThereIsNotFound() throws {
+    let missing = try sandbox.run(["manifest", "verify", "nonexist.json"])
+    #expect(missing.status == 66)
+    #expect(missing.stderr.contains("nonexist.json does not exist"))
+    _ = try exported()
+    let noPrevious = try sandbox.run([
+      "manifest", "verify", "out/manifest.json", "--previous", "gone.json",
+    ])
+    #expect(noPrevious.status == 66)
+    #expect(noPrevious.stderr.contains("gone.json does not exist"))
   }
 
   func runPython(_ python: String, _ arguments: [String]) throws -> RunResult {

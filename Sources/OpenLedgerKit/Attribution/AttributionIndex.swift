@@ -66,11 +66,15 @@ public struct AttributionIndex: Sendable {
   }
 
   /// An attributor over the index's segments, with the Datanet's removed records masked.
-  public func attributor(settings: AttributionSettings = AttributionSettings()) throws
-    -> Attributor
-  {
+  /// With `verify`, every file of every segment is re-hashed against the segment's manifest
+  /// first (see the other overload); interactive queries skip it, since they pay no one.
+  public func attributor(
+    settings: AttributionSettings = AttributionSettings(), verify: Bool = false
+  ) throws -> Attributor {
     let listed = try segments()
-    let opened = try listed.map { try IndexSegment(directory: "\(directory)/\($0.id.hex)") }
+    let opened = try listed.map {
+      try openSegment($0.id, verify: verify, usedBy: "this query")
+    }
     let removed = try DatanetRecords(store: store, datanet: datanet).removed()
     return try Attributor(
       segments: opened, removed: Set(removed.map(\.record)), settings: settings)
@@ -79,22 +83,39 @@ public struct AttributionIndex: Sendable {
   /// An attributor over the index as an earlier query saw it: the segments it used (still on
   /// disk unless `index compact` retired them), masking only the records removed by events the
   /// ledger heads of that moment descend from. `usedBy` names the query in errors.
+  ///
+  /// With `verify`, every file of every segment is re-hashed against the SHA-256 its manifest
+  /// records (and the manifest against the segment's id) before any query: opening checks only
+  /// sizes, so a segment file edited on disk would otherwise credit another account. Payouts
+  /// (`rewards compute`, `manifest verify --recompute`) verify; it reads every byte once.
   public func attributor(
     settings: AttributionSettings, segments ids: [Digest], ledgerHeads heads: [Digest],
-    usedBy: String
+    usedBy: String, verify: Bool
   ) throws -> Attributor {
     let opened = try ids.map { id -> IndexSegment in
-      let path = "\(directory)/\(id.hex)"
-      guard FileManager.default.fileExists(atPath: path) else {
+      guard FileManager.default.fileExists(atPath: "\(directory)/\(id.hex)") else {
         throw AttributionError.retiredSegment(id, datanet: datanet.name, usedBy: usedBy)
       }
-      return try IndexSegment(directory: path)
+      return try openSegment(id, verify: verify, usedBy: usedBy)
     }
     let history = try Ledger(store: store).history(of: datanet.id, upTo: heads)
     let removed = try DatanetRecords(store: store, datanet: datanet).removed()
       .filter { history.contains($0.event) }
     return try Attributor(
       segments: opened, removed: Set(removed.map(\.record)), settings: settings)
+  }
+
+  /// Opens segment `id`, re-hashing its files first when `verify` is set.
+  private func openSegment(_ id: Digest, verify: Bool, usedBy: String) throws -> IndexSegment {
+    let segment = try IndexSegment(directory: "\(directory)/\(id.hex)")
+    guard verify else { return segment }
+    do {
+      try segment.verify()
+    } catch AttributionError.corruptSegment(_, let reason) {
+      throw AttributionError.alteredSegment(
+        id, datanet: datanet.name, usedBy: usedBy, reason: reason)
+    }
+    return segment
   }
 
   // MARK: - Build

@@ -175,10 +175,22 @@ public final class SegmentBuilder {
     let id = Digest.of(manifestBytes)
     let destination = "\(parent)/\(id.hex)"
     try FileSystem.makeDirectory(parent)
-    if FileSystem.isDirectory(destination) { return (id, manifest) }
+    var damaged: String?
+    if FileSystem.isDirectory(destination) {
+      // The same segment, built before: kept when its files still hash to the manifest's; a
+      // damaged one (altered on disk) is set aside and replaced by the new files.
+      if (try? IndexSegment(directory: destination).verify()) != nil { return (id, manifest) }
+      let aside = try makeStagingDirectory(in: stagingDirectory)
+      guard rename(destination, aside) == 0 else {
+        throw SystemError(
+          "cannot set aside the damaged index segment", path: destination, code: errno)
+      }
+      damaged = aside
+    }
     guard rename(staging, destination) == 0 else {
       throw SystemError("cannot move a finished index segment to", path: destination, code: errno)
     }
+    if let damaged { removeDirectory(damaged) }
     keepStaging = true
     try FileSystem.syncDirectory(parent)
     return (id, manifest)

@@ -19,6 +19,9 @@ public enum ManifestCheck: String, Codable, Sendable, CaseIterable {
   /// The previous epoch's manifest is the one named, one epoch earlier, of the same Datanet,
   /// with the cumulative total this one starts from, and no account's amount went down.
   case chain
+  /// Inside a store that holds the Datanet: the manifest is the one the ledger's
+  /// `rewards.epoch` event recorded for its epoch, not a replacement signed later.
+  case ledger
   /// Attribution and allocation, re-run from the store and the inference log, give the same
   /// leaves byte for byte.
   case recompute
@@ -112,6 +115,24 @@ public struct ManifestVerifier: Sendable {
   public var previous: @Sendable (Digest) throws -> PreviousManifest?
   /// Re-runs attribution and allocation and returns what they give, for `recompute`.
   public var recompute: (@Sendable (RewardsManifest) throws -> Recomputation)?
+  /// The epoch the ledger recorded with the manifest's number, nil when it records none, for
+  /// `ledger`; set only when a store that holds the manifest's Datanet is at hand (without it
+  /// the check is left out).
+  public var recorded: (@Sendable (RewardsManifest) throws -> RecordedEpoch?)?
+
+  /// What the ledger recorded for an epoch: the manifest id its `rewards.epoch` event names.
+  public struct RecordedEpoch: Sendable {
+    public var manifest: Digest
+    public var event: Digest
+    /// The Datanet's name, for messages.
+    public var datanet: String
+
+    public init(manifest: Digest, event: Digest, datanet: String) {
+      self.manifest = manifest
+      self.event = event
+      self.datanet = datanet
+    }
+  }
 
   /// What re-running an epoch gave: its leaves file, and the index segments it searched.
   public struct Recomputation: Sendable {
@@ -127,11 +148,13 @@ public struct ManifestVerifier: Sendable {
   public init(
     trusted: [AccountID: String],
     previous: @escaping @Sendable (Digest) throws -> PreviousManifest? = { _ in nil },
-    recompute: (@Sendable (RewardsManifest) throws -> Recomputation)? = nil
+    recompute: (@Sendable (RewardsManifest) throws -> Recomputation)? = nil,
+    recorded: (@Sendable (RewardsManifest) throws -> RecordedEpoch?)? = nil
   ) {
     self.trusted = trusted
     self.previous = previous
     self.recompute = recompute
+    self.recorded = recorded
   }
 
   /// Verifies the envelope at `path`, with its files beside it.
@@ -142,7 +165,8 @@ public struct ManifestVerifier: Sendable {
   }
 
   /// Verifies the envelope at `path`, finding its files (`leaves.jsonl`, `tree.bin`,
-  /// `previous-manifest.json`) where `locate` says; nil means the file is not there.
+  /// `previous-manifest.json`, `previous-leaves.jsonl`) where `locate` says; nil means the file
+  /// is not there.
   public func verify(path: String, locate: (String) -> String?) -> VerificationReport {
     var report = VerificationReport(
       path: path, manifest: nil, datanet: nil, epoch: nil, checks: [])
@@ -154,6 +178,7 @@ public struct ManifestVerifier: Sendable {
       for later in all[(all.firstIndex(of: check)! + 1)...]
       where !report.checks.contains(where: { $0.check == later }) {
         if later == .recompute, recompute == nil { continue }
+        if later == .ledger, recorded == nil { continue }
         add(later, .skipped, reason)
       }
     }
@@ -326,8 +351,15 @@ public struct ManifestVerifier: Sendable {
 
     // chain
     let (chainStatus, chainDetail) = checkChain(
-      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope))
+      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope),
+      localLeaves: locate(ManifestFiles.previousLeaves))
     add(.chain, chainStatus, chainDetail)
+
+    // ledger
+    if let recorded {
+      let (status, detail) = checkLedger(manifest, recorded: recorded)
+      add(.ledger, status, detail)
+    }
 
     // recompute
     if let recompute {
@@ -360,9 +392,43 @@ public struct ManifestVerifier: Sendable {
     return report
   }
 
-  private func checkChain(_ manifest: RewardsManifest, leaves: RewardLeaves, local: String?)
-    -> (CheckResult.Status, String)
-  {
+  private func checkLedger(
+    _ manifest: RewardsManifest,
+    recorded: @Sendable (RewardsManifest) throws -> RecordedEpoch?
+  ) -> (CheckResult.Status, String) {
+    let epoch = manifest.predicate.epoch
+    let found: RecordedEpoch?
+    do {
+      found = try recorded(manifest)
+    } catch let error as OpenLedgerError {
+      return (.failed, "cannot read the ledger's epoch \(epoch): \(error.description)")
+    } catch {
+      return (.failed, "cannot read the ledger's epoch \(epoch): \(error)")
+    }
+    guard let found else {
+      return (
+        .skipped,
+        "the ledger records no epoch \(epoch) of this Datanet (yet): nothing to compare with"
+      )
+    }
+    guard found.manifest == manifest.id else {
+      return (
+        .failed,
+        "the ledger recorded manifest \(found.manifest.hex) for epoch \(epoch) of "
+          + "\(found.datanet) (rewards.epoch event \(found.event.short)); this is manifest "
+          + "\(manifest.id.hex), a replacement the ledger never recorded, however it is signed"
+      )
+    }
+    return (
+      .passed,
+      "the ledger recorded this manifest for epoch \(epoch) of \(found.datanet) (rewards.epoch "
+        + "event \(found.event.short))"
+    )
+  }
+
+  private func checkChain(
+    _ manifest: RewardsManifest, leaves: RewardLeaves, local: String?, localLeaves: String?
+  ) -> (CheckResult.Status, String) {
     let predicate = manifest.predicate
     guard let previousID = predicate.previousManifest else {
       if predicate.epoch != 1 {
@@ -381,7 +447,9 @@ public struct ManifestVerifier: Sendable {
     }
     var found: PreviousManifest?
     if let local, let data = try? FileSystem.read(local), Digest.of(data) == previousID {
-      found = PreviousManifest(envelope: data, leaves: nil, source: local)
+      // Its leaves, when exported beside it, are checked against its subject digest below.
+      let leavesData = localLeaves.flatMap { try? FileSystem.read($0) }
+      found = PreviousManifest(envelope: data, leaves: leavesData, source: local)
     } else {
       do {
         found = try previous(previousID)
@@ -441,7 +509,11 @@ public struct ManifestVerifier: Sendable {
         let previousLeaves = try? RewardLeaves.parse(
           previousLeavesData, datanet: before.datanet, epoch: before.epoch)
       else {
-        return (.failed, "the previous manifest's leaves do not match its statement")
+        return (
+          .failed,
+          "the previous manifest's leaves (from \(found.source)) do not match its statement: "
+            + "their SHA-256 is not its subject digest, or they do not parse"
+        )
       }
       let now = leaves.cumulative
       for index in 0..<previousLeaves.count {
@@ -457,6 +529,10 @@ public struct ManifestVerifier: Sendable {
         }
       }
       detail += "; no account's cumulative amount went down"
+    } else {
+      detail +=
+        "; its leaves are not at hand (\(ManifestFiles.previousLeaves)), so whether an amount "
+        + "went down was not checked"
     }
     return (.passed, detail)
   }

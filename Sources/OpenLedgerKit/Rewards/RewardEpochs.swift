@@ -159,6 +159,12 @@ public struct RewardEpochs: Sendable {
     let previous = try last.map { try self.bundle(of: epoch($0.epoch)) }
     let (policy, token) = try settings.merged(over: datanet.policy.rewards ?? RewardSettings())
       .resolve(curators: datanet.curators, owner: datanet.owner)
+    // The same fees must not be paid twice: an epoch's log is kept as an object named by its
+    // SHA-256, so a log already paid is found by id.
+    let logID = Digest.of(log.bytes)
+    if let paid = try list().first(where: { $0.log == logID }) {
+      throw RewardsError.logAlreadyPaid(log: log.name, datanet: datanet.name, epoch: paid.epoch)
+    }
     let computation = try EpochComputation.run(
       datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
       attributor: attributor, policy: policy, token: token, signer: identity)
@@ -228,16 +234,35 @@ public struct RewardEpochs: Sendable {
 
   // MARK: - Export and recompute
 
-  /// Writes `epoch`'s manifest, leaves, tree and the previous epoch's manifest to `directory`,
-  /// copied from the objects (each re-hashed against its id).
-  public func export(_ epoch: Epoch, to directory: String) throws {
+  /// Writes `epoch`'s manifest, leaves and tree, and the previous epoch's manifest and leaves,
+  /// to `directory`, copied from the objects (each re-hashed against its id; the previous
+  /// leaves also against the previous manifest's subject digest). A directory that exists must
+  /// be empty unless `force`, so that no stale file of another export sits beside the new one.
+  public func export(_ epoch: Epoch, to directory: String, force: Bool = false) throws {
+    if FileSystem.exists(directory) {
+      guard FileSystem.isDirectory(directory) else {
+        throw ExportError.outputNotADirectory(directory)
+      }
+      if !force, !(try FileSystem.list(directory)).isEmpty {
+        throw ExportError.outputNotEmpty(directory)
+      }
+    }
     let objects = store.objects
     let envelope = try objects.read(epoch.manifest)
-    let previous = try RewardsManifest.decode(envelope, name: epoch.manifest.short).predicate
-      .previousManifest.map { try objects.read($0) }
+    var previous: (envelope: Data, leaves: Data)?
+    if let previousID = try RewardsManifest.decode(envelope, name: epoch.manifest.short)
+      .predicate.previousManifest
+    {
+      guard let before = try self.epoch(manifest: previousID) else {
+        throw RewardsError.notOfDatanet(manifest: previousID, datanet: datanet.name)
+      }
+      // Loading the bundle re-hashes both objects and checks the leaves against the manifest.
+      let bundle = try bundle(of: before)
+      previous = (bundle.manifest.bytes, bundle.leavesFile)
+    }
     try ManifestFiles.write(
       envelope: envelope, leaves: objects.read(epoch.leaves), tree: objects.read(epoch.tree),
-      previousEnvelope: previous, to: directory)
+      previousEnvelope: previous?.envelope, previousLeaves: previous?.leaves, to: directory)
   }
 
   /// The leaves file that attributing and splitting `manifest`'s inference log again gives,

@@ -15,6 +15,7 @@ public enum RewardsError: OpenLedgerError {
   case inconsistent(String)
   case malformedAllocations(name: String, line: Int, reason: String)
   case epochExists(datanet: String, epoch: UInt64)
+  case logAlreadyPaid(log: String, datanet: String, epoch: UInt64)
   case epochOutOfOrder(datanet: String, epoch: UInt64, next: UInt64)
   case noEpochs(datanet: String)
   case unknownEpoch(datanet: String, epoch: UInt64, last: UInt64)
@@ -30,7 +31,7 @@ public enum RewardsError: OpenLedgerError {
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
     case .inconsistent: .internalError
     case .malformedAllocations: .checksFailed
-    case .epochExists: .cannotCreate
+    case .epochExists, .logAlreadyPaid: .cannotCreate
     case .epochOutOfOrder: .usage
     case .noEpochs, .unknownEpoch, .notOfDatanet: .notFound
     }
@@ -72,6 +73,9 @@ public enum RewardsError: OpenLedgerError {
     case .epochExists(let datanet, let epoch):
       "epoch \(epoch) of \(datanet) exists already; epochs are never computed twice. Leave out "
         + "--epoch to compute the next one"
+    case .logAlreadyPaid(let log, let datanet, let epoch):
+      "\(log) is the inference log epoch \(epoch) of \(datanet) already paid (the same SHA-256); "
+        + "its fees are never paid twice. Give the log of the inferences since that epoch"
     case .epochOutOfOrder(let datanet, let epoch, let next):
       "epoch \(epoch) of \(datanet) cannot come next: epochs are numbered one after another, and "
         + "the next is \(next)"

@@ -117,6 +117,9 @@ public enum ManifestFiles {
   public static let tree = "tree.bin"
   /// The previous epoch's envelope, for the chain check (absent for epoch 1).
   public static let previousEnvelope = "previous-manifest.json"
+  /// The previous epoch's `leaves.jsonl`, for checking that no amount went down (absent for
+  /// epoch 1).
+  public static let previousLeaves = "previous-leaves.jsonl"
 }
 
 /// A signed reward manifest: the DSSE envelope around the statement, and its id.
@@ -296,21 +299,24 @@ public struct ManifestBundle: Sendable {
   }
 
   /// Writes the envelope, `leaves.jsonl`, `tree.bin` and, when given, the previous epoch's
-  /// envelope into `directory` (see `ManifestFiles.write`).
-  public func write(to directory: String, previousEnvelope: Data?) throws {
+  /// envelope and leaves into `directory` (see `ManifestFiles.write`).
+  public func write(
+    to directory: String, previousEnvelope: Data?, previousLeaves: Data? = nil
+  ) throws {
     try ManifestFiles.write(
       envelope: manifest.bytes, leaves: leavesFile, tree: Data(tree.nodes),
-      previousEnvelope: previousEnvelope, to: directory)
+      previousEnvelope: previousEnvelope, previousLeaves: previousLeaves, to: directory)
   }
 }
 
 extension ManifestFiles {
   /// Writes an export into `directory` (created if needed): the envelope, `leaves.jsonl`,
-  /// `tree.bin` and, when given, the previous epoch's envelope (else any stale one is removed).
-  /// Each file is replaced atomically, the envelope last; they are not fsynced, since an export
-  /// can always be written again.
+  /// `tree.bin` and, when given, the previous epoch's envelope and leaves (else any stale ones
+  /// are removed). Each file is replaced atomically, the envelope last; they are not fsynced,
+  /// since an export can always be written again.
   public static func write(
-    envelope: Data, leaves: Data, tree: Data, previousEnvelope: Data?, to directory: String
+    envelope: Data, leaves: Data, tree: Data, previousEnvelope: Data?,
+    previousLeaves: Data? = nil, to directory: String
   ) throws {
     try FileSystem.makeDirectory(directory)
     func write(_ data: Data, _ name: String) throws {
@@ -319,10 +325,14 @@ extension ManifestFiles {
     }
     try write(leaves, Self.leaves)
     try write(tree, Self.tree)
-    if let previousEnvelope {
-      try write(previousEnvelope, Self.previousEnvelope)
-    } else {
-      try FileSystem.remove("\(directory)/\(Self.previousEnvelope)")
+    for (data, name) in [
+      (previousEnvelope, Self.previousEnvelope), (previousLeaves, Self.previousLeaves),
+    ] {
+      if let data {
+        try write(data, name)
+      } else {
+        try FileSystem.remove("\(directory)/\(name)")
+      }
     }
     try write(envelope, Self.envelope)
   }

@@ -71,6 +71,43 @@ import Testing
     #expect(try index.attributor(settings: settings).attribute(texts[2]).records.isEmpty)
   }
 
+  @Test func aVerifyingAttributorRefusesASegmentAlteredOnDisk() throws {
+    let fixture = try CurationFixture()
+    let texts = (0..<6).map { sentence($0) }
+    try accepted(texts, by: fixture.bob, in: fixture)
+    let index = AttributionIndex(store: fixture.store, datanet: try fixture.state())
+    let segment = try #require(try index.build(clock: fixture.clock).segments.first)
+    let heads = try Ledger(store: fixture.store).heads(of: try fixture.state().id)
+    func open(verify: Bool) throws -> Attributor {
+      try index.attributor(
+        settings: AttributionSettings(minSpan: 4), segments: [segment.id], ledgerHeads: heads,
+        usedBy: "this test", verify: verify)
+    }
+    #expect(try open(verify: true).attribute(texts[1]).records.count == 1)
+    // The same size, another account: only re-hashing notices.
+    let path =
+      "\(AttributionIndex.directory(of: try fixture.state().id, indexes: fixture.store.indexesDirectory))/\(segment.id.hex)/contributors.bin"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    try Data(fixture.alice.account.bytes).write(to: URL(fileURLWithPath: path))
+    #expect(
+      try open(verify: false).attribute(texts[1]).contributors.map(\.account) == [
+        fixture.alice.account
+      ])
+    #expect {
+      try open(verify: true)
+    } throws: { error in
+      guard let error = error as? AttributionError,
+        case .alteredSegment(let id, _, let usedBy, let reason) = error
+      else { return false }
+      return id == segment.id && usedBy == "this test" && reason.contains("contributors.bin")
+        && error.kind == .ioError
+    }
+    #expect(throws: AttributionError.self) { try index.attributor(verify: true) }
+    // Compaction rebuilds the same segment id and replaces the damaged files.
+    try index.compact(clock: fixture.clock)
+    #expect(try open(verify: true).attribute(texts[1]).records.count == 1)
+  }
+
   @Test func inferenceLogLinesAreCheckedOneByOne() throws {
     let good = Data(
       """

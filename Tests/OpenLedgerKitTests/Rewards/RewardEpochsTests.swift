@@ -126,7 +126,19 @@ import Testing
       return error.kind == .cannotCreate
     }
     #expect(throws: RewardsError.self) { try compute(log([(texts[0], "100")]), epoch: 3) }
-    #expect(try compute(log([(texts[0], "100")]), epoch: 2).epoch.epoch == 2)
+    #expect(try compute(log([(texts[0], "101")]), epoch: 2).epoch.epoch == 2)
+  }
+
+  @Test func aLogAlreadyPaidIsRefused() throws {
+    _ = try compute(log([(texts[0], "100")]))
+    #expect {
+      try compute(log([(texts[0], "100")]))
+    } throws: { error in
+      guard let error = error as? RewardsError, case .logAlreadyPaid(_, _, let epoch) = error
+      else { return false }
+      return epoch == 1 && error.kind == .cannotCreate
+    }
+    #expect(try epochs.list().count == 1)
   }
 
   @Test func aForgedEpochIsRefusedOnWriteAndOnReplay() throws {

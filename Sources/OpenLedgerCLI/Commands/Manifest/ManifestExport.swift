@@ -8,9 +8,10 @@ extension ManifestCommand {
       abstract: "Write an epoch's signed manifest, leaves and Merkle tree to a directory.",
       discussion: """
         Writes manifest.json (the DSSE envelope), leaves.jsonl, tree.bin and, after the first \
-        epoch, previous-manifest.json, copied from the store's objects (each re-hashed). Anyone \
-        can then check them offline with `openledger manifest verify DIR/manifest.json` and \
-        claim with `openledger manifest proof`. Formats: Docs/Manifest.md.
+        epoch, previous-manifest.json and previous-leaves.jsonl, copied from the store's \
+        objects (each re-hashed). Anyone can then check them offline with `openledger manifest \
+        verify DIR/manifest.json` and claim with `openledger manifest proof`. The directory \
+        must be new or empty unless --force. Formats: Docs/Manifest.md.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -23,6 +24,9 @@ extension ManifestCommand {
 
     @Option(help: ArgumentHelp("The directory to write (created if needed).", valueName: "dir"))
     var out: String
+
+    @Flag(help: "Write into a directory that is not empty, replacing an earlier export's files.")
+    var force = false
 
     /// What `--format json` prints.
     struct Report: Encodable {
@@ -42,9 +46,11 @@ extension ManifestCommand {
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
       let directory = context.absolute(out)
-      try epochs.export(chosen, to: directory)
+      try epochs.export(chosen, to: directory, force: force)
       var files = [ManifestFiles.envelope, ManifestFiles.leaves, ManifestFiles.tree]
-      if chosen.epoch > 1 { files.append(ManifestFiles.previousEnvelope) }
+      if chosen.epoch > 1 {
+        files += [ManifestFiles.previousEnvelope, ManifestFiles.previousLeaves]
+      }
       if context.output.isJSON {
         try context.output.json(
           Report(

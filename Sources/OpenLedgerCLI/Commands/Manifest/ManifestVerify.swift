@@ -7,12 +7,14 @@ extension ManifestCommand {
     static let configuration = CommandConfiguration(
       abstract: "Check a reward manifest offline: signature, files, leaves, root, sums, chain.",
       discussion: """
-        The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json) are read from \
-        the envelope's directory. The signature must be a trusted key's: the keys given with \
-        --key, else the Datanet's curators in the store (and the curator who recorded the \
-        epoch). --recompute also re-runs attribution and allocation from the store, over the index \
-        segments the epoch queried with the records removed before it masked, on the epoch's \
-        inference log, and requires the same leaves byte for byte. Every check is \
+        The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json, \
+        previous-leaves.jsonl) are read from the envelope's directory. The signature must be a \
+        trusted key's: the keys given with --key, else the Datanet's curators in the store (and \
+        the curator who recorded the epoch). Inside a store that holds the Datanet, the \
+        manifest must also be the one the ledger recorded for its epoch. --recompute also \
+        re-runs attribution and allocation from the store, over the index segments the epoch \
+        queried (each file re-hashed first) with the records removed before it masked, on the \
+        epoch's inference log, and requires the same leaves byte for byte. Every check is \
         reported; the command exits 1 when one fails, naming it.
         """)
 
@@ -32,7 +34,8 @@ extension ManifestCommand {
       name: .long,
       help: ArgumentHelp(
         "The previous epoch's envelope, for the chain check (default: previous-manifest.json "
-          + "beside the envelope, else the store).", valueName: "file"))
+          + "beside the envelope, else the store); its leaves are read from beside it.",
+        valueName: "file"))
     var previous: String?
 
     @Flag(help: "Re-run attribution and allocation from the store and require identical leaves.")
@@ -51,15 +54,26 @@ extension ManifestCommand {
     func run() throws {
       let context = Context(global)
       let path = context.absolute(envelope)
+      // A file that is not there is a missing input (66), not a manifest that fails a check.
+      guard FileSystem.exists(path) else {
+        throw RewardsError.fileNotFound(path: envelope, what: "the manifest")
+      }
       // Verifying is offline and needs no store; --recompute does.
       let store = recompute ? try context.openStore() : try? context.openStore()
       let trusted = try trustedKeys(context: context, store: store, envelopePath: path)
-      let previousData = try previous.map { try FileSystem.read(context.absolute($0)) }
       let previousPath = previous.map(context.absolute)
+      let previousData = try previousPath.map { path in
+        guard FileSystem.exists(path) else {
+          throw RewardsError.fileNotFound(path: path, what: "the previous manifest")
+        }
+        return try FileSystem.read(path)
+      }
+      let previousLeaves = previousPath.flatMap(Self.leaves(beside:))
       let objects = store?.objects
       var verifier = ManifestVerifier(trusted: trusted) { id in
         if let previousData, let previousPath, Digest.of(previousData) == id {
-          return PreviousManifest(envelope: previousData, leaves: nil, source: previousPath)
+          return PreviousManifest(
+            envelope: previousData, leaves: previousLeaves, source: previousPath)
         }
         guard let objects, objects.contains(id) else { return nil }
         let envelope = try objects.read(id)
@@ -71,6 +85,15 @@ extension ManifestCommand {
       if recompute, let store {
         verifier.recompute = try recomputation(store: store, envelopePath: path, context: context)
       }
+      if let store, let manifest = try? RewardsManifest.load(path: path),
+        let state = try? Ledger(store: store).datanet(manifest.predicate.datanet.hex)
+      {
+        verifier.recorded = { manifest in
+          try RewardEpochs(store: store, datanet: state).list()
+            .first { $0.epoch == manifest.predicate.epoch }
+            .map { .init(manifest: $0.manifest, event: $0.event, datanet: state.name) }
+        }
+      }
       let report = verifier.verify(path: path)
       if context.output.isJSON {
         try context.output.json(report)
@@ -81,6 +104,18 @@ extension ManifestCommand {
         throw RewardsError.verificationFailed(
           path: envelope, checks: report.failed.map(\.rawValue))
       }
+    }
+
+    /// The leaves of the previous epoch's envelope at `path`, read from beside it:
+    /// `previous-leaves.jsonl` next to an export's `previous-manifest.json`, else
+    /// `leaves.jsonl` (next to an earlier export's `manifest.json`). The chain check compares
+    /// them with the envelope's subject digest.
+    static func leaves(beside path: String) -> Data? {
+      let directory = (path as NSString).deletingLastPathComponent
+      let name =
+        (path as NSString).lastPathComponent == ManifestFiles.previousEnvelope
+        ? ManifestFiles.previousLeaves : ManifestFiles.leaves
+      return try? FileSystem.read("\(directory.isEmpty ? "." : directory)/\(name)")
     }
 
     /// The keys given with --key, else the curators of the manifest's Datanet in the store.
@@ -122,7 +157,8 @@ extension ManifestCommand {
         let predicate = manifest.predicate
         let attributor = try AttributionIndex(store: store, datanet: state).attributor(
           settings: predicate.attribution, segments: predicate.indexSegments,
-          ledgerHeads: predicate.ledgerHeads, usedBy: "reward epoch \(predicate.epoch)")
+          ledgerHeads: predicate.ledgerHeads, usedBy: "reward epoch \(predicate.epoch)",
+          verify: true)
         let leaves = try RewardEpochs(store: store, datanet: state).recomputeLeaves(
           of: manifest, log: log, attributor: attributor)
         return .init(leaves: leaves, indexSegments: attributor.segmentIDs)

@@ -75,7 +75,8 @@ extension RewardsCommand {
       let heads = try Ledger(store: store).heads(of: state.id)
       let attributor = try index.attributor(
         settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences),
-        segments: status.segments.map(\.id), ledgerHeads: heads, usedBy: "this reward epoch")
+        segments: status.segments.map(\.id), ledgerHeads: heads, usedBy: "this reward epoch",
+        verify: true)
       let computed = try epochs.compute(
         log: log, requestedEpoch: epoch, settings: settings, attributor: attributor,
         ledgerHeads: heads, by: identity, clock: context.clock)
