@@ -37,7 +37,8 @@ import Testing
     let general = Self.general(bytes)
     let text = String(decoding: bytes, as: UTF8.self).debugDescription
     let firstDifference =
-      zip(fused, general).firstIndex { $0 != $1 } ?? min(fused.count, general.count)
+      zip(fused, general).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+      ?? min(fused.count, general.count)
     let sameWords = fused == general
     #expect(sameWords, "\(comment()): words differ from word \(firstDifference) on, in \(text)")
     let signatures = bytes.withUnsafeBytes {
