@@ -5,7 +5,7 @@ import PackageDescription
 /// build them; `fingerprint.sh` builds this package in release and runs it.
 let package = Package(
   name: "openledger-benchmarks",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   dependencies: [
     .package(name: "openledger", path: ".."),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +20,13 @@ let package = Package(
     ),
     .executableTarget(
       name: "attribution-bench",
+      dependencies: [
+        .product(name: "OpenLedgerKit", package: "openledger"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "rewards-bench",
       dependencies: [
         .product(name: "OpenLedgerKit", package: "openledger"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

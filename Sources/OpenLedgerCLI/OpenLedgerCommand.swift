@@ -30,6 +30,8 @@ public struct OpenLedgerCommand: ParsableCommand {
       IndexCommand.self,
       Attribute.self,
       Log.self,
+      RewardsCommand.self,
+      ManifestCommand.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,

@@ -64,6 +64,7 @@ enum EventSummary {
       if let license = update.license { parts.append("license \(license)") }
       if let policy = update.policy {
         parts.append("near duplicates \(policy.nearDuplicate.rawValue)")
+        if policy.rewards != nil { parts.append("reward policy") }
       }
       for account in update.addCurators ?? [] { parts.append("+curator \(names.label(account))") }
       for account in update.removeCurators ?? [] {
@@ -94,6 +95,8 @@ enum EventSummary {
         takedown.contribution.map { "the records of contribution \($0.short)" }
         ?? "\(takedown.records?.count ?? 0) record(s)"
       return "took down \(what)" + because(takedown.reason)
+    case .rewardsEpoch(let epoch):
+      return "rewards epoch \(epoch.epoch): manifest \(epoch.manifest.short)"
     }
   }
 

@@ -44,6 +44,11 @@ struct Context {
     try identities.select(common.identity ?? environment["OPENLEDGER_IDENTITY"])
   }
 
+  /// `path` made absolute against the working directory.
+  func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : "\(workingDirectory)/\(path)"
+  }
+
   /// Local identity names by account, to show names instead of hex.
   func accountNames() -> AccountNames {
     AccountNames(names: identities.publicDirectory())

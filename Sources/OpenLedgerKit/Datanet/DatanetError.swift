@@ -22,8 +22,8 @@ public enum DatanetError: OpenLedgerError {
     case .malformedSchema(let path, let reason):
       "the schema file \(path) is not valid: \(reason)"
     case .nothingToUpdate:
-      "nothing to update: pass --description, --license, --near-duplicates, --add-curator or "
-        + "--remove-curator"
+      "nothing to update: pass --description, --license, --near-duplicates, --rewards-policy, "
+        + "--add-curator or --remove-curator"
     }
   }
 }

@@ -6,16 +6,19 @@ public enum NearDuplicateAction: String, Codable, Sendable, CaseIterable {
   case reject
 }
 
-/// A Datanet's rules for incoming data.
+/// A Datanet's rules for incoming data, and its default reward split.
 public struct DatanetPolicy: Codable, Sendable, Equatable {
   public var nearDuplicate: NearDuplicateAction
+  /// How `rewards compute` splits fees unless told otherwise (absent: the built-in defaults).
+  public var rewards: RewardSettings?
 
-  public init(nearDuplicate: NearDuplicateAction = .flag) {
+  public init(nearDuplicate: NearDuplicateAction = .flag, rewards: RewardSettings? = nil) {
     self.nearDuplicate = nearDuplicate
+    self.rewards = rewards
   }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case nearDuplicate
+    case nearDuplicate, rewards
   }
 
   public init(from decoder: Decoder) throws {
@@ -23,5 +26,6 @@ public struct DatanetPolicy: Codable, Sendable, Equatable {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     nearDuplicate =
       try container.decodeIfPresent(NearDuplicateAction.self, forKey: .nearDuplicate) ?? .flag
+    rewards = try container.decodeIfPresent(RewardSettings.self, forKey: .rewards)
   }
 }

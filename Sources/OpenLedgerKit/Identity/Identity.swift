@@ -48,4 +48,24 @@ public struct PublicKeyDocument: Codable, Sendable, Equatable {
     self.account = account
     self.keyid = account.keyID
   }
+
+  /// Reads a document written by `identity export-public`, checking that its key id is its
+  /// account's.
+  public static func load(path: String) throws -> PublicKeyDocument {
+    let document: PublicKeyDocument
+    do {
+      document = try JSONDecoder().decode(PublicKeyDocument.self, from: FileSystem.read(path))
+    } catch let error as DecodingError {
+      throw IdentityError.malformed(path: path, reason: JSONDiagnostics.describe(error))
+    }
+    guard document.algorithm == "ed25519" else {
+      throw IdentityError.malformed(
+        path: path, reason: "algorithm '\(document.algorithm)' is not ed25519")
+    }
+    guard document.keyid == document.account.keyID else {
+      throw IdentityError.malformed(
+        path: path, reason: "keyid is not the SHA-256 of the account's public key")
+    }
+    return document
+  }
 }

@@ -22,6 +22,7 @@ public enum EventBody: Sendable, Equatable {
   case contributionReview(ContributionReview)
   case contributionWithdraw(ContributionWithdraw)
   case recordTakedown(RecordTakedown)
+  case rewardsEpoch(RewardsEpoch)
 
   public var type: EventType {
     switch self {
@@ -31,6 +32,7 @@ public enum EventBody: Sendable, Equatable {
     case .contributionReview: .contributionReview
     case .contributionWithdraw: .contributionWithdraw
     case .recordTakedown: .recordTakedown
+    case .rewardsEpoch: .rewardsEpoch
     }
   }
 }
@@ -80,10 +82,8 @@ public struct EventPayload: Sendable, Equatable, Codable {
       body = .contributionWithdraw(try container.decode(ContributionWithdraw.self, forKey: .body))
     case .recordTakedown:
       body = .recordTakedown(try container.decode(RecordTakedown.self, forKey: .body))
-    default:
-      throw DecodingError.dataCorruptedError(
-        forKey: .type, in: container,
-        debugDescription: "event type '\(type.rawValue)' is not supported by this openledger")
+    case .rewardsEpoch:
+      body = .rewardsEpoch(try container.decode(RewardsEpoch.self, forKey: .body))
     }
   }
 
@@ -101,6 +101,7 @@ public struct EventPayload: Sendable, Equatable, Codable {
     case .contributionReview(let value): try container.encode(value, forKey: .body)
     case .contributionWithdraw(let value): try container.encode(value, forKey: .body)
     case .recordTakedown(let value): try container.encode(value, forKey: .body)
+    case .rewardsEpoch(let value): try container.encode(value, forKey: .body)
     }
   }
 }

@@ -59,6 +59,9 @@ enum EventApplier {
     case .recordTakedown(let body):
       let state = try existingState(of: event, in: db)
       try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db)
+    case .rewardsEpoch(let body):
+      let state = try existingState(of: event, in: db)
+      try RewardsCatalog.record(event, body, state: state, objects: objects, in: db)
     }
     try record(event, in: db)
   }

@@ -274,6 +274,44 @@ private struct LedgerVerifier {
     }
 
     try compareRecords(datanet, scratch: scratch, mismatch: mismatch)
+
+    // Reward epochs: each epoch's event, manifest and totals, and its accounts' amounts.
+    for (sql, what) in [
+      (
+        """
+        SELECT 'epoch ' || e.epoch AS key,
+          e.event || ' ' || e.manifest || ' ' || e.root || ' ' || e.cumulative AS value
+        FROM reward_epochs e JOIN datanets d ON d.num = e.datanet WHERE d.id = ?
+        """, "reward epoch"
+      ),
+      (
+        """
+        SELECT 'epoch ' || a.epoch || ' account ' || a.account AS key,
+          a.amount || ' ' || a.cumulative || ' ' || a.roles || ' ' || a.units AS value
+        FROM reward_allocations a JOIN datanets d ON d.num = a.datanet WHERE d.id = ?
+        """, "reward allocation"
+      ),
+    ] {
+      func rows(_ db: Database) throws -> [String: String] {
+        var rows = [String: String]()
+        for row in try Row.fetchAll(db, sql: sql, arguments: [datanet.hex]) {
+          rows[row["key"]] = row["value"]
+        }
+        return rows
+      }
+      let catalog = try store.catalog.read(rows)
+      let replayed = try scratch.read(rows)
+      var differing = Set(catalog.keys).symmetricDifference(replayed.keys)
+      for (key, value) in catalog where replayed[key].map({ $0 != value }) ?? false {
+        differing.insert(key)
+      }
+      for key in differing.sorted().prefix(Self.listLimit) {
+        findings.append(
+          mismatch(
+            "\(what) \(key) is \(catalog[key] ?? "absent") in the catalog, "
+              + "\(replayed[key] ?? "absent") on replay"))
+      }
+    }
   }
 
   /// Compares the records (and which contribution each is credited to) and the removals, page

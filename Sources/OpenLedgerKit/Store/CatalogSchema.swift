@@ -23,6 +23,11 @@ import GRDB
 /// - `attribution_contributions`: which accepted contributions the index covers, and the
 ///   segment holding their records; `segment` is empty for a contribution that had no record
 ///   left to index. `index build` indexes the accepted contributions not listed here.
+/// - `reward_epochs`: one row per `rewards.epoch` event, by (Datanet, epoch): the event, the
+///   objects of the epoch (manifest envelope, leaves, tree, inference log, allocations), its
+///   root and totals (amounts as decimal text: they exceed SQLite's 64-bit integers).
+/// - `reward_allocations`: per (Datanet, epoch, account): what the account earned in the epoch
+///   and in all epochs so far, its roles, its attribution units and how many inferences paid it.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -131,6 +136,37 @@ enum CatalogSchema {
         t.column("contribution", .text).notNull()
         t.column("segment", .text).notNull()
         t.primaryKey(["datanet", "contribution", "segment"])
+      }
+    }
+    migrator.registerMigration("5-rewards") { db in
+      try db.create(table: "reward_epochs") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("epoch", .integer).notNull()
+        t.column("event", .text).notNull().unique()
+        t.column("manifest", .text).notNull().unique()
+        t.column("leaves", .text).notNull()
+        t.column("tree", .text).notNull()
+        t.column("log", .text).notNull()
+        t.column("allocations", .text).notNull()
+        t.column("root", .text).notNull()
+        t.column("inferences", .integer).notNull()
+        t.column("accounts", .integer).notNull()
+        t.column("fees", .text).notNull()
+        t.column("cumulative", .text).notNull()
+        t.column("actor", .text).notNull()
+        t.column("time", .text).notNull()
+        t.primaryKey(["datanet", "epoch"])
+      }
+      try db.create(table: "reward_allocations") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("epoch", .integer).notNull()
+        t.column("account", .text).notNull()
+        t.column("amount", .text).notNull()
+        t.column("cumulative", .text).notNull()
+        t.column("roles", .text).notNull()
+        t.column("units", .text).notNull()
+        t.column("inferences", .integer).notNull()
+        t.primaryKey(["datanet", "epoch", "account"])
       }
     }
     return migrator

@@ -59,12 +59,16 @@ public enum FileSystem {
 
   /// Writes `data` to `path` atomically: a temporary file in `stagingDirectory`, fsync, rename,
   /// fsync of the directory. Readers see the old file or the new one, never a part.
+  ///
+  /// With `durable` false the two fsyncs are left out: the rename is still atomic, but a crash
+  /// may lose the file. For outputs that can be written again (exports), not for the store.
   public static func writeAtomically(
-    _ data: Data, to path: String, stagingDirectory: String, mode: mode_t = 0o644
+    _ data: Data, to path: String, stagingDirectory: String, mode: mode_t = 0o644,
+    durable: Bool = true
   ) throws {
     let file = try StagedFile(in: stagingDirectory, mode: mode)
     try file.write(data)
-    try file.commit(to: path)
+    try file.commit(to: path, durable: durable)
   }
 
   /// The permission bits of `path`.
@@ -141,15 +145,16 @@ public final class StagedFile {
     }
   }
 
-  /// Syncs the file, gives it its final mode, renames it to `path` and syncs the directory.
-  public func commit(to path: String) throws {
-    try prepareToCommit()
+  /// Syncs the file, gives it its final mode, renames it to `path` and syncs the directory
+  /// (the syncs only when `durable`).
+  public func commit(to path: String, durable: Bool = true) throws {
+    try prepareToCommit(durable: durable)
     guard rename(temporaryPath, path) == 0 else {
       throw SystemError("cannot move a finished file to", path: path, code: errno)
     }
     finished = true
     close(fd)
-    try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+    if durable { try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent) }
   }
 
   /// Like `commit`, but fails with `EEXIST` instead of replacing a file already at `path`.
@@ -164,11 +169,13 @@ public final class StagedFile {
     try FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
   }
 
-  private func prepareToCommit() throws {
+  private func prepareToCommit(durable: Bool = true) throws {
     precondition(!finished, "a staged file is committed once")
     guard fchmod(fd, mode) == 0 else {
       throw SystemError("cannot set the mode of", path: temporaryPath, code: errno)
     }
-    guard fsync(fd) == 0 else { throw SystemError("cannot sync", path: temporaryPath, code: errno) }
+    if durable, fsync(fd) != 0 {
+      throw SystemError("cannot sync", path: temporaryPath, code: errno)
+    }
   }
 }

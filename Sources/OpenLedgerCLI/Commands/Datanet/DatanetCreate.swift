@@ -27,6 +27,13 @@ extension DatanetCommand {
     var nearDuplicates: NearDuplicateAction = .flag
 
     @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "The default reward split: a policy file as `rewards compute --policy` takes.",
+        valueName: "file"))
+    var rewardsPolicy: String?
+
+    @Option(
       name: .customLong("curator"),
       help: "Another curator: an account id or a local identity's name (repeatable).")
     var curators: [String] = []
@@ -43,10 +50,13 @@ extension DatanetCommand {
       let store = try context.openStore()
       let identity = try context.identity()
       let curators = try curators.map(context.identities.resolveAccount) + [identity.account]
+      let rewards = try rewardsPolicy.map { try RewardSettings.load(path: context.absolute($0)) }
+      // Checked now, so a Datanet never holds a split that cannot be used.
+      _ = try rewards?.resolve(curators: curators, owner: identity.account)
       let body = DatanetCreate(
         name: name, description: description, license: license, schema: schema,
-        policy: DatanetPolicy(nearDuplicate: nearDuplicates), owner: identity.account,
-        curators: curators)
+        policy: DatanetPolicy(nearDuplicate: nearDuplicates, rewards: rewards),
+        owner: identity.account, curators: curators)
       let event = try Ledger(store: store).append(
         .datanetCreate(body), to: nil, by: identity, clock: context.clock)
       let state = try Ledger(store: store).datanet(event.id.hex)

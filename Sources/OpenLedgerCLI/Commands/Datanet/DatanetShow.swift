@@ -41,6 +41,17 @@ extension DatanetCommand {
         "\(schema.minLength ?? 0) to \(schema.maxLength.map(String.init) ?? "any") characters",
       ])
       table.add(["near duplicates", state.policy.nearDuplicate.rawValue])
+      if let (split, token) = try? (state.policy.rewards ?? RewardSettings()).resolve(
+        curators: state.curators, owner: state.owner)
+      {
+        let points = split.basisPoints
+        table.add([
+          "reward split",
+          "contributors \(points.contributors), curators \(points.curators), protocol "
+            + "\(points.protocolPart) basis points; protocol \(names.label(split.protocolAccount))"
+            + ", unattributed \(names.label(split.unattributedAccount)); token \(token.symbol)",
+        ])
+      }
       table.add([
         "records",
         "\(statistics.records) (\(statistics.acceptedRecords) accepted, "

@@ -22,6 +22,13 @@ extension DatanetCommand {
     var nearDuplicates: NearDuplicateAction?
 
     @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "The default reward split from now on: a policy file as `rewards compute --policy` "
+          + "takes.", valueName: "file"))
+    var rewardsPolicy: String?
+
+    @Option(
       name: .long, help: "Add a curator: an account id or a local identity's name (repeatable).")
     var addCurator: [String] = []
 
@@ -29,8 +36,8 @@ extension DatanetCommand {
     var removeCurator: [String] = []
 
     func validate() throws {
-      if description == nil, license == nil, nearDuplicates == nil, addCurator.isEmpty,
-        removeCurator.isEmpty
+      if description == nil, license == nil, nearDuplicates == nil, rewardsPolicy == nil,
+        addCurator.isEmpty, removeCurator.isEmpty
       {
         throw ValidationError(DatanetError.nothingToUpdate.description)
       }
@@ -44,8 +51,15 @@ extension DatanetCommand {
       let identity = try context.identity()
       var policy: DatanetPolicy?
       if let nearDuplicates {
-        policy = state.policy
+        policy = policy ?? state.policy
         policy?.nearDuplicate = nearDuplicates
+      }
+      if let rewardsPolicy {
+        let settings = try RewardSettings.load(path: context.absolute(rewardsPolicy))
+        // Checked now, so a Datanet never holds a split that cannot be used.
+        _ = try settings.resolve(curators: state.curators, owner: state.owner)
+        policy = policy ?? state.policy
+        policy?.rewards = settings
       }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+extension ManifestCommand {
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write an epoch's signed manifest, leaves and Merkle tree to a directory.",
+      discussion: """
+        Writes manifest.json (the DSSE envelope), leaves.jsonl, tree.bin and, after the first \
+        epoch, previous-manifest.json, copied from the store's objects (each re-hashed). Anyone \
+        can then check them offline with `openledger manifest verify DIR/manifest.json` and \
+        claim with `openledger manifest proof`. Formats: Docs/Manifest.md.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    @Option(help: "The epoch (default: the latest).")
+    var epoch: UInt64?
+
+    @Option(help: ArgumentHelp("The directory to write (created if needed).", valueName: "dir"))
+    var out: String
+
+    /// What `--format json` prints.
+    struct Report: Encodable {
+      var datanet: Digest
+      var epoch: UInt64
+      var manifest: Digest
+      var root: Digest
+      var leaves: Int
+      var directory: String
+      var files: [String]
+    }
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      let epochs = RewardEpochs(store: store, datanet: state)
+      let chosen = try epochs.epoch(epoch)
+      let directory = context.absolute(out)
+      try epochs.export(chosen, to: directory)
+      var files = [ManifestFiles.envelope, ManifestFiles.leaves, ManifestFiles.tree]
+      if chosen.epoch > 1 { files.append(ManifestFiles.previousEnvelope) }
+      if context.output.isJSON {
+        try context.output.json(
+          Report(
+            datanet: state.id, epoch: chosen.epoch, manifest: chosen.manifest, root: chosen.root,
+            leaves: chosen.accounts, directory: directory, files: files))
+        return
+      }
+      context.output.line(
+        "Exported epoch \(chosen.epoch) of \(state.name) to \(directory): "
+          + files.joined(separator: ", "))
+      context.output.line("manifest \(chosen.manifest.hex) (\(chosen.accounts) leaves)")
+      context.output.line("root     \(chosen.root.hex)")
+    }
+  }
+}

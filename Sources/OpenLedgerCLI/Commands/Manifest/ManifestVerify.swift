@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+extension ManifestCommand {
+  struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check a reward manifest offline: signature, files, leaves, root, sums, chain.",
+      discussion: """
+        The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json) are read from \
+        the envelope's directory. The signature must be a trusted key's: the keys given with \
+        --key, else the Datanet's curators in the store (and the curator who recorded the \
+        epoch). --recompute also re-runs attribution and allocation from the store's index and \
+        the epoch's inference log, and requires the same leaves byte for byte. Every check is \
+        reported; the command exits 1 when one fails, naming it.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The manifest's envelope (manifest.json of an export).")
+    var envelope: String
+
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Trust this public key (a file written by `identity export-public`; repeatable) "
+          + "instead of the Datanet's curators.", valueName: "file"))
+    var key: [String] = []
+
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "The previous epoch's envelope, for the chain check (default: previous-manifest.json "
+          + "beside the envelope, else the store).", valueName: "file"))
+    var previous: String?
+
+    @Flag(help: "Re-run attribution and allocation from the store and require identical leaves.")
+    var recompute = false
+
+    @Option(
+      help: ArgumentHelp(
+        "With --recompute: the inference log (default: the copy the store kept).",
+        valueName: "file"))
+    var inferences: String?
+
+    func validate() throws {
+      if inferences != nil, !recompute { throw ValidationError("--inferences needs --recompute") }
+    }
+
+    func run() throws {
+      let context = Context(global)
+      let path = context.absolute(envelope)
+      // Verifying is offline and needs no store; --recompute does.
+      let store = recompute ? try context.openStore() : try? context.openStore()
+      let trusted = try trustedKeys(context: context, store: store, envelopePath: path)
+      let previousData = try previous.map { try FileSystem.read(context.absolute($0)) }
+      let previousPath = previous.map(context.absolute)
+      let objects = store?.objects
+      var verifier = ManifestVerifier(trusted: trusted) { id in
+        if let previousData, let previousPath, Digest.of(previousData) == id {
+          return PreviousManifest(envelope: previousData, leaves: nil, source: previousPath)
+        }
+        guard let objects, objects.contains(id) else { return nil }
+        let envelope = try objects.read(id)
+        let leaves = (try? RewardsManifest.decode(envelope, name: id.hex))
+          .flatMap { $0.subjectDigest(ManifestFiles.leaves) }
+          .flatMap { objects.contains($0) ? try? objects.read($0) : nil }
+        return PreviousManifest(envelope: envelope, leaves: leaves, source: "the store")
+      }
+      if recompute, let store {
+        verifier.recompute = try recomputation(store: store, envelopePath: path, context: context)
+      }
+      let report = verifier.verify(path: path)
+      if context.output.isJSON {
+        try context.output.json(report)
+      } else {
+        print(report, names: context.accountNames(), output: context.output)
+      }
+      if !report.passed {
+        throw RewardsError.verificationFailed(
+          path: envelope, checks: report.failed.map(\.rawValue))
+      }
+    }
+
+    /// The keys given with --key, else the curators of the manifest's Datanet in the store.
+    private func trustedKeys(context: Context, store: Store?, envelopePath: String) throws
+      -> [AccountID: String]
+    {
+      if !key.isEmpty {
+        var keys = [AccountID: String]()
+        for file in key {
+          let document = try PublicKeyDocument.load(path: context.absolute(file))
+          keys[document.account] = "key file \(file)"
+        }
+        return keys
+      }
+      guard let store, let manifest = try? RewardsManifest.load(path: envelopePath),
+        let state = try? Ledger(store: store).datanet(manifest.predicate.datanet.hex)
+      else { return [:] }
+      var keys = [AccountID: String]()
+      for curator in state.curators { keys[curator] = "a curator of \(state.name)" }
+      // The curator who recorded the epoch was one then (checked on write and replay), even if
+      // no longer.
+      if let epoch = try? RewardEpochs(store: store, datanet: state).epoch(manifest: manifest.id),
+        keys[epoch.actor] == nil
+      {
+        keys[epoch.actor] = "recorded epoch \(epoch.epoch) of \(state.name)"
+      }
+      return keys
+    }
+
+    /// Re-runs the manifest's epoch from the store: its Datanet's current index with the
+    /// manifest's attribution settings, and the stored inference log (or --inferences).
+    private func recomputation(store: Store, envelopePath: String, context: Context) throws
+      -> @Sendable (RewardsManifest) throws -> ManifestVerifier.Recomputation
+    {
+      let log = try inferences.map { try RewardLog.read(path: context.absolute($0)) }
+      return { manifest in
+        let state = try Ledger(store: store).datanet(manifest.predicate.datanet.hex)
+        let attributor = try AttributionIndex(store: store, datanet: state).attributor(
+          settings: manifest.predicate.attribution)
+        let leaves = try RewardEpochs(store: store, datanet: state).recomputeLeaves(
+          of: manifest, log: log, attributor: attributor)
+        return .init(leaves: leaves, indexSegments: attributor.segmentIDs)
+      }
+    }
+
+    private func print(_ report: VerificationReport, names: AccountNames, output: Output) {
+      if let manifest = report.manifest, let datanet = report.datanet, let epoch = report.epoch {
+        output.line("manifest \(manifest.hex)")
+        output.line("Datanet \(datanet.hex), epoch \(epoch)")
+      } else {
+        output.line("manifest \(report.path)")
+      }
+      var table = TextTable(["STATUS", "CHECK", "DETAIL"])
+      for check in report.checks {
+        table.add([
+          check.status == .failed ? "FAILED" : check.status.rawValue, check.check.rawValue,
+          check.detail,
+        ])
+      }
+      output.line(table.rendered)
+      output.line(
+        report.passed
+          ? "verified: every check passed"
+          : "NOT verified: \(report.failed.map(\.rawValue).joined(separator: ", ")) failed")
+    }
+  }
+}

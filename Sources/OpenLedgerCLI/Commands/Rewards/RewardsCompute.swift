@@ -1,0 +1,205 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+extension RewardsCommand {
+  struct Compute: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Compute and record the next reward epoch from an inference log (curators).",
+      discussion: """
+        Every fee (a decimal string in the token's smallest unit) is split in exact integers by \
+        the largest-remainder method, ties to the smaller account id. The split comes from the \
+        Datanet's policy (`datanet update --rewards-policy FILE`), else 8000/1000/1000 basis \
+        points with the owner as protocol and unattributed account; --policy FILE and the \
+        flags override it field by field. Only a curator may record an epoch (others exit 77, \
+        and nothing is written).
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Datanet's name or id.")
+    var datanet: String
+
+    @Option(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
+    var inferences: String
+
+    @Option(help: "The epoch to compute; it must be the next one (default: the next one).")
+    var epoch: UInt64?
+
+    @Option(
+      help: ArgumentHelp(
+        "A policy file (JSON: basisPoints {contributors, curators, protocol}, protocolAccount, "
+          + "unattributedAccount, token {symbol, decimals}).", valueName: "file"))
+    var policy: String?
+
+    @OptionGroup var split: RewardSplitOptions
+
+    @Option(help: "The fewest tokens a span needs to count.")
+    var minSpan = AttributionSettings.defaultMinSpan
+
+    @Option(help: "The most occurrences in the index a span may have to count.")
+    var maxOccurrences = AttributionSettings.defaultMaxOccurrences
+
+    func validate() throws {
+      try split.check()
+      guard minSpan >= 1 else { throw ValidationError("--min-span must be 1 or more") }
+      guard maxOccurrences >= 1 else {
+        throw ValidationError("--max-occurrences must be 1 or more")
+      }
+      if let epoch, epoch < 1 { throw ValidationError("--epoch starts at 1") }
+    }
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let state = try Ledger(store: store).datanet(datanet)
+      let identity = try context.identity()
+      let epochs = RewardEpochs(store: store, datanet: state)
+      // Refused before anything is read: a non-curator writes nothing.
+      try epochs.checkMayCompute(identity.account)
+      var settings = try split.settings(identities: context.identities)
+      if let policy {
+        settings = settings.merged(over: try RewardSettings.load(path: context.absolute(policy)))
+      }
+      let log = try RewardLog.read(path: context.absolute(inferences))
+      let index = AttributionIndex(store: store, datanet: state)
+      let status = try index.status()
+      if status.pendingContributions > 0 {
+        context.output.note(
+          "note: \(status.pendingContributions) accepted contribution(s) of \(state.name) are "
+            + "not indexed yet and earn nothing in this epoch; run `openledger index build "
+            + "\(state.name)` first to include them")
+      }
+      let attributor = try index.attributor(
+        settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences))
+      let computed = try epochs.compute(
+        log: log, requestedEpoch: epoch, settings: settings, attributor: attributor,
+        by: identity, clock: context.clock)
+      let allocations = try epochs.allocations(of: computed.epoch)
+      if context.output.isJSON {
+        try context.output.json(
+          RewardsReport(
+            datanet: state.id, name: state.name, epoch: computed.epoch,
+            token: computed.manifest.predicate.token, accounts: allocations))
+        return
+      }
+      let predicate = computed.manifest.predicate
+      context.output.line(
+        "Epoch \(computed.epoch.epoch) of \(state.name): \(log.inferences.count) inference(s), "
+          + "fees \(predicate.totals.epochFees) (\(predicate.token.symbol) smallest units), "
+          + "\(computed.epoch.accounts) account(s)")
+      context.output.line("manifest \(computed.manifest.id.hex)")
+      context.output.line("root     \(predicate.merkleRoot.hex)")
+      context.output.line(
+        RewardsTable.render(allocations, names: context.accountNames(), shares: nil))
+      context.output.note(
+        "Export it with `openledger manifest export \(state.name) --out DIR`; see who was paid "
+          + "for what with `openledger rewards show \(state.name)`.")
+    }
+  }
+}
+
+/// Flags that override the reward split field by field.
+struct RewardSplitOptions: ParsableArguments {
+  @Option(help: "Basis points of each fee for the contributors (of 10000).")
+  var contributorsBp: Int?
+
+  @Option(help: "Basis points of each fee for the curators.")
+  var curatorsBp: Int?
+
+  @Option(help: "Basis points of each fee for the protocol account.")
+  var protocolBp: Int?
+
+  @Option(help: "The protocol account: an account id or a local identity's name.")
+  var protocolAccount: String?
+
+  @Option(help: "The account that receives the unattributed share.")
+  var unattributedAccount: String?
+
+  @Option(help: "The token's symbol (for display).")
+  var token: String?
+
+  @Option(help: "The token's decimals (for display).")
+  var decimals: Int?
+
+  func check() throws {
+    for (flag, value) in [
+      ("--contributors-bp", contributorsBp), ("--curators-bp", curatorsBp),
+      ("--protocol-bp", protocolBp),
+    ] {
+      if let value, !(0...BasisPoints.whole).contains(value) {
+        throw ValidationError("\(flag) must be 0 to 10000 basis points")
+      }
+    }
+    if (token == nil) != (decimals == nil) {
+      throw ValidationError("give --token and --decimals together")
+    }
+  }
+
+  func settings(identities: IdentityStore) throws -> RewardSettings {
+    RewardSettings(
+      basisPoints: .init(
+        contributors: contributorsBp, curators: curatorsBp, protocolPart: protocolBp),
+      protocolAccount: try protocolAccount.map(identities.resolveAccount),
+      unattributedAccount: try unattributedAccount.map(identities.resolveAccount),
+      token: token.map { RewardToken(symbol: $0, decimals: decimals ?? 0) })
+  }
+}
+
+/// `rewards compute|show --format json`: an epoch and its accounts.
+struct RewardsReport: Encodable {
+  var datanet: Digest
+  var name: String
+  var epoch: RewardEpochs.Epoch
+  var token: RewardToken
+  var accounts: [RewardEpochs.Allocation]
+  /// For each account, the inferences that paid it (`rewards show`).
+  var paidBy: [String: [PaidShare]]?
+}
+
+/// One inference's share for one account.
+struct PaidShare: Encodable {
+  var inference: String
+  var line: Int
+  var fee: DecimalAmount
+  var amount: DecimalAmount
+  var roles: [RewardRole]
+  var weight: UInt64
+}
+
+/// The accounts of an epoch as a table.
+enum RewardsTable {
+  static func render(
+    _ allocations: [RewardEpochs.Allocation], names: AccountNames,
+    shares: [AccountID: [PaidShare]]?
+  ) -> String {
+    var headers = ["ACCOUNT", "ROLES", "EPOCH", "CUMULATIVE", "WEIGHT (TOKENS)", "INFERENCES"]
+    if shares != nil { headers.append("PAID BY") }
+    var table = TextTable(headers)
+    let ordered = allocations.sorted {
+      $0.cumulative != $1.cumulative ? $0.cumulative > $1.cumulative : $0.account < $1.account
+    }
+    for allocation in ordered {
+      var row = [
+        names.label(allocation.account),
+        allocation.roles.isEmpty ? "-" : allocation.roles.map(\.rawValue).joined(separator: ","),
+        "\(allocation.amount)", "\(allocation.cumulative)", tokens(allocation.units.value),
+        "\(allocation.inferences)",
+      ]
+      if let shares {
+        let ids = (shares[allocation.account] ?? []).map(\.inference)
+        row.append(
+          ids.prefix(4).joined(separator: ", ") + (ids.count > 4 ? ", … (\(ids.count))" : ""))
+      }
+      table.add(row)
+    }
+    return table.rendered
+  }
+
+  /// Attribution units as tokens with two decimals.
+  static func tokens(_ units: TokenAmount) -> String {
+    let hundredths = units / (TokenAmount(Attribution.unitsPerToken) / 100)
+    let (whole, fraction) = hundredths.quotientAndRemainder(dividingBy: 100)
+    return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+  }
+}

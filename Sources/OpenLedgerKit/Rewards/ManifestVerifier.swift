@@ -1,0 +1,485 @@
+import Foundation
+
+/// The checks `manifest verify` runs, in order.
+public enum ManifestCheck: String, Codable, Sendable, CaseIterable {
+  /// The file is a DSSE envelope around an in-toto statement with the rewards predicate.
+  case envelope
+  /// A signature verifies against a trusted key (a curator, or `--key`).
+  case signature
+  /// Every subject file next to the envelope has the SHA-256 the statement gives.
+  case subject
+  /// `leaves.jsonl` is canonical, sorted by leaf hash, one leaf per account, `leafCount` lines.
+  case leaves
+  /// The Merkle root recomputed from the leaves is the statement's.
+  case root
+  /// `tree.bin`, when present, is the tree recomputed from the leaves.
+  case tree
+  /// The leaves sum to the cumulative total, which is the previous total plus the epoch's fees.
+  case sum
+  /// The previous epoch's manifest is the one named, one epoch earlier, of the same Datanet,
+  /// with the cumulative total this one starts from, and no account's amount went down.
+  case chain
+  /// Attribution and allocation, re-run from the store and the inference log, give the same
+  /// leaves byte for byte.
+  case recompute
+}
+
+/// The outcome of one check.
+public struct CheckResult: Codable, Sendable, Equatable {
+  public enum Status: String, Codable, Sendable {
+    case passed, failed, skipped
+  }
+
+  public var check: ManifestCheck
+  public var status: Status
+  public var detail: String
+
+  public init(_ check: ManifestCheck, _ status: Status, _ detail: String) {
+    self.check = check
+    self.status = status
+    self.detail = detail
+  }
+}
+
+/// What `manifest verify` found.
+public struct VerificationReport: Codable, Sendable, Equatable {
+  public var path: String
+  /// The manifest id (SHA-256 of the envelope file), when the file could be read.
+  public var manifest: Digest?
+  public var datanet: Digest?
+  public var epoch: UInt64?
+  public var checks: [CheckResult]
+
+  public var passed: Bool { !checks.contains { $0.status == .failed } }
+  public var failed: [ManifestCheck] { checks.filter { $0.status == .failed }.map(\.check) }
+
+  enum CodingKeys: String, CodingKey {
+    case path, manifest, datanet, epoch, checks, passed
+  }
+
+  public init(
+    path: String, manifest: Digest?, datanet: Digest?, epoch: UInt64?, checks: [CheckResult]
+  ) {
+    self.path = path
+    self.manifest = manifest
+    self.datanet = datanet
+    self.epoch = epoch
+    self.checks = checks
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    path = try container.decode(String.self, forKey: .path)
+    manifest = try container.decodeIfPresent(Digest.self, forKey: .manifest)
+    datanet = try container.decodeIfPresent(Digest.self, forKey: .datanet)
+    epoch = try container.decodeIfPresent(UInt64.self, forKey: .epoch)
+    checks = try container.decode([CheckResult].self, forKey: .checks)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(path, forKey: .path)
+    try container.encodeIfPresent(manifest, forKey: .manifest)
+    try container.encodeIfPresent(datanet, forKey: .datanet)
+    try container.encodeIfPresent(epoch, forKey: .epoch)
+    try container.encode(checks, forKey: .checks)
+    try container.encode(passed, forKey: .passed)
+  }
+}
+
+/// A previous epoch's manifest as the chain check finds it.
+public struct PreviousManifest: Sendable {
+  public var envelope: Data
+  /// Its `leaves.jsonl`, when available, for checking that no amount went down.
+  public var leaves: Data?
+  /// Where it was found, for messages.
+  public var source: String
+
+  public init(envelope: Data, leaves: Data?, source: String) {
+    self.envelope = envelope
+    self.leaves = leaves
+    self.source = source
+  }
+}
+
+/// Verifies an exported manifest offline: every check runs that can, so one report shows all
+/// that is wrong.
+public struct ManifestVerifier: Sendable {
+  /// The accounts whose signature makes a manifest trusted, each with why (for messages).
+  public var trusted: [AccountID: String]
+  /// Finds the previous epoch's manifest by id; the export directory's
+  /// `previous-manifest.json` is tried first.
+  public var previous: @Sendable (Digest) throws -> PreviousManifest?
+  /// Re-runs attribution and allocation and returns what they give, for `recompute`.
+  public var recompute: (@Sendable (RewardsManifest) throws -> Recomputation)?
+
+  /// What re-running an epoch gave: its leaves file, and the index segments it searched.
+  public struct Recomputation: Sendable {
+    public var leaves: Data
+    public var indexSegments: [Digest]
+
+    public init(leaves: Data, indexSegments: [Digest]) {
+      self.leaves = leaves
+      self.indexSegments = indexSegments
+    }
+  }
+
+  public init(
+    trusted: [AccountID: String],
+    previous: @escaping @Sendable (Digest) throws -> PreviousManifest? = { _ in nil },
+    recompute: (@Sendable (RewardsManifest) throws -> Recomputation)? = nil
+  ) {
+    self.trusted = trusted
+    self.previous = previous
+    self.recompute = recompute
+  }
+
+  /// Verifies the envelope at `path`, with its files beside it.
+  public func verify(path: String) -> VerificationReport {
+    let directory = (path as NSString).deletingLastPathComponent
+    let base = directory.isEmpty ? "." : directory
+    return verify(path: path) { "\(base)/\($0)" }
+  }
+
+  /// Verifies the envelope at `path`, finding its files (`leaves.jsonl`, `tree.bin`,
+  /// `previous-manifest.json`) where `locate` says; nil means the file is not there.
+  public func verify(path: String, locate: (String) -> String?) -> VerificationReport {
+    var report = VerificationReport(
+      path: path, manifest: nil, datanet: nil, epoch: nil, checks: [])
+    func add(_ check: ManifestCheck, _ status: CheckResult.Status, _ detail: String) {
+      report.checks.append(CheckResult(check, status, detail))
+    }
+    func skipRest(after check: ManifestCheck, because reason: String) {
+      let all = ManifestCheck.allCases
+      for later in all[(all.firstIndex(of: check)! + 1)...]
+      where !report.checks.contains(where: { $0.check == later }) {
+        if later == .recompute, recompute == nil { continue }
+        add(later, .skipped, reason)
+      }
+    }
+
+    // envelope
+    let manifest: RewardsManifest
+    do {
+      manifest = try RewardsManifest.load(path: path)
+    } catch let error as RewardsError {
+      if case .malformedManifest(_, let reason) = error {
+        add(.envelope, .failed, reason)
+      } else {
+        add(.envelope, .failed, error.description)
+      }
+      skipRest(after: .envelope, because: "the envelope could not be read")
+      return report
+    } catch {
+      add(.envelope, .failed, "\(error)")
+      skipRest(after: .envelope, because: "the envelope could not be read")
+      return report
+    }
+    let predicate = manifest.predicate
+    report.manifest = manifest.id
+    report.datanet = predicate.datanet
+    report.epoch = predicate.epoch
+    add(
+      .envelope, .passed,
+      "DSSE envelope with an in-toto statement for Datanet \(predicate.datanet.short), "
+        + "epoch \(predicate.epoch)")
+
+    // signature
+    let signers = manifest.signers(among: trusted.keys)
+    if trusted.isEmpty {
+      add(
+        .signature, .failed,
+        "no trusted keys to check against: pass --key FILE, or verify inside the store that "
+          + "holds the Datanet so its curators are trusted")
+    } else if signers.isEmpty {
+      let keyIDs = manifest.envelope.signatures.map { String($0.keyid.prefix(12)) }
+      add(
+        .signature, .failed,
+        "no signature verifies against a trusted key (the envelope has \(keyIDs.count) "
+          + "signature(s), key ids \(keyIDs.joined(separator: ", "))); the statement was altered, "
+          + "the signature replaced, or it was signed by a key that is not trusted "
+          + "(trusted: \(trusted.keys.sorted().map { "\($0.fingerprint) (\(trusted[$0]!))" }.joined(separator: ", ")))"
+      )
+    } else {
+      add(
+        .signature, .passed,
+        "signed by " + signers.map { "\($0.fingerprint) (\(trusted[$0]!))" }.joined(separator: ", ")
+      )
+    }
+
+    // subject
+    var leavesFile: MappedFile?
+    var subjectProblems = [String]()
+    if manifest.subjectDigest(ManifestFiles.leaves) == nil {
+      subjectProblems.append(
+        "the statement lists no subject '\(ManifestFiles.leaves)' with a sha256")
+    }
+    for subject in manifest.statement.subject {
+      guard Self.isPlainFileName(subject.name) else {
+        subjectProblems.append("subject name '\(subject.name)' is not a plain file name")
+        continue
+      }
+      guard let expected = subject.digest["sha256"].flatMap(Digest.init(hex:)) else {
+        subjectProblems.append("subject '\(subject.name)' has no sha256 digest")
+        continue
+      }
+      // Mapped, not read: a manifest's files may be hundreds of megabytes.
+      guard let filePath = locate(subject.name), let file = try? MappedFile(path: filePath) else {
+        subjectProblems.append("\(locate(subject.name) ?? subject.name) is missing or unreadable")
+        continue
+      }
+      if subject.name == ManifestFiles.leaves { leavesFile = file }
+      let actual = Digest.of(file.bytes)
+      if actual != expected {
+        subjectProblems.append(
+          "\(subject.name) has SHA-256 \(actual.short)…, the statement says \(expected.short)…; "
+            + "the file was changed after signing")
+      }
+    }
+    if subjectProblems.isEmpty {
+      add(
+        .subject, .passed,
+        manifest.statement.subject.map { "\($0.name) matches its sha256" }.joined(separator: "; "))
+    } else {
+      add(.subject, .failed, subjectProblems.joined(separator: "; "))
+    }
+
+    // leaves
+    guard let leavesFile else {
+      add(.leaves, .failed, "\(ManifestFiles.leaves) is not available")
+      skipRest(after: .leaves, because: "there are no leaves to check")
+      return report
+    }
+    let leaves: RewardLeaves
+    do {
+      leaves = try RewardLeaves.parse(
+        leavesFile.bytes, datanet: predicate.datanet, epoch: predicate.epoch,
+        checkingOrder: false)
+    } catch {
+      add(.leaves, .failed, "\(ManifestFiles.leaves) \(error.description)")
+      skipRest(after: .leaves, because: "the leaves could not be read")
+      return report
+    }
+    if let problem = leaves.orderProblem() {
+      add(.leaves, .failed, "\(ManifestFiles.leaves) \(problem.description)")
+    } else if leaves.count == predicate.leafCount {
+      add(.leaves, .passed, "\(leaves.count) leaves, sorted by leaf hash, one per account")
+    } else {
+      add(
+        .leaves, .failed,
+        "\(ManifestFiles.leaves) holds \(leaves.count) leaves; the statement's leafCount is "
+          + "\(predicate.leafCount)")
+    }
+
+    // root
+    let tree = leaves.tree()
+    if tree.root == predicate.merkleRoot {
+      add(.root, .passed, "the leaves give the Merkle root \(tree.root.hex)")
+    } else {
+      add(
+        .root, .failed,
+        "the leaves give the Merkle root \(tree.root.hex); the statement says "
+          + "\(predicate.merkleRoot.hex)")
+    }
+
+    // tree
+    let treePath = locate(ManifestFiles.tree).flatMap { FileSystem.exists($0) ? $0 : nil }
+    if treePath == nil {
+      add(.tree, .skipped, "no \(ManifestFiles.tree) next to the envelope")
+    } else if let treePath, let stored = try? MappedFile(path: treePath) {
+      let same =
+        tree.nodes.withUnsafeBytes { Self.same($0, stored.bytes) }
+      if same {
+        add(
+          .tree, .passed,
+          "\(ManifestFiles.tree) holds the \(tree.nodes.count / 32) nodes of the tree")
+      } else {
+        add(
+          .tree, .failed,
+          "\(ManifestFiles.tree) is not the tree of the leaves (\(stored.bytes.count) bytes; the tree "
+            + "has \(tree.nodes.count / 32) nodes of 32 bytes)")
+      }
+    } else {
+      add(.tree, .failed, "\(treePath ?? ManifestFiles.tree) cannot be read")
+    }
+
+    // sum
+    let totals = predicate.totals
+    let (expected, overflow) = totals.previousCumulative.value.addingReportingOverflow(
+      totals.epochFees.value)
+    if overflow || expected != totals.cumulative.value {
+      add(
+        .sum, .failed,
+        "the statement's totals disagree: previous \(totals.previousCumulative) + epoch fees "
+          + "\(totals.epochFees) ≠ cumulative \(totals.cumulative)")
+    } else if leaves.total != totals.cumulative.value {
+      add(
+        .sum, .failed,
+        "the leaves sum to \(leaves.total.decimalString); the cumulative total is "
+          + "\(totals.cumulative)")
+    } else {
+      add(
+        .sum, .passed,
+        "the leaves sum to \(totals.cumulative) = previous \(totals.previousCumulative) + epoch "
+          + "fees \(totals.epochFees)")
+    }
+
+    // chain
+    let (chainStatus, chainDetail) = checkChain(
+      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope))
+    add(.chain, chainStatus, chainDetail)
+
+    // recompute
+    if let recompute {
+      do {
+        let again = try recompute(manifest)
+        let segments = again.indexSegments.sorted()
+        let changed =
+          segments == predicate.indexSegments
+          ? ""
+          : " (the index has changed since the epoch: it had segments "
+            + predicate.indexSegments.map(\.short).joined(separator: ", ")
+            + ", it has " + segments.map(\.short).joined(separator: ", ")
+            + "; records taken down or added since change attribution)"
+        if Self.same(again.leaves, leavesFile.bytes) {
+          add(
+            .recompute, .passed,
+            "re-running attribution and allocation gives the same leaves" + changed)
+        } else {
+          add(
+            .recompute, .failed,
+            "re-running attribution and allocation gives different leaves: "
+              + Self.firstDifference(again.leaves, Data(leavesFile.bytes)) + changed)
+        }
+      } catch let error as OpenLedgerError {
+        add(.recompute, .failed, "cannot re-run the epoch: \(error.description)")
+      } catch {
+        add(.recompute, .failed, "cannot re-run the epoch: \(error)")
+      }
+    }
+    return report
+  }
+
+  private func checkChain(_ manifest: RewardsManifest, leaves: RewardLeaves, local: String?)
+    -> (CheckResult.Status, String)
+  {
+    let predicate = manifest.predicate
+    guard let previousID = predicate.previousManifest else {
+      if predicate.epoch != 1 {
+        return (.failed, "epoch \(predicate.epoch) names no previous manifest; only epoch 1 may")
+      }
+      if predicate.totals.previousCumulative.value != 0 {
+        return (
+          .failed,
+          "epoch 1 starts from a previous total of \(predicate.totals.previousCumulative), not 0"
+        )
+      }
+      return (.passed, "epoch 1: the start of the chain")
+    }
+    if predicate.epoch <= 1 {
+      return (.failed, "epoch \(predicate.epoch) names a previous manifest; epoch 1 has none")
+    }
+    var found: PreviousManifest?
+    if let local, let data = try? FileSystem.read(local), Digest.of(data) == previousID {
+      found = PreviousManifest(envelope: data, leaves: nil, source: local)
+    } else {
+      do {
+        found = try previous(previousID)
+      } catch let error as OpenLedgerError {
+        return (
+          .failed, "cannot read the previous manifest \(previousID.short): \(error.description)"
+        )
+      } catch {
+        return (.failed, "cannot read the previous manifest \(previousID.short): \(error)")
+      }
+    }
+    guard let found else {
+      return (
+        .failed,
+        "the previous manifest \(previousID.hex) is not available: export with the previous "
+          + "epoch's envelope (\(ManifestFiles.previousEnvelope)), pass --previous FILE, or "
+          + "verify inside the store"
+      )
+    }
+    guard Digest.of(found.envelope) == previousID else {
+      return (
+        .failed,
+        "\(found.source) is not the previous manifest \(previousID.short): its SHA-256 differs"
+      )
+    }
+    let previousManifest: RewardsManifest
+    do {
+      previousManifest = try RewardsManifest.decode(found.envelope, name: found.source)
+    } catch let error as OpenLedgerError {
+      return (.failed, error.description)
+    } catch {
+      return (.failed, "\(error)")
+    }
+    let before = previousManifest.predicate
+    if before.datanet != predicate.datanet {
+      return (
+        .failed,
+        "the previous manifest belongs to Datanet \(before.datanet.short), not \(predicate.datanet.short)"
+      )
+    }
+    if before.epoch + 1 != predicate.epoch {
+      return (
+        .failed, "the previous manifest is epoch \(before.epoch); this is epoch \(predicate.epoch)"
+      )
+    }
+    if before.totals.cumulative != predicate.totals.previousCumulative {
+      return (
+        .failed,
+        "the previous manifest's cumulative total is \(before.totals.cumulative); this one "
+          + "starts from \(predicate.totals.previousCumulative)"
+      )
+    }
+    var detail =
+      "follows epoch \(before.epoch) (manifest \(previousID.short), from \(found.source))"
+    if let previousLeavesData = found.leaves {
+      guard previousManifest.subjectDigest(ManifestFiles.leaves) == Digest.of(previousLeavesData),
+        let previousLeaves = try? RewardLeaves.parse(
+          previousLeavesData, datanet: before.datanet, epoch: before.epoch)
+      else {
+        return (.failed, "the previous manifest's leaves do not match its statement")
+      }
+      let now = leaves.cumulative
+      for index in 0..<previousLeaves.count {
+        let account = previousLeaves.account(at: index)
+        let earlier = previousLeaves.amounts[index]
+        let later = now[account] ?? 0
+        if later < earlier {
+          return (
+            .failed,
+            "account \(account.hex) had \(earlier.decimalString) in epoch \(before.epoch) and "
+              + "\(later.decimalString) now; cumulative amounts never go down"
+          )
+        }
+      }
+      detail += "; no account's cumulative amount went down"
+    }
+    return (.passed, detail)
+  }
+
+  /// Whether two byte strings are equal.
+  static func same(_ a: some ContiguousBytes, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.withUnsafeBytes { a in
+      a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+  }
+
+  /// Whether `name` names a file in the envelope's directory, and nothing outside it.
+  static func isPlainFileName(_ name: String) -> Bool {
+    !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
+  }
+
+  /// Where two leaves files first differ, by line.
+  static func firstDifference(_ expected: Data, _ actual: Data) -> String {
+    let a = expected.split(separator: 0x0a, omittingEmptySubsequences: false)
+    let b = actual.split(separator: 0x0a, omittingEmptySubsequences: false)
+    for index in 0..<min(a.count, b.count) where a[index] != b[index] {
+      return "line \(index + 1) should be \(String(decoding: a[index], as: UTF8.self))"
+    }
+    return "the recomputed file has \(a.count - 1) lines, the exported one \(b.count - 1)"
+  }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import GRDB
+
+/// A Datanet's reward epochs as the store holds them: computing the next one, listing them,
+/// reading an epoch's manifest, leaves and allocations back, exporting and recomputing them.
+///
+/// ```swift
+/// let epochs = RewardEpochs(store: store, datanet: state)
+/// let log = try RewardLog.read(path: "log.jsonl")
+/// let attributor = try AttributionIndex(store: store, datanet: state).attributor()
+/// let computed = try epochs.compute(log: log, attributor: attributor, by: curator, clock: clock)
+/// try epochs.export(computed.epoch, to: "out")
+/// ```
+public struct RewardEpochs: Sendable {
+  public let store: Store
+  public let datanet: DatanetState
+
+  public init(store: Store, datanet: DatanetState) {
+    self.store = store
+    self.datanet = datanet
+  }
+
+  /// An epoch as the catalog lists it.
+  public struct Epoch: Codable, Sendable, Equatable {
+    public var epoch: UInt64
+    /// The `rewards.epoch` event.
+    public var event: Digest
+    public var manifest: Digest
+    public var leaves: Digest
+    public var tree: Digest
+    /// The inference log object (its SHA-256).
+    public var log: Digest
+    public var allocations: Digest
+    public var root: Digest
+    public var inferences: Int
+    public var accounts: Int
+    public var fees: DecimalAmount
+    public var cumulative: DecimalAmount
+    /// The curator who recorded it, and when.
+    public var actor: AccountID
+    public var time: String
+  }
+
+  /// One account's part of an epoch.
+  public struct Allocation: Codable, Sendable, Equatable {
+    public var account: AccountID
+    /// Earned in this epoch.
+    public var amount: DecimalAmount
+    /// Earned in all epochs up to this one: the leaf.
+    public var cumulative: DecimalAmount
+    public var roles: [RewardRole]
+    /// Attribution units of this epoch's outputs credited to the account.
+    public var units: DecimalAmount
+    /// How many of this epoch's inferences paid the account.
+    public var inferences: Int
+  }
+
+  // MARK: - Reading
+
+  /// Every epoch, first to last.
+  public func list() throws -> [Epoch] {
+    try store.catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      return try Row.fetchAll(
+        db, sql: "SELECT * FROM reward_epochs WHERE datanet = ? ORDER BY epoch", arguments: [num]
+      ).map(Self.epoch(from:))
+    }
+  }
+
+  /// Epoch `number`, or the latest when nil.
+  public func epoch(_ number: UInt64? = nil) throws -> Epoch {
+    let all = try list()
+    guard let last = all.last else { throw RewardsError.noEpochs(datanet: datanet.name) }
+    guard let number else { return last }
+    guard let found = all.first(where: { $0.epoch == number }) else {
+      throw RewardsError.unknownEpoch(datanet: datanet.name, epoch: number, last: last.epoch)
+    }
+    return found
+  }
+
+  /// The epoch whose manifest is `manifest`, if it is one of this Datanet's.
+  public func epoch(manifest: Digest) throws -> Epoch? {
+    try list().first { $0.manifest == manifest }
+  }
+
+  /// The accounts of `epoch`, by account id.
+  public func allocations(of epoch: Epoch) throws -> [Allocation] {
+    try store.catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      return try Row.fetchAll(
+        db,
+        sql: """
+          SELECT account, amount, cumulative, roles, units, inferences FROM reward_allocations
+          WHERE datanet = ? AND epoch = ? ORDER BY account
+          """, arguments: [num, epoch.epoch]
+      ).map { row in
+        Allocation(
+          account: AccountID(hex: row["account"])!,
+          amount: try Self.amount(row["amount"]), cumulative: try Self.amount(row["cumulative"]),
+          roles: (row["roles"] as String).split(separator: ",").compactMap {
+            RewardRole(rawValue: String($0))
+          }, units: try Self.amount(row["units"]), inferences: row["inferences"])
+      }
+    }
+  }
+
+  /// How each of `epoch`'s inferences was divided.
+  public func inferenceShares(of epoch: Epoch) throws -> EpochAllocations {
+    try EpochAllocations.decode(
+      store.objects.read(epoch.allocations), name: epoch.allocations.short)
+  }
+
+  /// The manifest of `epoch` with its leaves and tree, read back from the objects (each
+  /// re-hashed) and checked against each other.
+  public func bundle(of epoch: Epoch) throws -> ManifestBundle {
+    try ManifestBundle.load(
+      envelope: store.objects.read(epoch.manifest), leavesFile: store.objects.read(epoch.leaves),
+      name: "manifest \(epoch.manifest.short)")
+  }
+
+  // MARK: - Computing
+
+  /// What `compute` recorded.
+  public struct Computed: Sendable {
+    public var epoch: Epoch
+    public var event: SignedEvent
+    public var allocation: EpochAllocation
+    public var manifest: RewardsManifest
+  }
+
+  /// Computes and records the next epoch: attributes every output of `log`, splits every fee by
+  /// the Datanet's policy (overridden by `settings`), signs the manifest as `identity` and
+  /// records it as a `rewards.epoch` event. Only a curator may; the check comes first, so a
+  /// refused computation writes nothing. `requestedEpoch`, when given, must be the next epoch.
+  public func compute(
+    log: RewardLog, requestedEpoch: UInt64? = nil, settings: RewardSettings = RewardSettings(),
+    attributor: some OutputAttributing, by identity: Identity, clock: any Clock
+  ) throws -> Computed {
+    try checkMayCompute(identity.account)
+    let lock = try store.lock(.shared)
+    defer { withExtendedLifetime(lock) {} }
+    let (last, heads) = try store.catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+      return (
+        try RewardsCatalog.lastEpoch(of: num, in: db), try Ledger.heads(of: datanet.id, in: db)
+      )
+    }
+    let next = (last?.epoch ?? 0) + 1
+    if let requestedEpoch, requestedEpoch != next {
+      if requestedEpoch < next {
+        throw RewardsError.epochExists(datanet: datanet.name, epoch: requestedEpoch)
+      }
+      throw RewardsError.epochOutOfOrder(datanet: datanet.name, epoch: requestedEpoch, next: next)
+    }
+    let previous = try last.map { try self.bundle(of: epoch($0.epoch)) }
+    let (policy, token) = try settings.merged(over: datanet.policy.rewards ?? RewardSettings())
+      .resolve(curators: datanet.curators, owner: datanet.owner)
+    let computation = try EpochComputation.run(
+      datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
+      attributor: attributor, policy: policy, token: token, signer: identity)
+    let built = computation.bundle
+    let allocations = try EpochAllocations(computation.allocation, log: log).encoded()
+    // The objects first, then the event that references them, in one catalog transaction:
+    // if the event is refused, the objects are unreferenced and `gc` removes them.
+    let objects = store.objects
+    try objects.put(log.bytes)
+    try objects.put(built.leavesFile)
+    let tree = try objects.put(Data(built.tree.nodes))
+    let allocationsID = try objects.put(allocations)
+    try objects.put(built.manifest.bytes)
+    let body = RewardsEpoch(
+      epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
+    let event = try Ledger(store: store).append(
+      .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
+    return Computed(
+      epoch: try epoch(next), event: event, allocation: computation.allocation,
+      manifest: built.manifest)
+  }
+
+  /// Throws unless `account` may record epochs of the Datanet (its curators may).
+  public func checkMayCompute(_ account: AccountID) throws {
+    guard datanet.isCurator(account) else {
+      throw LedgerError.notPermitted(
+        actor: account, action: "compute reward epochs of '\(datanet.name)'",
+        requirement: "only its curators may ("
+          + datanet.curators.map(\.fingerprint).joined(separator: ", ") + ")")
+    }
+  }
+
+  /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:
+  /// the objects stand in for the files, the Datanet's curators and the epoch's recorder are
+  /// trusted, the previous epoch comes from the store.
+  public func verify(_ epoch: Epoch) -> VerificationReport {
+    let objects = store.objects
+    var trusted = [AccountID: String]()
+    for curator in datanet.curators { trusted[curator] = "a curator of \(datanet.name)" }
+    if trusted[epoch.actor] == nil {
+      trusted[epoch.actor] = "recorded epoch \(epoch.epoch) of \(datanet.name)"
+    }
+    let previous = try? list().first { $0.epoch + 1 == epoch.epoch }
+    let verifier = ManifestVerifier(trusted: trusted) { id in
+      guard let previous, previous.manifest == id else { return nil }
+      return PreviousManifest(
+        envelope: try objects.read(id), leaves: try objects.read(previous.leaves),
+        source: "the store")
+    }
+    var report = verifier.verify(path: objects.path(for: epoch.manifest)) { name in
+      switch name {
+      case ManifestFiles.leaves: objects.path(for: epoch.leaves)
+      case ManifestFiles.tree: objects.path(for: epoch.tree)
+      default: nil
+      }
+    }
+    if let id = report.manifest, id != epoch.manifest {
+      report.checks.insert(
+        CheckResult(
+          .envelope, .failed,
+          "the manifest object's bytes hash to \(id.short), not to its name \(epoch.manifest.short)"
+        ),
+        at: 0)
+    }
+    return report
+  }
+
+  // MARK: - Export and recompute
+
+  /// Writes `epoch`'s manifest, leaves, tree and the previous epoch's manifest to `directory`,
+  /// copied from the objects (each re-hashed against its id).
+  public func export(_ epoch: Epoch, to directory: String) throws {
+    let objects = store.objects
+    let envelope = try objects.read(epoch.manifest)
+    let previous = try RewardsManifest.decode(envelope, name: epoch.manifest.short).predicate
+      .previousManifest.map { try objects.read($0) }
+    try ManifestFiles.write(
+      envelope: envelope, leaves: objects.read(epoch.leaves), tree: objects.read(epoch.tree),
+      previousEnvelope: previous, to: directory)
+  }
+
+  /// The leaves file that attributing and splitting `manifest`'s inference log again gives,
+  /// with the manifest's own policy and attribution settings and the store's current index.
+  /// `log` replaces the stored log when given (it must be the same bytes to match).
+  public func recomputeLeaves(
+    of manifest: RewardsManifest, log: RewardLog?, attributor: some OutputAttributing
+  ) throws -> Data {
+    let predicate = manifest.predicate
+    guard predicate.datanet == datanet.id else {
+      throw RewardsError.notOfDatanet(manifest: manifest.id, datanet: datanet.name)
+    }
+    let log =
+      try log
+      ?? RewardLog.parse(
+        store.objects.read(predicate.inferenceLog.sha256),
+        name: "inference log \(predicate.inferenceLog.sha256.short)")
+    let previous = try predicate.previousManifest.map { id -> ManifestBundle in
+      guard let epoch = try epoch(manifest: id) else {
+        throw RewardsError.notOfDatanet(manifest: id, datanet: datanet.name)
+      }
+      return try bundle(of: epoch)
+    }
+    return try EpochComputation.recomputeLeaves(
+      of: manifest, log: log, attributor: attributor, previous: previous)
+  }
+
+  private static func epoch(from row: Row) throws -> Epoch {
+    Epoch(
+      epoch: row["epoch"], event: Digest(hex: row["event"])!,
+      manifest: Digest(hex: row["manifest"])!, leaves: Digest(hex: row["leaves"])!,
+      tree: Digest(hex: row["tree"])!, log: Digest(hex: row["log"])!,
+      allocations: Digest(hex: row["allocations"])!, root: Digest(hex: row["root"])!,
+      inferences: row["inferences"], accounts: row["accounts"], fees: try amount(row["fees"]),
+      cumulative: try amount(row["cumulative"]), actor: AccountID(hex: row["actor"])!,
+      time: row["time"])
+  }
+
+  private static func amount(_ text: String) throws -> DecimalAmount {
+    DecimalAmount(try TokenAmount.parseAmount(text).get())
+  }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// The three parts of every fee, in basis points (hundredths of a percent; 10,000 is the whole).
+public struct BasisPoints: Codable, Sendable, Equatable {
+  /// Divided among contributors by attribution weight; the unattributed share of it goes to the
+  /// unattributed account.
+  public var contributors: Int
+  /// Divided equally among the Datanet's curators.
+  public var curators: Int
+  /// Paid to the protocol account.
+  public var protocolPart: Int
+
+  public static let whole = 10_000
+
+  public init(contributors: Int, curators: Int, protocolPart: Int) {
+    self.contributors = contributors
+    self.curators = curators
+    self.protocolPart = protocolPart
+  }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case contributors, curators
+    case protocolPart = "protocol"
+  }
+}
+
+/// The token fees are paid in: its symbol and how many decimals its smallest unit has.
+public struct RewardToken: Codable, Sendable, Equatable {
+  public var symbol: String
+  public var decimals: Int
+
+  public init(symbol: String, decimals: Int) {
+    self.symbol = symbol
+    self.decimals = decimals
+  }
+
+  public static let standard = RewardToken(symbol: "OPEN", decimals: 18)
+
+  /// A symbol is 1 to 16 ASCII letters, digits, '.', '_' or '-'.
+  public static func isValidSymbol(_ symbol: String) -> Bool {
+    let bytes = Array(symbol.utf8)
+    return (1...16).contains(bytes.count)
+      && bytes.allSatisfy { byte in
+        (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte)
+          || (0x61...0x7a).contains(byte) || byte == 0x2e || byte == 0x5f || byte == 0x2d
+      }
+  }
+}
+
+/// The split of one epoch, fully resolved: who receives each part of every fee.
+public struct RewardPolicy: Codable, Sendable, Equatable {
+  public var basisPoints: BasisPoints
+  /// The accounts sharing the curators' part equally: the Datanet's curators when the epoch was
+  /// computed. Sorted, distinct.
+  public var curators: [AccountID]
+  public var protocolAccount: AccountID
+  /// Receives the contributors' part of every output token no record accounts for, and any part
+  /// that has no one else to go to (the curators' part when there are no curators).
+  public var unattributedAccount: AccountID
+
+  public init(
+    basisPoints: BasisPoints, curators: [AccountID], protocolAccount: AccountID,
+    unattributedAccount: AccountID
+  ) {
+    self.basisPoints = basisPoints
+    self.curators = Array(Set(curators)).sorted()
+    self.protocolAccount = protocolAccount
+    self.unattributedAccount = unattributedAccount
+  }
+
+  /// The split used when neither the Datanet nor the command line says otherwise.
+  public static let defaultBasisPoints = BasisPoints(
+    contributors: 8_000, curators: 1_000, protocolPart: 1_000)
+
+  /// Checks that the basis points are each between 0 and 10,000 and sum to 10,000; `reason`
+  /// describes the problem for the caller's error.
+  public static func check(_ points: BasisPoints) -> String? {
+    let parts = [
+      ("contributors", points.contributors), ("curators", points.curators),
+      ("protocol", points.protocolPart),
+    ]
+    for (name, value) in parts where !(0...BasisPoints.whole).contains(value) {
+      return "the \(name) part is \(value) basis points; each part is 0 to 10000"
+    }
+    let sum = points.contributors + points.curators + points.protocolPart
+    if sum != BasisPoints.whole {
+      return "the parts sum to \(sum) basis points (contributors \(points.contributors) + "
+        + "curators \(points.curators) + protocol \(points.protocolPart)); they must sum to 10000"
+    }
+    return nil
+  }
+}
+
+/// Reward settings that may each be left out: a Datanet's defaults, a policy file, or flags.
+/// Later sources override earlier ones field by field (`merged(over:)`).
+public struct RewardSettings: Codable, Sendable, Equatable {
+  public struct Parts: Codable, Sendable, Equatable {
+    public var contributors: Int?
+    public var curators: Int?
+    public var protocolPart: Int?
+
+    public init(contributors: Int? = nil, curators: Int? = nil, protocolPart: Int? = nil) {
+      self.contributors = contributors
+      self.curators = curators
+      self.protocolPart = protocolPart
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case contributors, curators
+      case protocolPart = "protocol"
+    }
+
+    public init(from decoder: Decoder) throws {
+      try decoder.rejectUnknownKeys(CodingKeys.self)
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      contributors = try container.decodeIfPresent(Int.self, forKey: .contributors)
+      curators = try container.decodeIfPresent(Int.self, forKey: .curators)
+      protocolPart = try container.decodeIfPresent(Int.self, forKey: .protocolPart)
+    }
+
+    var isEmpty: Bool { contributors == nil && curators == nil && protocolPart == nil }
+  }
+
+  public var basisPoints: Parts?
+  public var protocolAccount: AccountID?
+  public var unattributedAccount: AccountID?
+  public var token: RewardToken?
+
+  public init(
+    basisPoints: Parts? = nil, protocolAccount: AccountID? = nil,
+    unattributedAccount: AccountID? = nil, token: RewardToken? = nil
+  ) {
+    self.basisPoints = basisPoints.flatMap { $0.isEmpty ? nil : $0 }
+    self.protocolAccount = protocolAccount
+    self.unattributedAccount = unattributedAccount
+    self.token = token
+  }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case basisPoints, protocolAccount, unattributedAccount, token
+  }
+
+  public init(from decoder: Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      basisPoints: try container.decodeIfPresent(Parts.self, forKey: .basisPoints),
+      protocolAccount: try container.decodeIfPresent(AccountID.self, forKey: .protocolAccount),
+      unattributedAccount: try container.decodeIfPresent(
+        AccountID.self, forKey: .unattributedAccount),
+      token: try container.decodeIfPresent(RewardToken.self, forKey: .token))
+  }
+
+  /// These settings, with every field they leave out taken from `base`.
+  public func merged(over base: RewardSettings) -> RewardSettings {
+    let parts = Parts(
+      contributors: basisPoints?.contributors ?? base.basisPoints?.contributors,
+      curators: basisPoints?.curators ?? base.basisPoints?.curators,
+      protocolPart: basisPoints?.protocolPart ?? base.basisPoints?.protocolPart)
+    return RewardSettings(
+      basisPoints: parts, protocolAccount: protocolAccount ?? base.protocolAccount,
+      unattributedAccount: unattributedAccount ?? base.unattributedAccount,
+      token: token ?? base.token)
+  }
+
+  /// Reads a policy file (JSON with any of `basisPoints`, `protocolAccount`,
+  /// `unattributedAccount`, `token`), naming the field at fault when it is malformed.
+  public static func load(path: String) throws -> RewardSettings {
+    let data = try FileSystem.read(path)
+    let settings: RewardSettings
+    do {
+      settings = try JSONDecoder().decode(RewardSettings.self, from: data)
+    } catch {
+      throw RewardsError.malformedPolicy(path: path, reason: JSONDiagnostics.describe(error))
+    }
+    if let token = settings.token, let reason = Self.check(token) {
+      throw RewardsError.malformedPolicy(path: path, reason: reason)
+    }
+    return settings
+  }
+
+  static func check(_ token: RewardToken) -> String? {
+    if !RewardToken.isValidSymbol(token.symbol) {
+      return "token symbol '\(token.symbol)' must be 1 to 16 letters, digits, '.', '_' or '-'"
+    }
+    if !(0...38).contains(token.decimals) {
+      return "token decimals \(token.decimals) must be 0 to 38"
+    }
+    return nil
+  }
+
+  /// The policy and token these settings give, with the owner as the default protocol and
+  /// unattributed account, and `RewardPolicy.defaultBasisPoints` for the parts left out.
+  public func resolve(curators: [AccountID], owner: AccountID) throws -> (
+    RewardPolicy, RewardToken
+  ) {
+    let defaults = RewardPolicy.defaultBasisPoints
+    let points = BasisPoints(
+      contributors: basisPoints?.contributors ?? defaults.contributors,
+      curators: basisPoints?.curators ?? defaults.curators,
+      protocolPart: basisPoints?.protocolPart ?? defaults.protocolPart)
+    if let reason = RewardPolicy.check(points) { throw RewardsError.invalidPolicy(reason) }
+    let token = token ?? .standard
+    if let reason = Self.check(token) { throw RewardsError.invalidPolicy(reason) }
+    let protocolAccount = protocolAccount ?? owner
+    let policy = RewardPolicy(
+      basisPoints: points, curators: curators, protocolAccount: protocolAccount,
+      unattributedAccount: unattributedAccount ?? protocolAccount)
+    return (policy, token)
+  }
+}

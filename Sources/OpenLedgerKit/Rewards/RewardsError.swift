@@ -1,0 +1,89 @@
+/// Failures of rewards: bad inference logs and policies, amounts out of range, manifests that
+/// cannot be read or do not verify.
+public enum RewardsError: OpenLedgerError {
+  case badFee(log: String, line: Int, inference: String, text: String, problem: AmountProblem)
+  case feesOverflow(log: String, line: Int)
+  case malformedPolicy(path: String, reason: String)
+  case invalidPolicy(String)
+  case weightsTooLarge(inference: String)
+  case amountOverflow(account: AccountID?)
+  case fileNotFound(path: String, what: String)
+  case malformedManifest(path: String, reason: String)
+  case leavesDoNotMatch(path: String, reason: String)
+  case accountNotInManifest(account: AccountID, manifest: Digest, epoch: UInt64)
+  case verificationFailed(path: String, checks: [String])
+  case inconsistent(String)
+  case malformedAllocations(name: String, line: Int, reason: String)
+  case epochExists(datanet: String, epoch: UInt64)
+  case epochOutOfOrder(datanet: String, epoch: UInt64, next: UInt64)
+  case noEpochs(datanet: String)
+  case unknownEpoch(datanet: String, epoch: UInt64, last: UInt64)
+  case notOfDatanet(manifest: Digest, datanet: String)
+
+  public var kind: FailureKind {
+    switch self {
+    case .fileNotFound, .accountNotInManifest: .notFound
+    case .badFee, .feesOverflow, .malformedPolicy, .weightsTooLarge, .amountOverflow,
+      .malformedManifest:
+      .dataError
+    case .invalidPolicy: .usage
+    case .leavesDoNotMatch, .verificationFailed: .checksFailed
+    case .inconsistent: .internalError
+    case .malformedAllocations: .checksFailed
+    case .epochExists: .cannotCreate
+    case .epochOutOfOrder: .usage
+    case .noEpochs, .unknownEpoch, .notOfDatanet: .notFound
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .badFee(let log, let line, let inference, let text, let problem):
+      "\(log):\(line): inference '\(inference)': the fee \"\(text)\" is not a valid amount: "
+        + "\(problem.explanation)"
+    case .feesOverflow(let log, let line):
+      "\(log):\(line): the fees so far sum to more than \(TokenAmount.max); split the log into "
+        + "several epochs"
+    case .malformedPolicy(let path, let reason):
+      "the policy file \(path) is not valid: \(reason)"
+    case .invalidPolicy(let reason):
+      "invalid reward policy: \(reason)"
+    case .weightsTooLarge(let inference):
+      "inference '\(inference)': its attribution units exceed 2^64; the output is too long to "
+        + "reward as one inference"
+    case .amountOverflow(let account):
+      (account.map { "the cumulative amount of account \($0.hex)" } ?? "the cumulative fees")
+        + " would exceed \(TokenAmount.max), the largest amount openledger handles"
+    case .fileNotFound(let path, let what):
+      "\(what) \(path) does not exist; check the path"
+    case .malformedManifest(let path, let reason):
+      "\(path) is not a reward manifest: \(reason)"
+    case .leavesDoNotMatch(let path, let reason):
+      "\(path) does not match its manifest: \(reason); run `openledger manifest verify` to see "
+        + "every check"
+    case .accountNotInManifest(let account, let manifest, let epoch):
+      "account \(account.hex) has no leaf in manifest \(manifest.short) (epoch \(epoch)); it "
+        + "earned nothing up to that epoch"
+    case .verificationFailed(let path, let checks):
+      "\(path) failed verification: \(checks.joined(separator: ", "))"
+    case .malformedAllocations(let name, let line, let reason):
+      "the allocations object \(name), line \(line), is damaged: \(reason); run "
+        + "`openledger validate` to check the store"
+    case .epochExists(let datanet, let epoch):
+      "epoch \(epoch) of \(datanet) exists already; epochs are never computed twice. Leave out "
+        + "--epoch to compute the next one"
+    case .epochOutOfOrder(let datanet, let epoch, let next):
+      "epoch \(epoch) of \(datanet) cannot come next: epochs are numbered one after another, and "
+        + "the next is \(next)"
+    case .noEpochs(let datanet):
+      "\(datanet) has no reward epochs yet; compute one with `openledger rewards compute "
+        + "\(datanet) --inferences LOG`"
+    case .unknownEpoch(let datanet, let epoch, let last):
+      "\(datanet) has no epoch \(epoch); its epochs are 1 to \(last)"
+    case .notOfDatanet(let manifest, let datanet):
+      "manifest \(manifest.short) is not one of \(datanet)'s epochs in this store"
+    case .inconsistent(let what):
+      "internal error: \(what); nothing was written. Please report this"
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/// Checks a Datanet's reward epochs: each epoch's manifest verified where the store keeps it
+/// (signature by a curator, leaves against the subject digest, root, tree, sums, chain).
+struct RewardsCheck {
+  let store: Store
+  let state: DatanetState
+
+  func run() throws -> ValidationCheck {
+    let epochs = RewardEpochs(store: store, datanet: state)
+    let all = try epochs.list()
+    var check = ValidationCheck(
+      name: "manifests \(state.name)", category: "manifests", checked: all.count)
+    for epoch in all {
+      let report = epochs.verify(epoch)
+      for failed in report.checks where failed.status == .failed {
+        check.findings.append(
+          ValidationFinding(
+            .error, code: "manifest-\(failed.check.rawValue)",
+            message: "reward epoch \(epoch.epoch) of \(state.name) (manifest "
+              + "\(epoch.manifest.short)): the \(failed.check.rawValue) check failed: "
+              + "\(failed.detail)",
+            subject: epoch.manifest.hex, file: store.objects.path(for: epoch.manifest)))
+      }
+    }
+    return check
+  }
+}
