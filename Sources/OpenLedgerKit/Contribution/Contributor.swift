@@ -50,12 +50,15 @@ public struct Contributor {
     if report.recordsNew == 0 {
       return ContributionOutcome(report: report, event: nil, refusal: nil)
     }
-    let shardList = try shards.finish()
+    // The shard writer's queue writes and syncs the last shards while the segment is written;
+    // only then is the list of shards waited for.
+    try shards.close()
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory)
     try FileSystem.makeDirectory(directory)
     let segmentFile = try NearDuplicateSegment.write(
       ids: ingestor.stored.map { $0.id }, signatures: ingestor.storedSignatures,
       into: directory, stagingDirectory: "\(store.root)/tmp")
+    let shardList = try shards.finish()
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count, sources: report.inputs,
       duplicates: DuplicateSummary(report), invalid: report.invalid)

@@ -111,9 +111,13 @@ final class ShardWriter {
 
   deinit {
     // Let queued work end before its buffers go; a shard never finished is removed with its
-    // staged file.
+    // staged file. The block still held gives its room back: libdispatch traps when a
+    // semaphore goes with less than it started with.
     queue.sync {}
-    block?.deallocate()
+    if let block {
+      block.deallocate()
+      room.signal()
+    }
   }
 
   /// Appends a record and returns where it landed.
@@ -134,9 +138,14 @@ final class ShardWriter {
     return RecordLocation(shard: shardCount, offset: offset, length: record.count)
   }
 
+  /// Closes the shard being filled without waiting for the queue to write it.
+  func close() throws {
+    if size > 0 { try closeShard() }
+  }
+
   /// Closes the last shard, waits for every shard to be written, and returns them in order.
   func finish() throws -> [ShardInfo] {
-    if size > 0 { try closeShard() }
+    try close()
     let sink = self.sink
     return try queue.sync {
       if let error = sink.failure { throw error }
