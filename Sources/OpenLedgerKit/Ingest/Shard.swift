@@ -45,15 +45,13 @@ struct StoredRecord {
 /// The caller's thread only lays records out and copies them into 1 MiB blocks; hashing the
 /// blocks, writing them, and syncing and naming each finished shard happen in order on a
 /// serial queue of the writer's own, so reading and deciding go on while the disk catches up.
-/// At most `blocksInFlight` blocks wait there; past that, `append` waits. A failure there is
+/// At most 16 blocks wait there; past that, `append` waits. A failure there is
 /// reported by the next `append` or by `finish`, and the queue does nothing more after it.
 final class ShardWriter {
   private let targetSize: Int
   private let queue = DispatchQueue(label: "openledger.shards")
-  private let room: DispatchSemaphore
+  private let pool = BlockPool(blockSize: 1 << 20, count: 16)
   private let sink: Sink
-  private static let blockSize = 1 << 20
-  private static let blocksInFlight = 16
 
   /// The shard being filled: its size so far, its records, and the block not yet handed over.
   private var size = 0
@@ -106,18 +104,13 @@ final class ShardWriter {
   init(objects: ObjectStore, targetSize: Int = ShardFormat.targetSize) {
     self.targetSize = targetSize
     sink = Sink(objects: objects)
-    room = DispatchSemaphore(value: Self.blocksInFlight)
   }
 
   deinit {
-    // Let queued work end before its buffers go; a shard never finished is removed with its
-    // staged file. The block still held gives its room back: libdispatch traps when a
-    // semaphore goes with less than it started with.
+    // Let queued work end and give its blocks back before the pool goes (the block still
+    // held too); a shard never finished is removed with its staged file.
     queue.sync {}
-    if let block {
-      block.deallocate()
-      room.signal()
-    }
+    if let block { pool.give(block) }
   }
 
   /// Appends a record and returns where it landed.
@@ -169,8 +162,7 @@ final class ShardWriter {
 
   private func newBlock() throws -> UnsafeMutableRawBufferPointer {
     if let error = sink.failure { throw error }
-    room.wait()
-    let fresh = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.blockSize, alignment: 16)
+    let fresh = pool.take()
     block = fresh
     blockFill = 0
     return fresh
@@ -179,14 +171,13 @@ final class ShardWriter {
   /// Hands the current block to the queue, which hashes and writes it into the current shard.
   private func handOver() {
     guard let full = block else { return }
-    let handed = UnsafeSendable(UnsafeRawBufferPointer(start: full.baseAddress, count: blockFill))
+    let handed = UnsafeSendable((block: full, count: blockFill))
     block = nil
     blockFill = 0
-    let (sink, room) = (self.sink, self.room)
+    let (sink, pool) = (self.sink, self.pool)
     queue.async {
-      sink.write(handed.value)
-      UnsafeMutableRawPointer(mutating: handed.value.baseAddress)?.deallocate()
-      room.signal()
+      sink.write(UnsafeRawBufferPointer(rebasing: handed.value.block[0..<handed.value.count]))
+      pool.give(handed.value.block)
     }
   }
 
