@@ -63,7 +63,8 @@ final class BackgroundDigest {
       let (pool, state) = (self.pool, self.state)
       queue.async {
         state.hasher.update(
-          bufferPointer: UnsafeRawBufferPointer(rebasing: handed.value.block[0..<handed.value.count]))
+          bufferPointer: UnsafeRawBufferPointer(
+            rebasing: handed.value.block[0..<handed.value.count]))
         pool.give(handed.value.block)
       }
     }

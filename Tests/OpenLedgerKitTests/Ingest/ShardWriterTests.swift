@@ -47,7 +47,8 @@ import Testing
       var count = 0
       try ShardReader(data: data).forEachRecord { bytes, offset in
         let index = read.count
-        #expect(locations[index] == RecordLocation(shard: position, offset: offset, length: bytes.count))
+        #expect(
+          locations[index] == RecordLocation(shard: position, offset: offset, length: bytes.count))
         read.append(Array(bytes))
         count += 1
       }
