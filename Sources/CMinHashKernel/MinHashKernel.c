@@ -41,32 +41,81 @@ static void update_portable(
 // (four a vector); the second only 32-bit ones (eight a vector). The four-lane results of
 // functions 0-3 and 4-7 interleave as 0,4,1,5,2,6,3,7, the order the constants and minima are
 // permuted into for the block.
+//
+// Two blocks of 8 functions go through the shingles together: the two broadcasts of each
+// shingle serve both, and the two blocks' 12 vectors of state still fit the 16 registers
+// (three blocks would not). A lone last block goes through alone.
+
+/// A block of 8 functions: its constants, arranged for the arithmetic above, and its minima.
+typedef struct {
+  __m256i aLow, aHigh, a1, b0, b1, minima;
+} OLBlock;
+
+__attribute__((target("avx2"), always_inline)) static inline OLBlock load_block_avx2(
+    const uint64_t *multipliers, const uint64_t *increments, const uint32_t *minima) {
+  const __m256i interleave = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  __m256i a0 = _mm256_loadu_si256((const __m256i *)multipliers);
+  __m256i a1 = _mm256_loadu_si256((const __m256i *)(multipliers + 4));
+  OLBlock block;
+  // The low and high 32 bits of the eight multipliers, in interleaved order; the low 32 bits
+  // of functions 0-3 are also where _mm256_mul_epu32 reads them (the even lanes), and those of
+  // 4-7 are where it reads them in a1.
+  block.aLow = _mm256_blend_epi32(a0, _mm256_slli_epi64(a1, 32), 0xaa);
+  block.aHigh = _mm256_blend_epi32(_mm256_srli_epi64(a0, 32), a1, 0xaa);
+  block.a1 = a1;
+  block.b0 = _mm256_loadu_si256((const __m256i *)increments);
+  block.b1 = _mm256_loadu_si256((const __m256i *)(increments + 4));
+  block.minima =
+      _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)minima), interleave);
+  return block;
+}
+
+/// The block's minima lowered with the shingle whose low and high 32 bits are broadcast in
+/// `xl` and `xh`.
+__attribute__((target("avx2"), always_inline)) static inline __m256i lower_avx2(
+    OLBlock block, __m256i xl, __m256i xh) {
+  __m256i p0 = _mm256_add_epi64(_mm256_mul_epu32(block.aLow, xl), block.b0);
+  __m256i p1 = _mm256_add_epi64(_mm256_mul_epu32(block.a1, xl), block.b1);
+  __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(p0, 32), p1, 0xaa);
+  __m256i cross = _mm256_add_epi32(
+      _mm256_mullo_epi32(block.aLow, xh), _mm256_mullo_epi32(block.aHigh, xl));
+  return _mm256_min_epu32(block.minima, _mm256_add_epi32(high, cross));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void store_block_avx2(
+    OLBlock block, uint32_t *minima) {
+  const __m256i deinterleave = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  _mm256_storeu_si256(
+      (__m256i *)minima, _mm256_permutevar8x32_epi32(block.minima, deinterleave));
+}
+
 __attribute__((target("avx2"))) static void update_avx2(
     const uint64_t *shingles, size_t shingleCount, const uint64_t *multipliers,
     const uint64_t *increments, uint32_t *minima, size_t count) {
-  const __m256i interleave = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  const __m256i deinterleave = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-  for (size_t j = 0; j < count; j += 8) {
-    __m256i a0 = _mm256_loadu_si256((const __m256i *)(multipliers + j));
-    __m256i a1 = _mm256_loadu_si256((const __m256i *)(multipliers + j + 4));
-    __m256i b0 = _mm256_loadu_si256((const __m256i *)(increments + j));
-    __m256i b1 = _mm256_loadu_si256((const __m256i *)(increments + j + 4));
-    // The low and high 32 bits of the eight multipliers, in interleaved order.
-    __m256i aLow = _mm256_blend_epi32(a0, _mm256_slli_epi64(a1, 32), 0xaa);
-    __m256i aHigh = _mm256_blend_epi32(_mm256_srli_epi64(a0, 32), a1, 0xaa);
-    __m256i m = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(minima + j)), interleave);
+  size_t j = 0;
+  for (; j + 16 <= count; j += 16) {
+    OLBlock first = load_block_avx2(multipliers + j, increments + j, minima + j);
+    OLBlock second = load_block_avx2(multipliers + j + 8, increments + j + 8, minima + j + 8);
     for (size_t k = 0; k < shingleCount; k++) {
       // Broadcast straight from memory (x86 is little-endian: the low half comes first).
       const char *x = (const char *)(shingles + k);
       __m256i xl = _mm256_broadcastd_epi32(_mm_loadu_si32(x));
       __m256i xh = _mm256_broadcastd_epi32(_mm_loadu_si32(x + 4));
-      __m256i p0 = _mm256_add_epi64(_mm256_mul_epu32(a0, xl), b0);
-      __m256i p1 = _mm256_add_epi64(_mm256_mul_epu32(a1, xl), b1);
-      __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(p0, 32), p1, 0xaa);
-      __m256i cross = _mm256_add_epi32(_mm256_mullo_epi32(aLow, xh), _mm256_mullo_epi32(aHigh, xl));
-      m = _mm256_min_epu32(m, _mm256_add_epi32(high, cross));
+      first.minima = lower_avx2(first, xl, xh);
+      second.minima = lower_avx2(second, xl, xh);
     }
-    _mm256_storeu_si256((__m256i *)(minima + j), _mm256_permutevar8x32_epi32(m, deinterleave));
+    store_block_avx2(first, minima + j);
+    store_block_avx2(second, minima + j + 8);
+  }
+  if (j < count) {
+    OLBlock last = load_block_avx2(multipliers + j, increments + j, minima + j);
+    for (size_t k = 0; k < shingleCount; k++) {
+      const char *x = (const char *)(shingles + k);
+      last.minima = lower_avx2(
+          last, _mm256_broadcastd_epi32(_mm_loadu_si32(x)),
+          _mm256_broadcastd_epi32(_mm_loadu_si32(x + 4)));
+    }
+    store_block_avx2(last, minima + j);
   }
 }
 

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The tokenizer's fast path, included here too so that a build that cached this module before
+// that header existed sees it.
+#include "ASCIIWords.h"
+
 /// A code path of `ol_minhash_update`.
 typedef enum OLMinHashPath {
   /// Plain C, for every CPU.

@@ -6,8 +6,10 @@ import GRDB
 struct ContributionExtras {
   /// Every record of the shards, in order, with where its bytes are.
   var records: [StoredRecord]
-  /// The near-duplicate index file written for the new records.
-  var nearDuplicateSegment: (file: String, records: Int)?
+  /// The near-duplicate index file written for the new records, and their count. It may still
+  /// be being written on another thread when the event is applied, so it is asked for only
+  /// once the record rows are in.
+  var nearDuplicateSegment: (() throws -> (file: String, records: Int))?
 }
 
 /// A contribution's status.
@@ -83,7 +85,7 @@ enum ContributionCatalog {
       ])
     }
     try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
-    if let segment = extras?.nearDuplicateSegment {
+    if let segment = try extras?.nearDuplicateSegment?() {
       try db.execute(
         sql:
           "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",

@@ -52,12 +52,22 @@ public struct Contributor {
     if report.recordsNew == 0 {
       return ContributionOutcome(report: report, event: nil, refusal: nil)
     }
-    let shardList = try shards.finish()
+    // Three things overlap from here: the shard writer's queue writes and syncs the last
+    // shards, another thread sorts and writes the near-duplicate segment, and this one waits
+    // for the shards and then inserts the catalog rows, taking the segment's name last.
+    try shards.close()
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory)
     try FileSystem.makeDirectory(directory)
-    let segmentFile = try NearDuplicateSegment.write(
-      ids: ingestor.stored.map { $0.id }, signatures: ingestor.storedSignatures,
-      into: directory, stagingDirectory: "\(store.root)/tmp")
+    let (ids, signatures, staging) = (
+      ingestor.stored.map { $0.id }, ingestor.storedSignatures, "\(store.root)/tmp"
+    )
+    let segment = BackgroundTask {
+      try NearDuplicateSegment.write(
+        ids: ids, signatures: signatures, into: directory, stagingDirectory: staging)
+    }
+    // However this ends, the segment's thread is done before the function returns.
+    defer { _ = try? segment.value() }
+    let shardList = try shards.finish()
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count,
       sources: report.inputs.map { source in
@@ -70,7 +80,7 @@ public struct Contributor {
       duplicates: DuplicateSummary(report), invalid: report.invalid)
     let extras = ContributionExtras(
       records: ingestor.stored,
-      nearDuplicateSegment: (segmentFile, ingestor.stored.count))
+      nearDuplicateSegment: { (try segment.value(), ids.count) })
     let event = try ledger.append(
       .contributionSubmit(body), to: state.id, by: identity, clock: clock, extras: extras)
     // The contribution is in; keeping the index compact is housekeeping that a later

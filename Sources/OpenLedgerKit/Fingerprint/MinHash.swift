@@ -125,6 +125,19 @@ public struct MinHasher: Sendable {
 
   /// The signature of `text`, UTF-8; nil when it has no words.
   public func signature(utf8 text: UnsafeRawBufferPointer) -> MinHashSignature? {
+    signature(utf8: text, words: .fused)
+  }
+
+  /// Where a signature's words come from; both give the same words, so the same signature.
+  enum WordSource {
+    /// `Tokenizer.scanWordHashes`: ASCII words hashed in place, as they are found.
+    case fused
+    /// `Tokenizer.scan`: every token, normalized, then the words hashed.
+    case tokens
+  }
+
+  /// The signature of `text`, UTF-8, with its words found by `words`; nil when it has none.
+  func signature(utf8 text: UnsafeRawBufferPointer, words: WordSource) -> MinHashSignature? {
     multipliers.withUnsafeBufferPointer { multipliers in
       increments.withUnsafeBufferPointer { increments in
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SignatureBuilder.hashCapacity) {
@@ -133,7 +146,14 @@ public struct MinHasher: Sendable {
             var builder = SignatureBuilder(
               hashes: hashes, minima: minima, kernel: kernel, multipliers: multipliers,
               increments: increments)
-            Tokenizer.scan(text, into: &builder)
+            switch words {
+            case .fused:
+              Tokenizer.scanWordHashes(text, hash: Self.wordHash, into: &builder)
+            case .tokens:
+              var sink = WordHashingSink(hash: Self.wordHash, base: builder)
+              Tokenizer.scan(text, into: &sink)
+              builder = sink.base
+            }
             return builder.finish()
           }
         }
@@ -148,15 +168,18 @@ public struct MinHasher: Sendable {
   }
 }
 
-/// Turns a stream of words into shingles and feeds them, a batch at a time, to the kernel.
-private struct SignatureBuilder: TokenSink {
+/// Turns a stream of word hashes into shingles and feeds them, a batch at a time, to the kernel.
+///
+/// Three tight loops rather than one: the tokenizer stores word hashes, a batch of them becomes
+/// shingle hashes, and the kernel lowers the minima with those; each keeps its state in
+/// registers.
+private struct SignatureBuilder: WordHashSink {
   /// How many shingles go to the kernel at once.
   static let batch = 512
   /// The room for word and shingle hashes.
   static let hashCapacity = batch + MinHasher.shingleLength - 1 + batch
 
-  /// Word hashes, stored little-endian so that shingles hash the same bytes on every machine;
-  /// the last `shingleLength - 1` of a batch move to the front for the next.
+  /// Word hashes; the last `shingleLength - 1` of a batch move to the front for the next.
   private let words: UnsafeMutableBufferPointer<UInt64>
   private let shingles: UnsafeMutableBufferPointer<UInt64>
   private let minima: UnsafeMutableBufferPointer<UInt32>
@@ -171,6 +194,7 @@ private struct SignatureBuilder: TokenSink {
     kernel: MinHashKernel, multipliers: UnsafeBufferPointer<UInt64>,
     increments: UnsafeBufferPointer<UInt64>
   ) {
+    precondition(MinHasher.shingleLength == 5, "a shingle is hashed from five word hashes")
     let wordCapacity = Self.batch + MinHasher.shingleLength - 1
     words = UnsafeMutableBufferPointer(rebasing: hashes[0..<wordCapacity])
     shingles = UnsafeMutableBufferPointer(rebasing: hashes[wordCapacity...])
@@ -181,32 +205,34 @@ private struct SignatureBuilder: TokenSink {
     self.increments = increments
   }
 
-  /// Adds a word token; punctuation does not take part in shingles.
+  /// Adds a word.
   @inline(__always)
-  mutating func take(_ kind: TokenKind, _ word: UnsafeRawBufferPointer, _ range: Range<Int>) {
-    guard kind == .word else { return }
-    words[buffered] = MinHasher.wordHash.hash(word).littleEndian
-    buffered += 1
-    wordCount += 1
+  mutating func take(wordHash: UInt64) {
+    words[buffered] = wordHash
+    buffered &+= 1
     if buffered == words.count {
-      hashShingles(endingBefore: buffered)
+      hashShingles()
       let kept = MinHasher.shingleLength - 1
       for index in 0..<kept {
         words[index] = words[buffered - kept + index]
       }
+      wordCount &+= buffered - kept
       buffered = kept
     }
   }
 
-  /// Hashes every shingle of the buffered words up to `end` and lowers the minima with them.
-  private func hashShingles(endingBefore end: Int) {
-    let length = MinHasher.shingleLength
-    let count = end - length + 1
+  /// Hashes every shingle of the buffered words and lowers the minima with them.
+  private func hashShingles() {
+    let count = buffered - MinHasher.shingleLength + 1
     guard count > 0 else { return }
-    let bytes = UnsafeRawBufferPointer(words)
+    // A window of five words slides along; one word is loaded a shingle.
+    let words = self.words.baseAddress!
+    let hashes = shingles.baseAddress!
+    var (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
     for index in 0..<count {
-      shingles[index] = MinHasher.shingleHash.hash(
-        UnsafeRawBufferPointer(rebasing: bytes[8 * index..<8 * (index + length)]))
+      let w4 = words[index &+ 4]
+      hashes[index] = MinHasher.shingleHash.hash(w0, w1, w2, w3, w4)
+      (w0, w1, w2, w3) = (w1, w2, w3, w4)
     }
     kernel.update(
       minima: minima, shingles: UnsafeBufferPointer(rebasing: shingles[0..<count]),
@@ -215,11 +241,12 @@ private struct SignatureBuilder: TokenSink {
 
   /// The signature of the words added so far, or nil if there were none.
   func finish() -> MinHashSignature? {
-    if wordCount >= MinHasher.shingleLength {
-      hashShingles(endingBefore: buffered)
-    } else if wordCount > 0 {
-      shingles[0] = MinHasher.shingleHash.hash(
-        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(words)[0..<8 * wordCount]))
+    if wordCount + buffered >= MinHasher.shingleLength {
+      hashShingles()
+    } else if buffered > 0 {
+      // One shingle of all the words: their hashes' little-endian bytes.
+      let last = words[0..<buffered].map(\.littleEndian)
+      shingles[0] = last.withUnsafeBytes { MinHasher.shingleHash.hash($0) }
       kernel.update(
         minima: minima, shingles: UnsafeBufferPointer(rebasing: shingles[0..<1]),
         multipliers: multipliers, increments: increments)

@@ -205,26 +205,37 @@ public struct NearDuplicateSegment {
           }
         }
       }
-      var scratch = [(UInt64, UInt32)]()
-      for bucket in 0..<(1 << bucketBits) {
-        let range = starts[bucket]..<starts[bucket + 1]
-        guard range.count > 1 else { continue }
-        scratch.removeAll(keepingCapacity: true)
-        for entry in range {
-          scratch.append(
-            (
-              UInt64(
-                littleEndian: out.loadUnaligned(fromByteOffset: entry * entrySize, as: UInt64.self)),
-              UInt32(
-                littleEndian: out.loadUnaligned(
-                  fromByteOffset: entry * entrySize + 8, as: UInt32.self))
-            ))
-        }
-        scratch.sort { $0 < $1 }
-        for (index, entry) in zip(range, scratch) {
-          out.storeBytes(of: entry.0.littleEndian, toByteOffset: index * entrySize, as: UInt64.self)
-          out.storeBytes(
-            of: entry.1.littleEndian, toByteOffset: index * entrySize + 8, as: UInt32.self)
+      // Buckets are independent: they are sorted in parallel, in a few stretches of buckets.
+      let stretches = 16
+      let bucketCount = 1 << bucketBits
+      let shared = UnsafeSendable((out: out, starts: starts))
+      DispatchQueue.concurrentPerform(iterations: stretches) { stretch in
+        let (out, starts) = shared.value
+        var scratch = [(UInt64, UInt32)]()
+        let first = stretch * bucketCount / stretches
+        let last = (stretch + 1) * bucketCount / stretches
+        for bucket in first..<last {
+          let range = starts[bucket]..<starts[bucket + 1]
+          guard range.count > 1 else { continue }
+          scratch.removeAll(keepingCapacity: true)
+          for entry in range {
+            scratch.append(
+              (
+                UInt64(
+                  littleEndian: out.loadUnaligned(
+                    fromByteOffset: entry * entrySize, as: UInt64.self)),
+                UInt32(
+                  littleEndian: out.loadUnaligned(
+                    fromByteOffset: entry * entrySize + 8, as: UInt32.self))
+              ))
+          }
+          scratch.sort { $0 < $1 }
+          for (index, entry) in zip(range, scratch) {
+            out.storeBytes(
+              of: entry.0.littleEndian, toByteOffset: index * entrySize, as: UInt64.self)
+            out.storeBytes(
+              of: entry.1.littleEndian, toByteOffset: index * entrySize + 8, as: UInt32.self)
+          }
         }
       }
     }

@@ -31,6 +31,43 @@ public struct StableHash: Sendable, Hashable {
   /// The hash of `bytes`.
   @inline(__always)
   public func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    hash(bytes, orMask: 0)
+  }
+
+  /// The hash of `bytes` with bit 5 (0x20) set in every byte, read in place.
+  ///
+  /// For ASCII letters and digits that is the hash of their lowercase form: setting bit 5
+  /// lowers a letter and leaves a digit as it is. The tokenizer's fast path hashes words this
+  /// way without copying them.
+  @inline(__always)
+  public func hash(settingBit5Of bytes: UnsafeRawBufferPointer) -> UInt64 {
+    hash(bytes, orMask: 0x2020_2020_2020_2020)
+  }
+
+  /// The hash of the first `count` (1 to 8) of the little-endian bytes of `word`, with bit 5
+  /// set in each: `hash(settingBit5Of:)` of those bytes, from a register and without a branch.
+  @inline(__always)
+  public func hash(settingBit5OfFirst count: Int, of word: UInt64) -> UInt64 {
+    let word = word | 0x2020_2020_2020_2020
+    // The same reads as `hash(_:)`, as shifts (all in bits): 4 to 8 bytes take four bytes at
+    // 0 and at `step` (4 when there are 8, else 0), and at `count - 4` and `count - 4 - step`;
+    // 1 to 3 bytes take the first, middle and last byte. Both are computed, one is kept.
+    let bits = UInt64(truncatingIfNeeded: count) &<< 3
+    let step = (bits & 64) &>> 1
+    let last4 = bits &- 32
+    let a4 = (word & 0xffff_ffff) << 32 | (word &>> step) & 0xffff_ffff
+    let b4 = ((word &>> last4) & 0xffff_ffff) << 32 | (word &>> (last4 &- step)) & 0xffff_ffff
+    let a1 =
+      (word & 0xff) << 16 | ((word &>> ((bits &>> 4) &<< 3)) & 0xff) << 8
+      | (word &>> (bits &- 8)) & 0xff
+    // All ones when `count` is at least 4.
+    let long = UInt64(bitPattern: Int64(truncatingIfNeeded: 3 &- count) &>> 63)
+    return Self.finish(a: a4 & long | a1 & ~long, b: b4 & long, seed: state, count: count)
+  }
+
+  /// The hash of `bytes`, each 64-bit word read ORed with `mask` (a byte repeated eight times).
+  @inline(__always)
+  private func hash(_ bytes: UnsafeRawBufferPointer, orMask mask: UInt64) -> UInt64 {
     let count = bytes.count
     var seed = state
     var a: UInt64
@@ -42,10 +79,16 @@ public struct StableHash: Sendable, Hashable {
       if count >= 4 {
         // Two overlapping 4-byte reads from each end cover every byte of 4 to 16.
         let step = (count >> 3) << 2
-        a = Self.load32(base, 0) << 32 | Self.load32(base, step)
-        b = Self.load32(base, count - 4) << 32 | Self.load32(base, count - 4 - step)
+        let mask32 = mask & 0xffff_ffff
+        a = (Self.load32(base, 0) | mask32) << 32 | (Self.load32(base, step) | mask32)
+        b =
+          (Self.load32(base, count - 4) | mask32) << 32
+          | (Self.load32(base, count - 4 - step) | mask32)
       } else {
-        a = UInt64(bytes[0]) << 16 | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count - 1])
+        let byteMask = UInt8(truncatingIfNeeded: mask)
+        a =
+          UInt64(bytes[0] | byteMask) << 16 | UInt64(bytes[count >> 1] | byteMask) << 8
+          | UInt64(bytes[count - 1] | byteMask)
         b = 0
       }
     } else {
@@ -56,26 +99,44 @@ public struct StableHash: Sendable, Hashable {
         var seed1 = seed
         var seed2 = seed
         repeat {
-          seed = Self.mum(Self.load64(base, offset) ^ Self.k1, Self.load64(base, offset + 8) ^ seed)
+          seed = Self.mum(
+            (Self.load64(base, offset) | mask) ^ Self.k1,
+            (Self.load64(base, offset + 8) | mask) ^ seed)
           seed1 = Self.mum(
-            Self.load64(base, offset + 16) ^ Self.k2, Self.load64(base, offset + 24) ^ seed1)
+            (Self.load64(base, offset + 16) | mask) ^ Self.k2,
+            (Self.load64(base, offset + 24) | mask) ^ seed1)
           seed2 = Self.mum(
-            Self.load64(base, offset + 32) ^ Self.k3, Self.load64(base, offset + 40) ^ seed2)
+            (Self.load64(base, offset + 32) | mask) ^ Self.k3,
+            (Self.load64(base, offset + 40) | mask) ^ seed2)
           offset += 48
           remaining -= 48
         } while remaining > 48
         seed ^= seed1 ^ seed2
       }
       while remaining > 16 {
-        seed = Self.mum(Self.load64(base, offset) ^ Self.k1, Self.load64(base, offset + 8) ^ seed)
+        seed = Self.mum(
+          (Self.load64(base, offset) | mask) ^ Self.k1,
+          (Self.load64(base, offset + 8) | mask) ^ seed)
         offset += 16
         remaining -= 16
       }
       // The last 16 bytes, overlapping what came before when fewer remain.
-      a = Self.load64(base, offset + remaining - 16)
-      b = Self.load64(base, offset + remaining - 8)
+      a = Self.load64(base, offset + remaining - 16) | mask
+      b = Self.load64(base, offset + remaining - 8) | mask
     }
     return Self.finish(a: a, b: b, seed: seed, count: count)
+  }
+
+  /// The hash of 40 bytes, the little-endian bytes of `w0` to `w4` in order, from registers.
+  ///
+  /// Equal to `hash` of those bytes (a test checks it): 40 bytes take two 16-byte rounds, and
+  /// the last 16 bytes are `w3` and `w4`. MinHash hashes each word 5-gram this way.
+  @inline(__always)
+  public func hash(
+    _ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64, _ w4: UInt64
+  ) -> UInt64 {
+    let seed = Self.mum(w2 ^ Self.k1, w3 ^ Self.mum(w0 ^ Self.k1, w1 ^ state))
+    return Self.finish(a: w3, b: w4, seed: seed, count: 40)
   }
 
   /// The hash of the UTF-8 bytes of `text`.

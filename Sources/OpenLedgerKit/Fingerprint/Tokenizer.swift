@@ -1,3 +1,4 @@
+import CMinHashKernel
 import Foundation
 
 /// What a token is: a normalized word, or one punctuation character.
@@ -114,6 +115,117 @@ public enum Tokenizer {
     }
   }
 
+  /// Passes the hash of each word token of `text` to `sink`, in order: `hash` of the word's
+  /// normalized UTF-8 bytes, for the same words `scan` finds (punctuation is skipped).
+  ///
+  /// MinHash needs only the words' hashes, so ASCII words are neither copied nor lowered in
+  /// memory. Text is read 64 bytes at a time: a block that is all ASCII becomes a bit mask of
+  /// its letters and digits, whose runs are the words, each hashed in place with its letters
+  /// lowered as the hash reads them (`StableHash.hash(settingBit5Of:)`). A block with a
+  /// non-ASCII byte, and the last bytes, go token by token, and a stretch with non-ASCII bytes
+  /// through `scan`'s slow path, started where `scan` starts it, so the words are the same.
+  static func scanWordHashes<Sink: WordHashSink>(
+    _ text: UnsafeRawBufferPointer, hash: StableHash, into sink: inout Sink
+  ) {
+    guard let base = text.baseAddress else { return }
+    var scratch = ScratchBuffer()
+    var words = WordHashingSink(hash: hash, base: sink)
+    defer { sink = words.base }
+    let count = text.count
+    var position = 0
+    // Where `scan` would be after the last word: only whitespace and ASCII punctuation lie
+    // between it and `position`, or the start of a word that runs past `position`.
+    var resume = 0
+    var wordIsOpen = false
+    while position + 64 <= count {
+      guard let letters = asciiAlphanumericMask(base + position) else {
+        position = scanWordHashesOneByOne(
+          text, from: resume, until: position + 64, scratch: &scratch, into: &words)
+        resume = position
+        wordIsOpen = false
+        continue
+      }
+      // Bit i of `after` is set when the byte before byte i is a letter or digit.
+      let after = letters &<< 1 | (wordIsOpen ? 1 : 0)
+      var starts = letters & ~after
+      var ends = ~letters & after
+      while ends != 0 {
+        let end = position &+ ends.trailingZeroBitCount
+        ends &= ends &- 1
+        if wordIsOpen {
+          wordIsOpen = false
+        } else {
+          resume = position &+ starts.trailingZeroBitCount
+          starts &= starts &- 1
+        }
+        words.base.take(wordHash: hashASCIIWord(text, from: resume, to: end, hash: hash))
+        resume = end
+      }
+      if starts != 0 {
+        resume = position &+ starts.trailingZeroBitCount
+        wordIsOpen = true
+      }
+      position &+= 64
+    }
+    _ = scanWordHashesOneByOne(text, from: resume, until: count, scratch: &scratch, into: &words)
+  }
+
+  /// The hash of the ASCII letters and digits from `start` to `end` of `text`, their letters
+  /// lowered.
+  @inline(__always)
+  private static func hashASCIIWord(
+    _ text: UnsafeRawBufferPointer, from start: Int, to end: Int, hash: StableHash
+  ) -> UInt64 {
+    let length = end &- start
+    if length <= 8 && start &+ 8 <= text.count {
+      let chunk = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+      return hash.hash(settingBit5OfFirst: length, of: chunk)
+    }
+    return hash.hash(settingBit5Of: UnsafeRawBufferPointer(rebasing: text[start..<end]))
+  }
+
+  /// A mask of the ASCII letters and digits among the 64 bytes at `bytes` (bit i for byte i),
+  /// or nil if one of them is not ASCII.
+  @inline(__always)
+  private static func asciiAlphanumericMask(_ bytes: UnsafeRawPointer) -> UInt64? {
+    var mask: UInt64 = 0
+    let isASCII = ol_ascii_alphanumerics64(bytes.assumingMemoryBound(to: UInt8.self), &mask)
+    return isASCII != 0 ? mask : nil
+  }
+
+  /// Passes the word hashes of `text` from `start`, where `scan` would start a token, to
+  /// `sink`, one token at a time, until a token ends at or past `limit`; returns where it ended.
+  @inline(never)
+  private static func scanWordHashesOneByOne<Sink: WordHashSink>(
+    _ text: UnsafeRawBufferPointer, from start: Int, until limit: Int,
+    scratch: inout ScratchBuffer, into words: inout WordHashingSink<Sink>
+  ) -> Int {
+    let count = text.count
+    var position = start
+    while position < limit {
+      let start = nextWordOrNonASCII(in: text, from: position)
+      guard start < count else { return count }
+      if text[start] >= 0x80 {
+        // `scan` reaches a punctuation byte just before, and starts the slow path there: a
+        // mark that follows makes one character with it.
+        let from =
+          start > position && ByteClass(text[start - 1]) == .punctuation ? start - 1 : start
+        position = tokenizeNonASCII(
+          text, from: from, firstNonASCII: start, scratch: &scratch, into: &words)
+        continue
+      }
+      let end = endOfASCIIAlphanumerics(in: text, from: start)
+      if end < count && text[end] >= 0x80 {
+        position = tokenizeNonASCII(
+          text, from: start, firstNonASCII: end, scratch: &scratch, into: &words)
+        continue
+      }
+      words.base.take(wordHash: hashASCIIWord(text, from: start, to: end, hash: words.hash))
+      position = end
+    }
+    return position
+  }
+
   // MARK: - ASCII
 
   /// The class of a byte, for the ASCII fast path.
@@ -177,6 +289,44 @@ public enum Tokenizer {
       end += 1
     }
     return (end, hasUpper)
+  }
+
+  /// The end of the run of ASCII letters and digits that starts at `start`.
+  @inline(__always)
+  private static func endOfASCIIAlphanumerics(
+    in text: UnsafeRawBufferPointer, from start: Int
+  ) -> Int {
+    var end = start
+    while end + 8 <= text.count {
+      let chunk = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+      let stops = ~asciiWordMasks(chunk).alphanumeric & highBits
+      if stops != 0 { return end + stops.trailingZeroBitCount >> 3 }
+      end += 8
+    }
+    while end < text.count && ByteClass(text[end]).isAlphanumeric {
+      end += 1
+    }
+    return end
+  }
+
+  /// The first position from `start` on that holds an ASCII letter or digit or a non-ASCII
+  /// byte, or `text.count`: whitespace and ASCII punctuation are skipped eight bytes at a time.
+  @inline(__always)
+  private static func nextWordOrNonASCII(in text: UnsafeRawBufferPointer, from start: Int) -> Int {
+    var position = start
+    while position + 8 <= text.count {
+      let chunk = UInt64(
+        littleEndian: text.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+      let stops = asciiWordMasks(chunk).alphanumeric | (chunk & highBits)
+      if stops != 0 { return position + stops.trailingZeroBitCount >> 3 }
+      position += 8
+    }
+    while position < text.count {
+      let byteClass = ByteClass(text[position])
+      if byteClass != .space && byteClass != .punctuation { break }
+      position += 1
+    }
+    return position
   }
 
   private static let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -317,6 +467,26 @@ protocol TokenSink {
   mutating func take(
     _ kind: TokenKind, _ normalized: UnsafeRawBufferPointer, _ range: Range<Int>
   ) throws(Failure)
+}
+
+/// Receives the word hashes of `Tokenizer.scanWordHashes`.
+protocol WordHashSink {
+  /// Takes the hash of one word's normalized UTF-8 bytes.
+  mutating func take(wordHash: UInt64)
+}
+
+/// A token sink that passes the hash of each word's normalized bytes on to a word-hash sink,
+/// and drops punctuation.
+struct WordHashingSink<Base: WordHashSink>: TokenSink {
+  typealias Failure = Never
+
+  let hash: StableHash
+  var base: Base
+
+  @inline(__always)
+  mutating func take(_ kind: TokenKind, _ normalized: UnsafeRawBufferPointer, _ range: Range<Int>) {
+    if kind == .word { base.take(wordHash: hash.hash(normalized)) }
+  }
 }
 
 /// A sink that calls a closure.

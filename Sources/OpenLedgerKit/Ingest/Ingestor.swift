@@ -83,6 +83,7 @@ final class Ingestor {
   deinit {
     // A batch may still be in flight after an error; let it finish before its workers go.
     inFlight?.group.wait()
+    for storage in batchStorage { storage.deallocate() }
     for set in workerSets {
       set.deinitialize()
       set.deallocate()
@@ -213,7 +214,7 @@ final class Ingestor {
   private func ingestUnit(_ source: ByteSource, name: String) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
-    var hasher = SHA256()
+    let digest = BackgroundDigest()
     var size = 0
     let recordsBefore = report.recordsRead + report.invalid
     var splitter = makeSplitter()
@@ -225,7 +226,7 @@ final class Ingestor {
     var line = 1
     while true {
       let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-      hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
+      digest.update(UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
       size += n
       report.bytesRead += n
       filled += n
@@ -250,8 +251,8 @@ final class Ingestor {
         }
         try submit(
           Batch(
-            view: view, records: records, input: inputIndex, header: header,
-            headerViolation: headerViolation))
+            view: view, records: records, storage: &batchStorage[nextWorkerSet],
+            input: inputIndex, header: header, headerViolation: headerViolation))
       }
       if consumed > 0 {
         buffer.baseAddress!.copyMemory(
@@ -274,7 +275,7 @@ final class Ingestor {
     try drain()
     report.inputs.append(
       SourceFile(
-        path: name, sha256: Digest(bytes: hasher.finalize()), size: size,
+        path: name, sha256: digest.finalize(), size: size,
         records: report.recordsRead + report.invalid - recordsBefore))
   }
 
@@ -290,7 +291,7 @@ final class Ingestor {
 
   /// Raw records with their own copy of the bytes, and the workers that prepare them.
   private final class Batch: @unchecked Sendable {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     let records: [RawRecord]
     let input: Int32
     let header: CSVHeader?
@@ -299,14 +300,23 @@ final class Ingestor {
     var workerSet = 0
     var chunk = 1
 
+    /// Copies the span the records cover into `storage` (grown when too small), and rebases
+    /// their ranges onto the copy.
     init(
-      view: UnsafeRawBufferPointer, records: [RawRecord], input: Int32, header: CSVHeader?,
+      view: UnsafeRawBufferPointer, records: [RawRecord],
+      storage: inout UnsafeMutableRawBufferPointer, input: Int32, header: CSVHeader?,
       headerViolation: (RecordViolation, Int)?
     ) {
-      // Copy only the span the records cover, and rebase their ranges onto the copy.
       let start = records.first?.range.lowerBound ?? 0
       let end = records.last?.range.upperBound ?? 0
-      bytes = Array(view[start..<end])
+      if storage.count < end - start {
+        storage.deallocate()
+        storage = .allocate(byteCount: max(end - start, 8 << 20), alignment: 16)
+      }
+      if end > start {
+        storage.baseAddress!.copyMemory(from: view.baseAddress! + start, byteCount: end - start)
+      }
+      bytes = UnsafeRawBufferPointer(rebasing: storage[0..<(end - start)])
       self.records = records.map { record in
         var moved = record
         moved.range = (record.range.lowerBound - start)..<(record.range.upperBound - start)
@@ -321,6 +331,12 @@ final class Ingestor {
   /// The batch being prepared while the caller reads the next one.
   private var inFlight: Batch?
   private var nextWorkerSet = 0
+  /// The bytes of the batches, one buffer per worker set: a set's buffer is reused once its
+  /// batch is decided, so each block of input does not cost fresh pages.
+  private var batchStorage = [
+    UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16),
+    UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16),
+  ]
 
   /// Starts preparing `batch` on the worker threads, then decides the batch before it.
   private func submit(_ batch: Batch) throws {
@@ -334,10 +350,8 @@ final class Ingestor {
       let start = min(count, worker * batch.chunk)
       let end = min(count, start + batch.chunk)
       DispatchQueue.global().async(group: batch.group) {
-        batch.bytes.withUnsafeBytes { bytes in
-          pool.value![worker].run(
-            buffer: bytes, records: batch.records[start..<end], header: batch.header)
-        }
+        pool.value![worker].run(
+          buffer: batch.bytes, records: batch.records[start..<end], header: batch.header)
       }
     }
     try drain()

@@ -41,52 +41,155 @@ struct StoredRecord {
 }
 
 /// Streams records into shard objects, starting a new shard when one is full.
+///
+/// The caller's thread only lays records out and copies them into 1 MiB blocks; hashing the
+/// blocks, writing them, and syncing and naming each finished shard happen in order on a
+/// serial queue of the writer's own, so reading and deciding go on while the disk catches up.
+/// At most 16 blocks wait there; past that, `append` waits. A failure there is
+/// reported by the next `append` or by `finish`, and the queue does nothing more after it.
 final class ShardWriter {
-  private let objects: ObjectStore
   private let targetSize: Int
-  private var current: ObjectWriter?
-  private var currentRecords = 0
-  private(set) var finished: [ShardInfo] = []
-  private var header = [UInt8](repeating: 0, count: 4)
+  private let queue = DispatchQueue(label: "openledger.shards")
+  private let pool = BlockPool(blockSize: 1 << 20, count: 16)
+  private let sink: Sink
+
+  /// The shard being filled: its size so far, its records, and the block not yet handed over.
+  private var size = 0
+  private var records = 0
+  private var block: UnsafeMutableRawBufferPointer?
+  private var blockFill = 0
+  private var shardCount = 0
+
+  /// The queue's side: the shard being written and those finished, touched only on `queue`,
+  /// and the first error, which the caller's thread reads under a lock.
+  private final class Sink: @unchecked Sendable {
+    let objects: ObjectStore
+    var writer: ObjectWriter?
+    var finished: [ShardInfo] = []
+    private let lock = NSLock()
+    private var error: Error?
+
+    init(objects: ObjectStore) { self.objects = objects }
+
+    var failure: Error? { lock.withLock { error } }
+
+    func record(_ error: Error) {
+      lock.withLock { if self.error == nil { self.error = error } }
+    }
+
+    /// Hashes and writes `bytes` into the current shard, starting it if needed.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+      guard failure == nil else { return }
+      do {
+        let current = try writer ?? objects.makeWriter()
+        writer = current
+        try current.append(bytes)
+      } catch {
+        record(error)
+      }
+    }
+
+    /// Syncs the current shard and moves it to its name.
+    func close(records: Int, bytes: Int) {
+      guard failure == nil, let current = writer else { return }
+      writer = nil
+      do {
+        finished.append(ShardInfo(id: try current.finish(), records: records, bytes: bytes))
+      } catch {
+        record(error)
+      }
+    }
+  }
 
   init(objects: ObjectStore, targetSize: Int = ShardFormat.targetSize) {
-    self.objects = objects
     self.targetSize = targetSize
+    sink = Sink(objects: objects)
+  }
+
+  deinit {
+    // Let queued work end and give its blocks back before the pool goes (the block still
+    // held too); a shard never finished is removed with its staged file.
+    queue.sync {}
+    if let block { pool.give(block) }
   }
 
   /// Appends a record and returns where it landed.
   func append(_ record: UnsafeRawBufferPointer) throws -> RecordLocation {
-    if let writer = current, writer.count + 4 + record.count > targetSize, currentRecords > 0 {
-      try close(writer)
+    if size > 0, size + 4 + record.count > targetSize, records > 0 {
+      try closeShard()
     }
-    let writer = try current ?? open()
+    if size == 0 {
+      try ShardFormat.magic.withUnsafeBytes { try copy($0) }
+      size = ShardFormat.magic.count
+    }
     var length = UInt32(record.count).littleEndian
-    try withUnsafeBytes(of: &length) { try writer.append($0) }
-    let offset = writer.count
-    try writer.append(record)
-    currentRecords += 1
-    return RecordLocation(shard: finished.count, offset: offset, length: record.count)
+    try withUnsafeBytes(of: &length) { try copy($0) }
+    let offset = size + 4
+    try copy(record)
+    size = offset + record.count
+    records += 1
+    return RecordLocation(shard: shardCount, offset: offset, length: record.count)
   }
 
-  /// Closes the last shard and returns all of them.
+  /// Closes the shard being filled without waiting for the queue to write it.
+  func close() throws {
+    if size > 0 { try closeShard() }
+  }
+
+  /// Closes the last shard, waits for every shard to be written, and returns them in order.
   func finish() throws -> [ShardInfo] {
-    if let writer = current { try close(writer) }
-    return finished
+    try close()
+    let sink = self.sink
+    return try queue.sync {
+      if let error = sink.failure { throw error }
+      return sink.finished
+    }
   }
 
-  private func open() throws -> ObjectWriter {
-    let writer = try objects.makeWriter()
-    try ShardFormat.magic.withUnsafeBytes { try writer.append($0) }
-    current = writer
-    currentRecords = 0
-    return writer
+  /// Copies `bytes` into blocks, handing each full block to the queue.
+  private func copy(_ bytes: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let current = try block ?? newBlock()
+      let count = min(bytes.count - offset, current.count - blockFill)
+      (current.baseAddress! + blockFill).copyMemory(
+        from: bytes.baseAddress! + offset, byteCount: count)
+      blockFill += count
+      offset += count
+      if blockFill == current.count { handOver() }
+    }
   }
 
-  private func close(_ writer: ObjectWriter) throws {
-    let bytes = writer.count
-    let id = try writer.finish()
-    finished.append(ShardInfo(id: id, records: currentRecords, bytes: bytes))
-    current = nil
+  private func newBlock() throws -> UnsafeMutableRawBufferPointer {
+    if let error = sink.failure { throw error }
+    let fresh = pool.take()
+    block = fresh
+    blockFill = 0
+    return fresh
+  }
+
+  /// Hands the current block to the queue, which hashes and writes it into the current shard.
+  private func handOver() {
+    guard let full = block else { return }
+    let handed = UnsafeSendable((block: full, count: blockFill))
+    block = nil
+    blockFill = 0
+    let (sink, pool) = (self.sink, self.pool)
+    queue.async {
+      sink.write(UnsafeRawBufferPointer(rebasing: handed.value.block[0..<handed.value.count]))
+      pool.give(handed.value.block)
+    }
+  }
+
+  /// Ends the current shard: the queue syncs it and moves it to its name.
+  private func closeShard() throws {
+    handOver()
+    let (sink, records, bytes) = (self.sink, self.records, size)
+    queue.async { sink.close(records: records, bytes: bytes) }
+    shardCount += 1
+    size = 0
+    self.records = 0
+    if let error = sink.failure { throw error }
   }
 }
 

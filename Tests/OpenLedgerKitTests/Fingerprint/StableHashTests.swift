@@ -73,6 +73,39 @@ import Testing
     #expect(seen.count == 200_000)
   }
 
+  /// The in-place forms the tokenizer's fast path uses equal `hash` of the lowered bytes.
+  @Test func hashingWithBit5SetEqualsHashingTheLoweredBytes() {
+    let hash = StableHash(seed: 0x776f_7264)
+    var generator = SplitMix64(seed: 21)
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+    for length in 0...120 {
+      for _ in 0..<8 {
+        let word = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+        let lowered = word.map { $0 | 0x20 }
+        let expected = lowered.withUnsafeBytes { hash.hash($0) }
+        #expect(word.withUnsafeBytes { hash.hash(settingBit5Of: $0) } == expected)
+        if (1...8).contains(length) {
+          // The bytes after the word, in the same register, must not matter.
+          var chunk = UInt64.random(in: 0...UInt64.max, using: &generator)
+          for (index, byte) in word.enumerated() {
+            chunk = chunk & ~(0xff << (8 * UInt64(index))) | UInt64(byte) << (8 * UInt64(index))
+          }
+          #expect(hash.hash(settingBit5OfFirst: length, of: chunk) == expected, "\(word)")
+        }
+      }
+    }
+  }
+
+  @Test func fiveWordsFromRegistersEqualTheirFortyBytes() {
+    let hash = StableHash(seed: 0x7368_696e_676c_65)
+    var generator = SplitMix64(seed: 22)
+    for _ in 0..<1_000 {
+      let words = (0..<5).map { _ in generator.next() }
+      let expected = words.map(\.littleEndian).withUnsafeBytes { hash.hash($0) }
+      #expect(hash.hash(words[0], words[1], words[2], words[3], words[4]) == expected)
+    }
+  }
+
   /// The reference sequence of SplitMix64 from seed 0.
   @Test func splitMixMatchesTheReference() {
     var generator = SplitMix64(seed: 0)
