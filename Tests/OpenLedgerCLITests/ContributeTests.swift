@@ -78,6 +78,26 @@ func fixture(_ name: String) -> String {
     #expect(!(try sandbox.ok(["log", "trees", "--format", "json"])).contains(sandbox.work))
   }
 
+  /// A UTF-8 byte order mark at the start of a file is not part of its first record.
+  @Test func aByteOrderMarkIsNotPartOfTheRecord() throws {
+    let sandbox = try setUp()
+    let line = "{\"text\": \"Plane trees along the canal are in full leaf this week.\"}\n"
+    try sandbox.write("bom.jsonl", "\u{FEFF}" + line)
+    try sandbox.write("plain.jsonl", line)
+    try sandbox.write("bom.txt", "\u{FEFF}Plane trees along the canal.\n")
+    try sandbox.write("plain.txt", "Plane trees along the canal.\n")
+    for (files, format) in [
+      (["bom.jsonl", "plain.jsonl"], "jsonl"), (["bom.txt", "plain.txt"], "text"),
+    ] {
+      let result = try sandbox.run(
+        ["fingerprint", "--record-format", format, "--format", "json"] + files)
+      #expect(result.status == 0, "\(result.stderr)")
+      let report = try #require(try decodeJSON(result.stdout) as? [String: Any])
+      #expect(report["invalid"] as? Int == 0)
+      #expect(report["exactDuplicatesInInput"] as? Int == 1, "\(format): the same record")
+    }
+  }
+
   @Test func nothingNewWritesNoEvent() throws {
     let sandbox = try setUp()
     try sandbox.ok(["contribute", "trees", fixture("notes.jsonl")])

@@ -224,6 +224,7 @@ final class Ingestor {
     defer { buffer.deallocate() }
     var filled = 0
     var line = 1
+    var atStart = true
     while true {
       let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
       digest.update(UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
@@ -231,6 +232,16 @@ final class Ingestor {
       report.bytesRead += n
       filled += n
       let isFinal = n == 0
+      if atStart {
+        // A UTF-8 byte order mark says nothing about the records: it is dropped (the input's
+        // SHA-256 still covers it), so the same text gets the same record id with or without.
+        if filled < 3 && !isFinal { continue }
+        atStart = false
+        if filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+          buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + 3, byteCount: filled - 3)
+          filled -= 3
+        }
+      }
       var records = [RawRecord]()
       let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
       let consumed = splitter.split(view, isFinal: isFinal, into: &records)
