@@ -53,6 +53,7 @@ extension Store {
           rejected.append(.init(event: id.hex, reason: "\(error)"))
         }
       }
+      try found.shards.settle(in: db, objects: objects)
       for state in try Data.fetchAll(db, sql: "SELECT state FROM datanets").map(DatanetRow.decode) {
         try rebuildNearDuplicateIndex(of: state, in: db)
       }
