@@ -121,6 +121,33 @@ import Testing
     #expect(export.stderr.contains("no accepted records"))
   }
 
+  /// A rejected contribution and an accepted one that brought the same bytes share one shard
+  /// object: a takedown's `gc` erases the text from it for both.
+  @Test func gcErasesATakenDownRecordFromAShardTwoContributionsShare() throws {
+    let sandbox = try setUp()
+    try sandbox.write("w.jsonl", Self.line(Self.texts[1]))
+    let rejected = try contribute("w.jsonl", sandbox)
+    try sandbox.ok(["review", "reject", rejected, "--reason", "unclear", "--as", "olivia"])
+    let accepted = try contribute("w.jsonl", sandbox)
+    try sandbox.ok(["review", "accept", accepted, "--as", "olivia"])
+    try sandbox.ok([
+      "takedown", "d", "--contribution", accepted, "--reason", "asked", "--as", "olivia",
+    ])
+    try sandbox.ok(["gc"])
+    let objects = "\(sandbox.store)/objects/sha256"
+    for path in try FileManager.default.subpathsOfDirectory(atPath: objects) {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: "\(objects)/\(path)", isDirectory: &isDirectory),
+        !isDirectory.boolValue
+      else { continue }
+      let data = try Data(contentsOf: URL(fileURLWithPath: "\(objects)/\(path)"))
+      #expect(data.range(of: Data("zyzzogeton".utf8)) == nil, "object \(path) holds the text")
+    }
+    try expectValid(sandbox)
+    try sandbox.ok(["rebuild-catalog"])
+    try expectValid(sandbox)
+  }
+
   /// The directories of `d`'s attribution segments.
   func segmentDirectories(_ sandbox: Sandbox) throws -> [String] {
     let indexes = "\(sandbox.store)/indexes"

@@ -47,9 +47,19 @@ extension Store {
             db, sql: "SELECT id FROM shards WHERE num = ?", arguments: [target.num])
             == target.id.hex
         else { return false }
-        try ShardRows.replace(
-          target.num, datanet: target.datanet, old: target.id, new: redaction.object,
-          size: redaction.size, entries: redaction.entries, in: db)
+        // The same bytes contributed again make the same shard object: every contribution of
+        // the Datanet that reads it gets the redaction, or the erased bytes would stay.
+        let sharing = try Int64.fetchAll(
+          db,
+          sql: """
+            SELECT s.num FROM shards s JOIN contributions c ON c.num = s.contribution
+            WHERE s.id = ? AND c.datanet = ? ORDER BY s.num
+            """, arguments: [target.id.hex, target.datanet])
+        for num in sharing {
+          try ShardRows.replace(
+            num, datanet: target.datanet, old: target.id, new: redaction.object,
+            size: redaction.size, entries: redaction.entries, in: db)
+        }
         return true
       }
       if applied {
