@@ -184,6 +184,13 @@ public struct AttributionIndex: Sendable {
   {
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
+    return try rewrite(clock: clock, progress: progress)
+  }
+
+  /// `compact` for a caller that holds the store lock already (`gc`).
+  func rewrite(clock: any Clock, progress: (Int, Int) -> Void = { _, _ in }) throws
+    -> BuildReport
+  {
     let published = try DatanetRecords(store: store, datanet: datanet)
     let contributions = try published.contributions().map(\.id)
     let written = try writeSegments(from: published, only: nil, clock: clock, progress: progress)
@@ -322,23 +329,82 @@ public struct AttributionIndex: Sendable {
     let published = try DatanetRecords(store: store, datanet: datanet)
     let covered = try coveredContributions()
     let pending = try published.contributions().filter { !covered.contains($0.id) }.count
-    var masked = 0
-    let removed = try published.removed()
-    if !removed.isEmpty {
-      for segment in listed {
-        let opened = try IndexSegment(directory: "\(directory)/\(segment.id.hex)")
-        masked += removed.filter { opened.recordIndex(of: $0.record) != nil }.count
-      }
-    }
+    let masked = try maskedRecords(segments: listed, removed: published.removed())
     return Status(
       datanet: datanet.id, name: datanet.name, segments: listed,
       tokens: listed.reduce(0) { $0 + $1.tokens }, records: listed.reduce(0) { $0 + $1.records },
       bytes: listed.reduce(0) { $0 + $1.bytes }, maskedRecords: masked,
       pendingContributions: pending)
   }
+
+  /// How many of `removed` the listed segments still hold (each segment counted once).
+  fileprivate func maskedRecords(segments listed: [Segment], removed: [RemovedRecord]) throws -> Int
+  {
+    guard !removed.isEmpty else { return 0 }
+    var masked = 0
+    for segment in listed {
+      let opened = try IndexSegment(directory: "\(directory)/\(segment.id.hex)")
+      masked += removed.filter { opened.recordIndex(of: $0.record) != nil }.count
+    }
+    return masked
+  }
+
+  /// The removed records the index's segments still hold, masked until a compaction drops
+  /// them.
+  public func maskedRecords() throws -> Int {
+    try maskedRecords(
+      segments: try segments(),
+      removed: try DatanetRecords(store: store, datanet: datanet).removed())
+  }
+}
+
+/// What `gc` did (or would do) to one Datanet's attribution index.
+public struct IndexCompaction: Codable, Sendable, Equatable {
+  public var datanet: Digest
+  public var name: String
+  /// Removed records the old segments held.
+  public var removedRecords: Int
+  /// The segments retired (with `--dry-run`, those that would be).
+  public var retired: [Digest]
+  /// The segments written in their place (none with `--dry-run`).
+  public var written: [Digest]
 }
 
 extension Store {
+  /// Compacts the attribution index of every Datanet whose segments hold removed records, so
+  /// that their text leaves `indexes/` as their bytes leave the shards. A segment that does not
+  /// open counts as holding them. Called by `gc`, which holds the store lock exclusively.
+  func compactIndexesHoldingRemovedRecords(dryRun: Bool, clock: any Clock) throws
+    -> [IndexCompaction]
+  {
+    let states = try catalog.read { db in
+      try Data.fetchAll(db, sql: "SELECT state FROM datanets ORDER BY id").map(DatanetRow.decode)
+    }
+    var compactions = [IndexCompaction]()
+    for state in states {
+      let index = AttributionIndex(store: self, datanet: state)
+      let segments = try index.segments()
+      guard !segments.isEmpty else { continue }
+      let removed = try DatanetRecords(store: self, datanet: state).removed()
+      guard !removed.isEmpty else { continue }
+      let masked = (try? index.maskedRecords(segments: segments, removed: removed)) ?? removed.count
+      guard masked > 0 else { continue }
+      if dryRun {
+        compactions.append(
+          IndexCompaction(
+            datanet: state.id, name: state.name, removedRecords: masked,
+            retired: segments.map(\.id), written: []))
+        continue
+      }
+      let report = try index.rewrite(clock: clock)
+      compactions.append(
+        IndexCompaction(
+          datanet: state.id, name: state.name, removedRecords: masked, retired: report.retired,
+          written: report.segments.map(\.id)))
+    }
+    return compactions
+  }
+
   /// Segment directories under `indexes/` that no catalog row lists (retired by a compaction,
   /// or left by an interrupted build), and staging directories of interrupted builds.
   func unlistedAttributionSegments() throws -> [String] {

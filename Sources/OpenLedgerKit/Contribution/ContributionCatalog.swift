@@ -102,18 +102,10 @@ enum ContributionCatalog {
     for (position, shard) in shards.enumerated() {
       let data = try objects.read(shard)
       do {
-        try ShardReader(data: data).forEachEntry { entry in
-          switch entry {
-          case .record(let bytes, let offset):
-            records.append(
-              StoredRecord(
-                id: RecordID(of: bytes),
-                location: RecordLocation(shard: position, offset: offset, length: bytes.count)))
-          case .tombstone(let id, let offset):
-            records.append(
-              StoredRecord(
-                id: id, location: RecordLocation(shard: position, offset: offset, length: 0)))
-          }
+        records += try ShardEntry.list(data).map { entry in
+          StoredRecord(
+            id: entry.id,
+            location: RecordLocation(shard: position, offset: entry.offset, length: entry.length))
         }
       } catch is ShardReader.Failure {
         throw LedgerError.corruptEvent(event, reason: "its shard \(shard.hex) is malformed")

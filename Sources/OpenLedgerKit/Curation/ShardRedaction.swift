@@ -47,24 +47,18 @@ extension Store {
             db, sql: "SELECT id FROM shards WHERE num = ?", arguments: [target.num])
             == target.id.hex
         else { return false }
-        try db.execute(
-          sql: "UPDATE shards SET id = ? WHERE num = ?",
-          arguments: [redaction.object.hex, target.num])
-        let move = try db.cachedStatement(
+        // The same bytes contributed again make the same shard object: every contribution of
+        // the Datanet that reads it gets the redaction, or the erased bytes would stay.
+        let sharing = try Int64.fetchAll(
+          db,
           sql: """
-            UPDATE records SET offset = ?, length = ? WHERE datanet = ? AND id = ? AND shard = ?
-            """)
-        for entry in redaction.entries {
-          try move.execute(arguments: [
-            entry.offset, entry.length, target.datanet, entry.id.data, target.num,
-          ])
-        }
-        try ObjectRefs.add(redaction.object, kind: .shard, size: redaction.size, in: db)
-        if try Bool.fetchOne(
-          db, sql: "SELECT EXISTS(SELECT 1 FROM shards WHERE id = ?)", arguments: [target.id.hex])
-          == false
-        {
-          try ObjectRefs.remove(target.id, in: db)
+            SELECT s.num FROM shards s JOIN contributions c ON c.num = s.contribution
+            WHERE s.id = ? AND c.datanet = ? ORDER BY s.num
+            """, arguments: [target.id.hex, target.datanet])
+        for num in sharing {
+          try ShardRows.replace(
+            num, datanet: target.datanet, old: target.id, new: redaction.object,
+            size: redaction.size, entries: redaction.entries, in: db)
         }
         return true
       }
@@ -78,13 +72,13 @@ extension Store {
 
   /// Writes the redacted copy of shard `id` without the bytes of the records in `removed`.
   private func redact(_ id: Digest, removing removed: Set<RecordID>) throws -> (
-    object: Digest, size: Int, erased: Int, entries: [(id: RecordID, offset: Int, length: Int)]
+    object: Digest, size: Int, erased: Int, entries: [ShardEntry]
   ) {
     let reader = ShardReader(data: try objects.read(id))
     let writer = try objects.makeWriter()
     try ShardFormat.redactedMagic.withUnsafeBytes { try writer.append($0) }
     try (reader.original ?? id).bytes.withUnsafeBytes { try writer.append($0) }
-    var entries = [(id: RecordID, offset: Int, length: Int)]()
+    var entries = [ShardEntry]()
     var erased = 0
     func appendLength(_ value: UInt32) throws {
       var length = value.littleEndian
@@ -97,17 +91,17 @@ extension Store {
           let record = RecordID(of: bytes)
           if removed.contains(record) {
             try appendLength(ShardFormat.tombstone)
-            entries.append((record, writer.count, 0))
+            entries.append(ShardEntry(id: record, offset: writer.count, length: 0))
             try record.bytes.withUnsafeBytes { try writer.append($0) }
             erased += 1
           } else {
             try appendLength(UInt32(bytes.count))
-            entries.append((record, writer.count, bytes.count))
+            entries.append(ShardEntry(id: record, offset: writer.count, length: bytes.count))
             try writer.append(bytes)
           }
         case .tombstone(let record, _):
           try appendLength(ShardFormat.tombstone)
-          entries.append((record, writer.count, 0))
+          entries.append(ShardEntry(id: record, offset: writer.count, length: 0))
           try record.bytes.withUnsafeBytes { try writer.append($0) }
         }
       }

@@ -9,6 +9,11 @@ public struct RebuildReport: Codable, Sendable {
   /// Events that could not be applied, with the reason (a bad signature, a permission the actor
   /// did not have, a missing parent).
   public var rejected: [RejectedEvent]
+  /// Attribution index segments found under `indexes/` and listed again in the catalog.
+  public var attributionSegments: Int
+  /// Segments found there that were not, with the reason (`gc` deletes them; `index build`
+  /// covers their contributions again).
+  public var segmentsLeftOut: [LeftOutSegment]
 
   public struct RejectedEvent: Codable, Sendable {
     public var event: String
@@ -19,7 +24,9 @@ public struct RebuildReport: Codable, Sendable {
 extension Store {
   /// Recreates the catalog from the objects alone: every object that is a ledger event is
   /// verified and replayed, Datanet by Datanet, in topological order, with the same permission
-  /// checks as when it was written. One transaction: on failure the old catalog stays.
+  /// checks as when it was written. Derived data follows: the near-duplicate index is
+  /// recomputed, and the attribution segments on disk whose coverage is established are listed
+  /// again (`SegmentRecovery`). One transaction: on failure the old catalog stays.
   public func rebuildCatalog() throws -> RebuildReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
@@ -32,6 +39,9 @@ extension Store {
     var parents = [Digest: [Digest]]()
     for (id, event) in events { parents[id] = event.payload.parents }
     let order = TopologicalOrder.sort(parents)
+    let segments = SegmentRecovery.scan(indexes: indexesDirectory)
+    var leftOut = segments.leftOut
+    var listed = 0
     var applied = 0
     try catalog.write { db in
       let tables = try String.fetchAll(
@@ -53,14 +63,21 @@ extension Store {
           rejected.append(.init(event: id.hex, reason: "\(error)"))
         }
       }
+      try found.shards.settle(in: db, objects: objects)
       for state in try Data.fetchAll(db, sql: "SELECT state FROM datanets").map(DatanetRow.decode) {
         try rebuildNearDuplicateIndex(of: state, in: db)
+      }
+      for (datanet, found) in segments.found.sorted(by: { $0.key < $1.key }) {
+        let registered = try SegmentRecovery.register(found, datanet: datanet, in: db)
+        listed += registered.listed.count
+        leftOut += registered.leftOut
       }
     }
     let count = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM datanets")
     }
     return RebuildReport(
       objectsScanned: ids.count, eventsApplied: applied, datanets: count ?? 0,
-      rejected: rejected.sorted { $0.event < $1.event })
+      rejected: rejected.sorted { $0.event < $1.event }, attributionSegments: listed,
+      segmentsLeftOut: leftOut.sorted { ($0.datanet, $0.segment) < ($1.datanet, $1.segment) })
   }
 }

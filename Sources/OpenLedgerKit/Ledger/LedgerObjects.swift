@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// What a store's objects hold for the ledger, found by looking at every object: the events
 /// that verify, the envelopes that do not, and the redacted shards `gc` wrote. What rebuilding
@@ -48,37 +49,158 @@ struct LedgerObjects {
   }
 }
 
-/// Where the bytes of the shards that events name are: the shard object itself, or the
-/// redacted shard `gc` wrote in its place.
+/// Where the bytes of the shards that events name are: the shard object itself, or one of the
+/// redacted shards `gc` wrote in its place.
+///
+/// One shard object can stand for several contributions: the same records contributed again
+/// after `gc` erased them from the first contribution's shard give the same bytes, so the same
+/// shard id, while the first contribution's redaction stays. Which object serves a contribution
+/// is therefore settled after the whole replay (`settle`), when it is known which records each
+/// contribution ends up credited with and which of them were removed.
 struct ShardLocator {
-  /// Original shard id → the redacted shard replacing it.
-  var redacted: [Digest: Digest] = [:]
+  /// Original shard id → the redacted shards whose header names it, sorted.
+  var redactions: [Digest: [Digest]] = [:]
+  /// Originals with redactions that are still in the store themselves.
+  var present: Set<Digest> = []
+  /// Original shard id → the object replay reads first: the original when it is in the store,
+  /// else the redaction with the most tombstones (ties by the smaller id).
+  private var first: [Digest: Digest] = [:]
 
   init() {}
 
-  /// Chooses, for each original, the redaction with the most tombstones (two exist only when a
-  /// `gc` was interrupted after writing the second), ties by the smaller id.
   init(candidates: [Digest: [Digest]], objects: ObjectStore) throws {
     for (original, ids) in candidates {
-      if ids.count == 1 {
-        redacted[original] = ids[0]
+      redactions[original] = ids.sorted()
+      if objects.contains(original) {
+        present.insert(original)
         continue
       }
       var best: (id: Digest, tombstones: Int)?
       for id in ids.sorted() {
-        guard let data = try? objects.read(id) else { continue }
-        var tombstones = 0
-        try? ShardReader(data: data).forEachEntry { entry in
-          if case .tombstone = entry { tombstones += 1 }
-        }
+        guard let entries = try? ShardEntry.read(id, objects: objects) else { continue }
+        let tombstones = entries.reduce(0) { $0 + ($1.length == 0 ? 1 : 0) }
         if tombstones > best?.tombstones ?? -1 { best = (id, tombstones) }
       }
-      redacted[original] = best?.id
+      first[original] = best?.id
     }
   }
 
-  /// The object that holds the bytes of shard `id`.
+  /// The object replay reads shard `id` from while applying its `contribution.submit`.
   func object(for id: Digest) -> Digest {
-    redacted[id] ?? id
+    first[id] ?? id
+  }
+
+  /// After a replay into `db`: points each shard row that has a choice at the object that
+  /// suits the records credited to it. The chosen object holds the bytes of every such record
+  /// the ledger has not removed when any candidate does (so no live record is read from a shard
+  /// where it was erased), and among those erases the most; ties go to the smaller id. Record
+  /// locations follow. A candidate whose entries are not the shard's (a redaction claiming a
+  /// shard it does not match) is never chosen.
+  func settle(in db: Database, objects: ObjectStore) throws {
+    guard !redactions.isEmpty else { return }
+    var originalOf = [Digest: Digest]()
+    for (original, ids) in redactions {
+      originalOf[original] = original
+      for id in ids { originalOf[id] = original }
+    }
+    var entries = [Digest: [ShardEntry]?]()
+    func entriesOf(_ id: Digest) -> [ShardEntry]? {
+      if let known = entries[id] { return known }
+      let read = try? ShardEntry.read(id, objects: objects)
+      entries[id] = read
+      return read
+    }
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT s.num AS num, s.id AS id, c.datanet AS datanet FROM shards s
+        JOIN contributions c ON c.num = s.contribution ORDER BY s.num
+        """)
+    for row in rows {
+      guard let current = Digest(hex: row["id"]), let original = originalOf[current],
+        let currentEntries = entriesOf(current)
+      else { continue }
+      let num: Int64 = row["num"]
+      let datanet: Int64 = row["datanet"]
+      let credited = try Row.fetchAll(
+        db,
+        sql: "SELECT r.id AS id, \(RecordStanding.removed("r")) AS removed FROM records r "
+          + "WHERE r.datanet = ? AND r.shard = ?", arguments: [datanet, num]
+      ).reduce(into: [RecordID: Bool]()) { credited, record in
+        let id: Data = record["id"]
+        credited[id.withUnsafeBytes { RecordID(bytes: $0) }] = record["removed"]
+      }
+      let ids = currentEntries.map(\.id)
+      var best: (id: Digest, lost: Int, tombstones: Int)?
+      for candidate in (present.contains(original) ? [original] : []) + redactions[original]! {
+        guard let candidateEntries = entriesOf(candidate), candidateEntries.map(\.id) == ids
+        else { continue }
+        var lost = 0
+        var tombstones = 0
+        for entry in candidateEntries where entry.length == 0 {
+          tombstones += 1
+          if credited[entry.id] == false { lost += 1 }
+        }
+        if let best, (best.lost, -best.tombstones, best.id) <= (lost, -tombstones, candidate) {
+          continue
+        }
+        best = (candidate, lost, tombstones)
+      }
+      guard let best, best.id != current else { continue }
+      try ShardRows.replace(
+        num, datanet: datanet, old: current, new: best.id, size: try objects.size(of: best.id),
+        entries: entriesOf(best.id)!.filter { credited[$0.id] != nil }, in: db)
+    }
+  }
+}
+
+/// One entry of a shard object, as the catalog locates it: a record's id and where its bytes
+/// are, with a length of 0 for a tombstone (records are never empty).
+struct ShardEntry: Equatable {
+  var id: RecordID
+  var offset: Int
+  var length: Int
+
+  /// The entries of shard object `id`, in order.
+  static func read(_ id: Digest, objects: ObjectStore) throws -> [ShardEntry] {
+    try list(try objects.read(id))
+  }
+
+  /// The entries of a shard's bytes, in order; throws `ShardReader.Failure` when malformed.
+  static func list(_ data: Data) throws -> [ShardEntry] {
+    var entries = [ShardEntry]()
+    try ShardReader(data: data).forEachEntry { entry in
+      switch entry {
+      case .record(let bytes, let offset):
+        entries.append(ShardEntry(id: RecordID(of: bytes), offset: offset, length: bytes.count))
+      case .tombstone(let id, let offset):
+        entries.append(ShardEntry(id: id, offset: offset, length: 0))
+      }
+    }
+    return entries
+  }
+}
+
+/// Changes to the `shards` rows of the catalog.
+enum ShardRows {
+  /// Points shard row `num` at object `new` instead of `old`, moves the listed records of
+  /// Datanet `datanet` credited to it to their `entries` locations, and keeps the `objects`
+  /// table in step (`old` stays referenced while another row uses it).
+  static func replace(
+    _ num: Int64, datanet: Int64, old: Digest, new: Digest, size: Int, entries: [ShardEntry],
+    in db: Database
+  ) throws {
+    try db.execute(sql: "UPDATE shards SET id = ? WHERE num = ?", arguments: [new.hex, num])
+    let move = try db.cachedStatement(
+      sql: "UPDATE records SET offset = ?, length = ? WHERE datanet = ? AND id = ? AND shard = ?")
+    for entry in entries {
+      try move.execute(arguments: [entry.offset, entry.length, datanet, entry.id.data, num])
+    }
+    try ObjectRefs.add(new, kind: .shard, size: size, in: db)
+    if try Bool.fetchOne(
+      db, sql: "SELECT EXISTS(SELECT 1 FROM shards WHERE id = ?)", arguments: [old.hex]) == false
+    {
+      try ObjectRefs.remove(old, in: db)
+    }
   }
 }

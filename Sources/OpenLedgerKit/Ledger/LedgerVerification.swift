@@ -173,6 +173,7 @@ private struct LedgerVerifier {
                 + "\(error)"))
         }
       }
+      try found.shards.settle(in: db, objects: store.objects)
     }
     return applied
   }
@@ -402,26 +403,39 @@ private struct LedgerVerifier {
     }
   }
 
-  /// Every tombstone in the replay must stand for a record the ledger removed.
+  /// Every tombstone in the replay must stand for a record the ledger removed; and the catalog
+  /// must not read a record from a shard where it was erased when the replay reads its bytes.
   mutating func checkTombstones(_ datanet: Digest, scratch: DatabaseQueue) throws {
-    let rows = try scratch.read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT r.id AS id, s.id AS shard FROM records r JOIN shards s ON s.num = r.shard
-          JOIN datanets d ON d.num = r.datanet
-          WHERE d.id = ? AND r.length = 0 AND NOT \(RecordStanding.removed("r")) ORDER BY r.id
-          LIMIT \(Self.listLimit)
-          """, arguments: [datanet.hex])
-    }
+    let sql = """
+      SELECT r.id AS id, s.id AS shard FROM records r JOIN shards s ON s.num = r.shard
+      JOIN datanets d ON d.num = r.datanet
+      WHERE d.id = ? AND r.length = 0 AND NOT \(RecordStanding.removed("r")) ORDER BY r.id
+      LIMIT \(Self.listLimit)
+      """
+    let rows = try scratch.read { db in try Row.fetchAll(db, sql: sql, arguments: [datanet.hex]) }
+    var erased = Set<Data>()
     for row in rows {
       let record = Digest(bytes: row["id"] as Data)
+      erased.insert(row["id"])
       findings.append(
         LedgerFinding(
           kind: .badTombstone, datanet: datanet, event: nil, object: Digest(hex: row["shard"]),
           record: record,
           message: "redacted shard \(row["shard"] as String) erased record \(record.hex), "
             + "which the ledger never took down or withdrew"))
+    }
+    let catalogRows = try store.catalog.read { db in
+      try Row.fetchAll(db, sql: sql, arguments: [datanet.hex])
+    }
+    for row in catalogRows where !erased.contains(row["id"]) {
+      let record = Digest(bytes: row["id"] as Data)
+      findings.append(
+        LedgerFinding(
+          kind: .catalogMismatch, datanet: datanet, event: nil, object: Digest(hex: row["shard"]),
+          record: record,
+          message: "Datanet \(datanet.short): the catalog reads record \(record.hex) from shard "
+            + "\(row["shard"] as String), where its bytes were erased, but replay finds them "
+            + "(run `openledger rebuild-catalog`)"))
     }
   }
 

@@ -42,6 +42,8 @@ public struct GCReport: Codable, Sendable {
   /// removed), and how many records' bytes were erased.
   public var shardsRedacted: [Digest]
   public var recordsErased: Int
+  /// Attribution indexes rewritten without the removed records their segments held.
+  public var indexesCompacted: [IndexCompaction]
 }
 
 extension Store {
@@ -79,11 +81,15 @@ extension Store {
   }
 
   /// Removes the objects the catalog does not reference, and staging files of interrupted
-  /// commands. Holds the store lock exclusively, so no running writer loses an object it is about
-  /// to record.
-  public func gc(dryRun: Bool) throws -> GCReport {
+  /// commands; first erases removed records' bytes, from the shards and from the attribution
+  /// indexes (compacting those whose segments hold any; `clock` dates the new segments). Holds
+  /// the store lock exclusively, so no running writer loses an object it is about to record.
+  public func gc(dryRun: Bool, clock: any Clock) throws -> GCReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
+    // A takedown wins over reproducibility: the segments that held removed text are retired,
+    // so `manifest verify --recompute` of epochs that queried them names them as retired.
+    let compactions = try compactIndexesHoldingRemovedRecords(dryRun: dryRun, clock: clock)
     // Removed records' bytes go first: their shards are rewritten, and the old ones are then
     // unreferenced like any other object.
     let redaction = try redactRemovedRecords(dryRun: dryRun)
@@ -109,6 +115,7 @@ extension Store {
       dryRun: dryRun, objectsKept: ids.count - removed.count, objectsRemoved: removed,
       bytesFreed: freed, stagingFilesRemoved: staged.count,
       indexFilesRemoved: indexFiles.count + segmentDirectories.count,
-      shardsRedacted: redaction.shards, recordsErased: redaction.records)
+      shardsRedacted: redaction.shards, recordsErased: redaction.records,
+      indexesCompacted: compactions)
   }
 }

@@ -370,7 +370,7 @@ func sentence(_ n: Int) -> String {
     #expect(try storeContains(sentence(2), fixture))
     #expect(try storeContains(sentence(4), fixture))
 
-    let report = try fixture.store.gc(dryRun: false)
+    let report = try fixture.store.gc(dryRun: false, clock: fixture.clock)
     #expect(report.shardsRedacted.count == 2)
     #expect(report.recordsErased == 3)
     #expect(report.objectsRemoved.count == 2)
@@ -384,7 +384,7 @@ func sentence(_ n: Int) -> String {
     #expect(details.records.map(\.text) == [sentence(1), nil, sentence(3)])
     #expect(details.recordsRemoved == 1)
 
-    let again = try fixture.store.gc(dryRun: false)
+    let again = try fixture.store.gc(dryRun: false, clock: fixture.clock)
     #expect(again.shardsRedacted.isEmpty && again.objectsRemoved.isEmpty)
 
     // Withdrawn records may come back, and are credited to the new contribution.
@@ -398,6 +398,6 @@ func sentence(_ n: Int) -> String {
     #expect(rebuilt.rejected.isEmpty)
     #expect(try fixture.curationState() == before)
     #expect(try fixture.published() == [sentence(1), sentence(3), sentence(4)])
-    #expect(try fixture.store.gc(dryRun: false).objectsRemoved.isEmpty)
+    #expect(try fixture.store.gc(dryRun: false, clock: fixture.clock).objectsRemoved.isEmpty)
   }
 }

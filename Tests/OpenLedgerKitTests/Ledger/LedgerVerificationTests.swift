@@ -62,7 +62,7 @@ import Testing
     #expect(report.events == 9)
     #expect(report.applied == 9)
     #expect(report.datanets == [fixture.datanet.id])
-    _ = try fixture.store.gc(dryRun: false)
+    _ = try fixture.store.gc(dryRun: false, clock: fixture.clock)
     let after = try fixture.store.verifyLedger(datanet: fixture.datanet.id)
     #expect(after.isClean, "\(after.findings)")
   }

@@ -8,7 +8,9 @@ struct RebuildCatalog: ParsableCommand {
     discussion: """
       Every event object is verified and replayed in topological order with the same \
       permission checks as when it was written. Events that fail are listed and left out; \
-      exits 1 when there are any.
+      exits 1 when there are any. The attribution index segments under indexes/ that verify \
+      and cover accepted contributions exactly are listed again; any other is named, and \
+      `index build` covers its contributions again.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -23,9 +25,15 @@ struct RebuildCatalog: ParsableCommand {
       for rejected in report.rejected {
         context.output.line("rejected \(rejected.event): \(rejected.reason)")
       }
+      for segment in report.segmentsLeftOut {
+        context.output.line(
+          "left out attribution segment \(segment.segment.hex) of Datanet "
+            + "\(segment.datanet.short): \(segment.reason)")
+      }
       context.output.line(
         "scanned \(report.objectsScanned) objects; replayed \(report.eventsApplied) events into "
-          + "\(report.datanets) Datanet(s)")
+          + "\(report.datanets) Datanet(s); listed \(report.attributionSegments) attribution "
+          + "index segment(s) again")
     }
     if !report.rejected.isEmpty { throw ExitCode(FailureKind.checksFailed.exitStatus) }
   }
