@@ -162,9 +162,13 @@ public struct RewardEpochs: Sendable {
     // The same fees must not be paid twice: an epoch's log is kept as an object named by its
     // SHA-256, so a log already paid is found by id.
     let logID = Digest.of(log.bytes)
-    if let paid = try list().first(where: { $0.log == logID }) {
+    let earlier = try list()
+    if let paid = earlier.first(where: { $0.log == logID }) {
       throw RewardsError.logAlreadyPaid(log: log.name, datanet: datanet.name, epoch: paid.epoch)
     }
+    // Nor the same inference in another log: an id an earlier epoch paid is refused, naming
+    // its line. The earlier logs are read back from their objects (a pass over the history).
+    try checkNotPaid(log, earlier: earlier)
     let computation = try EpochComputation.run(
       datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
       attributor: attributor, policy: policy, token: token, signer: identity)
@@ -230,6 +234,25 @@ public struct RewardEpochs: Sendable {
         at: 0)
     }
     return report
+  }
+
+  /// Throws `inferenceAlreadyPaid` for the first inference of `log` whose id an epoch of
+  /// `earlier` paid.
+  private func checkNotPaid(_ log: RewardLog, earlier: [Epoch]) throws {
+    guard !earlier.isEmpty else { return }
+    var paidIn = [String: UInt64]()
+    for epoch in earlier {
+      let paid = try RewardLog.parse(
+        store.objects.read(epoch.log), name: "the inference log of epoch \(epoch.epoch)")
+      for inference in paid.inferences where paidIn[inference.id] == nil {
+        paidIn[inference.id] = epoch.epoch
+      }
+    }
+    if let repeated = log.inferences.first(where: { paidIn[$0.id] != nil }) {
+      throw RewardsError.inferenceAlreadyPaid(
+        log: log.name, line: repeated.line, id: repeated.id, datanet: datanet.name,
+        epoch: paidIn[repeated.id]!)
+    }
   }
 
   // MARK: - Export and recompute

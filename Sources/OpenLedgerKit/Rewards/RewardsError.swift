@@ -16,6 +16,8 @@ public enum RewardsError: OpenLedgerError {
   case malformedAllocations(name: String, line: Int, reason: String)
   case epochExists(datanet: String, epoch: UInt64)
   case logAlreadyPaid(log: String, datanet: String, epoch: UInt64)
+  /// An inference of the log whose id an earlier epoch paid.
+  case inferenceAlreadyPaid(log: String, line: Int, id: String, datanet: String, epoch: UInt64)
   case epochOutOfOrder(datanet: String, epoch: UInt64, next: UInt64)
   case noEpochs(datanet: String)
   case unknownEpoch(datanet: String, epoch: UInt64, last: UInt64)
@@ -25,7 +27,7 @@ public enum RewardsError: OpenLedgerError {
     switch self {
     case .fileNotFound, .accountNotInManifest: .notFound
     case .badFee, .feesOverflow, .malformedPolicy, .weightsTooLarge, .amountOverflow,
-      .malformedManifest:
+      .malformedManifest, .inferenceAlreadyPaid:
       .dataError
     case .invalidPolicy: .usage
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
@@ -76,6 +78,9 @@ public enum RewardsError: OpenLedgerError {
     case .logAlreadyPaid(let log, let datanet, let epoch):
       "\(log) is the inference log epoch \(epoch) of \(datanet) already paid (the same SHA-256); "
         + "its fees are never paid twice. Give the log of the inferences since that epoch"
+    case .inferenceAlreadyPaid(let log, let line, let id, let datanet, let epoch):
+      "\(log), line \(line): inference '\(id)' was paid in epoch \(epoch) of \(datanet) already; "
+        + "each inference is paid once. Leave it out of the log"
     case .epochOutOfOrder(let datanet, let epoch, let next):
       "epoch \(epoch) of \(datanet) cannot come next: epochs are numbered one after another, and "
         + "the next is \(next)"

@@ -24,9 +24,10 @@ import Testing
   }
 
   /// An inference log: each output copies one of bob's sentences or none, with the fee given.
-  func log(_ outputs: [(String, String)]) throws -> RewardLog {
+  /// Ids are `<prefix><index>`: a later epoch needs another prefix (an id is paid once).
+  func log(_ outputs: [(String, String)], prefix: String = "q") throws -> RewardLog {
     let lines = outputs.enumerated().map { index, item in
-      #"{"id":"q\#(index)","output":"\#(item.0)","fee":"\#(item.1)"}"# + "\n"
+      #"{"id":"\#(prefix)\#(index)","output":"\#(item.0)","fee":"\#(item.1)"}"# + "\n"
     }
     return try RewardLog.parse(Data(lines.joined().utf8), name: "log.jsonl")
   }
@@ -63,7 +64,7 @@ import Testing
     #expect(shares.lines.map(\.inference) == ["q0", "q1"])
     #expect(shares.lines[1].shares.map(\.account) == [fixture.alice.account])
 
-    let second = try compute(log([(texts[4], "1000")]))
+    let second = try compute(log([(texts[4], "1000")], prefix: "r"))
     #expect(second.epoch.epoch == 2)
     #expect(second.manifest.predicate.previousManifest == first.manifest.id)
     #expect(second.epoch.cumulative.value == 16_000)
@@ -126,7 +127,7 @@ import Testing
       return error.kind == .cannotCreate
     }
     #expect(throws: RewardsError.self) { try compute(log([(texts[0], "100")]), epoch: 3) }
-    #expect(try compute(log([(texts[0], "101")]), epoch: 2).epoch.epoch == 2)
+    #expect(try compute(log([(texts[0], "101")], prefix: "r"), epoch: 2).epoch.epoch == 2)
   }
 
   @Test func aLogAlreadyPaidIsRefused() throws {
@@ -139,6 +140,27 @@ import Testing
       return epoch == 1 && error.kind == .cannotCreate
     }
     #expect(try epochs.list().count == 1)
+  }
+
+  @Test func anInferenceAlreadyPaidIsRefusedInAnotherLog() throws {
+    _ = try compute(log([(texts[0], "100"), (texts[1], "200")]))
+    // Another log (a new inference first, then q1 again with another fee): q1 is named.
+    let again = try RewardLog.parse(
+      Data(
+        (#"{"id":"new","output":"fresh text","fee":"5"}"# + "\n"
+          + #"{"id":"q1","output":"\#(texts[1])","fee":"300"}"# + "\n").utf8),
+      name: "later.jsonl")
+    #expect {
+      try compute(again)
+    } throws: { error in
+      guard let error = error as? RewardsError,
+        case .inferenceAlreadyPaid(let name, let line, let id, _, let epoch) = error
+      else { return false }
+      return name == "later.jsonl" && line == 2 && id == "q1" && epoch == 1
+        && error.kind == .dataError
+    }
+    #expect(try epochs.list().count == 1)
+    #expect(try compute(log([(texts[1], "300")], prefix: "r")).epoch.epoch == 2)
   }
 
   @Test func aForgedEpochIsRefusedOnWriteAndOnReplay() throws {
