@@ -106,6 +106,15 @@ import Testing
     let viaEnv = try sandbox.run(
       ["datanet", "list"], in: elsewhere, environment: ["OPENLEDGER_STORE": sandbox.store])
     #expect(viaEnv.stdout.contains("a "))
+    // init honours $OPENLEDGER_STORE too, so the next command finds what it made.
+    let fresh = "\(sandbox.root)/fresh-store"
+    let made = try sandbox.run(["init"], in: elsewhere, environment: ["OPENLEDGER_STORE": fresh])
+    #expect(made.status == 0, "\(made.stderr)")
+    #expect(FileManager.default.fileExists(atPath: "\(fresh)/config.json"))
+    #expect(!FileManager.default.fileExists(atPath: "\(elsewhere)/.openledger"))
+    let found = try sandbox.run(
+      ["datanet", "list"], in: elsewhere, environment: ["OPENLEDGER_STORE": fresh])
+    #expect(found.status == 0, "\(found.stderr)")
     let config = try #require(
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: "\(sandbox.store)/config.json")))

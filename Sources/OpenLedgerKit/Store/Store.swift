@@ -45,10 +45,15 @@ public final class Store: Sendable {
     throw StoreError.notFound(searchedFrom: workingDirectory)
   }
 
-  /// Where `openledger init` puts a new store: the explicit path itself, or `.openledger/` in
-  /// the working directory.
-  public static func initLocation(explicit: String?, workingDirectory: String) -> String {
+  /// Where `openledger init` puts a new store: the explicit path itself, else the one
+  /// `$OPENLEDGER_STORE` names, else `.openledger/` in the working directory.
+  public static func initLocation(
+    explicit: String?, environment: String? = nil, workingDirectory: String
+  ) -> String {
     if let explicit, !explicit.isEmpty { return absolute(explicit, from: workingDirectory) }
+    if let environment, !environment.isEmpty {
+      return absolute(environment, from: workingDirectory)
+    }
     return "\(standardized(workingDirectory))/\(directoryName)"
   }
 

@@ -5,7 +5,8 @@ struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Create a new, empty store.",
     discussion: """
-      Creates .openledger/ in the current directory, or the store directory given with --store.
+      Creates the store directory given with --store, else $OPENLEDGER_STORE, else \
+      .openledger/ in the current directory.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -13,7 +14,8 @@ struct Init: ParsableCommand {
   func run() throws {
     let context = Context(global)
     let root = Store.initLocation(
-      explicit: global.store, workingDirectory: context.workingDirectory)
+      explicit: global.store, environment: context.environment["OPENLEDGER_STORE"],
+      workingDirectory: context.workingDirectory)
     let store = try Store.initialize(at: root, clock: context.clock)
     if context.output.isJSON {
       try context.output.json([
