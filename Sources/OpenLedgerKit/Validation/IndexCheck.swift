@@ -17,8 +17,10 @@ struct IndexCheck {
         check.findings.append(
           ValidationFinding(
             .error, code: code,
-            message: "index segment \(listed.id.hex): \(message); rebuild the index with "
-              + "`openledger index compact \(state.name)`",
+            message: "index segment \(listed.id.hex): "
+              + message.replacingOccurrences(of: "DATANET", with: state.name)
+              + (message.contains("index compact")
+                ? "" : "; rebuild the index with `openledger index compact \(state.name)`"),
             subject: listed.id.hex, file: path))
       }
       do {

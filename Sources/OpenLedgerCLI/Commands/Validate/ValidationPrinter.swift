@@ -14,6 +14,9 @@ struct ValidationPrinter {
     return relative(file) + (finding.line.map { ":\($0)" } ?? "")
   }
 
+  /// "1 check", "2 checks".
+  static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
   // MARK: Text
 
   func text(_ report: ValidationReport) -> String {
@@ -23,8 +26,8 @@ struct ValidationPrinter {
       let warnings = check.findings.count - errors
       var status = check.passed ? "ok  " : "FAIL"
       status += "  \(check.name) (\(check.checked) checked"
-      if errors > 0 { status += ", \(errors) error\(errors == 1 ? "" : "s")" }
-      if warnings > 0 { status += ", \(warnings) warning\(warnings == 1 ? "" : "s")" }
+      if errors > 0 { status += ", \(Self.count(errors, "error"))" }
+      if warnings > 0 { status += ", \(Self.count(warnings, "warning"))" }
       lines.append(status + ")")
       for finding in check.findings {
         let place = location(finding).map { "\($0): " } ?? ""
@@ -33,10 +36,9 @@ struct ValidationPrinter {
     }
     let failed = report.checks.filter { !$0.passed }.count
     lines.append(
-      "\(report.checks.count) check\(report.checks.count == 1 ? "" : "s"): "
+      "\(Self.count(report.checks.count, "check")): "
         + (failed == 0 ? "all passed" : "\(failed) failed")
-        + " (\(report.errors) error\(report.errors == 1 ? "" : "s"), "
-        + "\(report.warnings) warning\(report.warnings == 1 ? "" : "s"))")
+        + " (\(Self.count(report.errors, "error")), \(Self.count(report.warnings, "warning")))")
     return lines.joined(separator: "\n")
   }
 
@@ -131,8 +133,8 @@ struct ValidationPrinter {
     }
     let failed = report.checks.filter { !$0.passed }.count
     lines.append(
-      "openledger validate: \(report.checks.count) checks, \(failed) failed, "
-        + "\(report.errors) errors, \(report.warnings) warnings")
+      "openledger validate: \(Self.count(report.checks.count, "check")), \(failed) failed, "
+        + "\(Self.count(report.errors, "error")), \(Self.count(report.warnings, "warning"))")
     return lines.joined(separator: "\n")
   }
 
