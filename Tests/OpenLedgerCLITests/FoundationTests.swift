@@ -259,6 +259,8 @@ import Testing
       (["--add-curator", "bob"], Int32(73), "'bob' is a curator of papers already"),
       (["--remove-curator", "carol"], 66, "'carol' is not a curator of papers"),
       (["--add-curator", "carol", "--remove-curator", "carol"], 64, "both added and removed"),
+      (["--remove-curator", "alice", "--remove-curator", "bob"], 65, "without curators"),
+      (["--description", "", "--license", "unspecified"], 64, "nothing changes"),
     ] {
       let noop = try sandbox.run(["datanet", "update", "papers", "--as", "alice"] + arguments)
       #expect(noop.status == status, "\(arguments): \(noop.stderr)")

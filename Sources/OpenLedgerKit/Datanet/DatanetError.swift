@@ -10,10 +10,16 @@ public enum DatanetError: OpenLedgerError {
   case alreadyCurator(String, datanet: String)
   /// `--remove-curator` names an account that is not a curator.
   case notCurator(String, datanet: String)
+  /// The curators would all be removed, leaving nobody to review.
+  case noCuratorsLeft(datanet: String)
+  /// Every value given is the Datanet's already.
+  case nothingChanges(datanet: String)
 
   public var kind: FailureKind {
     switch self {
-    case .invalidName, .invalidSchema, .nothingToUpdate, .curatorAddedAndRemoved: .usage
+    case .invalidName, .invalidSchema, .nothingToUpdate, .curatorAddedAndRemoved, .nothingChanges:
+      .usage
+    case .noCuratorsLeft: .dataError
     case .alreadyCurator: .cannotCreate
     case .notCurator: .notFound
     case .malformedSchema: .dataError
@@ -38,6 +44,12 @@ public enum DatanetError: OpenLedgerError {
     case .alreadyCurator(let account, let datanet):
       "'\(account)' is a curator of \(datanet) already; nothing was written (see `openledger "
         + "datanet show \(datanet)`)"
+    case .noCuratorsLeft(let datanet):
+      "this would leave \(datanet) without curators, and nobody could review its contributions; "
+        + "add another curator in the same update; nothing was written"
+    case .nothingChanges(let datanet):
+      "nothing changes: \(datanet) has these values already (see `openledger datanet show "
+        + "\(datanet)`); nothing was written"
     case .notCurator(let account, let datanet):
       "'\(account)' is not a curator of \(datanet), so it cannot be removed; nothing was "
         + "written (see `openledger datanet show \(datanet)`)"

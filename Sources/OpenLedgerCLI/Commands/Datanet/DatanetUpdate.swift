@@ -77,6 +77,14 @@ extension DatanetCommand {
         for (name, account) in removes where !state.curators.contains(account) {
           throw DatanetError.notCurator(name, datanet: state.name)
         }
+        let remaining = Set(state.curators).union(adds.map(\.1)).subtracting(removes.map(\.1))
+        if remaining.isEmpty { throw DatanetError.noCuratorsLeft(datanet: state.name) }
+      }
+      if identity.account == state.owner || state.curators.contains(identity.account),
+        adds.isEmpty, removes.isEmpty, description.map({ $0 == state.description }) ?? true,
+        license.map({ $0 == state.license }) ?? true, policy.map({ $0 == state.policy }) ?? true
+      {
+        throw DatanetError.nothingChanges(datanet: state.name)
       }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,
