@@ -69,7 +69,7 @@ func fixture(_ name: String) -> String {
     try sandbox.write(
       "data/day1/notes.jsonl",
       "{\"text\": \"The oaks by the station lost a large limb in the storm.\"}\n")
-    try sandbox.ok(["contribute", "trees", "data/day1", "--as", "bob"])
+    try sandbox.ok(["contribute", "trees", "./data//day1/.", "--as", "bob"])
     let events = try #require(
       try decodeJSON(try sandbox.ok(["log", "trees", "--format", "json"])) as? [[String: Any]])
     let body = try #require(events.last?["body"] as? [String: Any])

@@ -58,7 +58,11 @@ func inputPaths(_ arguments: [String], workingDirectory: String) throws -> [Inpu
   }
   return arguments.map { argument in
     if argument == "-" { return .standardInput }
-    return .path(argument.hasPrefix("/") ? argument : "\(workingDirectory)/\(argument)")
+    // `./x`, `x/./y` and `x//y` name the same file as `x` and `x/y`: reports and events name it
+    // one way. `..` is kept: it depends on symbolic links.
+    let path = argument.hasPrefix("/") ? argument : "\(workingDirectory)/\(argument)"
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+    return .path("/" + parts.joined(separator: "/"))
   }
 }
 
