@@ -447,8 +447,10 @@ public struct ManifestVerifier: Sendable {
     }
     var found: PreviousManifest?
     if let local, let data = try? FileSystem.read(local), Digest.of(data) == previousID {
-      // Its leaves, when exported beside it, are checked against its subject digest below.
-      let leavesData = localLeaves.flatMap { try? FileSystem.read($0) }
+      // Its leaves, when exported beside it (else from the store, when at hand), are checked
+      // against its subject digest below.
+      let leavesData =
+        localLeaves.flatMap { try? FileSystem.read($0) } ?? (try? previous(previousID))?.leaves
       found = PreviousManifest(envelope: data, leaves: leavesData, source: local)
     } else {
       do {
