@@ -190,20 +190,13 @@ import Testing
     .appendingPathComponent("Examples/verify_proof.py").path
 
   func runPython(_ python: String, _ arguments: [String]) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [Self.verifier] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+    try Self.runVerifier(python, arguments, in: sandbox)
+  }
+
+  /// Runs Examples/verify_proof.py with `python` in `sandbox`'s working directory.
+  static func runVerifier(_ python: String, _ arguments: [String], in sandbox: Sandbox) throws
+    -> RunResult
+  {
+    try runProcess(python, [verifier] + arguments, in: sandbox.work)
   }
 }

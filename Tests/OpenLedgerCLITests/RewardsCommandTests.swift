@@ -107,8 +107,9 @@ import Testing
     let parsed = try #require(try decodeJSON(proof) as? [String: Any])
     #expect(parsed["cumulative"] as? String == amounts[try account("bob")])
     guard let python = ManifestCommandTests.python else { return }
-    let checked = try runPython(
-      python, ["proof.json", "--manifest", "out/manifest.json", "--leaves", "out/leaves.jsonl"])
+    let checked = try ManifestCommandTests.runVerifier(
+      python, ["proof.json", "--manifest", "out/manifest.json", "--leaves", "out/leaves.jsonl"],
+      in: sandbox)
     #expect(checked.status == 0, "\(checked.stderr)")
   }
 
@@ -579,23 +580,5 @@ import Testing
     ])
     #expect(noPrevious.status == 66)
     #expect(noPrevious.stderr.contains("gone.json does not exist"))
-  }
-
-  func runPython(_ python: String, _ arguments: [String]) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [ManifestCommandTests.verifier] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
   }
 }

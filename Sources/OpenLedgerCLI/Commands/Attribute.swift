@@ -28,19 +28,14 @@ struct Attribute: ParsableCommand {
   @Option(help: "An inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
   var inferences: String?
 
-  @Option(help: "The fewest tokens a span needs to count.")
-  var minSpan = AttributionSettings.defaultMinSpan
-
-  @Option(help: "The most occurrences in the index a span may have to count.")
-  var maxOccurrences = AttributionSettings.defaultMaxOccurrences
+  @OptionGroup var attribution: AttributionOptions
 
   func validate() throws {
     let given = [text, file, inferences].compactMap { $0 }.count
     guard given == 1 else {
       throw ValidationError("give exactly one of --text, --file and --inferences")
     }
-    guard minSpan >= 1 else { throw ValidationError("--min-span must be 1 or more") }
-    guard maxOccurrences >= 1 else { throw ValidationError("--max-occurrences must be 1 or more") }
+    try attribution.check()
   }
 
   /// What `--format json` prints.
@@ -61,14 +56,8 @@ struct Attribute: ParsableCommand {
     let store = try context.openStore()
     let state = try Ledger(store: store).datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)
-    let status = try index.status()
-    if status.pendingContributions > 0 {
-      context.output.note(
-        "note: \(status.pendingContributions) accepted contribution(s) of \(state.name) are not "
-          + "indexed yet; run `openledger index build \(state.name)` to include them")
-    }
-    let attributor = try index.attributor(
-      settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences))
+    context.notePendingIndex(try index.status(), of: state, "")
+    let attributor = try index.attributor(settings: attribution.settings)
     var outputs = [(id: String?, line: Int?, text: String)]()
     if let text {
       outputs.append((nil, nil, text))

@@ -16,11 +16,7 @@ struct IndexCheck {
       func fail(_ code: String, _ message: String) {
         check.findings.append(
           ValidationFinding(
-            .error, code: code,
-            message: "index segment \(listed.id.hex): "
-              + message.replacingOccurrences(of: "DATANET", with: state.name)
-              + (message.contains("index compact")
-                ? "" : "; rebuild the index with `openledger index compact \(state.name)`"),
+            .error, code: code, message: "index segment \(listed.id.hex): \(message)",
             subject: listed.id.hex, file: path))
       }
       do {
@@ -30,9 +26,11 @@ struct IndexCheck {
           fail(
             "segment-mismatch",
             "it holds \(segment.recordCount) records and \(segment.tokenCount) tokens, "
-              + "the catalog says \(listed.records) and \(listed.tokens)")
+              + "the catalog says \(listed.records) and \(listed.tokens); rebuild the index with "
+              + "`openledger index compact \(state.name)`")
         }
       } catch let error as OpenLedgerError where error.kind != .internalError {
+        // The segment's own errors say how to rebuild it.
         fail(error.kind == .notFound ? "missing-segment" : "corrupt-segment", "\(error)")
       }
     }

@@ -50,30 +50,9 @@ final class Sandbox: @unchecked Sendable {
     _ arguments: [String], stdin: Data? = nil, in directory: String? = nil,
     environment extra: [String: String] = [:]
   ) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? work)
-    process.environment = environment.merging(extra) { $1 }
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    let inPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    process.standardInput = inPipe
-    try process.run()
-    // Read both pipes concurrently so a chatty process cannot block on a full pipe.
-    let errData = LockedData()
-    let reader = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
-    reader.start()
-    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-    try inPipe.fileHandleForWriting.close()
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let err = errData.wait()
-    return RunResult(
-      status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-      stderr: String(decoding: err, as: UTF8.self))
+    try runProcess(
+      Self.binary, arguments, stdin: stdin, in: directory ?? work,
+      environment: environment.merging(extra) { $1 })
   }
 
   /// Runs a command that must succeed, and returns its stdout.
@@ -197,4 +176,35 @@ final class LockedData: @unchecked Sendable {
 /// Decodes a command's `--format json` output.
 func decodeJSON(_ text: String) throws -> Any {
   try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
+
+/// Runs `executable arguments…` and waits for it, its output and errors collected.
+func runProcess(
+  _ executable: String, _ arguments: [String], stdin: Data? = nil, in directory: String? = nil,
+  environment: [String: String]? = nil
+) throws -> RunResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  if let environment { process.environment = environment }
+  let outPipe = Pipe()
+  let errPipe = Pipe()
+  let inPipe = Pipe()
+  process.standardOutput = outPipe
+  process.standardError = errPipe
+  process.standardInput = inPipe
+  try process.run()
+  // Read both pipes concurrently so a chatty process cannot block on a full pipe.
+  let errData = LockedData()
+  let reader = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+  reader.start()
+  if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+  try inPipe.fileHandleForWriting.close()
+  let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  let err = errData.wait()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+    stderr: String(decoding: err, as: UTF8.self))
 }

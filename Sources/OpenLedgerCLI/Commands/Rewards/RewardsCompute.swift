@@ -34,18 +34,11 @@ extension RewardsCommand {
 
     @OptionGroup var split: RewardSplitOptions
 
-    @Option(help: "The fewest tokens a span needs to count.")
-    var minSpan = AttributionSettings.defaultMinSpan
-
-    @Option(help: "The most occurrences in the index a span may have to count.")
-    var maxOccurrences = AttributionSettings.defaultMaxOccurrences
+    @OptionGroup var attribution: AttributionOptions
 
     func validate() throws {
       try split.check()
-      guard minSpan >= 1 else { throw ValidationError("--min-span must be 1 or more") }
-      guard maxOccurrences >= 1 else {
-        throw ValidationError("--max-occurrences must be 1 or more")
-      }
+      try attribution.check()
       if let epoch, epoch < 1 { throw ValidationError("--epoch starts at 1") }
     }
 
@@ -64,18 +57,13 @@ extension RewardsCommand {
       let log = try RewardLog.read(path: context.absolute(inferences))
       let index = AttributionIndex(store: store, datanet: state)
       let status = try index.status()
-      if status.pendingContributions > 0 {
-        context.output.note(
-          "note: \(status.pendingContributions) accepted contribution(s) of \(state.name) are "
-            + "not indexed yet and earn nothing in this epoch; run `openledger index build "
-            + "\(state.name)` first to include them")
-      }
+      context.notePendingIndex(status, of: state, " and earn nothing in this epoch")
       // The records masked are exactly those removed by the heads the manifest records, so
       // that `manifest verify --recompute` masks the same ones even after later takedowns.
       let heads = try Ledger(store: store).heads(of: state.id)
       let attributor = try index.attributor(
-        settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences),
-        segments: status.segments.map(\.id), ledgerHeads: heads, usedBy: "this reward epoch",
+        settings: attribution.settings, segments: status.segments.map(\.id), ledgerHeads: heads,
+        usedBy: "this reward epoch",
         verify: true)
       let computed = try epochs.compute(
         log: log, requestedEpoch: epoch, settings: settings, attributor: attributor,
