@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Benchmarks live in their own package so that `swift build` and `swift test` at the root never
-/// build them; `fingerprint.sh` builds this package in release and runs it.
+/// build them; the scripts beside it (`run.sh`, `attribution.sh`, `rewards.sh`, `rewards-compute.sh`) build
+/// this package in release and run it.
 let package = Package(
   name: "openledger-benchmarks",
   platforms: [.macOS(.v15)],
@@ -11,9 +12,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
+    .target(name: "BenchSupport"),
     .executableTarget(
       name: "fingerprint-bench",
       dependencies: [
+        "BenchSupport",
         .product(name: "OpenLedgerKit", package: "openledger"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -21,6 +24,7 @@ let package = Package(
     .executableTarget(
       name: "attribution-bench",
       dependencies: [
+        "BenchSupport",
         .product(name: "OpenLedgerKit", package: "openledger"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import OpenLedgerKit
 
@@ -53,21 +54,7 @@ struct Corpus {
 
   init(path: String) throws {
     file = try MappedFile(path: path)
-    let bytes = file.bytes
-    var documents: [Range<Int>] = []
-    var start = 0
-    var index = 0
-    while index + 1 < bytes.count {
-      if bytes[index] == 0x0a && bytes[index + 1] == 0x0a {
-        if index > start { documents.append(start..<index) }
-        index += 2
-        start = index
-      } else {
-        index += 1
-      }
-    }
-    if start < bytes.count { documents.append(start..<bytes.count) }
-    self.documents = documents
+    documents = blankLineSeparatedDocuments(file.bytes)
   }
 
   func document(_ index: Int) -> UnsafeRawBufferPointer {

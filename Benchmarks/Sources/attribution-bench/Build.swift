@@ -110,8 +110,12 @@ struct Build: ParsableCommand {
         stream.append(InfiniGramIDs.map(word, vocabulary: segment.manifest.vocabulary))
       }
     }
-    try stream.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: "\(directory)/tokenized.0")) }
-    try offsets.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: "\(directory)/offset.0")) }
+    try stream.withUnsafeBytes {
+      try Data($0).write(to: URL(fileURLWithPath: "\(directory)/tokenized.0"))
+    }
+    try offsets.withUnsafeBytes {
+      try Data($0).write(to: URL(fileURLWithPath: "\(directory)/offset.0"))
+    }
     note("infini-gram stream: \(stream.count) u16 tokens, \(offsets.count) documents")
   }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// A benchmark input file, held in memory, and the byte ranges of its documents.
@@ -8,20 +9,7 @@ struct Corpus {
   /// Reads `path`, whose documents are separated by blank lines ("\n\n").
   init(blankLineSeparated path: String) throws {
     bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
-    var documents: [Range<Int>] = []
-    var start = 0
-    var index = 0
-    while index + 1 < bytes.count {
-      if bytes[index] == 0x0a && bytes[index + 1] == 0x0a {
-        if index > start { documents.append(start..<index) }
-        index += 2
-        start = index
-      } else {
-        index += 1
-      }
-    }
-    if start < bytes.count { documents.append(start..<bytes.count) }
-    self.documents = documents
+    documents = bytes.withUnsafeBytes(blankLineSeparatedDocuments)
   }
 
   /// Reads `path`, one document a line as `id<TAB>text`, ids counting from 0.

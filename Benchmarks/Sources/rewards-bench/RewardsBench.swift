@@ -116,7 +116,6 @@ func note(_ text: String) {
   FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-
 /// Verifies an exported manifest, for profiling one step alone.
 struct VerifyOnly: ParsableCommand {
   static let configuration = CommandConfiguration(
