@@ -43,6 +43,7 @@ let package = Package(
         "CPrefetch",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ],
       exclude: subsystemReadmes
     ),

@@ -10,6 +10,8 @@ struct ContributionExtras {
   /// be being written on another thread when the event is applied, so it is asked for only
   /// once the record rows are in.
   var nearDuplicateSegment: (() throws -> (file: String, records: Int))?
+  /// Whether `records` is already in id order.
+  var recordsSorted = false
 }
 
 /// A contribution's status.
@@ -69,21 +71,9 @@ enum ContributionCatalog {
         event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
     }
     // Inserting in id order keeps the B-tree writes local.
-    records.sort { $0.id < $1.id }
-    let statement = try db.cachedStatement(
-      sql: """
-        INSERT INTO records (datanet, id, contribution, shard, offset, length)
-        VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (datanet, id) DO UPDATE SET contribution = excluded.contribution,
-          shard = excluded.shard, offset = excluded.offset, length = excluded.length
-        WHERE NOT \(RecordStanding.held("records"))
-        """)
-    for record in records {
-      try statement.execute(arguments: [
-        datanet, record.id.data, contribution, shardNumbers[record.location.shard],
-        record.location.offset, record.location.length,
-      ])
-    }
+    if !(extras?.recordsSorted ?? false) { records.sort { $0.id < $1.id } }
+    try RecordRows.insert(
+      records, datanet: datanet, contribution: contribution, shards: shardNumbers, in: db)
     try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
     if let segment = try extras?.nearDuplicateSegment?() {
       try db.execute(
