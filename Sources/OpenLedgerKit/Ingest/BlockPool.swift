@@ -3,7 +3,8 @@ import Foundation
 
 /// Byte blocks of one size, reused between a thread that fills them and a serial queue that
 /// consumes them: `take` waits while every block is out. Reusing them spares the kernel from
-/// handing out and zeroing fresh pages for every block.
+/// handing out and zeroing fresh pages for every block. Blocks are page-aligned, so a full one
+/// can be written around the kernel's file cache as it is (`StagedFile.writeAroundCache`).
 final class BlockPool: @unchecked Sendable {
   let blockSize: Int
   private let room: DispatchSemaphore
@@ -25,7 +26,7 @@ final class BlockPool: @unchecked Sendable {
   func take() -> UnsafeMutableRawBufferPointer {
     room.wait()
     return lock.withLock { free.popLast() }
-      ?? UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+      ?? UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
   }
 
   /// Returns a block taken from this pool.

@@ -81,7 +81,9 @@ final class ShardWriter {
     func write(_ bytes: UnsafeRawBufferPointer) {
       guard failure == nil else { return }
       do {
-        let current = try writer ?? objects.makeWriter()
+        // A contribution's shards are read again only by a later command (`index build`,
+        // `export`): writing them around the cache spares a copy of every byte.
+        let current = try writer ?? objects.makeWriter(aroundCache: true)
         writer = current
         try current.append(bytes)
       } catch {

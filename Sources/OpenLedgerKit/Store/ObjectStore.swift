@@ -31,9 +31,10 @@ public struct ObjectStore: Sendable {
     return try writer.finish()
   }
 
-  /// A writer that streams a large object (a shard) to disk while hashing it.
-  public func makeWriter() throws -> ObjectWriter {
-    try ObjectWriter(store: self)
+  /// A writer that streams a large object (a shard) to disk while hashing it; `aroundCache`
+  /// when nothing will read it back soon (see `StagedFile.writeAroundCache`).
+  public func makeWriter(aroundCache: Bool = false) throws -> ObjectWriter {
+    try ObjectWriter(store: self, aroundCache: aroundCache)
   }
 
   /// The bytes of object `id`, re-hashed unless `verify` is false.
@@ -148,9 +149,10 @@ public final class ObjectWriter {
   private static let blockSize = 1 << 20
   public private(set) var count = 0
 
-  init(store: ObjectStore) throws {
+  init(store: ObjectStore, aroundCache: Bool) throws {
     self.store = store
     self.file = try StagedFile(in: store.staging, mode: 0o444)
+    if aroundCache { file.writeAroundCache() }
     pending.reserveCapacity(Self.blockSize)
   }
 

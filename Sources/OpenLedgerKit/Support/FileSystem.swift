@@ -165,6 +165,16 @@ public final class StagedFile {
     var offset = 0
     if let buffer = directBuffer {
       if length % Self.directAlignment != 0 { try writeThroughCache() }
+      // Aligned memory of whole blocks goes to the disk as it is, without the buffer's copy.
+      if directBuffer != nil, Int(bitPattern: bytes.baseAddress) % Self.directAlignment == 0,
+        bytes.count % Self.directAlignment == 0
+      {
+        if try writeAll(bytes, direct: true) {
+          length += bytes.count
+          return
+        }
+        try writeThroughCache()
+      }
       while directBuffer != nil && offset < bytes.count {
         let part = min(bytes.count - offset, buffer.count)
         buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: part)
