@@ -169,12 +169,15 @@ public struct NearDuplicateSegment {
   }
 
   /// All (band key, record) entries, packed 12 bytes each and sorted by key then record: placed
-  /// into buckets by the key's top 16 bits (keys are uniform hashes), then each small bucket
-  /// sorted in place.
+  /// into buckets by the key's top bits (keys are uniform hashes), in record order, about eight
+  /// to a bucket; then each bucket is put in key order by a stable insertion sort, in parallel.
+  /// A bucket unusually full (many records sharing keys that agree in their top bits) is
+  /// sorted by a comparison sort instead.
   static func sortedEntries(signatures: [UInt16], count: Int) -> [UInt8] {
-    let bucketBits = 16
     let total = count * CompactSignature.bands
-    var starts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
+    let bucketBits = min(22, max(8, Int.bitWidth - (total / 8).leadingZeroBitCount))
+    let bucketCount = 1 << bucketBits
+    var starts = [Int](repeating: 0, count: bucketCount + 1)
     signatures.withUnsafeBufferPointer { all in
       for record in 0..<count {
         let values = UnsafeBufferPointer(
@@ -190,56 +193,80 @@ public struct NearDuplicateSegment {
     var next = starts
     packed.withUnsafeMutableBytes { out in
       signatures.withUnsafeBufferPointer { all in
-        for record in 0..<count {
-          let values = UnsafeBufferPointer(
-            rebasing: all[
-              (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
-          for band in 0..<CompactSignature.bands {
-            let key = CompactSignature.bandKey(band, values)
-            let bucket = Int(key >> (64 - bucketBits))
-            let offset = next[bucket] * entrySize
-            next[bucket] += 1
-            out.storeBytes(of: key.littleEndian, toByteOffset: offset, as: UInt64.self)
-            out.storeBytes(
-              of: UInt32(record).littleEndian, toByteOffset: offset + 8, as: UInt32.self)
+        next.withUnsafeMutableBufferPointer { next in
+          for record in 0..<count {
+            let values = UnsafeBufferPointer(
+              rebasing: all[
+                (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+            for band in 0..<CompactSignature.bands {
+              let key = CompactSignature.bandKey(band, values)
+              let bucket = Int(key >> (64 - bucketBits))
+              let offset = next[bucket] * entrySize
+              next[bucket] += 1
+              out.storeBytes(of: key.littleEndian, toByteOffset: offset, as: UInt64.self)
+              out.storeBytes(
+                of: UInt32(record).littleEndian, toByteOffset: offset + 8, as: UInt32.self)
+            }
           }
         }
       }
       // Buckets are independent: they are sorted in parallel, in a few stretches of buckets.
       let stretches = 16
-      let bucketCount = 1 << bucketBits
       let shared = UnsafeSendable((out: out, starts: starts))
       DispatchQueue.concurrentPerform(iterations: stretches) { stretch in
         let (out, starts) = shared.value
         var scratch = [(UInt64, UInt32)]()
-        let first = stretch * bucketCount / stretches
-        let last = (stretch + 1) * bucketCount / stretches
-        for bucket in first..<last {
+        for bucket
+          in (stretch * bucketCount / stretches)..<((stretch + 1) * bucketCount / stretches)
+        {
           let range = starts[bucket]..<starts[bucket + 1]
-          guard range.count > 1 else { continue }
+          if range.count <= 64 {
+            sortSmallBucket(out, range)
+            continue
+          }
           scratch.removeAll(keepingCapacity: true)
-          for entry in range {
-            scratch.append(
-              (
-                UInt64(
-                  littleEndian: out.loadUnaligned(
-                    fromByteOffset: entry * entrySize, as: UInt64.self)),
-                UInt32(
-                  littleEndian: out.loadUnaligned(
-                    fromByteOffset: entry * entrySize + 8, as: UInt32.self))
-              ))
-          }
+          for entry in range { scratch.append(load(out, entry)) }
           scratch.sort { $0 < $1 }
-          for (index, entry) in zip(range, scratch) {
-            out.storeBytes(
-              of: entry.0.littleEndian, toByteOffset: index * entrySize, as: UInt64.self)
-            out.storeBytes(
-              of: entry.1.littleEndian, toByteOffset: index * entrySize + 8, as: UInt32.self)
-          }
+          for (index, entry) in zip(range, scratch) { store(out, index, entry) }
         }
       }
     }
     return packed
+  }
+
+  /// Sorts the entries of `range` by key, keeping the record order of equal keys: the order
+  /// they were placed in, which is record order.
+  @inline(__always)
+  private static func sortSmallBucket(_ out: UnsafeMutableRawBufferPointer, _ range: Range<Int>) {
+    guard range.count > 1 else { return }
+    for index in (range.lowerBound + 1)..<range.upperBound {
+      let entry = load(out, index)
+      var hole = index
+      while hole > range.lowerBound {
+        let before = load(out, hole - 1)
+        guard before.0 > entry.0 else { break }
+        store(out, hole, before)
+        hole -= 1
+      }
+      if hole != index { store(out, hole, entry) }
+    }
+  }
+
+  @inline(__always)
+  private static func load(_ out: UnsafeMutableRawBufferPointer, _ index: Int) -> (UInt64, UInt32) {
+    (
+      UInt64(littleEndian: out.loadUnaligned(fromByteOffset: index * entrySize, as: UInt64.self)),
+      UInt32(
+        littleEndian: out.loadUnaligned(fromByteOffset: index * entrySize + 8, as: UInt32.self))
+    )
+  }
+
+  @inline(__always)
+  private static func store(
+    _ out: UnsafeMutableRawBufferPointer, _ index: Int, _ entry: (UInt64, UInt32)
+  ) {
+    out.storeBytes(of: entry.0.littleEndian, toByteOffset: index * entrySize, as: UInt64.self)
+    out.storeBytes(of: entry.1.littleEndian, toByteOffset: index * entrySize + 8, as: UInt32.self)
   }
 }
 

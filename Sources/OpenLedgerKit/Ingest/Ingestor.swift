@@ -48,7 +48,8 @@ final class Ingestor {
   private(set) var stored: [StoredRecord] = []
   private(set) var storedSignatures: [UInt16] = []
 
-  private var seen: [RecordID: Int32] = [:]
+  /// The new records by id; a record's position there is its index in `stored` and `locations`.
+  private var seen = SeenRecords()
   private var locations: [(input: Int32, line: Int32)] = []
   private var inputNames: [String] = []
   private var bands = BandTable()
@@ -397,9 +398,9 @@ final class Ingestor {
       }
       report.recordsRead += 1
       let id = result.id
-      if let first = seen[id] {
+      if let first = seen.position(of: id, idAt: { stored[$0].id }) {
         report.exactDuplicatesInInput += 1
-        appendExact(id, at: location, first: locations[Int(first)])
+        appendExact(id, at: location, first: locations[first])
         continue
       }
       if let datanet, try datanet.contains(id) {
@@ -430,7 +431,7 @@ final class Ingestor {
       if storing, let shards {
         recordLocation = try worker.canonicalBytes(item) { try shards.append($0) }
       }
-      seen[id] = Int32(locations.count)
+      seen.insert(id, at: locations.count)
       locations.append(location)
       let storedIndex = UInt32(stored.count)
       stored.append(StoredRecord(id: id, location: recordLocation))
@@ -462,7 +463,7 @@ final class Ingestor {
         if similarity >= options.nearDuplicateThreshold, similarity > (best?.similarity ?? 0) {
           let id = stored[Int(candidate)].id
           best = Match(
-            id: id, similarity: similarity, location: seen[id].map { locations[Int($0)] })
+            id: id, similarity: similarity, location: locations[Int(candidate)])
         }
       }
     }
@@ -502,7 +503,7 @@ final class Ingestor {
   func finish() throws -> IngestReport {
     progress(report.recordsRead, report.bytesRead)
     bands = BandTable()
-    seen = [:]
+    seen = SeenRecords()
     locations = []
     return report
   }
