@@ -169,14 +169,14 @@ public struct NearDuplicateSegment {
   }
 
   /// All (band key, record) entries, packed 12 bytes each and sorted by key then record: placed
-  /// into buckets by the key's top bits (keys are uniform hashes), in record order, about eight
-  /// to a bucket; then each bucket is put in key order by a stable insertion sort, in parallel.
-  /// A bucket unusually full (many records sharing keys that agree in their top bits) is
-  /// sorted by a comparison sort instead.
+  /// into 65,536 buckets by the key's top 16 bits (keys are uniform hashes), in record order;
+  /// then each bucket, in parallel, is spread by the next 8 bits and finished by a stable
+  /// insertion sort, which has next to nothing left to move. A bucket where many keys share
+  /// those 24 bits (a crafted input could do that) is sorted by a comparison sort instead.
   static func sortedEntries(signatures: [UInt16], count: Int) -> [UInt8] {
-    let total = count * CompactSignature.bands
-    let bucketBits = min(22, max(8, Int.bitWidth - (total / 8).leadingZeroBitCount))
+    let bucketBits = 16
     let bucketCount = 1 << bucketBits
+    let total = count * CompactSignature.bands
     var starts = [Int](repeating: 0, count: bucketCount + 1)
     signatures.withUnsafeBufferPointer { all in
       for record in 0..<count {
@@ -193,20 +193,15 @@ public struct NearDuplicateSegment {
     var next = starts
     packed.withUnsafeMutableBytes { out in
       signatures.withUnsafeBufferPointer { all in
-        next.withUnsafeMutableBufferPointer { next in
-          for record in 0..<count {
-            let values = UnsafeBufferPointer(
-              rebasing: all[
-                (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
-            for band in 0..<CompactSignature.bands {
-              let key = CompactSignature.bandKey(band, values)
-              let bucket = Int(key >> (64 - bucketBits))
-              let offset = next[bucket] * entrySize
-              next[bucket] += 1
-              out.storeBytes(of: key.littleEndian, toByteOffset: offset, as: UInt64.self)
-              out.storeBytes(
-                of: UInt32(record).littleEndian, toByteOffset: offset + 8, as: UInt32.self)
-            }
+        for record in 0..<count {
+          let values = UnsafeBufferPointer(
+            rebasing: all[
+              (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+          for band in 0..<CompactSignature.bands {
+            let key = CompactSignature.bandKey(band, values)
+            let bucket = Int(key >> (64 - bucketBits))
+            store(out, next[bucket], (key, UInt32(record)))
+            next[bucket] += 1
           }
         }
       }
@@ -216,28 +211,46 @@ public struct NearDuplicateSegment {
       DispatchQueue.concurrentPerform(iterations: stretches) { stretch in
         let (out, starts) = shared.value
         var scratch = [(UInt64, UInt32)]()
+        var spread = [Int](repeating: 0, count: 257)
         for bucket
           in (stretch * bucketCount / stretches)..<((stretch + 1) * bucketCount / stretches)
         {
           let range = starts[bucket]..<starts[bucket + 1]
-          if range.count <= 64 {
-            sortSmallBucket(out, range)
-            continue
-          }
+          guard range.count > 1 else { continue }
           scratch.removeAll(keepingCapacity: true)
           for entry in range { scratch.append(load(out, entry)) }
-          scratch.sort { $0 < $1 }
-          for (index, entry) in zip(range, scratch) { store(out, index, entry) }
+          if range.count > 16 {
+            // Counting sort on the 8 bits below the bucket's, stable.
+            for index in spread.indices { spread[index] = 0 }
+            for entry in scratch { spread[Int(entry.0 >> (56 - bucketBits)) & 0xff + 1] += 1 }
+            var crowded = false
+            for index in 1..<spread.count {
+              crowded = crowded || spread[index] > 64
+              spread[index] += spread[index - 1]
+            }
+            if crowded {
+              scratch.sort { $0 < $1 }
+              for (index, entry) in zip(range, scratch) { store(out, index, entry) }
+              continue
+            }
+            for entry in scratch {
+              let digit = Int(entry.0 >> (56 - bucketBits)) & 0xff
+              store(out, range.lowerBound + spread[digit], entry)
+              spread[digit] += 1
+            }
+          }
+          sortNearlySorted(out, range)
         }
       }
     }
     return packed
   }
 
-  /// Sorts the entries of `range` by key, keeping the record order of equal keys: the order
-  /// they were placed in, which is record order.
+  /// Sorts the entries of `range` by key, keeping the record order of equal keys (the order
+  /// they were placed in, which is record order): an insertion sort, for entries already in
+  /// order but for a few neighbours.
   @inline(__always)
-  private static func sortSmallBucket(_ out: UnsafeMutableRawBufferPointer, _ range: Range<Int>) {
+  private static func sortNearlySorted(_ out: UnsafeMutableRawBufferPointer, _ range: Range<Int>) {
     guard range.count > 1 else { return }
     for index in (range.lowerBound + 1)..<range.upperBound {
       let entry = load(out, index)
