@@ -135,7 +135,9 @@ public struct NearDuplicateSegment {
     ids: [RecordID], signatures: [UInt16], into directory: String, stagingDirectory: String
   ) throws -> String {
     precondition(signatures.count == ids.count * CompactSignature.count)
-    let entries = sortedEntries(signatures: signatures, count: ids.count)
+    // The entries are sorted on other threads while the ids and signatures, which come first
+    // in the file, are hashed and written.
+    let entries = BackgroundTask { sortedEntries(signatures: signatures, count: ids.count) }
     let file = try StagedFile(in: stagingDirectory, mode: 0o444)
     var hasher = SHA256()
     func emit(_ bytes: UnsafeRawBufferPointer) throws {
@@ -144,7 +146,7 @@ public struct NearDuplicateSegment {
     }
     var header = magic
     withUnsafeBytes(of: UInt32(ids.count).littleEndian) { header.append(contentsOf: $0) }
-    withUnsafeBytes(of: UInt32(entries.count / entrySize).littleEndian) {
+    withUnsafeBytes(of: UInt32(ids.count * CompactSignature.bands).littleEndian) {
       header.append(contentsOf: $0)
     }
     try header.withUnsafeBytes { try emit($0) }
@@ -162,7 +164,7 @@ public struct NearDuplicateSegment {
     // Signatures are stored little-endian, which is their layout in memory on every platform
     // Swift runs on today.
     try signatures.withUnsafeBytes { try emit($0) }
-    try entries.withUnsafeBytes { try emit($0) }
+    try entries.value().withUnsafeBytes { try emit($0) }
     let name = "\(Digest(bytes: hasher.finalize()).hex).seg"
     try file.commit(to: "\(directory)/\(name)")
     return name
@@ -177,31 +179,64 @@ public struct NearDuplicateSegment {
     let bucketBits = 16
     let bucketCount = 1 << bucketBits
     let total = count * CompactSignature.bands
-    var starts = [Int](repeating: 0, count: bucketCount + 1)
+    // Counted and placed by several threads, each over its own stretch of records: a
+    // thread's entries in a bucket go after those of the threads before it, so the order
+    // within a bucket stays record order.
+    let threads = count < 1 << 14 ? 1 : 4
+    var counts = (0..<threads).map { _ in [Int](repeating: 0, count: bucketCount) }
+    @Sendable func records(of thread: Int) -> Range<Int> {
+      (thread * count / threads)..<((thread + 1) * count / threads)
+    }
     signatures.withUnsafeBufferPointer { all in
-      for record in 0..<count {
-        let values = UnsafeBufferPointer(
-          rebasing: all[(record * CompactSignature.count)..<((record + 1) * CompactSignature.count)]
-        )
-        for band in 0..<CompactSignature.bands {
-          starts[Int(CompactSignature.bandKey(band, values) >> (64 - bucketBits)) + 1] += 1
+      counts.withUnsafeMutableBufferPointer { counts in
+        let shared = UnsafeSendable((all: all, counts: counts))
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+          let (all, counts) = shared.value
+          counts[thread].withUnsafeMutableBufferPointer { mine in
+            for record in records(of: thread) {
+              let values = UnsafeBufferPointer(
+                rebasing: all[
+                  (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+              for band in 0..<CompactSignature.bands {
+                mine[Int(CompactSignature.bandKey(band, values) >> (64 - bucketBits))] += 1
+              }
+            }
+          }
         }
       }
     }
-    for index in 1..<starts.count { starts[index] += starts[index - 1] }
+    // Where each bucket starts, and where each thread starts inside it.
+    var starts = [Int](repeating: 0, count: bucketCount + 1)
+    var next = counts
+    var position = 0
+    for bucket in 0..<bucketCount {
+      starts[bucket] = position
+      for thread in 0..<threads {
+        next[thread][bucket] = position
+        position += counts[thread][bucket]
+      }
+    }
+    starts[bucketCount] = position
     var packed = [UInt8](repeating: 0, count: total * entrySize)
-    var next = starts
     packed.withUnsafeMutableBytes { out in
       signatures.withUnsafeBufferPointer { all in
-        for record in 0..<count {
-          let values = UnsafeBufferPointer(
-            rebasing: all[
-              (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
-          for band in 0..<CompactSignature.bands {
-            let key = CompactSignature.bandKey(band, values)
-            let bucket = Int(key >> (64 - bucketBits))
-            store(out, next[bucket], (key, UInt32(record)))
-            next[bucket] += 1
+        next.withUnsafeMutableBufferPointer { next in
+          let shared = UnsafeSendable((all: all, next: next, out: out))
+          DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let (all, next, out) = shared.value
+            next[thread].withUnsafeMutableBufferPointer { mine in
+              for record in records(of: thread) {
+                let values = UnsafeBufferPointer(
+                  rebasing: all[
+                    (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+                for band in 0..<CompactSignature.bands {
+                  let key = CompactSignature.bandKey(band, values)
+                  let bucket = Int(key >> (64 - bucketBits))
+                  store(out, mine[bucket], (key, UInt32(record)))
+                  mine[bucket] += 1
+                }
+              }
+            }
           }
         }
       }
