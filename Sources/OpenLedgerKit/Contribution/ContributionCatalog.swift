@@ -10,8 +10,6 @@ struct ContributionExtras {
   /// be being written on another thread when the event is applied, so it is asked for only
   /// once the record rows are in.
   var nearDuplicateSegment: (() throws -> (file: String, records: Int))?
-  /// Whether `records` is already in id order.
-  var recordsSorted = false
 }
 
 /// A contribution's status.
@@ -62,7 +60,7 @@ enum ContributionCatalog {
       let size = object == shard.id ? shard.bytes : try objects.size(of: object)
       try ObjectRefs.add(object, kind: .shard, size: size, in: db)
     }
-    var records =
+    let records =
       try extras?.records
       ?? readRecords(
         body.shards.map { shards.object(for: $0.id) }, objects: objects, event: event.id)
@@ -70,8 +68,6 @@ enum ContributionCatalog {
       throw LedgerError.corruptEvent(
         event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
     }
-    // Inserting in id order keeps the B-tree writes local.
-    if !(extras?.recordsSorted ?? false) { records.sort { $0.id < $1.id } }
     try RecordRows.insert(
       records, datanet: datanet, contribution: contribution, shards: shardNumbers, in: db)
     try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)

@@ -9,13 +9,18 @@ enum RecordRows {
   /// Rows per `INSERT` statement.
   static let rowsPerStatement = 256
 
-  /// Inserts `records` (sorted by id, so the B-tree is written at its right edge) for the
-  /// contribution numbered `contribution`. A record the Datanet holds already keeps its row;
-  /// one whose row is no longer held (see `RecordStanding`) is credited to this contribution.
+  /// Inserts `records` for the contribution numbered `contribution`. A record the Datanet holds
+  /// already keeps its row; one whose row is no longer held (see `RecordStanding`) is credited
+  /// to this contribution.
   static func insert(
     _ records: [StoredRecord], datanet: Int64, contribution: Int64, shards: [Int64],
     in db: Database
   ) throws {
+    // In id order, so the B-tree is written at its right edge: the order of the ids' first 64
+    // bits is enough for that, and sorting them with the records' positions moves 16 bytes a
+    // record instead of 56.
+    var order = records.indices.map { (records[$0].id.words.0, UInt32($0)) }
+    order.sort { $0.0 < $1.0 }
     var start = 0
     var full: Statement?
     while start < records.count {
@@ -28,7 +33,9 @@ enum RecordRows {
           sql: sql(rows: count, datanet: datanet, contribution: contribution))
         if count == rowsPerStatement { full = statement }
       }
-      try insert(records[start..<(start + count)], shards: shards, with: statement)
+      try insert(
+        order[start..<(start + count)].lazy.map { records[Int($0.1)] }, shards: shards,
+        with: statement)
       start += count
     }
   }
@@ -47,7 +54,7 @@ enum RecordRows {
   }
 
   private static func insert(
-    _ records: ArraySlice<StoredRecord>, shards: [Int64], with prepared: Statement
+    _ records: some Collection<StoredRecord>, shards: [Int64], with prepared: Statement
   ) throws {
     let statement = prepared.sqliteStatement
     // The ids' bytes, big-endian, alive until the step that reads them (SQLITE_STATIC).

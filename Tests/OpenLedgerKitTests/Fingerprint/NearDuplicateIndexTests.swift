@@ -84,6 +84,40 @@ import Testing
     #expect(found == [2, 7, 20, 41])
   }
 
+  /// The entries come out in (key, record) order however they are spread over buckets: with
+  /// 60,000 records (placed by several threads), buckets of all sizes, and one bucket crowded
+  /// by 100 records sharing a band, which is sorted another way.
+  @Test func theSegmentsEntriesAreInKeyThenRecordOrder() {
+    let count = 60_000
+    var generator = SplitMix64(seed: 11)
+    var signatures = (0..<(count * 112)).map { _ in UInt16(truncatingIfNeeded: generator.next()) }
+    for record in stride(from: 500, to: 50_500, by: 500) {
+      for row in 0..<8 { signatures[record * 112 + 40 + row] = signatures[row + 40] }
+    }
+    var expected = [(UInt64, UInt32)]()
+    signatures.withUnsafeBufferPointer { all in
+      for record in 0..<count {
+        let values = UnsafeBufferPointer(rebasing: all[(record * 112)..<((record + 1) * 112)])
+        for band in 0..<14 {
+          expected.append((CompactSignature.bandKey(band, values), UInt32(record)))
+        }
+      }
+    }
+    expected.sort { $0 < $1 }
+    let packed = NearDuplicateSegment.sortedEntries(signatures: signatures, count: count)
+    #expect(packed.count == expected.count * 12)
+    let entries = packed.withUnsafeBytes { bytes in
+      (0..<expected.count).map { index in
+        (
+          UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 12, as: UInt64.self)),
+          UInt32(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: index * 12 + 8, as: UInt32.self))
+        )
+      }
+    }
+    #expect(entries.elementsEqual(expected, by: ==))
+  }
+
   @Test func mergingKeepsEveryRecordAndKey() throws {
     let directory = try TemporaryDirectory()
     let first = records(40, seed: 30)
