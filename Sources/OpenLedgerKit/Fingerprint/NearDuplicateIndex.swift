@@ -188,20 +188,10 @@ public struct NearDuplicateSegment {
       (thread * count / threads)..<((thread + 1) * count / threads)
     }
     signatures.withUnsafeBufferPointer { all in
-      counts.withUnsafeMutableBufferPointer { counts in
-        let shared = UnsafeSendable((all: all, counts: counts))
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-          let (all, counts) = shared.value
-          counts[thread].withUnsafeMutableBufferPointer { mine in
-            for record in records(of: thread) {
-              let values = UnsafeBufferPointer(
-                rebasing: all[
-                  (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
-              for band in 0..<CompactSignature.bands {
-                mine[Int(CompactSignature.bandKey(band, values) >> (64 - bucketBits))] += 1
-              }
-            }
-          }
+      let all = UnsafeSendable(all)
+      inParallel(&counts) { thread, mine in
+        forEachBandKey(of: records(of: thread), in: all.value) { key, _ in
+          mine[Int(key >> (64 - bucketBits))] += 1
         }
       }
     }
@@ -220,23 +210,12 @@ public struct NearDuplicateSegment {
     var packed = [UInt8](repeating: 0, count: total * entrySize)
     packed.withUnsafeMutableBytes { out in
       signatures.withUnsafeBufferPointer { all in
-        next.withUnsafeMutableBufferPointer { next in
-          let shared = UnsafeSendable((all: all, next: next, out: out))
-          DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            let (all, next, out) = shared.value
-            next[thread].withUnsafeMutableBufferPointer { mine in
-              for record in records(of: thread) {
-                let values = UnsafeBufferPointer(
-                  rebasing: all[
-                    (record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
-                for band in 0..<CompactSignature.bands {
-                  let key = CompactSignature.bandKey(band, values)
-                  let bucket = Int(key >> (64 - bucketBits))
-                  store(out, mine[bucket], (key, UInt32(record)))
-                  mine[bucket] += 1
-                }
-              }
-            }
+        let shared = UnsafeSendable((all: all, out: out))
+        inParallel(&next) { thread, mine in
+          forEachBandKey(of: records(of: thread), in: shared.value.all) { key, record in
+            let bucket = Int(key >> (64 - bucketBits))
+            store(shared.value.out, mine[bucket], (key, UInt32(record)))
+            mine[bucket] += 1
           }
         }
       }
@@ -279,6 +258,32 @@ public struct NearDuplicateSegment {
       }
     }
     return packed
+  }
+
+  /// Runs `body` on as many threads as there are `tables`, each thread with its own table.
+  private static func inParallel(
+    _ tables: inout [[Int]], _ body: @Sendable (Int, UnsafeMutableBufferPointer<Int>) -> Void
+  ) {
+    tables.withUnsafeMutableBufferPointer { tables in
+      let shared = UnsafeSendable(tables)
+      DispatchQueue.concurrentPerform(iterations: tables.count) { thread in
+        shared.value[thread].withUnsafeMutableBufferPointer { body(thread, $0) }
+      }
+    }
+  }
+
+  /// Calls `body` with each band key of `records` and the record, in record then band order.
+  @inline(__always)
+  private static func forEachBandKey(
+    of records: Range<Int>, in all: UnsafeBufferPointer<UInt16>, _ body: (UInt64, Int) -> Void
+  ) {
+    for record in records {
+      let values = UnsafeBufferPointer(
+        rebasing: all[(record * CompactSignature.count)..<((record + 1) * CompactSignature.count)])
+      for band in 0..<CompactSignature.bands {
+        body(CompactSignature.bandKey(band, values), record)
+      }
+    }
   }
 
   /// Sorts the entries of `range` by key, keeping the record order of equal keys (the order
