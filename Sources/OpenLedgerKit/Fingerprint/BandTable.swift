@@ -111,9 +111,20 @@ final class BandTable {
     }
   }
 
+  /// Makes room for `keys` keys in all, so that none of them makes the table grow.
+  func reserve(keys: Int) {
+    var size = slots.count
+    while keys * 5 > size * 4 { size <<= 1 }
+    if size > slots.count { resize(size) }
+  }
+
   private func grow() {
+    resize(slots.count * 2)
+  }
+
+  private func resize(_ size: Int) {
     let old = slots
-    slots = Self.allocate(old.count * 2)
+    slots = Self.allocate(size)
     mask = slots.count - 1
     for entry in old where entry != 0 {
       var slot = home(entry)

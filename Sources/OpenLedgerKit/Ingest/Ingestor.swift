@@ -60,6 +60,12 @@ final class Ingestor {
   /// Two sets of workers: one prepares a batch while the other's results are decided.
   private let workerSets: [UnsafeMutableBufferPointer<IngestWorker>]
   private var storing: Bool
+  /// The size of the files named on the command line, and whether the tables that grow with
+  /// the records have been sized from it yet (see `sizeTables`).
+  private var namedBytes = 0
+  private var tablesSized = false
+  /// The bytes of the raw records decided so far.
+  private var decidedBytes = 0
 
   init(
     schema: DatanetSchema, options: IngestOptions, datanet: DatanetView?,
@@ -97,6 +103,12 @@ final class Ingestor {
 
   /// Reads every input in order: files, folders (recursively, sorted by name), archives, stdin.
   func ingest(_ inputs: [InputPath], standardInput: Int32 = STDIN_FILENO) throws {
+    for case .path(let path) in inputs {
+      var info = stat()
+      if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+        namedBytes += Int(info.st_size)
+      }
+    }
     for input in inputs {
       switch input {
       case .standardInput:
@@ -375,6 +387,8 @@ final class Ingestor {
     guard let batch = inFlight else { return }
     inFlight = nil
     batch.group.wait()
+    decidedBytes += batch.bytes.count
+    sizeTables()
     if let (violation, line) = batch.headerViolation {
       addViolation(violation, at: (batch.input, Int32(line)))
     }
@@ -383,6 +397,24 @@ final class Ingestor {
         worker: workerSets[batch.workerSet][worker], records: batch.records,
         start: worker * batch.chunk, input: batch.input)
     }
+  }
+
+  /// Sizes the tables that grow with the new records for the records the named files are
+  /// likely to hold, judged from the first few thousand: growing them by doubling would copy
+  /// them again and again and, for the band table, touch (and have the kernel zero) about
+  /// twice its final memory. The arrays only reserve address space; the band table and the
+  /// seen records, whose slots are touched all over, are sized for at most 2 million records,
+  /// so a poor guess costs little memory. Past the guess they grow as before.
+  private func sizeTables() {
+    let decided = report.recordsRead + report.invalid
+    guard !tablesSized, decided >= 4096 || decidedBytes >= namedBytes else { return }
+    tablesSized = true
+    guard namedBytes >= 64 << 20, decided > 0, decidedBytes > 0 else { return }
+    let expected = Int(Double(namedBytes) / Double(decidedBytes) * Double(decided))
+    stored.reserveCapacity(expected + expected / 16)
+    storedSignatures.reserveCapacity((expected + expected / 16) * CompactSignature.count)
+    bands.reserve(keys: min(expected, 2_000_000) * CompactSignature.bands)
+    seen.reserve(min(expected, 2_000_000))
   }
 
   /// Decides, in input order, what becomes of each record a worker prepared.

@@ -64,9 +64,20 @@ final class SeenRecords {
     slots[slot] = entry
   }
 
+  /// Makes room for `records` records in all, so that none of them makes the table grow.
+  func reserve(_ records: Int) {
+    var size = slots.count
+    while records * 2 > size { size <<= 1 }
+    if size > slots.count { resize(size) }
+  }
+
   private func grow() {
+    resize(slots.count * 2)
+  }
+
+  private func resize(_ size: Int) {
     let old = slots
-    slots = Self.allocate(old.count * 2)
+    slots = Self.allocate(size)
     mask = slots.count - 1
     for entry in old where entry.position != 0 { place(entry) }
     old.deallocate()

@@ -177,6 +177,24 @@ import Testing
     #expect(lookUp([total, total * 2]) == [])
   }
 
+  /// A table sized ahead, from the heap to a mapping, keeps what it held and takes the rest.
+  @Test func aBandTableReservedAheadKeepsItsKeys() {
+    let table = BandTable(capacity: 16)
+    for value in 0..<1_000 { table.insertIfAbsent(Mix64.finalize(UInt64(value)), UInt32(value)) }
+    table.reserve(keys: 1 << 20)
+    for value in 1_000..<3_000 {
+      table.insertIfAbsent(Mix64.finalize(UInt64(value)), UInt32(value))
+    }
+    for value in [0, 999, 1_000, 2_999] {
+      var out = [UInt32](repeating: 0, count: 1)
+      let keys = [Mix64.finalize(UInt64(value))]
+      let count = keys.withUnsafeBufferPointer { keys in
+        out.withUnsafeMutableBufferPointer { table.firstRecords(keys, into: $0) }
+      }
+      #expect(count == 1 && out[0] == UInt32(value))
+    }
+  }
+
   @Test func agreementEstimatesJaccard() {
     let base = [UInt16](repeating: 1, count: 112)
     var other = base

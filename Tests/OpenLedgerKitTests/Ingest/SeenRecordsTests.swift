@@ -23,4 +23,15 @@ import Testing
     other.words.3 &+= 1
     #expect(seen.position(of: other, idAt: { ids[$0] }) == nil, "same key, another id")
   }
+
+  @Test func reservingKeepsWhatIsThere() {
+    let seen = SeenRecords()
+    let ids = (0..<1_000).map { RecordID(words: (Mix64.finalize(UInt64($0)), 1, 2, UInt64($0))) }
+    for (position, id) in ids.enumerated().prefix(500) { seen.insert(id, at: position) }
+    seen.reserve(100_000)
+    for (position, id) in ids.enumerated().dropFirst(500) { seen.insert(id, at: position) }
+    for (position, id) in ids.enumerated() {
+      #expect(seen.position(of: id, idAt: { ids[$0] }) == position)
+    }
+  }
 }
