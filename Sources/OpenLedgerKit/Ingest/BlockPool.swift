@@ -37,10 +37,10 @@ final class BlockPool: @unchecked Sendable {
 }
 
 /// The SHA-256 of a stream of bytes, computed on a serial queue of its own so that the thread
-/// reading the stream goes on meanwhile. `update` copies the bytes; `finalize` waits.
+/// reading the stream goes on meanwhile. The bytes are not copied: the caller keeps each part
+/// unchanged until `wait` (or `finalize`) returns.
 final class BackgroundDigest {
   private let queue = DispatchQueue(label: "openledger.input-digest")
-  private let pool = BlockPool(blockSize: 1 << 20, count: 16)
   private let state = State()
 
   /// The hasher, touched only on `queue`.
@@ -49,26 +49,21 @@ final class BackgroundDigest {
   }
 
   deinit {
-    // Blocks still queued must come back to the pool before it goes.
+    // Bytes still queued must be read before their owner may change them.
     queue.sync {}
   }
 
-  func update(_ bytes: UnsafeRawBufferPointer) {
-    var offset = 0
-    while offset < bytes.count {
-      let block = pool.take()
-      let count = min(block.count, bytes.count - offset)
-      block.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
-      offset += count
-      let handed = UnsafeSendable((block: block, count: count))
-      let (pool, state) = (self.pool, self.state)
-      queue.async {
-        state.hasher.update(
-          bufferPointer: UnsafeRawBufferPointer(
-            rebasing: handed.value.block[0..<handed.value.count]))
-        pool.give(handed.value.block)
-      }
-    }
+  /// Hashes `bytes` on the queue, after the parts before; they must stay as they are until
+  /// `wait` returns.
+  func update(borrowing bytes: UnsafeRawBufferPointer) {
+    guard !bytes.isEmpty else { return }
+    let (state, handed) = (self.state, UnsafeSendable(bytes))
+    queue.async { state.hasher.update(bufferPointer: handed.value) }
+  }
+
+  /// Returns once every part passed to `update` is hashed.
+  func wait() {
+    queue.sync {}
   }
 
   /// The digest of every byte passed to `update`.

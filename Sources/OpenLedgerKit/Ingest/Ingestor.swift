@@ -90,7 +90,7 @@ final class Ingestor {
   deinit {
     // A batch may still be in flight after an error; let it finish before its workers go.
     inFlight?.group.wait()
-    for storage in batchStorage { storage.deallocate() }
+    for buffer in readBuffers { buffer.deallocate() }
     for set in workerSets {
       set.deinitialize()
       set.deallocate()
@@ -224,23 +224,31 @@ final class Ingestor {
 
   /// Reads one input's bytes, cut into records by the schema's format, in batches. Each batch
   /// is prepared by the worker threads while the previous one is decided on this thread.
+  ///
+  /// Input is read into two buffers in turn, and a batch's records are read by the workers
+  /// where they lie: after a batch is submitted, the bytes of its last, unfinished record move
+  /// to the other buffer (free by then: its batch was decided in `submit`) and reading goes on
+  /// there. The input's SHA-256 is computed from the same bytes on another thread; every
+  /// change to a buffer waits until the bytes read before are hashed.
   private func ingestUnit(_ source: ByteSource, name: String) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
     let digest = BackgroundDigest()
+    // However this ends, the digest no longer reads the buffers once this returns.
+    defer { digest.wait() }
     var size = 0
     let recordsBefore = report.recordsRead + report.invalid
     var splitter = makeSplitter()
     var header: CSVHeader?
     var expectsHeader = schema.format == .csv
-    var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 16)
-    defer { buffer.deallocate() }
+    var current = 0
     var filled = 0
     var line = 1
     var atStart = true
     while true {
+      let buffer = readBuffers[current]
       let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-      digest.update(UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
+      digest.update(borrowing: UnsafeRawBufferPointer(rebasing: buffer[filled..<filled + n]))
       size += n
       report.bytesRead += n
       filled += n
@@ -251,6 +259,7 @@ final class Ingestor {
         if filled < 3 && !isFinal { continue }
         atStart = false
         if filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+          digest.wait()
           buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + 3, byteCount: filled - 3)
           filled -= 3
         }
@@ -258,6 +267,7 @@ final class Ingestor {
       var records = [RawRecord]()
       let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
       let consumed = splitter.split(view, isFinal: isFinal, into: &records)
+      var submitted = false
       if !records.isEmpty {
         line = records.last!.line
         var headerViolation: (RecordViolation, Int)?
@@ -273,27 +283,43 @@ final class Ingestor {
           throw IngestError.recordTooLarge(
             input: name, line: large.line, limit: options.maxRecordBytes)
         }
-        try submit(
-          Batch(
-            view: view, records: records, storage: &batchStorage[nextWorkerSet],
-            input: inputIndex, header: header, headerViolation: headerViolation))
+        if !records.isEmpty || headerViolation != nil {
+          try submit(
+            Batch(
+              view: view, records: records, input: inputIndex, header: header,
+              headerViolation: headerViolation))
+          submitted = true
+        }
       }
-      if consumed > 0 {
+      digest.wait()
+      if submitted {
+        // The batch reads this buffer now; the rest of the input goes on in the other one.
+        let other = 1 - current
+        if readBuffers[other].count < buffer.count {
+          readBuffers[other].deallocate()
+          readBuffers[other] = .allocate(byteCount: buffer.count, alignment: 16)
+        }
+        readBuffers[other].baseAddress!.copyMemory(
+          from: buffer.baseAddress! + consumed, byteCount: filled - consumed)
+        filled -= consumed
+        current = other
+      } else if consumed > 0 {
         buffer.baseAddress!.copyMemory(
           from: buffer.baseAddress! + consumed, byteCount: filled - consumed)
         filled -= consumed
       }
       if isFinal { break }
-      if filled == buffer.count {
-        guard buffer.count < options.maxRecordBytes + 2 else {
+      if filled == readBuffers[current].count {
+        let full = readBuffers[current]
+        guard full.count < options.maxRecordBytes + 2 else {
           throw IngestError.recordTooLarge(
             input: name, line: line + 1, limit: options.maxRecordBytes)
         }
         let larger = UnsafeMutableRawBufferPointer.allocate(
-          byteCount: min(buffer.count * 2, options.maxRecordBytes + 2), alignment: 16)
-        larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
-        buffer.deallocate()
-        buffer = larger
+          byteCount: min(full.count * 2, options.maxRecordBytes + 2), alignment: 16)
+        larger.baseAddress!.copyMemory(from: full.baseAddress!, byteCount: filled)
+        full.deallocate()
+        readBuffers[current] = larger
       }
     }
     try drain()
@@ -313,7 +339,8 @@ final class Ingestor {
 
   // MARK: Batches
 
-  /// Raw records with their own copy of the bytes, and the workers that prepare them.
+  /// Raw records, the bytes they lie in (part of a read buffer), and the workers that prepare
+  /// them.
   private final class Batch: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     let records: [RawRecord]
@@ -324,23 +351,14 @@ final class Ingestor {
     var workerSet = 0
     var chunk = 1
 
-    /// Copies the span the records cover into `storage` (grown when too small), and rebases
-    /// their ranges onto the copy.
+    /// The span of `view` the records cover, their ranges rebased onto it.
     init(
-      view: UnsafeRawBufferPointer, records: [RawRecord],
-      storage: inout UnsafeMutableRawBufferPointer, input: Int32, header: CSVHeader?,
+      view: UnsafeRawBufferPointer, records: [RawRecord], input: Int32, header: CSVHeader?,
       headerViolation: (RecordViolation, Int)?
     ) {
       let start = records.first?.range.lowerBound ?? 0
       let end = records.last?.range.upperBound ?? 0
-      if storage.count < end - start {
-        storage.deallocate()
-        storage = .allocate(byteCount: max(end - start, 8 << 20), alignment: 16)
-      }
-      if end > start {
-        storage.baseAddress!.copyMemory(from: view.baseAddress! + start, byteCount: end - start)
-      }
-      bytes = UnsafeRawBufferPointer(rebasing: storage[0..<(end - start)])
+      bytes = UnsafeRawBufferPointer(rebasing: view[start..<end])
       self.records = records.map { record in
         var moved = record
         moved.range = (record.range.lowerBound - start)..<(record.range.upperBound - start)
@@ -355,11 +373,10 @@ final class Ingestor {
   /// The batch being prepared while the caller reads the next one.
   private var inFlight: Batch?
   private var nextWorkerSet = 0
-  /// The bytes of the batches, one buffer per worker set: a set's buffer is reused once its
-  /// batch is decided, so each block of input does not cost fresh pages.
-  private var batchStorage = [
-    UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16),
-    UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16),
+  /// The two buffers input is read into, in turn (see `ingestUnit`); they outlive any batch.
+  private var readBuffers = [
+    UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 16),
+    UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 16),
   ]
 
   /// Starts preparing `batch` on the worker threads, then decides the batch before it.
