@@ -404,8 +404,6 @@ final class Ingestor {
     guard let batch = inFlight else { return }
     inFlight = nil
     batch.group.wait()
-    decidedBytes += batch.bytes.count
-    sizeTables()
     if let (violation, line) = batch.headerViolation {
       addViolation(violation, at: (batch.input, Int32(line)))
     }
@@ -414,6 +412,8 @@ final class Ingestor {
         worker: workerSets[batch.workerSet][worker], records: batch.records,
         start: worker * batch.chunk, input: batch.input)
     }
+    decidedBytes += batch.bytes.count
+    sizeTables()
   }
 
   /// Sizes the tables that grow with the new records for the records the named files are
