@@ -546,7 +546,8 @@ import Testing
     for log in ["log.jsonl", "copy.jsonl"] {
       let again = try compute(log: log)
       #expect(again.status == 73, "\(again.stderr)")
-      #expect(again.stderr.contains("\(log) is the inference log epoch 1 of trees already paid"))
+      #expect(
+        again.stderr.contains("\(log) was paid already, as the inference log of epoch 1 of trees"))
     }
     #expect(try objectCount() == before)
     #expect(!(try sandbox.ok(["log", "trees"])).contains("rewards epoch 2"))

@@ -37,8 +37,9 @@ public enum AttributionError: OpenLedgerError {
       "the attribution index segment \(path) is damaged: \(reason); the index is derived from "
         + "the records, so run `openledger index compact DATANET` to rebuild it"
     case .retiredSegment(let segment, let datanet, let usedBy):
-      "\(usedBy) queried the attribution index segment \(segment.short) of \(datanet), which "
-        + "`index compact` has retired since; it can be re-run only while its segments exist"
+      "\(usedBy) queried the attribution index segment \(segment.hex) of \(datanet), which "
+        + "`index compact` has retired since; it can be re-run only while its segments exist. "
+        + "Verify it without --recompute: the signature and the tree still check"
     case .alteredSegment(let segment, let datanet, let usedBy, let reason):
       "the attribution index segment \(segment.hex) of \(datanet), which \(usedBy) queries, "
         + "does not match its recorded hash: \(reason); its files were changed after it was "

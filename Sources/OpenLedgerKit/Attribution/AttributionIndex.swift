@@ -65,15 +65,13 @@ public struct AttributionIndex: Sendable {
     }
   }
 
-  /// An attributor over the index's segments, with the Datanet's removed records masked.
-  /// With `verify`, every file of every segment is re-hashed against the segment's manifest
-  /// first (see the other overload); interactive queries skip it, since they pay no one.
-  public func attributor(
-    settings: AttributionSettings = AttributionSettings(), verify: Bool = false
-  ) throws -> Attributor {
-    let listed = try segments()
-    let opened = try listed.map {
-      try openSegment($0.id, verify: verify, usedBy: "this query")
+  /// An attributor over the index's segments, with the Datanet's removed records masked. The
+  /// segments are not re-hashed (see the other overload): interactive queries pay no one.
+  public func attributor(settings: AttributionSettings = AttributionSettings()) throws
+    -> Attributor
+  {
+    let opened = try segments().map {
+      try openSegment($0.id, verify: false, usedBy: "this query")
     }
     let removed = try DatanetRecords(store: store, datanet: datanet).removed()
     return try Attributor(
@@ -347,14 +345,6 @@ public struct AttributionIndex: Sendable {
       masked += removed.filter { opened.recordIndex(of: $0.record) != nil }.count
     }
     return masked
-  }
-
-  /// The removed records the index's segments still hold, masked until a compaction drops
-  /// them.
-  public func maskedRecords() throws -> Int {
-    try maskedRecords(
-      segments: try segments(),
-      removed: try DatanetRecords(store: store, datanet: datanet).removed())
   }
 }
 

@@ -79,14 +79,7 @@ public struct DatanetExport: Sendable {
     force: Bool = false
   ) throws -> ExportReport {
     let state = try Ledger(store: store).datanet(reference)
-    if FileSystem.exists(directory) {
-      guard FileSystem.isDirectory(directory) else {
-        throw ExportError.outputNotADirectory(directory)
-      }
-      if !force, !(try FileSystem.list(directory)).isEmpty {
-        throw ExportError.outputNotEmpty(directory)
-      }
-    }
+    try ExportError.checkOutput(directory, force: force)
     let published = try DatanetRecords(store: store, datanet: state)
     let count = try published.count()
     if count.records == 0 { throw ExportError.nothingToExport(datanet: state.name) }
@@ -243,5 +236,15 @@ private final class StagingDirectory {
     moved = true
     try FileSystem.syncDirectory(parent.isEmpty ? "." : parent)
     if let old { try? FileManager.default.removeItem(atPath: old) }
+  }
+}
+
+extension ExportError {
+  /// Refuses an output `directory` that is a file, or (unless `force`) a directory that is not
+  /// empty: no stale file of another export may sit beside the new one.
+  static func checkOutput(_ directory: String, force: Bool) throws {
+    guard FileSystem.exists(directory) else { return }
+    guard FileSystem.isDirectory(directory) else { throw outputNotADirectory(directory) }
+    if !force, !(try FileSystem.list(directory)).isEmpty { throw outputNotEmpty(directory) }
   }
 }

@@ -96,7 +96,7 @@ final class BandTable {
 
   /// Stores `value` for `key` unless the key has a record already.
   func insertIfAbsent(_ key: UInt64, _ value: UInt32) {
-    if (count + 1) * 5 > slots.count * 4 { grow() }
+    reserve(keys: count + 1)
     let tag = Self.tag(key)
     var slot = home(tag)
     while true {
@@ -111,15 +111,12 @@ final class BandTable {
     }
   }
 
-  /// Makes room for `keys` keys in all, so that none of them makes the table grow.
+  /// Makes room for `keys` keys in all (at most four fifths of the slots full), so that none
+  /// of them makes the table grow again.
   func reserve(keys: Int) {
     var size = slots.count
     while keys * 5 > size * 4 { size <<= 1 }
     if size > slots.count { resize(size) }
-  }
-
-  private func grow() {
-    resize(slots.count * 2)
   }
 
   private func resize(_ size: Int) {

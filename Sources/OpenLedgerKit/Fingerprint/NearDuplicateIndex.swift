@@ -188,7 +188,7 @@ public struct NearDuplicateSegment {
       (thread * count / threads)..<((thread + 1) * count / threads)
     }
     signatures.withUnsafeBufferPointer { all in
-      let all = UnsafeSendable(all)
+      let all = UncheckedSendable(all)
       inParallel(&counts) { thread, mine in
         forEachBandKey(of: records(of: thread), in: all.value) { key, _ in
           mine[Int(key >> (64 - bucketBits))] += 1
@@ -210,7 +210,7 @@ public struct NearDuplicateSegment {
     var packed = [UInt8](repeating: 0, count: total * entrySize)
     packed.withUnsafeMutableBytes { out in
       signatures.withUnsafeBufferPointer { all in
-        let shared = UnsafeSendable((all: all, out: out))
+        let shared = UncheckedSendable((all: all, out: out))
         inParallel(&next) { thread, mine in
           forEachBandKey(of: records(of: thread), in: shared.value.all) { key, record in
             let bucket = Int(key >> (64 - bucketBits))
@@ -221,7 +221,7 @@ public struct NearDuplicateSegment {
       }
       // Buckets are independent: they are sorted in parallel, in a few stretches of buckets.
       let stretches = 16
-      let shared = UnsafeSendable((out: out, starts: starts))
+      let shared = UncheckedSendable((out: out, starts: starts))
       DispatchQueue.concurrentPerform(iterations: stretches) { stretch in
         let (out, starts) = shared.value
         var scratch = [(UInt64, UInt32)]()
@@ -231,9 +231,9 @@ public struct NearDuplicateSegment {
         {
           let range = starts[bucket]..<starts[bucket + 1]
           guard range.count > 1 else { continue }
-          scratch.removeAll(keepingCapacity: true)
-          for entry in range { scratch.append(load(out, entry)) }
           if range.count > 16 {
+            scratch.removeAll(keepingCapacity: true)
+            for entry in range { scratch.append(load(out, entry)) }
             // Counting sort on the 8 bits below the bucket's, stable.
             for index in spread.indices { spread[index] = 0 }
             for entry in scratch { spread[Int(entry.0 >> (56 - bucketBits)) & 0xff + 1] += 1 }
@@ -265,7 +265,7 @@ public struct NearDuplicateSegment {
     _ tables: inout [[Int]], _ body: @Sendable (Int, UnsafeMutableBufferPointer<Int>) -> Void
   ) {
     tables.withUnsafeMutableBufferPointer { tables in
-      let shared = UnsafeSendable(tables)
+      let shared = UncheckedSendable(tables)
       DispatchQueue.concurrentPerform(iterations: tables.count) { thread in
         shared.value[thread].withUnsafeMutableBufferPointer { body(thread, $0) }
       }

@@ -214,7 +214,7 @@ public enum Tokenizer {
           text, from: from, firstNonASCII: start, scratch: &scratch, into: &words)
         continue
       }
-      let end = endOfASCIIAlphanumerics(in: text, from: start)
+      let end = endOfASCIIWord(in: text, from: start).end
       if end < count && text[end] >= 0x80 {
         position = tokenizeNonASCII(
           text, from: start, firstNonASCII: end, scratch: &scratch, into: &words)
@@ -289,24 +289,6 @@ public enum Tokenizer {
       end += 1
     }
     return (end, hasUpper)
-  }
-
-  /// The end of the run of ASCII letters and digits that starts at `start`.
-  @inline(__always)
-  private static func endOfASCIIAlphanumerics(
-    in text: UnsafeRawBufferPointer, from start: Int
-  ) -> Int {
-    var end = start
-    while end + 8 <= text.count {
-      let chunk = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: end, as: UInt64.self))
-      let stops = ~asciiWordMasks(chunk).alphanumeric & highBits
-      if stops != 0 { return end + stops.trailingZeroBitCount >> 3 }
-      end += 8
-    }
-    while end < text.count && ByteClass(text[end]).isAlphanumeric {
-      end += 1
-    }
-    return end
   }
 
   /// The first position from `start` on that holds an ASCII letter or digit or a non-ASCII

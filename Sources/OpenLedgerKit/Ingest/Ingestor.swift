@@ -386,7 +386,7 @@ final class Ingestor {
     let workerCount = workerSets[batch.workerSet].count
     let count = batch.records.count
     batch.chunk = max(1, (count + workerCount - 1) / workerCount)
-    let pool = UnsafeSendable(workerSets[batch.workerSet].baseAddress)
+    let pool = UncheckedSendable(workerSets[batch.workerSet].baseAddress)
     for worker in 0..<workerCount {
       let start = min(count, worker * batch.chunk)
       let end = min(count, start + batch.chunk)
@@ -571,10 +571,4 @@ enum InputFilter {
       }
     return extensions.contains { name.hasSuffix($0) }
   }
-}
-
-/// A value handed across `concurrentPerform`, where each worker touches only its own part.
-struct UnsafeSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
 }

@@ -53,7 +53,7 @@ final class SeenRecords {
   /// Adds the record at `position`, whose id the table does not hold.
   func insert(_ id: RecordID, at position: Int) {
     precondition(position < Int(UInt32.max), "too many records for one contribution")
-    if (count + 1) * 2 > slots.count { grow() }
+    reserve(count + 1)
     place(Slot(key: id.words.0, position: UInt32(position + 1)))
     count += 1
   }
@@ -64,15 +64,12 @@ final class SeenRecords {
     slots[slot] = entry
   }
 
-  /// Makes room for `records` records in all, so that none of them makes the table grow.
+  /// Makes room for `records` records in all (at most half the slots full), so that none of
+  /// them makes the table grow again.
   func reserve(_ records: Int) {
     var size = slots.count
     while records * 2 > size { size <<= 1 }
     if size > slots.count { resize(size) }
-  }
-
-  private func grow() {
-    resize(slots.count * 2)
   }
 
   private func resize(_ size: Int) {

@@ -173,7 +173,7 @@ final class ShardWriter {
   /// Hands the current block to the queue, which hashes and writes it into the current shard.
   private func handOver() {
     guard let full = block else { return }
-    let handed = UnsafeSendable((block: full, count: blockFill))
+    let handed = UncheckedSendable((block: full, count: blockFill))
     block = nil
     blockFill = 0
     let (sink, pool) = (self.sink, self.pool)

@@ -262,14 +262,7 @@ public struct RewardEpochs: Sendable {
   /// leaves also against the previous manifest's subject digest). A directory that exists must
   /// be empty unless `force`, so that no stale file of another export sits beside the new one.
   public func export(_ epoch: Epoch, to directory: String, force: Bool = false) throws {
-    if FileSystem.exists(directory) {
-      guard FileSystem.isDirectory(directory) else {
-        throw ExportError.outputNotADirectory(directory)
-      }
-      if !force, !(try FileSystem.list(directory)).isEmpty {
-        throw ExportError.outputNotEmpty(directory)
-      }
-    }
+    try ExportError.checkOutput(directory, force: force)
     let objects = store.objects
     let envelope = try objects.read(epoch.manifest)
     var previous: (envelope: Data, leaves: Data)?

@@ -76,8 +76,8 @@ public enum RewardsError: OpenLedgerError {
       "epoch \(epoch) of \(datanet) exists already; epochs are never computed twice. Leave out "
         + "--epoch to compute the next one"
     case .logAlreadyPaid(let log, let datanet, let epoch):
-      "\(log) is the inference log epoch \(epoch) of \(datanet) already paid (the same SHA-256); "
-        + "its fees are never paid twice. Give the log of the inferences since that epoch"
+      "\(log) was paid already, as the inference log of epoch \(epoch) of \(datanet) (the same "
+        + "SHA-256); its fees are never paid twice. Give the log of the inferences since that epoch"
     case .inferenceAlreadyPaid(let log, let line, let id, let datanet, let epoch):
       "\(log), line \(line): inference '\(id)' was paid in epoch \(epoch) of \(datanet) already; "
         + "each inference is paid once. Leave it out of the log"

@@ -6,6 +6,15 @@ struct RunResult {
   var status: Int32
   var stdout: String
   var stderr: String
+
+  /// The result of `process`, once its standard error (collected in `errors`) is read to the end
+  /// and `output` is its whole standard output.
+  init(waitingFor process: Process, output: Data, errors: LockedData) {
+    process.waitUntilExit()
+    status = process.terminationStatus
+    stdout = String(decoding: output, as: UTF8.self)
+    stderr = String(decoding: errors.wait(), as: UTF8.self)
+  }
 }
 
 /// Runs the built `openledger` binary in a sandbox of its own: a temporary working directory,
@@ -116,11 +125,7 @@ final class Sandbox: @unchecked Sendable {
     }
     reader.start()
     let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let err = errData.wait()
-    return RunResult(
-      status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-      stderr: String(decoding: err, as: UTF8.self))
+    return RunResult(waitingFor: process, output: out, errors: errData)
   }
 
   /// Writes a file under the working directory.
@@ -202,9 +207,5 @@ func runProcess(
   if let stdin { inPipe.fileHandleForWriting.write(stdin) }
   try inPipe.fileHandleForWriting.close()
   let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  let err = errData.wait()
-  return RunResult(
-    status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-    stderr: String(decoding: err, as: UTF8.self))
+  return RunResult(waitingFor: process, output: out, errors: errData)
 }
