@@ -3,7 +3,7 @@
 // Swift's SIMD types have no byte-mask extraction (x86's pmovmskb), and their comparisons
 // compile to a loop over the lanes; classifying 64 bytes eight at a time in 64-bit words took a
 // fifth of MinHash's tokenizing. SSE2 is part of every x86-64 CPU, so no dispatch is needed.
-// Static inline, so Swift inlines it into its loop.
+// WordHashes.c calls it for each block.
 
 #ifndef OPENLEDGER_ASCII_WORDS_H
 #define OPENLEDGER_ASCII_WORDS_H

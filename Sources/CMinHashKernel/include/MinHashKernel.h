@@ -14,6 +14,7 @@
 // The tokenizer's fast path, included here too so that a build that cached this module before
 // that header existed sees it.
 #include "ASCIIWords.h"
+#include "WordHashes.h"
 
 /// A code path of `ol_minhash_update`.
 typedef enum OLMinHashPath {

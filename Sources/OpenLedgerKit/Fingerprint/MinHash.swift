@@ -1,3 +1,5 @@
+import CMinHashKernel
+
 /// The MinHash signature of a text: 112 minima, one per hash function, over its shingles.
 ///
 /// Two texts' signatures agree at each position with probability equal to the Jaccard similarity
@@ -210,15 +212,27 @@ private struct SignatureBuilder: WordHashSink {
   mutating func take(wordHash: UInt64) {
     words[buffered] = wordHash
     buffered &+= 1
-    if buffered == words.count {
-      hashShingles()
-      let kept = MinHasher.shingleLength - 1
-      for index in 0..<kept {
-        words[index] = words[buffered - kept + index]
-      }
-      wordCount &+= buffered - kept
-      buffered = kept
+    if buffered == words.count { flush() }
+  }
+
+  /// Adds the words that `fill` writes straight into the buffer.
+  @inline(__always)
+  mutating func takeWordHashes(_ fill: (UnsafeMutableBufferPointer<UInt64>) -> Int) {
+    if words.count - buffered < Int(OL_ASCII_WORDS_PER_BLOCK) { flush() }
+    buffered += fill(UnsafeMutableBufferPointer(rebasing: words[buffered...]))
+    if buffered == words.count { flush() }
+  }
+
+  /// Hashes the buffered words' shingles, and keeps the last `shingleLength - 1` words for
+  /// the shingles that go on past them.
+  private mutating func flush() {
+    hashShingles()
+    let kept = MinHasher.shingleLength - 1
+    for index in 0..<kept {
+      words[index] = words[buffered - kept + index]
     }
+    wordCount &+= buffered - kept
+    buffered = kept
   }
 
   /// Hashes every shingle of the buffered words and lowers the minima with them.

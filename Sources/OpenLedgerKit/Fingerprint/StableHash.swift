@@ -1,3 +1,5 @@
+import CMinHashKernel
+
 /// A fixed, seeded 64-bit hash of bytes: the same value on every run, machine and CPU.
 ///
 /// Fingerprints are stored and compared across machines, so they cannot use Swift's `Hasher`,
@@ -137,6 +139,11 @@ public struct StableHash: Sendable, Hashable {
   ) -> UInt64 {
     let seed = Self.mum(w2 ^ Self.k1, w3 ^ Self.mum(w0 ^ Self.k1, w1 ^ state))
     return Self.finish(a: w3, b: w4, seed: seed, count: 40)
+  }
+
+  /// The function as the C word hasher takes it (`WordHashes.h`).
+  var key: OLStableHashKey {
+    OLStableHashKey(state: state, k0: Self.k0, k1: Self.k1, k2: Self.k2, k3: Self.k3)
   }
 
   /// The hash of the UTF-8 bytes of `text`.

@@ -119,55 +119,43 @@ public enum Tokenizer {
   /// normalized UTF-8 bytes, for the same words `scan` finds (punctuation is skipped).
   ///
   /// MinHash needs only the words' hashes, so ASCII words are neither copied nor lowered in
-  /// memory. Text is read 64 bytes at a time: a block that is all ASCII becomes a bit mask of
-  /// its letters and digits, whose runs are the words, each hashed in place with its letters
-  /// lowered as the hash reads them (`StableHash.hash(settingBit5Of:)`). A block with a
-  /// non-ASCII byte, and the last bytes, go token by token, and a stretch with non-ASCII bytes
-  /// through `scan`'s slow path, started where `scan` starts it, so the words are the same.
+  /// memory. Text is read 64 bytes at a time, in C (`ol_ascii_word_hashes`): a block that is all
+  /// ASCII becomes a bit mask of its letters and digits, whose runs are the words, each hashed
+  /// in place with its letters lowered as the hash reads them, which is
+  /// `StableHash.hash(settingBit5Of:)`. A block with a non-ASCII byte, and the last bytes, go
+  /// token by token, and a stretch with non-ASCII bytes through `scan`'s slow path, started
+  /// where `scan` starts it, so the words are the same. `portable` hashes the ASCII words in
+  /// plain C even where the CPU has a faster way, for tests that compare the two.
   static func scanWordHashes<Sink: WordHashSink>(
-    _ text: UnsafeRawBufferPointer, hash: StableHash, into sink: inout Sink
+    _ text: UnsafeRawBufferPointer, hash: StableHash, into sink: inout Sink,
+    portable: Bool = false
   ) {
-    guard let base = text.baseAddress else { return }
+    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
     var scratch = ScratchBuffer()
     var words = WordHashingSink(hash: hash, base: sink)
     defer { sink = words.base }
-    let count = text.count
-    var position = 0
-    // Where `scan` would be after the last word: only whitespace and ASCII punctuation lie
-    // between it and `position`, or the start of a word that runs past `position`.
-    var resume = 0
-    var wordIsOpen = false
-    while position + 64 <= count {
-      guard let letters = asciiAlphanumericMask(base + position) else {
-        position = scanWordHashesOneByOne(
-          text, from: resume, until: position + 64, scratch: &scratch, into: &words)
-        resume = position
-        wordIsOpen = false
-        continue
+    var key = hash.key
+    // `resume` is where `scan` would be after the last word: only whitespace and ASCII
+    // punctuation lie between it and `position`, or the start of a word that runs past it.
+    var scan = OLASCIIWordScan(position: 0, resume: 0, wordIsOpen: 0)
+    while true {
+      var stop = OLASCIIWordStopFull
+      words.base.takeWordHashes { room in
+        var written = 0
+        stop = ol_ascii_word_hashes(
+          base, text.count, &scan, &key, room.baseAddress, room.count, &written,
+          portable ? 1 : 0)
+        return written
       }
-      // Bit i of `after` is set when the byte before byte i is a letter or digit.
-      let after = letters &<< 1 | (wordIsOpen ? 1 : 0)
-      var starts = letters & ~after
-      var ends = ~letters & after
-      while ends != 0 {
-        let end = position &+ ends.trailingZeroBitCount
-        ends &= ends &- 1
-        if wordIsOpen {
-          wordIsOpen = false
-        } else {
-          resume = position &+ starts.trailingZeroBitCount
-          starts &= starts &- 1
-        }
-        words.base.take(wordHash: hashASCIIWord(text, from: resume, to: end, hash: hash))
-        resume = end
+      if stop == OLASCIIWordStopEnd { break }
+      if stop == OLASCIIWordStopNonASCII {
+        let position = scanWordHashesOneByOne(
+          text, from: scan.resume, until: scan.position + 64, scratch: &scratch, into: &words)
+        scan = OLASCIIWordScan(position: position, resume: position, wordIsOpen: 0)
       }
-      if starts != 0 {
-        resume = position &+ starts.trailingZeroBitCount
-        wordIsOpen = true
-      }
-      position &+= 64
     }
-    _ = scanWordHashesOneByOne(text, from: resume, until: count, scratch: &scratch, into: &words)
+    _ = scanWordHashesOneByOne(
+      text, from: scan.resume, until: text.count, scratch: &scratch, into: &words)
   }
 
   /// The hash of the ASCII letters and digits from `start` to `end` of `text`, their letters
@@ -182,15 +170,6 @@ public enum Tokenizer {
       return hash.hash(settingBit5OfFirst: length, of: chunk)
     }
     return hash.hash(settingBit5Of: UnsafeRawBufferPointer(rebasing: text[start..<end]))
-  }
-
-  /// A mask of the ASCII letters and digits among the 64 bytes at `bytes` (bit i for byte i),
-  /// or nil if one of them is not ASCII.
-  @inline(__always)
-  private static func asciiAlphanumericMask(_ bytes: UnsafeRawPointer) -> UInt64? {
-    var mask: UInt64 = 0
-    let isASCII = ol_ascii_alphanumerics64(bytes.assumingMemoryBound(to: UInt8.self), &mask)
-    return isASCII != 0 ? mask : nil
   }
 
   /// Passes the word hashes of `text` from `start`, where `scan` would start a token, to
@@ -455,6 +434,18 @@ protocol TokenSink {
 protocol WordHashSink {
   /// Takes the hash of one word's normalized UTF-8 bytes.
   mutating func take(wordHash: UInt64)
+
+  /// Takes the hashes that `fill` writes to the room it is given, at least
+  /// `OL_ASCII_WORDS_PER_BLOCK` of them, in order; `fill` returns how many it wrote.
+  mutating func takeWordHashes(_ fill: (UnsafeMutableBufferPointer<UInt64>) -> Int)
+}
+
+extension WordHashSink {
+  mutating func takeWordHashes(_ fill: (UnsafeMutableBufferPointer<UInt64>) -> Int) {
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 512) { room in
+      for wordHash in room[..<fill(room)] { take(wordHash: wordHash) }
+    }
+  }
 }
 
 /// A token sink that passes the hash of each word's normalized bytes on to a word-hash sink,

@@ -15,11 +15,12 @@ import Testing
     mutating func take(wordHash: UInt64) { hashes.append(wordHash) }
   }
 
-  /// The word hashes of the fused path.
-  static func fused(_ bytes: [UInt8]) -> [UInt64] {
+  /// The word hashes of the fused path; `portable` hashes ASCII words in plain C.
+  static func fused(_ bytes: [UInt8], portable: Bool = false) -> [UInt64] {
     var collector = Collector()
     bytes.withUnsafeBytes {
-      Tokenizer.scanWordHashes($0, hash: MinHasher.wordHash, into: &collector)
+      Tokenizer.scanWordHashes(
+        $0, hash: MinHasher.wordHash, into: &collector, portable: portable)
     }
     return collector.hashes
   }
@@ -41,6 +42,9 @@ import Testing
       ?? min(fused.count, general.count)
     let sameWords = fused == general
     #expect(sameWords, "\(comment()): words differ from word \(firstDifference) on, in \(text)")
+    let portable = Self.fused(bytes, portable: true)
+    let portableAgrees = portable == general
+    #expect(portableAgrees, "\(comment()): the portable words differ, in \(text)")
     let signatures = bytes.withUnsafeBytes {
       (hasher.signature(utf8: $0, words: .fused), hasher.signature(utf8: $0, words: .tokens))
     }
@@ -131,6 +135,31 @@ import Testing
             + " x").utf8.prefix(lead + length + 2))
         expectAgreement(bytes, "length \(length), lead \(lead)")
       }
+    }
+  }
+
+  /// Texts of thousands of words: the hashes go straight into the signature's buffer, which
+  /// fills and is flushed between and inside the 64-byte blocks' runs, while non-ASCII
+  /// stretches add words one at a time.
+  @Test func pathsAgreeAcrossManyBatches() {
+    var generator = SplitMix64(seed: 303)
+    for share in [100, 99, 90] {
+      expectAgreement(
+        Self.randomText(&generator, pieces: 6_000, asciiShare: share), "ASCII share \(share)")
+    }
+  }
+
+  /// Every word length from 1 to 40 at every offset in a block, ending at the text's end too,
+  /// where fewer than 16 bytes can be read past a word's start.
+  @Test func everyWordLengthAtEveryOffset() {
+    for length in 1...40 {
+      let word = (0..<length).map { Array("aZ5q".utf8)[$0 % 4] }
+      var bytes: [UInt8] = []
+      for offset in 0..<66 {
+        bytes += [UInt8](repeating: 0x20, count: offset % 3 + 1) + word
+        if offset % 16 == 0 { expectAgreement(bytes, "length \(length), offset \(offset)") }
+      }
+      expectAgreement(bytes, "length \(length)")
     }
   }
 
