@@ -38,35 +38,48 @@ static void update_portable(
 // AVX2 has no 64-bit multiply, so it computes the high 32 bits directly. With a = ah·2³² + al
 // and x = xh·2³² + xl, (a·x + b) mod 2⁶⁴ = al·xl + b + 2³²·(al·xh + ah·xl), so its high half is
 // high32(al·xl + b) + low32(al·xh + ah·xl), mod 2³². The first term needs a 64-bit product
-// (four a vector); the second only 32-bit ones (eight a vector). The four-lane results of
-// functions 0-3 and 4-7 interleave as 0,4,1,5,2,6,3,7, the order the constants and minima are
-// permuted into for the block.
+// (four a vector); the second only 32-bit ones (eight a vector). One shuffle (`shufps`, two
+// dwords from each source per 128-bit half) gathers the high dwords of the 64-bit products of
+// functions 0-3 and 4-7 into one vector, in the order 0,1,4,5,2,3,6,7; the same shuffle puts
+// the multipliers' low and high halves in that order, and the minima are permuted into it for
+// the block.
 //
 // Two blocks of 8 functions go through the shingles together: the two broadcasts of each
-// shingle serve both, and the two blocks' 12 vectors of state still fit the 16 registers
-// (three blocks would not). A lone last block goes through alone.
+// shingle serve both. Their constants do not all fit the 16 registers; the compiler reads the
+// rest from memory, which costs a load, not an instruction.
 
 /// A block of 8 functions: its constants, arranged for the arithmetic above, and its minima.
 typedef struct {
-  __m256i aLow, aHigh, a1, b0, b1, minima;
+  __m256i a0, a1, b0, b1, aLow, aHigh, minima;
 } OLBlock;
+
+/// Per 128-bit half, the high dwords of `x`'s and `y`'s 64-bit lanes: x1 x3 y1 y3.
+__attribute__((target("avx2"), always_inline)) static inline __m256i high_dwords_avx2(
+    __m256i x, __m256i y) {
+  return _mm256_castps_si256(_mm256_shuffle_ps(
+      _mm256_castsi256_ps(x), _mm256_castsi256_ps(y), _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/// Per 128-bit half, the low dwords of `x`'s and `y`'s 64-bit lanes: x0 x2 y0 y2.
+__attribute__((target("avx2"), always_inline)) static inline __m256i low_dwords_avx2(
+    __m256i x, __m256i y) {
+  return _mm256_castps_si256(_mm256_shuffle_ps(
+      _mm256_castsi256_ps(x), _mm256_castsi256_ps(y), _MM_SHUFFLE(2, 0, 2, 0)));
+}
 
 __attribute__((target("avx2"), always_inline)) static inline OLBlock load_block_avx2(
     const uint64_t *multipliers, const uint64_t *increments, const uint32_t *minima) {
-  const __m256i interleave = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  __m256i a0 = _mm256_loadu_si256((const __m256i *)multipliers);
-  __m256i a1 = _mm256_loadu_si256((const __m256i *)(multipliers + 4));
+  // 0,1,4,5,2,3,6,7 is its own inverse: it permutes the minima in and out.
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
   OLBlock block;
-  // The low and high 32 bits of the eight multipliers, in interleaved order; the low 32 bits
-  // of functions 0-3 are also where _mm256_mul_epu32 reads them (the even lanes), and those of
-  // 4-7 are where it reads them in a1.
-  block.aLow = _mm256_blend_epi32(a0, _mm256_slli_epi64(a1, 32), 0xaa);
-  block.aHigh = _mm256_blend_epi32(_mm256_srli_epi64(a0, 32), a1, 0xaa);
-  block.a1 = a1;
+  block.a0 = _mm256_loadu_si256((const __m256i *)multipliers);
+  block.a1 = _mm256_loadu_si256((const __m256i *)(multipliers + 4));
   block.b0 = _mm256_loadu_si256((const __m256i *)increments);
   block.b1 = _mm256_loadu_si256((const __m256i *)(increments + 4));
+  block.aLow = low_dwords_avx2(block.a0, block.a1);
+  block.aHigh = high_dwords_avx2(block.a0, block.a1);
   block.minima =
-      _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)minima), interleave);
+      _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)minima), order);
   return block;
 }
 
@@ -74,9 +87,10 @@ __attribute__((target("avx2"), always_inline)) static inline OLBlock load_block_
 /// `xl` and `xh`.
 __attribute__((target("avx2"), always_inline)) static inline __m256i lower_avx2(
     OLBlock block, __m256i xl, __m256i xh) {
-  __m256i p0 = _mm256_add_epi64(_mm256_mul_epu32(block.aLow, xl), block.b0);
+  // _mm256_mul_epu32 reads the low dword of each 64-bit lane: the multipliers' low halves.
+  __m256i p0 = _mm256_add_epi64(_mm256_mul_epu32(block.a0, xl), block.b0);
   __m256i p1 = _mm256_add_epi64(_mm256_mul_epu32(block.a1, xl), block.b1);
-  __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(p0, 32), p1, 0xaa);
+  __m256i high = high_dwords_avx2(p0, p1);
   __m256i cross = _mm256_add_epi32(
       _mm256_mullo_epi32(block.aLow, xh), _mm256_mullo_epi32(block.aHigh, xl));
   return _mm256_min_epu32(block.minima, _mm256_add_epi32(high, cross));
@@ -84,9 +98,8 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i lower_avx2(
 
 __attribute__((target("avx2"), always_inline)) static inline void store_block_avx2(
     OLBlock block, uint32_t *minima) {
-  const __m256i deinterleave = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-  _mm256_storeu_si256(
-      (__m256i *)minima, _mm256_permutevar8x32_epi32(block.minima, deinterleave));
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  _mm256_storeu_si256((__m256i *)minima, _mm256_permutevar8x32_epi32(block.minima, order));
 }
 
 __attribute__((target("avx2"))) static void update_avx2(

@@ -102,7 +102,7 @@ static inline uint64_t hash_up_to_8(
 /// at a time whether or not there are eight: one well-predicted branch per eight words, where a
 /// loop per word mispredicts at every block's last word. Both lists need room for
 /// `1 + 32 * blocks + 8` entries.
-static size_t find_words(
+__attribute__((always_inline)) static inline size_t find_words(
     const uint8_t *text, size_t count, OLASCIIWordScan *scan, size_t blocks, size_t *starts,
     size_t *ends, OLASCIIWordStop *stop) {
   size_t startCount = 0, endCount = 0;
@@ -156,6 +156,12 @@ static size_t find_words(
   return endCount;
 }
 
+static size_t find_words_portable(
+    const uint8_t *text, size_t count, OLASCIIWordScan *scan, size_t blocks, size_t *starts,
+    size_t *ends, OLASCIIWordStop *stop) {
+  return find_words(text, count, scan, blocks, starts, ends, stop);
+}
+
 /// Hashes the `words` words that start and end at `starts` and `ends` into `hashes`. The key
 /// is a copy that the stores to `hashes` cannot touch, so its constants stay in registers.
 static void hash_words_portable(
@@ -198,6 +204,13 @@ static const uint8_t shuffles[17][16] __attribute__((aligned(16))) = {
     {8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15},
 };
 
+/// `find_words` with the instructions that count bits and find the lowest set bit.
+__attribute__((target("popcnt,bmi"))) static size_t find_words_popcnt(
+    const uint8_t *text, size_t count, OLASCIIWordScan *scan, size_t blocks, size_t *starts,
+    size_t *ends, OLASCIIWordStop *stop) {
+  return find_words(text, count, scan, blocks, starts, ends, stop);
+}
+
 /// `hash_words_portable`, with a byte shuffle for words of up to 16 bytes.
 __attribute__((target("ssse3"))) static void hash_words_ssse3(
     const uint8_t *text, size_t count, const size_t *starts, const size_t *ends, size_t words,
@@ -224,16 +237,17 @@ OLASCIIWordStop ol_ascii_word_hashes(
   size_t starts[1 + 32 * maxBlocks + 8], ends[1 + 32 * maxBlocks + 8];
   OLASCIIWordStop stop;
   size_t blocks = capacity / OL_ASCII_WORDS_PER_BLOCK;
-  size_t words =
-      find_words(text, count, scan, blocks < maxBlocks ? blocks : maxBlocks, starts, ends, &stop);
-  *written = words;
+  if (blocks > maxBlocks) blocks = maxBlocks;
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (!portable && __builtin_cpu_supports("ssse3")) {
-    hash_words_ssse3(text, count, starts, ends, words, *key, hashes);
+  if (!portable && __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt") &&
+      __builtin_cpu_supports("bmi")) {
+    *written = find_words_popcnt(text, count, scan, blocks, starts, ends, &stop);
+    hash_words_ssse3(text, count, starts, ends, *written, *key, hashes);
     return stop;
   }
 #endif
-  hash_words_portable(text, count, starts, ends, words, *key, hashes);
+  *written = find_words_portable(text, count, scan, blocks, starts, ends, &stop);
+  hash_words_portable(text, count, starts, ends, *written, *key, hashes);
   return stop;
 }
