@@ -3,8 +3,8 @@
 // Most of a signature's time outside the kernel went to finding words and hashing them one at a
 // time: each word's end is a branch the CPU cannot predict, and Swift kept the word's hash in
 // flight across it. Here a run of 64-byte blocks is read in two passes instead: the first
-// stores where every word starts and ends, the second hashes the words from those lists, with
-// no branch that depends on the text.
+// stores where every word starts and ends, the second hashes the words from those lists, where
+// the only branch on the text is the rare word of more than 16 bytes.
 
 #ifndef OPENLEDGER_WORD_HASHES_H
 #define OPENLEDGER_WORD_HASHES_H
@@ -48,8 +48,9 @@ typedef enum OLASCIIWordStop {
 /// A word still open at the last block is left for the next call. Reads at most `capacity / 32`
 /// blocks, and at most 16; sets `*written` and updates `scan`.
 ///
-/// On x86-64 with SSSE3 the words are hashed with a byte shuffle; `portable` (nonzero) makes
-/// the call use plain C instead, as on other CPUs, so that tests can compare the two.
+/// On x86-64 with SSSE3, POPCNT and BMI1 the words are found with those bit instructions and
+/// hashed with a byte shuffle; `portable` (nonzero) makes the call use plain C instead, as on
+/// other CPUs, so that tests can compare the two.
 OLASCIIWordStop ol_ascii_word_hashes(
     const uint8_t *text, size_t count, OLASCIIWordScan *scan, const OLStableHashKey *key,
     uint64_t *hashes, size_t capacity, size_t *written, int portable);

@@ -9,6 +9,8 @@ import CMinHashKernel
 /// read with overlapping loads. The constants are openledger's own (odd, 32 of 64 bits set, drawn
 /// from SplitMix64 seeded with the ASCII bytes of "openledg"), so the values are not wyhash's.
 /// Changing anything here changes every stored signature: the pinned values in the tests say so.
+/// `Sources/CMinHashKernel/WordHashes.c` computes the same hash for MinHash's ASCII words and
+/// must change with it (`WordHashTests` compares the two).
 public struct StableHash: Sendable, Hashable {
   private static let k0: UInt64 = 0x5f3d_e973_00ba_2187
   private static let k1: UInt64 = 0xc679_2a03_6a5c_76c7

@@ -141,6 +141,8 @@ public enum Tokenizer {
     while true {
       var stop = OLASCIIWordStopFull
       words.base.takeWordHashes { room in
+        // With less room the C code reads no block, and this loop would never end.
+        precondition(room.count >= Int(OL_ASCII_WORDS_PER_BLOCK), "room for a block's words")
         var written = 0
         stop = ol_ascii_word_hashes(
           base, text.count, &scan, &key, room.baseAddress, room.count, &written,
