@@ -67,10 +67,14 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i low_dwords_
       _mm256_castsi256_ps(x), _mm256_castsi256_ps(y), _MM_SHUFFLE(2, 0, 2, 0)));
 }
 
+/// The minima's order in a block, 0,1,4,5,2,3,6,7: its own inverse, so one permutation takes
+/// them in and out.
+__attribute__((target("avx2"), always_inline)) static inline __m256i block_order_avx2(void) {
+  return _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+}
+
 __attribute__((target("avx2"), always_inline)) static inline OLBlock load_block_avx2(
     const uint64_t *multipliers, const uint64_t *increments, const uint32_t *minima) {
-  // 0,1,4,5,2,3,6,7 is its own inverse: it permutes the minima in and out.
-  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
   OLBlock block;
   block.a0 = _mm256_loadu_si256((const __m256i *)multipliers);
   block.a1 = _mm256_loadu_si256((const __m256i *)(multipliers + 4));
@@ -79,7 +83,7 @@ __attribute__((target("avx2"), always_inline)) static inline OLBlock load_block_
   block.aLow = low_dwords_avx2(block.a0, block.a1);
   block.aHigh = high_dwords_avx2(block.a0, block.a1);
   block.minima =
-      _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)minima), order);
+      _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)minima), block_order_avx2());
   return block;
 }
 
@@ -98,8 +102,8 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i lower_avx2(
 
 __attribute__((target("avx2"), always_inline)) static inline void store_block_avx2(
     OLBlock block, uint32_t *minima) {
-  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
-  _mm256_storeu_si256((__m256i *)minima, _mm256_permutevar8x32_epi32(block.minima, order));
+  _mm256_storeu_si256(
+      (__m256i *)minima, _mm256_permutevar8x32_epi32(block.minima, block_order_avx2()));
 }
 
 __attribute__((target("avx2"))) static void update_avx2(

@@ -7,7 +7,9 @@
 // The hash is StableHash's (StableHash.swift documents it); these functions must return exactly
 // what it returns, and WordHashTests compares the two on every length and block position.
 
-enum { maxBlocks = 16 };
+/// The most blocks one call reads, and the room its lists of word starts and ends need: a
+/// word open from the call before, 32 words a block, and 8 for the stores of eight at a time.
+enum { maxBlocks = 16, listRoom = 1 + OL_ASCII_WORDS_PER_BLOCK * maxBlocks + 8 };
 static const uint64_t bit5 = 0x2020202020202020ULL;
 
 static inline uint64_t load64(const uint8_t *bytes) {
@@ -100,8 +102,7 @@ static inline uint64_t hash_up_to_8(
 ///
 /// A word open when the call begins starts at `scan->resume`. The positions are stored eight
 /// at a time whether or not there are eight: one well-predicted branch per eight words, where a
-/// loop per word mispredicts at every block's last word. Both lists need room for
-/// `1 + 32 * blocks + 8` entries.
+/// loop per word mispredicts at every block's last word. Both lists need `listRoom` entries.
 __attribute__((always_inline)) static inline size_t find_words(
     const uint8_t *text, size_t count, OLASCIIWordScan *scan, size_t blocks, size_t *starts,
     size_t *ends, OLASCIIWordStop *stop) {
@@ -234,7 +235,7 @@ __attribute__((target("ssse3"))) static void hash_words_ssse3(
 OLASCIIWordStop ol_ascii_word_hashes(
     const uint8_t *text, size_t count, OLASCIIWordScan *scan, const OLStableHashKey *key,
     uint64_t *hashes, size_t capacity, size_t *written, int portable) {
-  size_t starts[1 + 32 * maxBlocks + 8], ends[1 + 32 * maxBlocks + 8];
+  size_t starts[listRoom], ends[listRoom];
   OLASCIIWordStop stop;
   size_t blocks = capacity / OL_ASCII_WORDS_PER_BLOCK;
   if (blocks > maxBlocks) blocks = maxBlocks;

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The tokenizer's fast path, included here too so that a build that cached this module before
-// that header existed sees it.
+// The tokenizer's fast path (WordHashes.h, and ASCIIWords.h, which it uses), included here too
+// so that a build that cached this module before those headers existed sees them.
 #include "ASCIIWords.h"
 #include "WordHashes.h"
 

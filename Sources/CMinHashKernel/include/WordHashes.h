@@ -44,9 +44,10 @@ typedef enum OLASCIIWordStop {
 
 /// Reads the 64-byte blocks of `text` from `scan->position` on, while each is all ASCII, and
 /// writes to `hashes` the hash under `key` of each run of ASCII letters and digits that ends
-/// in them, with bit 5 set in every byte (which lowers a letter): `StableHash.hash(settingBit5Of:)`.
-/// A word still open at the last block is left for the next call. Reads at most `capacity / 32`
-/// blocks, and at most 16; sets `*written` and updates `scan`.
+/// in them, with bit 5 set in every byte (which lowers a letter), as
+/// `StableHash.hash(settingBit5Of:)` gives it. A word still open at the last block is left for
+/// the next call. Reads at most `capacity / 32` blocks, and at most 16; sets `*written` and
+/// updates `scan`.
 ///
 /// On x86-64 with SSSE3, POPCNT and BMI1 the words are found with those bit instructions and
 /// hashed with a byte shuffle; `portable` (nonzero) makes the call use plain C instead, as on

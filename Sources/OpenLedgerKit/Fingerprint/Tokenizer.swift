@@ -135,8 +135,7 @@ public enum Tokenizer {
     var words = WordHashingSink(hash: hash, base: sink)
     defer { sink = words.base }
     var key = hash.key
-    // `resume` is where `scan` would be after the last word: only whitespace and ASCII
-    // punctuation lie between it and `position`, or the start of a word that runs past it.
+    // Where the C scan stands; after a stretch token by token it starts again, with no word open.
     var scan = OLASCIIWordScan(position: 0, resume: 0, wordIsOpen: 0)
     while true {
       var stop = OLASCIIWordStopFull
@@ -444,7 +443,8 @@ protocol WordHashSink {
 
 extension WordHashSink {
   mutating func takeWordHashes(_ fill: (UnsafeMutableBufferPointer<UInt64>) -> Int) {
-    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 512) { room in
+    // Room for the words of 16 blocks, the most one call of the C scan reads.
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16 * 32) { room in
       for wordHash in room[..<fill(room)] { take(wordHash: wordHash) }
     }
   }
