@@ -9,6 +9,9 @@ public struct RebuildReport: Codable, Sendable {
   /// Events that could not be applied, with the reason (a bad signature, a permission the actor
   /// did not have, a missing parent).
   public var rejected: [RejectedEvent]
+  /// Events that lost to a concurrent event (a removal of their actor's right, or a decision
+  /// of the same thing first in the fold's order): in the ledger, without effect. In fold order.
+  public var overridden: [OverriddenEvent]
   /// Attribution index segments found under `indexes/` and listed again in the catalog.
   public var attributionSegments: Int
   /// Segments found there that were not, with the reason (`gc` deletes them; `index build`
@@ -19,6 +22,8 @@ public struct RebuildReport: Codable, Sendable {
     public var event: String
     public var reason: String
   }
+
+  public typealias OverriddenEvent = RejectedEvent
 }
 
 extension Store {
@@ -36,13 +41,11 @@ extension Store {
     var rejected = found.unverifiable.map {
       RebuildReport.RejectedEvent(event: $0.id.hex, reason: "\($0.error)")
     }
-    var parents = [Digest: [Digest]]()
-    for (id, event) in events { parents[id] = event.payload.parents }
-    let order = TopologicalOrder.sort(parents)
     let segments = SegmentRecovery.scan(indexes: indexesDirectory)
     var leftOut = segments.leftOut
     var listed = 0
     var applied = 0
+    var overridden = [RebuildReport.OverriddenEvent]()
     try catalog.write { db in
       let tables = try String.fetchAll(
         db,
@@ -51,19 +54,15 @@ extension Store {
           AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
           """)
       for table in tables { try db.execute(sql: "DELETE FROM \(table)") }
-      for id in order {
-        let event = events[id]!
-        do {
-          try db.inSavepoint {
-            try EventApplier.apply(event, in: db, objects: objects, shards: found.shards)
-            return .commit
-          }
-          applied += 1
-        } catch {
-          rejected.append(.init(event: id.hex, reason: "\(error)"))
+      let replay = try LedgerReplay.run(events, into: db, objects: objects, shards: found.shards)
+      applied = replay.applied
+      for (id, outcome) in replay.outcomes {
+        switch outcome {
+        case .applied: break
+        case .overridden(let reason): overridden.append(.init(event: id.hex, reason: reason))
+        case .refused(let error): rejected.append(.init(event: id.hex, reason: "\(error)"))
         }
       }
-      try found.shards.settle(in: db, objects: objects)
       for state in try Data.fetchAll(db, sql: "SELECT state FROM datanets").map(DatanetRow.decode) {
         try rebuildNearDuplicateIndex(of: state, in: db)
       }
@@ -77,7 +76,8 @@ extension Store {
     }
     return RebuildReport(
       objectsScanned: ids.count, eventsApplied: applied, datanets: count ?? 0,
-      rejected: rejected.sorted { $0.event < $1.event }, attributionSegments: listed,
+      rejected: rejected.sorted { $0.event < $1.event }, overridden: overridden,
+      attributionSegments: listed,
       segmentsLeftOut: leftOut.sorted { ($0.datanet, $0.segment) < ($1.datanet, $1.segment) })
   }
 }

@@ -130,6 +130,18 @@ public struct Ledger: Sendable {
     try checkedEvents(of: datanet).map { try $0.event.get() }
   }
 
+  /// The events of `datanet` that lost to a concurrent event and changed nothing, with why.
+  public func overriddenEvents(of datanet: Digest) throws -> [Digest: String] {
+    try store.catalog.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT id, overridden FROM events WHERE datanet = ? AND overridden IS NOT NULL",
+        arguments: [datanet.hex]
+      ).reduce(into: [Digest: String]()) { overridden, row in
+        if let id = Digest(hex: row["id"]) { overridden[id] = row["overridden"] }
+      }
+    }
+  }
+
   /// The same events, each verified or with the error reading or verifying it gave, so that a
   /// listing can show the others.
   public func checkedEvents(of datanet: Digest) throws

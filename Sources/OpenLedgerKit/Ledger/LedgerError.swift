@@ -60,3 +60,20 @@ public enum LedgerError: OpenLedgerError {
   }
 }
 
+/// A change refused because another event settled the same thing first: the contribution was
+/// decided, the record taken down, the epoch recorded. When writing, it is an ordinary refusal
+/// (`error`'s kind and message). During a replay, when `settledBy` is not in the refused event's
+/// causal past the two were concurrent, and the later one in the fold's order is overridden
+/// rather than refused (`EventApplier`).
+public struct SettledConflict: OpenLedgerError {
+  public let settledBy: Digest
+  public let error: any OpenLedgerError
+
+  public init(settledBy: Digest, _ error: any OpenLedgerError) {
+    self.settledBy = settledBy
+    self.error = error
+  }
+
+  public var kind: FailureKind { error.kind }
+  public var description: String { error.description }
+}

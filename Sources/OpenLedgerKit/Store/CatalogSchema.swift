@@ -6,7 +6,9 @@ import GRDB
 ///   the objects that are not listed here.
 /// - `datanets`: each Datanet's current state, folded from its events, and a small number (`num`)
 ///   that the large tables use instead of the 64-digit id.
-/// - `events`, `event_parents`, `heads`: the ledger's DAG.
+/// - `events`, `event_parents`, `heads`: the ledger's DAG. `events.overridden` says why an
+///   event that lost to a concurrent one changed nothing (Docs/Formats.md, "Rights follow
+///   causality"); NULL when it applied.
 /// - `contributions`: one row per `contribution.submit`, with its status and counts.
 /// - `shards`: the shard objects of each contribution, in order.
 /// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
@@ -167,6 +169,11 @@ enum CatalogSchema {
         t.column("units", .text).notNull()
         t.column("inferences", .integer).notNull()
         t.primaryKey(["datanet", "epoch", "account"])
+      }
+    }
+    migrator.registerMigration("6-overridden-events") { db in
+      try db.alter(table: "events") { t in
+        t.add(column: "overridden", .text)
       }
     }
     return migrator

@@ -111,13 +111,16 @@ public struct StoreValidator {
       case .missingObject: "missing-event-object"
       case .catalogMismatch: "catalog-mismatch"
       case .badTombstone: "bad-tombstone"
+      case .overridden: "overridden-event"
       }
     let subject = finding.event ?? finding.object ?? finding.record
     var message = finding.message
     if let event = finding.event, !message.contains(event.hex) {
       message = "event \(event.hex): \(message)"
     }
-    return ValidationFinding(.error, code: code, message: message, subject: subject?.hex)
+    // An overridden event is how a concurrent conflict ends, not damage: worth a look only.
+    let severity: ValidationFinding.Severity = finding.kind == .overridden ? .warning : .error
+    return ValidationFinding(severity, code: code, message: message, subject: subject?.hex)
   }
 
   /// Every object re-hashed, and stray files under `objects/`.
