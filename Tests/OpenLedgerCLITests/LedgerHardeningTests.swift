@@ -118,4 +118,57 @@ import Testing
     #expect(validate.stdout.contains("overridden-event"))
     #expect(try sandbox.run(["validate", "--strict"]).status == 1)
   }
+
+  /// Issue 13, defect 5: with 40 pending contributions, a SIGKILL during `review accept` left
+  /// signed reviews in objects/ that the catalog never committed; `validate` failed, and
+  /// `rebuild-catalog` accepted some of the 40. Now a kill while the reviews are being stored
+  /// leaves a store that `validate` passes, with none of the 40 accepted, before and after
+  /// `rebuild-catalog`; running the command again accepts all 40.
+  @Test(arguments: [1, 20]) func aKilledReviewOfManyIsAllOrNone(killAfter stored: Int) throws {
+    let sandbox = try setUp()
+    let store = try Store.open(at: sandbox.store)
+    let olivia = try identity("olivia", sandbox)
+    var pending = [String]()
+    // In-process, for speed: the commands under test are the review and what follows.
+    for n in 0..<40 {
+      let path = "\(sandbox.work)/p\(n).jsonl"
+      try Data("{\"text\": \"Pending note \(n) \(UUID().uuidString).\"}\n".utf8).write(
+        to: URL(fileURLWithPath: path))
+      let outcome = try Contributor(store: store).contribute(
+        to: "d", inputs: [.path(path)], by: olivia, options: IngestOptions(), clock: SystemClock())
+      pending.append(try #require(outcome.event).id.hex)
+    }
+    let before = try objectCount(sandbox)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["review", "accept", "--as", "olivia"] + pending
+    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
+    process.environment = sandbox.environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Kill it once it has stored `stored` reviews (only reviews are stored by it).
+    while process.isRunning, try objectCount(sandbox) < before + stored { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let written = try objectCount(sandbox) - before
+    #expect(written >= stored && written < 40, "the kill came too late: \(written) stored")
+
+    #expect(try pending.filter { try status($0, sandbox) == "accepted" }.isEmpty)
+    let validate = try sandbox.run(["validate"])
+    #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+    #expect(validate.stdout.contains("interrupted"))
+    try sandbox.ok(["rebuild-catalog"])
+    #expect(try pending.filter { try status($0, sandbox) == "accepted" }.isEmpty)
+    #expect(try objectCount(sandbox) == before)
+    try sandbox.ok(["validate"])
+    try sandbox.ok(["review", "accept", "--as", "olivia"] + pending)
+    #expect(try pending.allSatisfy { try status($0, sandbox) == "accepted" })
+  }
+
+  /// How many objects the store holds.
+  func objectCount(_ sandbox: Sandbox) throws -> Int {
+    var malformed = [String]()
+    return try objects(sandbox).allObjects(malformed: &malformed).count
+  }
 }

@@ -35,6 +35,8 @@ extension Store {
   public func rebuildCatalog() throws -> RebuildReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
+    // Signed events a killed write stored but never committed are not part of the ledger.
+    try finishInterruptedWrites()
     let found = try LedgerObjects.scan(objects)
     let ids = found.ids
     let events = found.events

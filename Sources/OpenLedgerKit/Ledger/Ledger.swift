@@ -41,20 +41,31 @@ public struct Ledger: Sendable {
   ) throws -> [SignedEvent] {
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
-    return try store.catalog.write { db in
-      var events = [SignedEvent]()
-      for (body, datanet) in items {
-        let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
-        let payload = EventPayload(
-          datanet: datanet, parents: parents, actor: identity.account,
-          time: Timestamp.format(clock.now()), body: body)
-        let event = try SignedEvent.sign(payload, by: identity)
-        try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
-        events.append(event)
+    try store.finishInterruptedWrites()
+    var journal: ObjectJournal?
+    do {
+      let events = try store.catalog.write { db in
+        var events = [SignedEvent]()
+        for (body, datanet) in items {
+          let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
+          let payload = EventPayload(
+            datanet: datanet, parents: parents, actor: identity.account,
+            time: Timestamp.format(clock.now()), body: body)
+          let event = try SignedEvent.sign(payload, by: identity)
+          try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
+          events.append(event)
+        }
+        // Objects are written once every event is known to apply, so a refusal writes none;
+        // the journal undoes them if the process dies before the catalog commits.
+        journal = try ObjectJournal.begin(events.map(\.id), in: store)
+        for event in events { try store.objects.put(event.bytes) }
+        return events
       }
-      // Objects are written once every event is known to apply, so a refusal writes none.
-      for event in events { try store.objects.put(event.bytes) }
+      journal?.finish()
       return events
+    } catch {
+      journal?.abort()
+      throw error
     }
   }
 

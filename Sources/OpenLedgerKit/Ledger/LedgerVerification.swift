@@ -16,6 +16,9 @@ public struct LedgerFinding: Codable, Sendable, Equatable {
     /// concurrently, or a concurrent event settled the same thing first): kept in the DAG
     /// without effect. Expected when people work apart; reported, never silently kept.
     case overridden
+    /// Signed events a write that died stored but never committed: not part of the ledger, and
+    /// deleted by the next write. A warning.
+    case interruptedWrite
     /// The catalog lists an event whose object is not in the store.
     case missingObject
     /// The catalog does not agree with the replay of the objects.
@@ -43,8 +46,11 @@ public struct LedgerVerification: Codable, Sendable {
   public var applied: Int
   public var findings: [LedgerFinding]
 
-  /// No finding but overridden events, which are how concurrent work ends, not damage.
-  public var isClean: Bool { findings.allSatisfy { $0.kind == .overridden } }
+  /// No finding but overridden events (how concurrent work ends) and interrupted writes (which
+  /// the next write undoes): neither is damage.
+  public var isClean: Bool {
+    findings.allSatisfy { $0.kind == .overridden || $0.kind == .interruptedWrite }
+  }
 }
 
 extension Store {
@@ -111,7 +117,27 @@ private struct LedgerVerifier {
           message: "the catalog lists event \(id.hex), but its object is not in the store"))
     }
 
-    let events = found.events.filter { inScope($0.value.datanet) }
+    // Events a write under way has stored but not yet committed, or a write that died left
+    // (the next write deletes them), are not part of the ledger.
+    let journals = try ObjectJournal.listedButUnreferenced(in: store)
+    let interrupted = found.events.filter {
+      journals.interrupted.contains($0.key) && inScope($0.value.datanet)
+    }
+    if !interrupted.isEmpty {
+      let ids = interrupted.keys.sorted()
+      findings.append(
+        LedgerFinding(
+          kind: .interruptedWrite, datanet: interrupted[ids[0]]?.datanet, event: nil,
+          object: nil, record: nil,
+          message: "an interrupted write left \(ids.count) signed event(s) that the catalog "
+            + "never committed (\(ids.map(\.short).joined(separator: ", "))); they are not part "
+            + "of the ledger, and the next write, `openledger gc` or `rebuild-catalog` deletes "
+            + "them"))
+    }
+    let events = found.events.filter {
+      inScope($0.value.datanet) && !journals.underWay.contains($0.key)
+        && !journals.interrupted.contains($0.key)
+    }
     let scratch = try DatabaseQueue()
     try CatalogSchema.migrator.migrate(scratch)
     let applied = try replay(events, broken: broken, into: scratch)

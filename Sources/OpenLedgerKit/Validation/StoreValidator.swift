@@ -21,6 +21,7 @@ public struct StoreValidator {
     let fsck = try store.fsck()
     report.checks.append(Self.objectsCheck(fsck))
     report.checks.append(Self.catalogCheck(fsck))
+    report.checks.append(Self.guarded("staging", category: "catalog") { try stagingCheck() })
     progress("ledger")
     var replay: (general: [ValidationCheck], byDatanet: [Digest: ValidationCheck])
     do {
@@ -112,6 +113,7 @@ public struct StoreValidator {
       case .catalogMismatch: "catalog-mismatch"
       case .badTombstone: "bad-tombstone"
       case .overridden: "overridden-event"
+      case .interruptedWrite: "interrupted-write"
       }
     let subject = finding.event ?? finding.object ?? finding.record
     var message = finding.message
@@ -119,7 +121,9 @@ public struct StoreValidator {
       message = "event \(event.hex): \(message)"
     }
     // An overridden event is how a concurrent conflict ends, not damage: worth a look only.
-    let severity: ValidationFinding.Severity = finding.kind == .overridden ? .warning : .error
+    // Nor is a write that died before committing, which the next write undoes.
+    let severity: ValidationFinding.Severity =
+      finding.kind == .overridden || finding.kind == .interruptedWrite ? .warning : .error
     return ValidationFinding(severity, code: code, message: message, subject: subject?.hex)
   }
 
@@ -138,6 +142,21 @@ public struct StoreValidator {
   }
 
   /// Every object the catalog references is on disk.
+  /// Staging files a killed command left in `tmp/`: a warning, since the next write sweeps
+  /// them, but they can be large.
+  func stagingCheck() throws -> ValidationCheck {
+    let stale = try store.staleStagingFiles()
+    return ValidationCheck(
+      name: "staging", category: "catalog", checked: stale.count,
+      findings: stale.map { file in
+        ValidationFinding(
+          .warning, code: "stale-staging-file",
+          message: "a staging file of \(file.bytes) bytes was left by a command that did not "
+            + "finish; the next write to the store (or `openledger gc`) removes it",
+          file: file.path)
+      })
+  }
+
   static func catalogCheck(_ fsck: FsckReport) -> ValidationCheck {
     ValidationCheck(
       name: "catalog", category: "catalog", checked: fsck.objectsChecked,
