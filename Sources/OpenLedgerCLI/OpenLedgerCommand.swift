@@ -36,6 +36,10 @@ public struct OpenLedgerCommand: ParsableCommand {
       GC.self,
       RebuildCatalog.self,
       Validate.self,
+      RemoteCommand.self,
+      Clone.self,
+      Push.self,
+      Pull.self,
     ]
   )
 

@@ -1,4 +1,5 @@
 import Foundation
+import OpenLedgerKit
 
 /// A one-line progress display on stderr: items (records, objects) and bytes done, with their
 /// rates per second. Drawn only when stderr is a terminal and --quiet is off, at most ten times
@@ -32,6 +33,29 @@ final class ProgressBar {
     }
     text += " — \(formatBytes(Int(Double(bytes) / elapsed)))/s, "
     text += String(format: "%.0f \(unit)/s", Double(items) / elapsed)
+    Diagnostics.write("\r\u{1B}[K" + text)
+    drawn = true
+  }
+
+  /// Draws a transfer: files and bytes done of their totals, the rate, and the time left.
+  func transfer(_ progress: TransferProgress) {
+    guard enabled else { return }
+    let now = Date()
+    guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+    lastDraw = now
+    let elapsed = max(now.timeIntervalSince(start), 0.001)
+    let rate = Double(progress.bytes) / elapsed
+    var text = "\(label): \(progress.files)/\(progress.totalFiles) \(unit), "
+    text += "\(formatBytes(progress.bytes))/\(formatBytes(progress.totalBytes))"
+    if progress.totalBytes > 0 {
+      let share = min(1, Double(progress.bytes) / Double(progress.totalBytes))
+      text += String(format: " (%.0f%%)", share * 100)
+      if rate > 0, share < 1 {
+        let left = Double(progress.totalBytes - progress.bytes) / rate
+        text += String(format: ", %.0f s left", left)
+      }
+    }
+    text += " — \(formatBytes(Int(rate)))/s"
     Diagnostics.write("\r\u{1B}[K" + text)
     drawn = true
   }

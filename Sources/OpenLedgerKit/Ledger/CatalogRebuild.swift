@@ -83,3 +83,77 @@ extension Store {
       segmentsLeftOut: leftOut.sorted { ($0.datanet, $0.segment) < ($1.datanet, $1.segment) })
   }
 }
+
+extension Store {
+  /// Folds Datanet `datanet` again from its events: the catalog's own (read back from the
+  /// objects) and `added`, which a pull has just stored. Its rows are deleted and the events
+  /// replayed parents first with causality, as `rebuildCatalog` does for the whole store; its
+  /// near-duplicate index is recomputed and its attribution segments listed again where their
+  /// coverage still holds. What a pull does when the events it brings are concurrent with
+  /// events this store has, so that every store ends in the same state whatever the order in
+  /// which events arrived. Runs inside the caller's write transaction.
+  func refold(_ datanet: Digest, adding added: [SignedEvent], in db: Database) throws
+    -> LedgerReplay
+  {
+    let ids = try String.fetchAll(
+      db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+    ).compactMap(Digest.init(hex:))
+    var events = [Digest: SignedEvent]()
+    for id in ids {
+      events[id] = try SignedEvent.verified(id: id, bytes: objects.read(id, verify: false))
+    }
+    for event in added { events[event.id] = event }
+    // Where gc left redacted shards in place of the originals the events name.
+    var redacted = [Digest: [Digest]]()
+    let num = try Int64.fetchOne(
+      db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
+    if let num {
+      for shard in try String.fetchAll(
+        db,
+        sql: """
+          SELECT s.id FROM shards s JOIN contributions c ON c.num = s.contribution
+          WHERE c.datanet = ?
+          """, arguments: [num]
+      ).compactMap(Digest.init(hex:)) {
+        let prefix = try objects.readPrefix(shard, count: 40)
+        if prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic) {
+          redacted[Digest(bytes: prefix.dropFirst(8)), default: []].append(shard)
+        }
+      }
+      try deleteRows(of: datanet, num: num, in: db)
+    }
+    let shards = try ShardLocator(candidates: redacted, objects: objects)
+    let replay = try LedgerReplay.run(events, into: db, objects: objects, shards: shards)
+    if let state = try DatanetRow.load(datanet, in: db) {
+      try rebuildNearDuplicateIndex(of: state, in: db)
+      let segments = SegmentRecovery.scan(indexes: indexesDirectory)
+      if let found = segments.found[datanet] {
+        _ = try SegmentRecovery.register(found, datanet: datanet, in: db)
+      }
+    }
+    return replay
+  }
+
+  /// Deletes everything the catalog holds of one Datanet (but the `objects` rows, which other
+  /// Datanets may share and `gc` only reads to keep objects).
+  private func deleteRows(of datanet: Digest, num: Int64, in db: Database) throws {
+    try db.execute(
+      sql: """
+        DELETE FROM shards WHERE contribution IN (SELECT num FROM contributions WHERE datanet = ?)
+        """, arguments: [num])
+    for table in [
+      "contributions", "records", "near_duplicate_segments", "removed_records",
+      "attribution_segments", "attribution_contributions", "reward_epochs", "reward_allocations",
+    ] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE datanet = ?", arguments: [num])
+    }
+    try db.execute(
+      sql: """
+        DELETE FROM event_parents WHERE event IN (SELECT id FROM events WHERE datanet = ?)
+        """, arguments: [datanet.hex])
+    for table in ["events", "heads"] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE datanet = ?", arguments: [datanet.hex])
+    }
+    try db.execute(sql: "DELETE FROM datanets WHERE id = ?", arguments: [datanet.hex])
+  }
+}

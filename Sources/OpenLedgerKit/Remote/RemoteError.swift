@@ -15,14 +15,23 @@ public enum RemoteError: OpenLedgerError {
   case unsupportedURL(String)
   /// The storage failed in another way (an unexpected status), after retries.
   case failed(location: String, key: String, detail: String)
+  /// No remote of that name in the store's config.
+  case unknownRemote(String, known: [String])
+  case remoteExists(String)
+  case invalidRemoteName(String)
+  /// Pulled events that the ledger's rules refuse: the pull is not applied.
+  case refusedEvents(location: String, events: [(id: Digest, reason: String)])
+  /// A Datanet of the remote whose name a different local Datanet already has.
+  case nameTaken(name: String, local: Digest, remote: Digest)
 
   public var kind: FailureKind {
     switch self {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound: .notFound
-    case .readOnly, .unsupportedURL: .usage
-    case .corrupt: .checksFailed
+    case .notFound, .unknownRemote: .notFound
+    case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
+    case .corrupt, .refusedEvents: .checksFailed
+    case .remoteExists, .nameTaken: .cannotCreate
     }
   }
 
@@ -44,6 +53,25 @@ public enum RemoteError: OpenLedgerError {
         + "s3://bucket/prefix, or http(s)://host/path"
     case .failed(let location, let key, let detail):
       "remote \(location) failed on \(key): \(detail)"
+    case .unknownRemote(let name, let known):
+      "no remote named '\(name)' in this store"
+        + (known.isEmpty
+          ? "; add one with `openledger remote add NAME URL`"
+          : " (known: \(known.joined(separator: ", ")))")
+    case .remoteExists(let name):
+      "a remote named '\(name)' exists already; remove it first (`openledger remote remove "
+        + "\(name)`) or choose another name"
+    case .invalidRemoteName(let name):
+      "'\(name)' is not a valid remote name: use 1 to 64 of a-z 0-9 . _ -, starting with a "
+        + "letter or digit"
+    case .refusedEvents(let location, let events):
+      "remote \(location) holds \(events.count) event(s) the ledger's rules refuse, so nothing "
+        + "of this pull was applied: "
+        + events.prefix(5).map { "event \($0.id.hex): \($0.reason)" }.joined(separator: "; ")
+        + (events.count > 5 ? "; and \(events.count - 5) more" : "")
+    case .nameTaken(let name, let local, let remote):
+      "the remote's Datanet '\(name)' (\(remote.short)) is not this store's '\(name)' "
+        + "(\(local.short)); pull it into another store, or leave it out with --datanet"
     }
   }
 }

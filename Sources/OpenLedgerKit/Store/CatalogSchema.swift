@@ -28,6 +28,9 @@ import GRDB
 /// - `reward_epochs`: one row per `rewards.epoch` event, by (Datanet, epoch): the event, the
 ///   objects of the epoch (manifest envelope, leaves, tree, inference log, allocations), its
 ///   root and totals (amounts as decimal text: they exceed SQLite's 64-bit integers).
+/// - `remote_files`: per remote, the head files and packs this store has read from it or
+///   written to it, so a pull fetches only what is new. A cache: losing it costs requests, not
+///   correctness.
 /// - `reward_allocations`: per (Datanet, epoch, account): what the account earned in the epoch
 ///   and in all epochs so far, its roles, its attribution units and how many inferences paid it.
 enum CatalogSchema {
@@ -174,6 +177,13 @@ enum CatalogSchema {
     migrator.registerMigration("6-overridden-events") { db in
       try db.alter(table: "events") { t in
         t.add(column: "overridden", .text)
+      }
+    }
+    migrator.registerMigration("7-remote-files") { db in
+      try db.create(table: "remote_files") { t in
+        t.column("remote", .text).notNull()
+        t.column("key", .text).notNull()
+        t.primaryKey(["remote", "key"])
       }
     }
     return migrator

@@ -26,6 +26,54 @@ enum Parallel {
   }
 }
 
+extension Parallel {
+  /// Calls `body` with each of `items` on `workers` threads (for network transfers, where
+  /// threads wait more than they work). The first error stops the work that has not started
+  /// and is rethrown.
+  static func forEach<Item>(
+    _ items: [Item], workers: Int, _ body: (Item) throws -> Void
+  ) throws {
+    if items.count < 2 || workers < 2 {
+      for item in items { try body(item) }
+      return
+    }
+    let lock = NSLock()
+    var next = 0
+    var failure: (any Error)?
+    try withoutActuallyEscaping(body) { body in
+      let shared = UncheckedSendable((body, items))
+      let state = UncheckedSendable(
+        (
+          take: { () -> Int? in
+            lock.withLock {
+              guard failure == nil, next < items.count else { return nil }
+              next += 1
+              return next - 1
+            }
+          },
+          fail: { (error: any Error) in lock.withLock { if failure == nil { failure = error } } }
+        ))
+      // Threads of their own: the dispatch pool would run no more of them than there are cores.
+      let done = DispatchGroup()
+      for _ in 0..<min(workers, items.count) {
+        done.enter()
+        Thread {
+          while let index = state.value.take() {
+            do {
+              try shared.value.0(shared.value.1[index])
+            } catch {
+              state.value.fail(error)
+            }
+          }
+          done.leave()
+        }.start()
+      }
+      done.wait()
+      if let failure { throw failure }
+    }
+  }
+}
+
 /// A value handed to concurrent workers that the caller knows they use safely.
 struct UncheckedSendable<Value>: @unchecked Sendable {
   let value: Value
