@@ -347,6 +347,10 @@ public final class RemoteSync {
           let other = try Ledger.datanet(body.name, in: db).id
           throw RemoteError.nameTaken(name: body.name, local: other, remote: datanet)
         }
+        let overriddenBefore = Set(
+          try String.fetchAll(
+            db, sql: "SELECT id FROM events WHERE datanet = ? AND overridden IS NOT NULL",
+            arguments: [datanet.hex]))
         journal = try ObjectJournal.begin(events.map(\.id), in: store)
         for event in events { try store.objects.put(event.bytes) }
         let incremental = try Self.appliesAfterLocalEvents(events, of: datanet, in: db)
@@ -362,8 +366,12 @@ public final class RemoteSync {
         for (id, outcome) in outcomes {
           switch outcome {
           case .applied: break
-          case .overridden(let reason):
-            if let event = byID[id] { conflicts.append((event, reason)) }
+          case .overridden(let reason) where !overriddenBefore.contains(id.hex):
+            // A pulled event that lost, or one of this store's that now loses to a pulled one.
+            let event =
+              try byID[id] ?? SignedEvent.verified(id: id, bytes: store.objects.read(id))
+            conflicts.append((event, reason))
+          case .overridden: break
           case .refused(let error):
             refused.append((id, "\(error)"))
           }

@@ -31,7 +31,7 @@ extension Parallel {
   /// threads wait more than they work). The first error stops the work that has not started
   /// and is rethrown.
   static func forEach<Item>(
-    _ items: [Item], workers: Int, _ body: (Item) throws -> Void
+    _ items: [Item], workers: Int, _ body: @escaping (Item) throws -> Void
   ) throws {
     if items.count < 2 || workers < 2 {
       for item in items { try body(item) }
@@ -40,37 +40,34 @@ extension Parallel {
     let lock = NSLock()
     var next = 0
     var failure: (any Error)?
-    try withoutActuallyEscaping(body) { body in
-      let shared = UncheckedSendable((body, items))
-      let state = UncheckedSendable(
-        (
-          take: { () -> Int? in
-            lock.withLock {
-              guard failure == nil, next < items.count else { return nil }
-              next += 1
-              return next - 1
-            }
-          },
-          fail: { (error: any Error) in lock.withLock { if failure == nil { failure = error } } }
-        ))
-      // Threads of their own: the dispatch pool would run no more of them than there are cores.
-      let done = DispatchGroup()
-      for _ in 0..<min(workers, items.count) {
-        done.enter()
-        Thread {
-          while let index = state.value.take() {
-            do {
-              try shared.value.0(shared.value.1[index])
-            } catch {
-              state.value.fail(error)
-            }
+    // Threads of their own: the dispatch pool would run no more of them than there are cores.
+    // Each takes the next index under the lock, so sharing the closure and items is safe.
+    let work = UncheckedSendable(
+      { () -> Void in
+        while true {
+          let index: Int? = lock.withLock {
+            guard failure == nil, next < items.count else { return nil }
+            next += 1
+            return next - 1
           }
-          done.leave()
-        }.start()
-      }
-      done.wait()
-      if let failure { throw failure }
+          guard let index else { return }
+          do {
+            try body(items[index])
+          } catch {
+            lock.withLock { if failure == nil { failure = error } }
+          }
+        }
+      })
+    let done = DispatchGroup()
+    for _ in 0..<min(workers, items.count) {
+      done.enter()
+      Thread {
+        work.value()
+        done.leave()
+      }.start()
     }
+    done.wait()
+    if let failure = lock.withLock({ failure }) { throw failure }
   }
 }
 
