@@ -255,4 +255,27 @@ import Testing
       try machine.ok(["validate"], in: directory)
     }
   }
+
+  /// A reward epoch must see every decision: while a remote holds changes not pulled,
+  /// `rewards compute` refuses, unless --offline.
+  @Test func rewardsWaitForWhatTheRemoteHolds() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let accepted = try alice.contribute("a.jsonl", "A note on the plane trees planted in 1920.")
+    try alice.ok(["review", "accept", accepted])
+    try alice.ok(["index", "build", "notes"])
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    _ = try bob.contribute("b.jsonl", "Bob's note on the lindens.", in: "\(bob.home)/work/c")
+    try bob.ok(["push"], in: "\(bob.home)/work/c")
+    try alice.write(
+      "log.jsonl",
+      "{\"id\": \"q1\", \"output\": \"the plane trees planted in 1920\", \"fee\": \"100\"}\n")
+    let refused = try alice.run(["rewards", "compute", "notes", "--inferences", "log.jsonl"])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("openledger pull origin"))
+    #expect(refused.stderr.contains("--offline"))
+    try alice.ok(["rewards", "compute", "notes", "--inferences", "log.jsonl", "--offline"])
+  }
 }

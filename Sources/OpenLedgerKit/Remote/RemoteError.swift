@@ -21,6 +21,9 @@ public enum RemoteError: OpenLedgerError {
   case invalidRemoteName(String)
   /// Pulled events that the ledger's rules refuse: the pull is not applied.
   case refusedEvents(location: String, events: [(id: Digest, reason: String)])
+  /// Work that must start from everything the remotes hold (a reward epoch), while a remote
+  /// holds changes this store has not pulled.
+  case remoteAhead(remote: String, datanet: String, headFiles: Int)
   /// A Datanet of the remote whose name a different local Datanet already has.
   case nameTaken(name: String, local: Digest, remote: Digest)
 
@@ -32,6 +35,7 @@ public enum RemoteError: OpenLedgerError {
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken: .cannotCreate
+    case .remoteAhead: .dataError
     }
   }
 
@@ -69,6 +73,10 @@ public enum RemoteError: OpenLedgerError {
         + "of this pull was applied: "
         + events.prefix(5).map { "event \($0.id.hex): \($0.reason)" }.joined(separator: "; ")
         + (events.count > 5 ? "; and \(events.count - 5) more" : "")
+    case .remoteAhead(let remote, let datanet, let count):
+      "remote \(remote) holds \(count) change(s) to \(datanet) this store has not pulled; run "
+        + "`openledger pull \(remote)` first (a reward epoch must see every decision), or pass "
+        + "--offline to compute from this store alone"
     case .nameTaken(let name, let local, let remote):
       "the remote's Datanet '\(name)' (\(remote.short)) is not this store's '\(name)' "
         + "(\(local.short)); pull it into another store, or leave it out with --datanet"

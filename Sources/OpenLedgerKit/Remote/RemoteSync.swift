@@ -130,6 +130,16 @@ public final class RemoteSync {
 
   // MARK: - Pull
 
+  /// The head files of `datanet` on the remote that this store has not read: when there are
+  /// any, the remote holds changes this store lacks. One request.
+  public func unpulledHeadFiles(of datanet: Digest) throws -> [String] {
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownKeys(prefix: RemoteLayout.headsPrefix(datanet))
+    return listed.map(\.key).filter {
+      !known.contains($0) && RemoteLayout.headID(in: $0, of: datanet) != nil
+    }
+  }
+
   /// The Datanets the remote holds, by id, with the name its head files give.
   public func remoteDatanets() throws -> [Digest] {
     RemoteLayout.datanets(in: try counted { try transport.list(prefix: "heads/") })

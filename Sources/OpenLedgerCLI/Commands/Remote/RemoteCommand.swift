@@ -125,4 +125,16 @@ extension Context {
       }
     )
   }
+
+  /// Refuses when one of the store's remotes holds changes to `state` not pulled yet.
+  func requirePulled(_ state: DatanetState, from store: Store) throws {
+    for remote in try store.remotes() {
+      let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
+      let unpulled = try sync.unpulledHeadFiles(of: state.id)
+      if !unpulled.isEmpty {
+        throw RemoteError.remoteAhead(
+          remote: remote.name, datanet: state.name, headFiles: unpulled.count)
+      }
+    }
+  }
 }
