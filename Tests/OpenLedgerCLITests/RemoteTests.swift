@@ -278,4 +278,55 @@ import Testing
     #expect(refused.stderr.contains("--offline"))
     try alice.ok(["rewards", "compute", "notes", "--inferences", "log.jsonl", "--offline"])
   }
+
+  /// A pull killed midway leaves a store that validates, and running it again finishes.
+  @Test func aKilledPullFinishesWhenRunAgain() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    // 30 contributions, in-process for speed.
+    let store = try Store.open(at: "\(alice.home)/work/.openledger")
+    let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
+      .load(name: "alice")
+    for n in 0..<30 {
+      let path = "\(alice.home)/work/n\(n).jsonl"
+      try Data("{\"text\": \"Note \(n): \(UUID().uuidString)\"}\n".utf8).write(
+        to: URL(fileURLWithPath: path))
+      _ = try Contributor(store: store).contribute(
+        to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
+        clock: SystemClock())
+    }
+    try alice.ok(["push"])
+
+    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
+    func count() throws -> Int {
+      var malformed = [String]()
+      return try objects.allObjects(malformed: &malformed).count
+    }
+    let before = try count()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["pull"]
+    process.currentDirectoryURL = URL(fileURLWithPath: clone)
+    process.environment = sandbox.environment.merging(bob.environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning, try count() < before + 5 { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the pull ended before the kill")
+
+    try bob.ok(["validate"], in: clone)
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(listed.isEmpty)
+    try bob.ok(["pull"], in: clone)
+    let after = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(after.count == 30)
+    try bob.ok(["validate"], in: clone)
+  }
 }
