@@ -329,4 +329,27 @@ import Testing
     #expect(after.count == 30)
     try bob.ok(["validate"], in: clone)
   }
+
+  /// Pulled records join the near-duplicate index: the puller's next contribution is compared
+  /// with them.
+  @Test func pulledRecordsAreComparedForNearDuplicates() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let text =
+      "The plane trees on the main street were planted in 1920 by the town council, and most "
+      + "of them still stand today between the post office and the old school building. In "
+      + "spring the street is in deep shade by May, and in autumn the leaves fill the gutters "
+      + "until the first storms of November carry them down to the river below the bridge."
+    _ = try alice.contribute("a.jsonl", text)
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    try bob.write(
+      "b.jsonl", "{\"text\": \"\(text.replacingOccurrences(of: "today", with: "now"))\"}\n",
+      in: clone)
+    let report = try #require(
+      try bob.json(["contribute", "notes", "b.jsonl"], in: clone) as? [String: Any])
+    #expect((report["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)
+  }
 }

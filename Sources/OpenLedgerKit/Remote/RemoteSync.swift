@@ -259,6 +259,8 @@ public final class RemoteSync {
     }
     let objectCount = try fetchObjects(for: new)
     let outcome = try apply(new, to: datanet, remembering: files.map(\.key) + packKeys)
+    // Merges small near-duplicate segments, as after a contribution.
+    try store.compactNearDuplicateIndex(of: datanet)
     let name = try localName(of: datanet) ?? files[0].file.name
     return PullReport.DatanetPull(
       datanet: datanet, name: name, events: new.count, headFiles: files.count,
@@ -367,6 +369,7 @@ public final class RemoteSync {
         var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
         if incremental {
           outcomes = try Self.applyIncrementally(events, of: datanet, store: store, in: db)
+          try store.indexNearDuplicates(of: events, in: datanet, db: db)
         } else {
           outcomes = try store.refold(datanet, adding: events, in: db).outcomes
         }
