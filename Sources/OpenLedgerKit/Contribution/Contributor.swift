@@ -29,20 +29,36 @@ public struct Contributor {
     clock: any Clock, workingDirectory: String? = nil, standardInput: Int32 = STDIN_FILENO,
     progress: @escaping (Int, Int) -> Void = { _, _ in }
   ) throws -> ContributionOutcome {
-    let lock = try store.lock(.shared)
-    defer { withExtendedLifetime(lock) {} }
-    let ledger = Ledger(store: store)
-    let state = try ledger.datanet(reference)
+    let datanet = try Ledger(store: store).datanet(reference).id
+    let outcome: ContributionOutcome
+    do {
+      let lock = try store.lock(.shared)
+      defer { withExtendedLifetime(lock) {} }
+      outcome = try contribute(
+        to: datanet, inputs: inputs, by: identity, options: options, clock: clock,
+        workingDirectory: workingDirectory, standardInput: standardInput, progress: progress)
+    }
+    if outcome.event != nil {
+      // Files merged away are deleted only while no other process holds the store lock; when
+      // one does, a later contribution or `gc` deletes them.
+      _ = try? store.removeUnlistedNearDuplicateFiles(of: datanet)
+    }
+    return outcome
+  }
+
+  /// The contribution itself, with the store lock held.
+  private func contribute(
+    to datanet: Digest, inputs: [InputPath], by identity: Identity, options: IngestOptions,
+    clock: any Clock, workingDirectory: String?, standardInput: Int32,
+    progress: @escaping (Int, Int) -> Void
+  ) throws -> ContributionOutcome {
     let shards = ShardWriter(objects: store.objects)
-    let ingestor = try store.catalog.read { db in
-      let view = try DatanetView(
-        num: try ContributionCatalog.datanetNumber(state.id, in: db), db: db,
-        indexDirectory: NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory))
+    let (state, ingestor) = try store.readDatanet(datanet) { state, view in
       let ingestor = Ingestor(
         schema: state.schema, options: options, datanet: view,
         nearDuplicateAction: state.policy.nearDuplicate, shards: shards, progress: progress)
       try ingestor.ingest(inputs, standardInput: standardInput)
-      return ingestor
+      return (state, ingestor)
     }
     let report = try ingestor.finish()
     if report.invalid > 0 && !options.skipInvalid {
@@ -80,8 +96,12 @@ public struct Contributor {
       duplicates: DuplicateSummary(report), invalid: report.invalid)
     let extras = ContributionExtras(
       records: ingestor.stored,
-      nearDuplicateSegment: { (try segment.value(), ids.count) })
-    let event = try ledger.append(
+      nearDuplicateSegment: {
+        let file = try segment.value()
+        try Store.checkPresent(file, in: directory)
+        return (file, ids.count)
+      })
+    let event = try Ledger(store: store).append(
       .contributionSubmit(body), to: state.id, by: identity, clock: clock, extras: extras)
     // The contribution is in; keeping the index compact is housekeeping that a later
     // contribution retries if it fails here.
