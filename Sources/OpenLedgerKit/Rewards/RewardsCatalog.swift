@@ -23,7 +23,9 @@ enum RewardsCatalog {
     let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
     let previous = try lastEpoch(of: datanet, in: db)
     let next = (previous?.epoch ?? 0) + 1
-    if body.epoch < next { throw RewardsError.epochExists(datanet: state.name, epoch: body.epoch) }
+    if body.epoch < next {
+      throw RewardsError.epochRecorded(datanet: state.name, epoch: body.epoch)
+    }
     if body.epoch > next {
       throw RewardsError.epochOutOfOrder(datanet: state.name, epoch: body.epoch, next: next)
     }
