@@ -24,7 +24,7 @@ enum RewardsCatalog {
     let previous = try lastEpoch(of: datanet, in: db)
     let next = (previous?.epoch ?? 0) + 1
     if body.epoch < next {
-      let error = RewardsError.epochExists(datanet: state.name, epoch: body.epoch)
+      let error = RewardsError.epochRecorded(datanet: state.name, epoch: body.epoch)
       guard
         let recorded = try String.fetchOne(
           db, sql: "SELECT event FROM reward_epochs WHERE datanet = ? AND epoch = ?",

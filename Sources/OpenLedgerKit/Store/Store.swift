@@ -95,6 +95,12 @@ public final class Store: Sendable {
     try StoreLock(path: "\(root)/lock", mode: mode)
   }
 
+  /// The store lock if it can be had without waiting, else nil: for housekeeping that whichever
+  /// process finds the store idle does.
+  public func lockIfFree(_ mode: StoreLock.Mode) throws -> StoreLock? {
+    try StoreLock(path: "\(root)/lock", mode: mode, wait: false)
+  }
+
   public var indexesDirectory: String { "\(root)/indexes" }
 
   private static func absolute(_ path: String, from workingDirectory: String) -> String {
@@ -128,14 +134,21 @@ public final class StoreLock {
 
   private let fd: Int32
 
-  init(path: String, mode: Mode) throws {
+  convenience init(path: String, mode: Mode) throws {
+    try self.init(path: path, mode: mode, wait: true)!
+  }
+
+  /// Takes the lock on the file at `path`, waiting for it unless `wait` is false; then nil
+  /// when another holder's mode conflicts.
+  init?(path: String, mode: Mode, wait: Bool) throws {
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw SystemError("cannot open the store lock", path: path, code: errno) }
-    let operation = mode == .shared ? LOCK_SH : LOCK_EX
+    let operation = (mode == .shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB)
     while flock(fd, operation) != 0 {
       if errno == EINTR { continue }
       let code = errno
       close(fd)
+      if code == EWOULDBLOCK && !wait { return nil }
       throw SystemError("cannot lock", path: path, code: code)
     }
   }

@@ -47,6 +47,9 @@ public struct StoreValidator {
       Self.guarded("index \(state.name)", category: "index") {
         try IndexCheck(store: store, state: state).run()
       },
+      Self.guarded("near-duplicates \(state.name)", category: "index") {
+        try NearDuplicateCheck(store: store, state: state).run()
+      },
       Self.guarded("manifests \(state.name)", category: "manifests") {
         try RewardsCheck(store: store, state: state).run()
       },
