@@ -340,8 +340,11 @@ public final class RemoteSync {
   private func apply(_ events: [SignedEvent], to datanet: Digest, remembering keys: [String])
     throws -> Applied
   {
+    // Pulled contributions are records like a local contribution's: they take the Datanet's
+    // turn, so a contribution under way never finds its records credited meanwhile.
+    let turn = try store.contributionTurn(of: datanet) {}
     let lock = try store.lock(.shared)
-    defer { withExtendedLifetime(lock) {} }
+    defer { withExtendedLifetime((turn, lock)) {} }
     try store.finishInterruptedWrites()
     guard !events.isEmpty else {
       try store.catalog.write { db in try Self.remember(keys, remote: name, in: db) }
