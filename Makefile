@@ -1,15 +1,21 @@
 # openledger — build, test and try it.
 #
 #   make demo    build, then run the walkthrough in Examples/ on a throwaway store
-#   make test    build, then run the unit and end-to-end tests
+#   make test    build, then run the unit and end-to-end tests, then the contract tests
 #
 # Both run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
+# The contract tests (Contracts/) run on a local EVM from PyPI, in a venv that `make test` creates
+# under .venv-contracts/ when it is missing (`make contracts-test` runs them alone).
 
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
 APT_PACKAGES = libarchive-dev libsqlite3-dev pkg-config
+PYTHON3 ?= python3
+CONTRACTS_VENV ?= .venv-contracts
+CONTRACTS_PYTHON = $(abspath $(CONTRACTS_VENV))/bin/python
 
 .PHONY: all deps build release test demo install lint format clean
+.PHONY: contracts-venv contracts-test contracts-gas contracts-artifacts
 
 all: build
 
@@ -32,6 +38,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory contracts-test
 
 demo: build
 	@sh Examples/demo.sh "$$($(SWIFT) build --show-bin-path)/openledger"
@@ -50,6 +57,36 @@ install: release
 	"$$bin" --generate-completion-script zsh > "$$root/share/zsh/site-functions/_openledger"; \
 	"$$bin" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/openledger.fish"; \
 	echo "installed openledger, its man page and completions under $$root"
+
+# The contract tests' venv: titanoboa (Vyper and py-evm) and pytest at the versions
+# Contracts/requirements.txt pins, installed from PyPI once; reinstalled when the pins change.
+# Debian's python3 needs python3-venv to create one: installed with apt-get like `deps` does.
+contracts-venv: $(CONTRACTS_VENV)/.installed
+
+$(CONTRACTS_VENV)/.installed: Contracts/requirements.txt
+	@if ! $(PYTHON3) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+	  echo "make contracts-venv: installing python3-venv with apt-get"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; \
+	fi
+	@if ! "$(CONTRACTS_PYTHON)" -m pip --version >/dev/null 2>&1; then \
+	  echo "make contracts-venv: creating $(CONTRACTS_VENV) and installing Contracts/requirements.txt from PyPI"; \
+	  $(PYTHON3) -m venv --clear "$(CONTRACTS_VENV)"; \
+	fi
+	"$(CONTRACTS_PYTHON)" -m pip install --quiet --disable-pip-version-check -r Contracts/requirements.txt
+	@touch "$@"
+
+contracts-test: contracts-venv
+	cd Contracts && "$(CONTRACTS_PYTHON)" -m pytest -q
+
+# Gas per claim, submitRoot and acceptRoot on py-evm, as Contracts/README.md reports it.
+contracts-gas: contracts-venv
+	"$(CONTRACTS_PYTHON)" Contracts/scripts/gas.py
+
+# Rewrite Contracts/selectors.json and the ABI from the compiler after changing the contract.
+contracts-artifacts: contracts-venv
+	"$(CONTRACTS_PYTHON)" Contracts/scripts/artifacts.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
