@@ -352,4 +352,61 @@ import Testing
       try bob.json(["contribute", "notes", "b.jsonl"], in: clone) as? [String: Any])
     #expect((report["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)
   }
+
+  /// Takedowns travel: a pulled takedown masks the record at once, and `gc --remote` erases
+  /// its bytes from the remote; a later clone reads the redacted shard in the original's place.
+  @Test func takedownsTravelAndGCErasesTheBytesOnTheRemote() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let secret = "Private phone number of the gardener: 555 0199, call after six."
+    try alice.write(
+      "a.jsonl",
+      "{\"text\": \"A note on the plane trees planted in 1920.\"}\n{\"text\": \"\(secret)\"}\n")
+    let contribution = try #require(
+      (try alice.json(["contribute", "notes", "a.jsonl"]) as? [String: Any])?["contribution"]
+        as? String)
+    try alice.ok(["review", "accept", contribution])
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    let record = Digest.of(Data("{\"text\":\"\(secret)\"}".utf8)).hex
+    try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
+    try alice.ok(["push"])
+    try bob.ok(["pull"], in: clone)
+    try bob.ok(["export", "notes", "--out", "x"], in: clone)
+    let exported = try String(
+      contentsOfFile:
+        "\(clone)/x/data/\(try FileManager.default.contentsOfDirectory(atPath: "\(clone)/x/data")[0])",
+      encoding: .utf8)
+    #expect(!exported.contains("gardener"))
+    #expect(exported.contains("plane trees"))
+
+    func remoteHoldsTheSecret() throws -> Bool {
+      try FileManager.default.subpathsOfDirectory(atPath: "\(remote)/objects").contains { path in
+        let data =
+          (try? Data(contentsOf: URL(fileURLWithPath: "\(remote)/objects/\(path)"))) ?? Data()
+        return String(decoding: data, as: UTF8.self).contains("gardener")
+      }
+    }
+    #expect(try remoteHoldsTheSecret())
+    let gc = try #require(
+      try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
+    let remoteReport = try #require(gc["remote"] as? [String: Any])
+    #expect((remoteReport["shardsDeleted"] as? [Any])?.count == 1)
+    #expect(try !remoteHoldsTheSecret())
+
+    // A new clone reads the redacted shard in the original's place.
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["clone", remote, "n"])
+    let fresh = "\(carol.home)/work/n"
+    try carol.ok(["validate"], in: fresh)
+    try carol.ok(["export", "notes", "--out", "x"], in: fresh)
+    let again = try String(
+      contentsOfFile:
+        "\(fresh)/x/data/\(try FileManager.default.contentsOfDirectory(atPath: "\(fresh)/x/data")[0])",
+      encoding: .utf8)
+    #expect(again.contains("plane trees"))
+    #expect(!again.contains("gardener"))
+  }
 }

@@ -92,9 +92,10 @@ extension Store {
   /// coverage still holds. What a pull does when the events it brings are concurrent with
   /// events this store has, so that every store ends in the same state whatever the order in
   /// which events arrived. Runs inside the caller's write transaction.
-  func refold(_ datanet: Digest, adding added: [SignedEvent], in db: Database) throws
-    -> LedgerReplay
-  {
+  func refold(
+    _ datanet: Digest, adding added: [SignedEvent], redactions: [Digest: [Digest]] = [:],
+    in db: Database
+  ) throws -> LedgerReplay {
     let ids = try String.fetchAll(
       db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
     ).compactMap(Digest.init(hex:))
@@ -104,7 +105,7 @@ extension Store {
     }
     for event in added { events[event.id] = event }
     // Where gc left redacted shards in place of the originals the events name.
-    var redacted = [Digest: [Digest]]()
+    var redacted = redactions
     let num = try Int64.fetchOne(
       db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
     if let num {

@@ -24,6 +24,8 @@ public enum RemoteError: OpenLedgerError {
   /// Work that must start from everything the remotes hold (a reward epoch), while a remote
   /// holds changes this store has not pulled.
   case remoteAhead(remote: String, datanet: String, headFiles: Int)
+  /// `gc --remote` from a store that may not know everything the remote holds.
+  case gcUnsafe(remote: String, reason: String)
   /// A Datanet of the remote whose name a different local Datanet already has.
   case nameTaken(name: String, local: Digest, remote: Digest)
 
@@ -35,7 +37,7 @@ public enum RemoteError: OpenLedgerError {
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken: .cannotCreate
-    case .remoteAhead: .dataError
+    case .remoteAhead, .gcUnsafe: .dataError
     }
   }
 
@@ -77,6 +79,9 @@ public enum RemoteError: OpenLedgerError {
       "remote \(remote) holds \(count) change(s) to \(datanet) this store has not pulled; run "
         + "`openledger pull \(remote)` first (a reward epoch must see every decision), or pass "
         + "--offline to compute from this store alone"
+    case .gcUnsafe(let remote, let reason):
+      "gc --remote \(remote) would delete bytes others may need: \(reason); nothing was "
+        + "deleted there"
     case .nameTaken(let name, let local, let remote):
       "the remote's Datanet '\(name)' (\(remote.short)) is not this store's '\(name)' "
         + "(\(local.short)); pull it into another store, or leave it out with --datanet"

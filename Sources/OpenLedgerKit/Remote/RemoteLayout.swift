@@ -7,6 +7,7 @@ import Foundation
 /// objects/sha256/ab/cdef…           objects as in a store: shards, manifests, logs (not events)
 /// packs/<sha256>.pack               the events one push added, in one file
 /// heads/<datanet>/<sha256>.json     what one push announced: the Datanet's heads and the packs
+/// redactions/<shard>/<redacted>     the redacted copy standing for a shard (`gc --remote`)
 /// ```
 ///
 /// Every file is created once and never rewritten, so writers need no lock: two pushes at the
@@ -20,6 +21,25 @@ public enum RemoteLayout {
   }
 
   public static func packKey(_ id: Digest) -> String { "packs/\(id.hex).pack" }
+
+  /// Where the redacted copies of shard `original` are named (`gc --remote`).
+  public static func redactionsPrefix(_ original: Digest) -> String {
+    "redactions/\(original.hex)/"
+  }
+
+  /// The empty file saying that object `redacted` stands for shard `original`.
+  public static func redactionKey(_ original: Digest, _ redacted: Digest) -> String {
+    "redactions/\(original.hex)/\(redacted.hex)"
+  }
+
+  /// The redacted shard a key under `redactionsPrefix(original)` names.
+  public static func redactedID(in key: String, of original: Digest) -> Digest? {
+    let prefix = redactionsPrefix(original)
+    guard key.hasPrefix(prefix) else { return nil }
+    let hex = String(key.dropFirst(prefix.count))
+    guard let id = Digest(hex: hex), id.hex == hex else { return nil }
+    return id
+  }
 
   public static func headsPrefix(_ datanet: Digest) -> String { "heads/\(datanet.hex)/" }
 

@@ -73,8 +73,8 @@ public final class RemoteSync {
   public let transport: any RemoteTransport
   private let progress: (TransferProgress) -> Void
   private var transferred = TransferProgress()
-  private var requests = 0
-  private let lock = NSLock()
+  fileprivate var requests = 0
+  fileprivate let lock = NSLock()
 
   public init(
     store: Store, remote name: String, transport: any RemoteTransport,
@@ -88,7 +88,7 @@ public final class RemoteSync {
 
   // MARK: - Requests, counted
 
-  private func counted<T>(_ body: () throws -> T) rethrows -> T {
+  fileprivate func counted<T>(_ body: () throws -> T) rethrows -> T {
     lock.withLock { requests += 1 }
     return try body()
   }
@@ -282,16 +282,18 @@ public final class RemoteSync {
   private func fetchObjects(for events: [SignedEvent]) throws -> Int {
     var wanted = [Digest]()
     var manifests = [Digest]()
+    var shards = [Digest]()
     for event in events {
       switch event.payload.body {
-      case .contributionSubmit(let body): wanted += body.shards.map(\.id)
+      case .contributionSubmit(let body): shards += body.shards.map(\.id)
       case .rewardsEpoch(let body):
         wanted += [body.manifest, body.tree, body.allocations]
         manifests.append(body.manifest)
       default: break
       }
     }
-    var fetched = try fetch(wanted)
+    var fetched = try fetchShards(shards)
+    fetched += try fetch(wanted)
     // A manifest names its leaves and inference log.
     var more = [Digest]()
     for id in manifests {
@@ -302,6 +304,45 @@ public final class RemoteSync {
     }
     fetched += try fetch(more)
     return fetched
+  }
+
+  /// The redacted shards fetched in place of originals the remote no longer holds, by
+  /// original (`gc --remote` erased removed records' bytes there too).
+  private var redactions = [Digest: [Digest]]()
+
+  /// Fetches the shards of `ids` the store lacks; a shard the remote holds only in redacted
+  /// form (`redactions/<original>/<redacted>`) is fetched in that form, checked to name the
+  /// original, and replay reads it in the original's place.
+  private func fetchShards(_ ids: [Digest]) throws -> Int {
+    let location = transport.location
+    var missing = [Digest]()
+    for id in Array(Set(ids)).sorted() where !store.objects.contains(id) {
+      if try counted({ try transport.has(RemoteLayout.objectKey(id)) }) {
+        missing.append(id)
+        continue
+      }
+      let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
+      let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
+      guard !candidates.isEmpty else {
+        throw RemoteError.corrupt(
+          location: location, key: RemoteLayout.objectKey(id),
+          reason: "a contribution needs this shard, but the remote holds neither it nor a "
+            + "redacted copy")
+      }
+      _ = try fetch(candidates)
+      for candidate in candidates {
+        let prefix = try store.objects.readPrefix(candidate, count: 40)
+        guard prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic),
+          Digest(bytes: prefix.dropFirst(8)) == id
+        else {
+          throw RemoteError.corrupt(
+            location: location, key: RemoteLayout.objectKey(candidate),
+            reason: "it is listed as a redaction of shard \(id.hex) but does not say so")
+        }
+        redactions[id, default: []].append(candidate)
+      }
+    }
+    return try fetch(missing) + redactions.values.reduce(0) { $0 + $1.count }
   }
 
   /// Fetches the objects of `ids` the store lacks, several at a time.
@@ -371,10 +412,13 @@ public final class RemoteSync {
         let incremental = try Self.appliesAfterLocalEvents(events, of: datanet, in: db)
         var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
         if incremental {
-          outcomes = try Self.applyIncrementally(events, of: datanet, store: store, in: db)
+          outcomes = try Self.applyIncrementally(
+            events, of: datanet, store: store, redactions: redactions, in: db)
           try store.indexNearDuplicates(of: events, in: datanet, db: db)
         } else {
-          outcomes = try store.refold(datanet, adding: events, in: db).outcomes
+          outcomes = try store.refold(
+            datanet, adding: events, redactions: redactions, in: db
+          ).outcomes
         }
         let byID = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0) })
         var refused = [(id: Digest, reason: String)]()
@@ -431,8 +475,10 @@ public final class RemoteSync {
 
   /// Folds `events` after the Datanet's own, with causality over all of them.
   private static func applyIncrementally(
-    _ events: [SignedEvent], of datanet: Digest, store: Store, in db: Database
+    _ events: [SignedEvent], of datanet: Digest, store: Store,
+    redactions: [Digest: [Digest]], in db: Database
   ) throws -> [(id: Digest, outcome: LedgerReplay.Outcome)] {
+    let shards = try ShardLocator(candidates: redactions, objects: store.objects)
     var all = [Digest: SignedEvent]()
     for id in try String.fetchAll(
       db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
@@ -454,7 +500,7 @@ public final class RemoteSync {
         var outcome = EventApplier.Outcome.applied
         try db.inSavepoint {
           outcome = try EventApplier.apply(
-            all[id]!, in: db, objects: store.objects, causality: causality)
+            all[id]!, in: db, objects: store.objects, shards: shards, causality: causality)
           return .commit
         }
         if case .overridden(let reason) = outcome {
@@ -466,6 +512,7 @@ public final class RemoteSync {
         outcomes.append((id, .refused(error)))
       }
     }
+    try shards.settle(in: db, objects: store.objects)
     return outcomes
   }
 
@@ -545,16 +592,23 @@ public final class RemoteSync {
   /// Sends the objects `events` need that the remote lacks; returns how many were sent.
   private func sendObjects(for events: [SignedEvent]) throws -> Int {
     var wanted = [Digest]()
+    var markers = [(original: Digest, redacted: Digest)]()
     for event in events {
       switch event.payload.body {
       case .contributionSubmit(let body):
-        wanted += try store.catalog.read { db in
-          try body.shards.map { shard in
-            // gc may have put a redacted shard in the original's place.
-            try String.fetchOne(
-              db, sql: "SELECT id FROM shards WHERE id = ? LIMIT 1", arguments: [shard.id.hex]
-            ).flatMap(Digest.init(hex:)) ?? shard.id
-          }
+        // gc may have put a redacted shard in the original's place.
+        let held = try store.catalog.read { db in
+          try String.fetchAll(
+            db,
+            sql: """
+              SELECT s.id FROM shards s JOIN contributions c ON c.num = s.contribution
+              WHERE c.id = ? ORDER BY s.position
+              """, arguments: [event.id.hex]
+          ).compactMap(Digest.init(hex:))
+        }
+        for (shard, object) in zip(body.shards, held) {
+          wanted.append(object)
+          if object != shard.id { markers.append((shard.id, object)) }
         }
       case .rewardsEpoch(let body):
         wanted += [body.manifest, body.tree, body.allocations]
@@ -585,6 +639,12 @@ public final class RemoteSync {
       }
       self.note(files: 1, bytes: sizes[id] ?? 0)
     }
+    for marker in markers {
+      _ = try counted {
+        try transport.put(
+          RemoteLayout.redactionKey(marker.original, marker.redacted), data: Data())
+      }
+    }
     return sent.value
   }
 }
@@ -596,4 +656,73 @@ final class LockedCounter: @unchecked Sendable {
 
   func add(_ n: Int) { lock.withLock { count += n } }
   var value: Int { lock.withLock { count } }
+}
+
+/// What `gc --remote` did on a remote.
+public struct RemoteGCReport: Codable, Sendable, Equatable {
+  public var remote: String
+  /// Redacted shards sent, each with its marker.
+  public var redactedShards: Int
+  /// Original shards deleted from the remote (their removed records' bytes with them).
+  public var shardsDeleted: [Digest]
+  public var bytesFreed: Int
+  public var requests: Int
+}
+
+extension RemoteSync {
+  /// Erases from the remote the bytes `gc` erased here: each shard this store holds in
+  /// redacted form is sent with its marker, and the original is deleted from the remote when
+  /// this store no longer needs it anywhere. Refused unless the store has pulled everything the
+  /// remote holds (every Datanet on it, every head file), since an original may be needed by a
+  /// Datanet this store has not seen.
+  public func eraseRemovedBytes() throws -> RemoteGCReport {
+    guard transport.isWritable else { throw RemoteError.readOnly(location: transport.location) }
+    let local = Set(try Ledger(store: store).datanets().map(\.id))
+    for datanet in try remoteDatanets() {
+      guard local.contains(datanet) else {
+        throw RemoteError.gcUnsafe(
+          remote: name,
+          reason: "it holds Datanet \(datanet.short), which this store does not; clone it here "
+            + "first")
+      }
+      if !(try unpulledHeadFiles(of: datanet)).isEmpty {
+        throw RemoteError.gcUnsafe(
+          remote: name, reason: "it holds changes this store has not pulled; pull first")
+      }
+    }
+    let rows = try store.catalog.read { db in
+      try Set(String.fetchAll(db, sql: "SELECT id FROM shards").compactMap(Digest.init(hex:)))
+    }
+    var pairs = [(original: Digest, redacted: Digest)]()
+    for id in rows.sorted() {
+      let prefix = try store.objects.readPrefix(id, count: 40)
+      if prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic) {
+        pairs.append((Digest(bytes: prefix.dropFirst(8)), id))
+      }
+    }
+    var report = RemoteGCReport(
+      remote: name, redactedShards: 0, shardsDeleted: [], bytesFreed: 0, requests: 0)
+    for (original, redacted) in pairs {
+      let key = RemoteLayout.objectKey(redacted)
+      if !(try counted { try transport.has(key) }) {
+        _ = try counted {
+          try transport.put(key, contentsOf: store.objects.path(for: redacted))
+        }
+        report.redactedShards += 1
+      }
+      _ = try counted {
+        try transport.put(RemoteLayout.redactionKey(original, redacted), data: Data())
+      }
+      // An original another contribution here still reads stays.
+      guard !rows.contains(original) else { continue }
+      let listed = try counted { try transport.list(prefix: RemoteLayout.objectKey(original)) }
+      guard let entry = listed.first(where: { $0.key == RemoteLayout.objectKey(original) })
+      else { continue }
+      try counted { try transport.delete(entry.key) }
+      report.shardsDeleted.append(original)
+      report.bytesFreed += entry.size
+    }
+    report.requests = lock.withLock { requests }
+    return report
+  }
 }
