@@ -409,4 +409,41 @@ import Testing
     #expect(again.contains("plane trees"))
     #expect(!again.contains("gardener"))
   }
+
+  /// Head files are folded into one when they gather, so a clone of a Datanet pushed many
+  /// times costs a few requests, not two per push; `gc --remote` deletes the packs no head
+  /// file names any more.
+  @Test func manyPushesConsolidate() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    for n in 0..<20 {
+      _ = try alice.contribute("n\(n).jsonl", "Note number \(n) on the lindens.")
+      try alice.ok(["push"])
+    }
+    let datanet = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/heads").first)
+    let headFiles = try FileManager.default.contentsOfDirectory(
+      atPath: "\(remote)/heads/\(datanet)")
+    #expect(headFiles.count <= 5, "\(headFiles.count) head files")
+    let clone = try #require(
+      try bob.json(["clone", remote, "c"]) as? [String: Any])
+    // 20 shards (one per contribution), then a listing of heads/ and of the Datanet's, the
+    // few head files left and their packs; without consolidation, 20 head files and 20 packs.
+    #expect((clone["requests"] as? Int ?? 999) <= 32, "\(clone["requests"] ?? "")")
+    let listing = try #require(
+      try bob.json(["review", "list", "notes"], in: "\(bob.home)/work/c") as? [[String: Any]])
+    #expect(listing.count == 20)
+    let packsBefore = try FileManager.default.contentsOfDirectory(atPath: "\(remote)/packs").count
+    let gc = try #require(try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
+    let deleted = (gc["remote"] as? [String: Any])?["packsDeleted"] as? Int ?? 0
+    #expect(deleted > 0)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/packs").count
+        == packsBefore - deleted)
+    // The remote still clones whole.
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["clone", remote, "c"])
+    try carol.ok(["validate"], in: "\(carol.home)/work/c")
+  }
 }

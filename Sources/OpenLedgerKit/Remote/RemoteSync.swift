@@ -122,10 +122,32 @@ public final class RemoteSync {
     }
   }
 
-  private static func remember(_ keys: [String], remote: String, in db: Database) throws {
+  private static func remember(
+    _ keys: [String], heads: [String: [Digest]] = [:], remote: String, in db: Database
+  ) throws {
     let insert = try db.cachedStatement(
-      sql: "INSERT OR IGNORE INTO remote_files (remote, key) VALUES (?, ?)")
-    for key in keys { try insert.execute(arguments: [remote, key]) }
+      sql: "INSERT OR IGNORE INTO remote_files (remote, key, heads) VALUES (?, ?, ?)")
+    for key in keys {
+      try insert.execute(
+        arguments: [remote, key, heads[key].map { $0.map(\.hex).joined(separator: " ") }])
+    }
+  }
+
+  /// The heads of the head files under `prefix` this store has read or written, by key.
+  private func knownHeads(prefix: String) throws -> [String: [Digest]] {
+    try store.catalog.read { db in
+      var known = [String: [Digest]]()
+      for row in try Row.fetchAll(
+        db,
+        sql: "SELECT key, heads FROM remote_files WHERE remote = ? AND key LIKE ? || '%'",
+        arguments: [name, prefix])
+      {
+        known[row["key"]] =
+          (row["heads"] as String?)?.split(separator: " ").compactMap { Digest(hex: String($0)) }
+          ?? []
+      }
+      return known
+    }
   }
 
   // MARK: - Pull
@@ -177,7 +199,14 @@ public final class RemoteSync {
     var files = [(key: String, file: RemoteHeadFile)]()
     for entry in listed where !known.contains(entry.key) {
       guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
-      let data = try counted { try transport.get(entry.key) }
+      let data: Data
+      do {
+        data = try counted { try transport.get(entry.key) }
+      } catch RemoteError.notFound {
+        // Replaced by a consolidation since the listing: the head file replacing it holds
+        // its events, and the next pull reads it.
+        continue
+      }
       files.append(
         (
           entry.key,
@@ -198,8 +227,18 @@ public final class RemoteSync {
         packs: 0, objects: 0, bytes: 0, mode: "none", conflicts: [])
     }
     let fetchedPacks = try knownKeys(prefix: "packs/")
-    let packKeys = Set(files.flatMap(\.file.packs).map(RemoteLayout.packKey))
-      .subtracting(fetchedPacks).sorted()
+    let alreadyLocal = try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+        ).compactMap(Digest.init(hex:)))
+    }
+    // A head file whose heads this store holds brings nothing new (a consolidation of head
+    // files read before, or a push of what was pulled from here): its packs are not fetched.
+    let packKeys = Set(
+      files.filter { !$0.file.heads.allSatisfy(alreadyLocal.contains) }
+        .flatMap(\.file.packs).map(RemoteLayout.packKey)
+    ).subtracting(fetchedPacks).sorted()
     let bytesBefore = lock.withLock { transferred.bytes }
     expect(files: packKeys.count, bytes: 0)
     var received = [Digest: SignedEvent]()
@@ -258,7 +297,9 @@ public final class RemoteSync {
         reason: "it names the Datanet '\(claimed)', but its create event says '\(body.name)'")
     }
     let objectCount = try fetchObjects(for: new)
-    let outcome = try apply(new, to: datanet, remembering: files.map(\.key) + packKeys)
+    let outcome = try apply(
+      new, to: datanet, remembering: files.map(\.key) + packKeys,
+      heads: Dictionary(uniqueKeysWithValues: files.map { ($0.key, $0.file.heads) }))
     // Merges small near-duplicate segments, as after a contribution.
     try store.compactNearDuplicateIndex(of: datanet)
     let name = try localName(of: datanet) ?? files[0].file.name
@@ -315,12 +356,9 @@ public final class RemoteSync {
   /// original, and replay reads it in the original's place.
   private func fetchShards(_ ids: [Digest]) throws -> Int {
     let location = transport.location
-    var missing = [Digest]()
-    for id in Array(Set(ids)).sorted() where !store.objects.contains(id) {
-      if try counted({ try transport.has(RemoteLayout.objectKey(id)) }) {
-        missing.append(id)
-        continue
-      }
+    var gone = [Digest]()
+    var fetched = try fetch(ids, missing: &gone)
+    for id in gone {
       let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
       let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
       guard !candidates.isEmpty else {
@@ -329,7 +367,7 @@ public final class RemoteSync {
           reason: "a contribution needs this shard, but the remote holds neither it nor a "
             + "redacted copy")
       }
-      _ = try fetch(candidates)
+      fetched += try fetch(candidates)
       for candidate in candidates {
         let prefix = try store.objects.readPrefix(candidate, count: 40)
         guard prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic),
@@ -342,24 +380,38 @@ public final class RemoteSync {
         redactions[id, default: []].append(candidate)
       }
     }
-    return try fetch(missing) + redactions.values.reduce(0) { $0 + $1.count }
+    return fetched
   }
 
-  /// Fetches the objects of `ids` the store lacks, several at a time.
+  /// Fetches the objects of `ids` the store lacks, several at a time; one the remote does
+  /// not hold is a corrupt remote.
   private func fetch(_ ids: [Digest]) throws -> Int {
+    var missing = [Digest]()
+    let count = try fetch(ids, missing: &missing)
+    if let id = missing.first {
+      throw RemoteError.corrupt(
+        location: transport.location, key: RemoteLayout.objectKey(id),
+        reason: "an event needs this object, but the remote does not hold it")
+    }
+    return count
+  }
+
+  /// Fetches the objects of `ids` the store lacks, several at a time, and lists in `gone`
+  /// those the remote does not hold.
+  private func fetch(_ ids: [Digest], missing gone: inout [Digest]) throws -> Int {
     let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
     guard !missing.isEmpty else { return 0 }
     expect(files: missing.count, bytes: 0)
     let location = transport.location
+    let absent = LockedList<Digest>()
     try Parallel.forEach(missing, workers: 4) { id in
       let key = RemoteLayout.objectKey(id)
       let data: Data
       do {
         data = try self.counted { try self.transport.get(key) }
       } catch RemoteError.notFound {
-        throw RemoteError.corrupt(
-          location: location, key: key,
-          reason: "an event needs this object, but the remote does not hold it")
+        absent.append(id)
+        return
       }
       guard Digest.of(data) == id else {
         throw RemoteError.corrupt(
@@ -368,7 +420,8 @@ public final class RemoteSync {
       try self.store.objects.put(data)
       self.note(files: 1, bytes: data.count)
     }
-    return missing.count
+    gone = absent.values.sorted()
+    return missing.count - gone.count
   }
 
   private struct Applied {
@@ -378,9 +431,10 @@ public final class RemoteSync {
 
   /// Stores `events` and folds them into the catalog in one transaction, with a journal so a
   /// kill undoes them; refuses them all when the rules refuse any.
-  private func apply(_ events: [SignedEvent], to datanet: Digest, remembering keys: [String])
-    throws -> Applied
-  {
+  private func apply(
+    _ events: [SignedEvent], to datanet: Digest, remembering keys: [String],
+    heads: [String: [Digest]]
+  ) throws -> Applied {
     // Pulled contributions are records like a local contribution's: they take the Datanet's
     // turn, so a contribution under way never finds its records credited meanwhile.
     let turn = try store.contributionTurn(of: datanet) {}
@@ -388,7 +442,9 @@ public final class RemoteSync {
     defer { withExtendedLifetime((turn, lock)) {} }
     try store.finishInterruptedWrites()
     guard !events.isEmpty else {
-      try store.catalog.write { db in try Self.remember(keys, remote: name, in: db) }
+      try store.catalog.write { db in
+        try Self.remember(keys, heads: heads, remote: name, in: db)
+      }
       return Applied(mode: "none", conflicts: [])
     }
     var journal: ObjectJournal?
@@ -439,7 +495,7 @@ public final class RemoteSync {
         if !refused.isEmpty {
           throw RemoteError.refusedEvents(location: transport.location, events: refused)
         }
-        try Self.remember(keys, remote: name, in: db)
+        try Self.remember(keys, heads: heads, remote: name, in: db)
         return Applied(mode: incremental ? "incremental" : "refold", conflicts: conflicts)
       }
       journal?.finish()
@@ -537,17 +593,22 @@ public final class RemoteSync {
     let datanet = state.id
     let location = transport.location
     let ledger = Ledger(store: store)
-    // What the remote announces.
+    // What the remote announces: head files read before are known, the others are read.
     let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownHeads(prefix: RemoteLayout.headsPrefix(datanet))
     var remoteHeads = Set<Digest>()
-    var read = [String]()
+    var headFiles = [Digest]()
     for entry in listed {
       guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
+      headFiles.append(id)
+      if let heads = known[entry.key] {
+        remoteHeads.formUnion(heads)
+        continue
+      }
       let data = try counted { try transport.get(entry.key) }
       let file = try RemoteHeadFile.parse(
         data, key: entry.key, id: id, datanet: datanet, location: location)
       remoteHeads.formUnion(file.heads)
-      read.append(entry.key)
     }
     let local = try store.catalog.read { db in
       Set(
@@ -575,18 +636,62 @@ public final class RemoteSync {
     expect(files: 1, bytes: pack.count)
     _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
     note(files: 1, bytes: pack.count)
-    let file = RemoteHeadFile(datanet: datanet, name: state.name, heads: heads, packs: [packID])
-    let data = try file.encoded()
-    let id = Digest.of(data)
-    _ = try counted { try transport.put(RemoteLayout.headKey(datanet, id), data: data) }
+    let id = try announce(
+      RemoteHeadFile(datanet: datanet, name: state.name, heads: heads, packs: [packID]))
     try store.catalog.write { db in
-      try Self.remember(
-        [RemoteLayout.headKey(datanet, id), RemoteLayout.packKey(packID)], remote: name, in: db)
+      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
+    }
+    if ahead == 0, headFiles.count + 1 > Self.consolidationThreshold {
+      try consolidate(state, heads: heads, replacing: headFiles + [id])
     }
     return PushReport.DatanetPush(
       datanet: datanet, name: state.name, events: events.count, objects: objects,
       bytes: lock.withLock { transferred.bytes } - bytesBefore, headFile: id,
       remoteAhead: ahead)
+  }
+
+  /// Writes a head file and remembers it; returns its id.
+  private func announce(_ file: RemoteHeadFile) throws -> Digest {
+    let data = try file.encoded()
+    let id = Digest.of(data)
+    let key = RemoteLayout.headKey(file.datanet, id)
+    _ = try counted { try transport.put(key, data: data) }
+    try store.catalog.write { db in
+      try Self.remember([key], heads: [key: file.heads], remote: name, in: db)
+    }
+    return id
+  }
+
+  /// How many head files a Datanet may gather on a remote before a push that knows all of
+  /// them folds them into one.
+  static let consolidationThreshold = 16
+
+  /// Folds the Datanet's head files on the remote into one: a pack of every event of the
+  /// Datanet (which this store holds: it holds every head they announce) and a head file that
+  /// replaces them; then deletes the replaced head files. A clone then reads one head file and
+  /// one pack, however many pushes there were. The old packs stay (a concurrent push may name
+  /// an identical one); `gc --remote` deletes those no head file names.
+  private func consolidate(_ state: DatanetState, heads: [Digest], replacing old: [Digest])
+    throws
+  {
+    let ids = try store.catalog.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [state.id.hex]
+      ).compactMap(Digest.init(hex:))
+    }
+    let events = try ids.map { try SignedEvent.verified(id: $0, bytes: store.objects.read($0)) }
+    let pack = EventPack.encode(events)
+    let packID = Digest.of(pack)
+    _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
+    let id = try announce(
+      RemoteHeadFile(
+        datanet: state.id, name: state.name, heads: heads, packs: [packID], replaces: old))
+    try store.catalog.write { db in
+      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
+    }
+    for replaced in old where replaced != id {
+      try counted { try transport.delete(RemoteLayout.headKey(state.id, replaced)) }
+    }
   }
 
   /// Sends the objects `events` need that the remote lacks; returns how many were sent.
@@ -649,6 +754,15 @@ public final class RemoteSync {
   }
 }
 
+/// A list several threads append to.
+final class LockedList<Element>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items = [Element]()
+
+  func append(_ item: Element) { lock.withLock { items.append(item) } }
+  var values: [Element] { lock.withLock { items } }
+}
+
 /// A counter several threads add to.
 final class LockedCounter: @unchecked Sendable {
   private let lock = NSLock()
@@ -665,6 +779,8 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   public var redactedShards: Int
   /// Original shards deleted from the remote (their removed records' bytes with them).
   public var shardsDeleted: [Digest]
+  /// Packs no head file names any more.
+  public var packsDeleted: Int
   public var bytesFreed: Int
   public var requests: Int
 }
@@ -701,7 +817,8 @@ extension RemoteSync {
       }
     }
     var report = RemoteGCReport(
-      remote: name, redactedShards: 0, shardsDeleted: [], bytesFreed: 0, requests: 0)
+      remote: name, redactedShards: 0, shardsDeleted: [], packsDeleted: 0, bytesFreed: 0,
+      requests: 0)
     for (original, redacted) in pairs {
       let key = RemoteLayout.objectKey(redacted)
       if !(try counted { try transport.has(key) }) {
@@ -720,6 +837,26 @@ extension RemoteSync {
       else { continue }
       try counted { try transport.delete(entry.key) }
       report.shardsDeleted.append(original)
+      report.bytesFreed += entry.size
+    }
+    // Packs no head file names: replaced by a consolidation, or left by a push that died
+    // before announcing.
+    let heads = try counted { try transport.list(prefix: "heads/") }
+    var named = Set<String>()
+    for entry in heads {
+      let parts = entry.key.split(separator: "/")
+      guard parts.count == 3, let datanet = Digest(hex: String(parts[1])),
+        let id = RemoteLayout.headID(in: entry.key, of: datanet)
+      else { continue }
+      let data = try counted { try transport.get(entry.key) }
+      let file = try RemoteHeadFile.parse(
+        data, key: entry.key, id: id, datanet: datanet, location: transport.location)
+      named.formUnion(file.packs.map(RemoteLayout.packKey))
+    }
+    for entry in try counted({ try transport.list(prefix: "packs/") })
+    where !named.contains(entry.key) {
+      try counted { try transport.delete(entry.key) }
+      report.packsDeleted += 1
       report.bytesFreed += entry.size
     }
     report.requests = lock.withLock { requests }

@@ -183,6 +183,8 @@ enum CatalogSchema {
       try db.create(table: "remote_files") { t in
         t.column("remote", .text).notNull()
         t.column("key", .text).notNull()
+        // For a head file: the heads it announces, space-separated.
+        t.column("heads", .text)
         t.primaryKey(["remote", "key"])
       }
     }
