@@ -240,7 +240,7 @@ public struct RewardEpochs: Sendable {
 
   /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:
   /// the objects stand in for the files, the Datanet's curators and the epoch's recorder are
-  /// trusted, the previous epoch comes from the store.
+  /// trusted, the previous epoch comes from the store, and the ledger is this store's.
   public func verify(_ epoch: Epoch) -> VerificationReport {
     let objects = store.objects
     var trusted = [AccountID: String]()
@@ -249,12 +249,13 @@ public struct RewardEpochs: Sendable {
       trusted[epoch.actor] = "recorded epoch \(epoch.epoch) of \(datanet.name)"
     }
     let previous = try? list().first { $0.epoch + 1 == epoch.epoch }
-    let verifier = ManifestVerifier(trusted: trusted) { id in
+    var verifier = ManifestVerifier(trusted: trusted) { id in
       guard let previous, previous.manifest == id else { return nil }
       return PreviousManifest(
         envelope: try objects.read(id), leaves: try objects.read(previous.leaves),
         source: "the store")
     }
+    verifier.ledger = { try ledgerRecord(of: $0) }
     var report = verifier.verify(path: objects.path(for: epoch.manifest)) { name in
       switch name {
       case ManifestFiles.leaves: objects.path(for: epoch.leaves)

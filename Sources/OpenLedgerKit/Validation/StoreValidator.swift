@@ -30,10 +30,17 @@ public struct StoreValidator {
       replay = ([Self.unfinished("ledger", category: "ledger", error)], [:])
     }
     report.checks += replay.general
+    let unrecorded = Result { try ManifestObjectsCheck.unrecordedManifests(in: store) }
     for state in datanets {
       progress("Datanet \(state.name)")
       if let check = replay.byDatanet[state.id] { report.checks.append(check) }
       report.checks += checks(of: state)
+      report.checks.append(
+        Self.guarded("unrecorded manifests \(state.name)", category: "manifests") {
+          try ManifestObjectsCheck(
+            store: store, state: state, unrecorded: unrecorded.get()[state.id] ?? []
+          ).run()
+        })
     }
     return report
   }
