@@ -36,7 +36,7 @@ extension Store {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
     // Signed events a killed write stored but never committed are not part of the ledger.
-    try finishInterruptedWrites()
+    try finishInterruptedWritesHoldingTheLock()
     let found = try LedgerObjects.scan(objects)
     let ids = found.ids
     let events = found.events

@@ -39,9 +39,9 @@ public struct Ledger: Sendable {
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock,
     extras: ContributionExtras?
   ) throws -> [SignedEvent] {
+    try store.finishInterruptedWrites()
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
-    try store.finishInterruptedWrites()
     var journal: ObjectJournal?
     do {
       let events = try store.catalog.write { db in

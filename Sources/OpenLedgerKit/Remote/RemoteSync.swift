@@ -170,6 +170,9 @@ public final class RemoteSync {
   /// Fetches what the remote has of `datanets` (every Datanet it holds when nil) and folds it
   /// into the store. `names` limits a clone to the Datanets of those names.
   public func pull(datanets scope: [Digest]? = nil, names: [String]? = nil) throws -> PullReport {
+    // First, so that a killed pull's objects are gone (or kept) before this one looks for what
+    // it lacks.
+    try store.finishInterruptedWrites()
     var report = PullReport(remote: name)
     var targets = try scope ?? remoteDatanets()
     if scope == nil, names == nil {
@@ -297,9 +300,18 @@ public final class RemoteSync {
         reason: "it names the Datanet '\(claimed)', but its create event says '\(body.name)'")
     }
     let objectCount = try fetchObjects(for: new)
-    let outcome = try apply(
-      new, to: datanet, remembering: files.map(\.key) + packKeys,
-      heads: Dictionary(uniqueKeysWithValues: files.map { ($0.key, $0.file.heads) }))
+    let outcome: Applied
+    do {
+      outcome = try apply(
+        new, to: datanet, remembering: files.map(\.key) + packKeys,
+        heads: Dictionary(uniqueKeysWithValues: files.map { ($0.key, $0.file.heads) }))
+    } catch {
+      for journal in journals { journal.abort() }
+      journals = []
+      throw error
+    }
+    for journal in journals { journal.finish() }
+    journals = []
     // Merges small near-duplicate segments, as after a contribution.
     try store.compactNearDuplicateIndex(of: datanet)
     let name = try localName(of: datanet) ?? files[0].file.name
@@ -350,6 +362,8 @@ public final class RemoteSync {
   /// The redacted shards fetched in place of originals the remote no longer holds, by
   /// original (`gc --remote` erased removed records' bytes there too).
   private var redactions = [Digest: [Digest]]()
+  /// The journals of the objects this pull fetched, closed once its events are recorded.
+  private var journals = [ObjectJournal]()
 
   /// Fetches the shards of `ids` the store lacks; a shard the remote holds only in redacted
   /// form (`redactions/<original>/<redacted>`) is fetched in that form, checked to name the
@@ -401,6 +415,8 @@ public final class RemoteSync {
   private func fetch(_ ids: [Digest], missing gone: inout [Digest]) throws -> Int {
     let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
     guard !missing.isEmpty else { return 0 }
+    // Until the events that need them are recorded, these objects are a pull under way.
+    journals.append(try ObjectJournal.begin(missing, in: store))
     expect(files: missing.count, bytes: 0)
     let location = transport.location
     let absent = LockedList<Digest>()
@@ -440,7 +456,6 @@ public final class RemoteSync {
     let turn = try store.contributionTurn(of: datanet) {}
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime((turn, lock)) {} }
-    try store.finishInterruptedWrites()
     guard !events.isEmpty else {
       try store.catalog.write { db in
         try Self.remember(keys, heads: heads, remote: name, in: db)

@@ -207,9 +207,10 @@ public struct RewardEpochs: Sendable {
     return (next, previous)
   }
 
-  /// Stores the objects of `computation`, then records the event that references them, in one
-  /// catalog transaction: if the event is refused, the objects are unreferenced and `gc`
-  /// removes them.
+  /// Stores the objects of `computation`, then records the event that references them. They
+  /// are listed in a journal first: if the event is refused they are deleted at once, and if
+  /// the process dies before it is recorded the next write deletes them (`ObjectJournal`), so
+  /// a killed computation never looks like a ledger that lost its epoch.
   private func record(
     _ computation: EpochComputation, of log: RewardLog, as next: UInt64, by identity: Identity,
     clock: any Clock
@@ -217,15 +218,25 @@ public struct RewardEpochs: Sendable {
     let built = computation.bundle
     let allocations = try EpochAllocations(computation.allocation, log: log).encoded()
     let objects = store.objects
-    try objects.put(log.bytes)
-    try objects.put(built.leavesFile)
-    let tree = try objects.put(Data(built.tree.nodes))
-    let allocationsID = try objects.put(allocations)
-    try objects.put(built.manifest.bytes)
-    let body = RewardsEpoch(
-      epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
-    return try Ledger(store: store).append(
-      .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
+    let files = [log.bytes, built.leavesFile, Data(built.tree.nodes), allocations]
+    let journal = try ObjectJournal.begin(
+      (files + [built.manifest.bytes]).map(Digest.of), in: store)
+    do {
+      try objects.put(log.bytes)
+      try objects.put(built.leavesFile)
+      let tree = try objects.put(Data(built.tree.nodes))
+      let allocationsID = try objects.put(allocations)
+      try objects.put(built.manifest.bytes)
+      let body = RewardsEpoch(
+        epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
+      let event = try Ledger(store: store).append(
+        .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
+      journal.finish()
+      return event
+    } catch {
+      journal.abort()
+      throw error
+    }
   }
 
   /// Throws unless `account` may record epochs of the Datanet (its curators may).

@@ -17,10 +17,23 @@ extension Store {
     return stale
   }
 
-  /// Undoes what killed writes left: the objects of interrupted journals (`ObjectJournal`)
-  /// and stale staging files. Every write runs this first, holding the store lock shared.
+  /// Undoes what killed writes left: stale staging files, and the objects of interrupted
+  /// journals (`ObjectJournal`). Writes run this first, before they take the store lock.
+  ///
+  /// A staging file is private to its writer, so one nobody holds can go at any time. An
+  /// object is not: a writer at work may have stored the same bytes and be about to reference
+  /// them, so journals are undone only when no writer holds the store lock (the exclusive
+  /// lock can be had at once); otherwise a later write, `gc` or `rebuild-catalog` does it.
   public func finishInterruptedWrites() throws {
-    try ObjectJournal.recover(in: self)
     for file in try staleStagingFiles() { try FileSystem.remove(file.path) }
+    guard let idle = try lockIfFree(.exclusive) else { return }
+    try ObjectJournal.recover(in: self)
+    withExtendedLifetime(idle) {}
+  }
+
+  /// The same, for a caller that holds the store lock exclusively already.
+  func finishInterruptedWritesHoldingTheLock() throws {
+    for file in try staleStagingFiles() { try FileSystem.remove(file.path) }
+    try ObjectJournal.recover(in: self)
   }
 }

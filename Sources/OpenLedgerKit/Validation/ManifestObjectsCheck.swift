@@ -4,8 +4,8 @@
 /// records, which the catalog therefore does not reference:
 ///
 /// - one whose epoch the ledger lacks (an error): its ledger lost its newest events, or is
-///   behind the store the manifest came from; or a `rewards compute` was killed between writing
-///   the manifest and recording its event;
+///   behind the store the manifest came from (a `rewards compute` or pull killed before it
+///   recorded the event lists its objects in a journal, and is not taken for this);
 /// - one whose epoch the ledger recorded with another manifest (a warning): a computation that
 ///   lost the epoch to a concurrent one, or a replacement; nothing pays from it;
 /// - either way, ledger heads it names that the ledger lacks (an error).
@@ -31,8 +31,12 @@ struct ManifestObjectsCheck {
     let objects = store.objects
     let ids = try objects.allObjects(malformed: &malformed)
     let referenced = try store.catalog.read { db in try ObjectRefs.all(in: db) }
+    // A write under way, or one that died (which the next write undoes), is not a ledger that
+    // lost its events.
+    let journals = try ObjectJournal.listedButUnreferenced(in: store)
+    let pending = journals.underWay.union(journals.interrupted)
     var found = [Digest: [RewardsManifest]]()
-    for id in ids where referenced[id] == nil {
+    for id in ids where referenced[id] == nil && !pending.contains(id) {
       guard let size = try? objects.size(of: id), size <= largestManifest,
         let prefix = try? objects.readPrefix(id, count: 64),
         prefix.first(where: { !Self.isJSONWhitespace($0) }) == UInt8(ascii: "{"),
