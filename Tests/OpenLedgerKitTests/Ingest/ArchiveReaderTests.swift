@@ -311,8 +311,8 @@ import Testing
 
   @Test func entryNamesAreEscapedInMessages() {
     let error = ArchiveError.symbolicLink(
-      archive: "a.tar", entry: "x\u{1B}[2J\ny", target: "it's")
-    #expect(error.description.contains(#"'x\u{1B}[2J\u{A}y'"#))
+      archive: "a.tar", entry: "x\u{1B}[2J\ny\u{9B}\u{202E}", target: "it's")
+    #expect(error.description.contains(#"'x\e[2J\ny\u{9b}\u{202e}'"#))
     #expect(error.description.contains(#"'it\'s'"#))
   }
 }

@@ -23,7 +23,7 @@ struct RebuildCatalog: ParsableCommand {
       try context.output.json(report)
     } else {
       for rejected in report.rejected {
-        context.output.line("rejected \(rejected.event): \(rejected.reason)")
+        context.output.line("rejected \(rejected.event): \(DisplayText.escaped(rejected.reason))")
       }
       for segment in report.segmentsLeftOut {
         context.output.line(
