@@ -69,10 +69,11 @@ import Testing
     let json = try sandbox.ok(["datanet", "show", "notes", "--format", "json"])
     #expect(json.contains(#"A\u001b]52;c;SGVsbG8=\u0007B\rFAKE"#), "\(json)")
 
-    // Errors name what was given, escaped: a missing file, an unknown Datanet, an unknown flag.
-    let missing = try sandbox.run(["contribute", "notes", Self.hostile + ".jsonl", "--as", "bob"])
-    #expect(missing.status == 66)
-    expectEscaped(missing, "contribute's error")
+    // Errors name what was given, escaped: a file (whose name is refused before it is looked
+    // for), an unknown Datanet, an unexpected argument.
+    let named = try sandbox.run(["contribute", "notes", Self.hostile + ".jsonl", "--as", "bob"])
+    #expect(named.status == 65)
+    expectEscaped(named, "contribute's error")
     let unknown = try sandbox.run(["datanet", "show", Self.hostile])
     #expect(unknown.status != 0)
     #expect(Self.obeyed(unknown.stderr).isEmpty, "\(Self.obeyed(unknown.stderr))")

@@ -253,6 +253,14 @@ def make_hostile(stage):
     run("7zz", "a", "-bd", "-bso0", "-p" + "openledger", "-mhe=on", path("encrypted.7z"),
         "corpus", cwd=secret)
 
+    # Names that would act on the terminal they are shown in: a carriage return that overwrites
+    # the line with a fake verdict, and a newline that splits a listing's row.
+    write("control-name.tar", one_file_tar("corpus/ok\rFAKE: accepted by curator.jsonl",
+                                           b'{"text": "a record under a hostile name"}\n'))
+    with zipfile.ZipFile(path("newline-name.zip"), "w") as archive:
+        archive.writestr(zipfile.ZipInfo("corpus/two\nlines.jsonl", (2024, 1, 1, 0, 0, 0)),
+                         b'{"text": "a record under a name with a line break"}\n')
+
     # Not an archive at all.
     write("not-an-archive.txt", b"Just some text, not an archive.\n")
 
