@@ -143,11 +143,13 @@ public enum ArchivePosition: Sendable, Equatable {
   case entry(String)
   /// Reading the header that follows this entry.
   case after(String)
+  /// Past the last entry: the end of the compressed stream, its checksums.
+  case end
 
   /// The entry concerned, if any.
   public var entry: String? {
     switch self {
-    case .start: nil
+    case .start, .end: nil
     case .entry(let path), .after(let path): path
     }
   }
@@ -155,6 +157,7 @@ public enum ArchivePosition: Sendable, Equatable {
   var phrase: String {
     switch self {
     case .start: " (at its start)"
+    case .end: " (at its end)"
     case .entry(let path): " (in entry \(quoted(path)))"
     case .after(let path): " (in the entry after \(quoted(path)))"
     }
