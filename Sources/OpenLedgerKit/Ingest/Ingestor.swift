@@ -262,7 +262,6 @@ final class Ingestor {
     var expectsHeader = schema.format == .csv
     var current = 0
     var filled = 0
-    var line = 1
     var atStart = true
     while true {
       let buffer = readBuffers[current]
@@ -288,7 +287,6 @@ final class Ingestor {
       let consumed = splitter.split(view, isFinal: isFinal, into: &records)
       var submitted = false
       if !records.isEmpty {
-        line = records.last!.line
         var headerViolation: (RecordViolation, Int)?
         if expectsHeader {
           expectsHeader = false
@@ -332,7 +330,7 @@ final class Ingestor {
         let full = readBuffers[current]
         guard full.count < options.maxRecordBytes + 2 else {
           throw IngestError.recordTooLarge(
-            input: name, line: line + 1, limit: options.maxRecordBytes)
+            input: name, line: splitter.pendingLine, limit: options.maxRecordBytes)
         }
         let larger = UnsafeMutableRawBufferPointer.allocate(
           byteCount: min(full.count * 2, options.maxRecordBytes + 2), alignment: 16)

@@ -33,11 +33,17 @@ protocol RecordSplitter {
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
   )
     -> Int
+
+  /// The line the bytes not consumed yet start on: where the record being read began (0 when
+  /// the record is the whole input), to name a record too long to finish reading.
+  var pendingLine: Int { get }
 }
 
 /// One record per line, for JSON Lines. Blank lines are skipped; `\r\n` endings are accepted.
 struct LineSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
@@ -82,6 +88,8 @@ struct LineSplitter: RecordSplitter {
 /// or white space only. Surrounding blank space is trimmed from each paragraph.
 struct ParagraphSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
@@ -138,6 +146,8 @@ struct ParagraphSplitter: RecordSplitter {
 
 /// The whole input is one record (plain text, one record per file).
 struct WholeSplitter: RecordSplitter {
+  var pendingLine: Int { 0 }
+
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
   )
@@ -153,6 +163,8 @@ struct WholeSplitter: RecordSplitter {
 /// inside quoted fields, records separated by `\n` or `\r\n`; a quoted field may span lines.
 struct CSVSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
