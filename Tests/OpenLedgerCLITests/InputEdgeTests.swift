@@ -37,4 +37,27 @@ import Testing
     #expect(cut.status == 65)
     #expect(cut.stderr.contains("essay.txt:6: a record is longer than"), "\(cut.stderr)")
   }
+
+  /// A quote opened and never closed is refused on its own line, saying so, whether it opens a
+  /// field or sits in the middle of one, on the last row or before others.
+  @Test func anUnclosedCSVQuoteIsNamed() throws {
+    let sandbox = try setUp("csv")
+    try sandbox.write("middle.csv", "id,text\n1,a 5\" floppy disk\n2,a fine row\n3,another\n")
+    try sandbox.write("last.csv", "id,text\n1,a fine row\n2,a 5\" floppy disk")
+    try sandbox.write("opening.csv", "id,text\n1,a fine row\n2,\"never closed\n3,more\n")
+    for (file, line, words) in [
+      ("middle.csv", 2, "a quote in the middle of field 2 is never closed"),
+      ("last.csv", 3, "a quote in the middle of field 2 is never closed"),
+      ("opening.csv", 3, "the quote that opens field 2 is never closed"),
+    ] {
+      let result = try sandbox.run(["contribute", "notes", file])
+      #expect(result.status == 65, "\(file): \(result.stderr)")
+      #expect(
+        result.stderr.contains("\(file):\(line): malformed CSV: \(words)"), "\(result.stderr)")
+      #expect(!result.stderr.contains("field(s) but the header has"), "\(result.stderr)")
+    }
+    // Quotes in pairs inside a field are text, as before.
+    try sandbox.write("pairs.csv", "id,text\n1,she said \"hi\" twice\n2,plain\n")
+    #expect(try sandbox.run(["contribute", "notes", "pairs.csv"]).status == 0)
+  }
 }
