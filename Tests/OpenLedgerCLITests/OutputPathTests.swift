@@ -47,3 +47,41 @@ import Testing
     #expect(again.stderr.contains("a store already exists at \(sandbox.work)/link"))
   }
 }
+
+extension ExportTests {
+  func exportFolders(_ sandbox: Sandbox) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: sandbox.work).filter {
+      $0.contains(".export-")
+    }.sorted()
+  }
+
+  /// `--out` a symbolic link to an empty directory works as the directory would; to a full
+  /// one, it is refused, or replaced with --force, the link kept; to nothing, refused saying so.
+  @Test func exportFollowsASymbolicLink() throws {
+    let sandbox = try setUp()
+    let fileManager = FileManager.default
+    try fileManager.createDirectory(
+      atPath: "\(sandbox.work)/real", withIntermediateDirectories: false)
+    try fileManager.createSymbolicLink(atPath: "\(sandbox.work)/link", withDestinationPath: "real")
+    try sandbox.ok(["export", "trees", "--out", "link"])
+    #expect(fileManager.fileExists(atPath: "\(sandbox.work)/real/datapackage.json"))
+    let refused = try sandbox.run(["export", "trees", "--out", "link"])
+    #expect(refused.status == 73)
+    #expect(refused.stderr.contains("exists and is not empty"), "\(refused.stderr)")
+    try sandbox.ok(["export", "prose", "--out", "link", "--force"])
+    let prose = try String(
+      contentsOfFile: "\(sandbox.work)/real/data/records-00000.jsonl", encoding: .utf8)
+    #expect(!prose.contains("\"record\":"), "the prose export replaced the trees one")
+    #expect(try fileManager.destinationOfSymbolicLink(atPath: "\(sandbox.work)/link") == "real")
+
+    try fileManager.createSymbolicLink(
+      atPath: "\(sandbox.work)/dangling", withDestinationPath: "gone")
+    let dangling = try sandbox.run(["export", "trees", "--out", "dangling"])
+    #expect(dangling.status == 73)
+    #expect(
+      dangling.stderr.contains("dangling is a symbolic link to gone, which does not exist"),
+      "\(dangling.stderr)")
+    #expect(!fileManager.fileExists(atPath: "\(sandbox.work)/gone"))
+    #expect(try exportFolders(sandbox).isEmpty)
+  }
+}

@@ -5,11 +5,13 @@ import Foundation
 public enum ExportError: OpenLedgerError {
   case outputNotEmpty(String)
   case outputNotADirectory(String)
+  /// The output is a symbolic link to nothing.
+  case outputDanglingLink(String, target: String)
   case nothingToExport(datanet: String)
 
   public var kind: FailureKind {
     switch self {
-    case .outputNotEmpty, .outputNotADirectory: .cannotCreate
+    case .outputNotEmpty, .outputNotADirectory, .outputDanglingLink: .cannotCreate
     case .nothingToExport: .dataError
     }
   }
@@ -20,6 +22,9 @@ public enum ExportError: OpenLedgerError {
       "\(path) exists and is not empty; choose another --out, or pass --force to replace it"
     case .outputNotADirectory(let path):
       "\(path) exists and is not a directory; choose another --out"
+    case .outputDanglingLink(let path, let target):
+      "\(path) is a symbolic link to \(target), which does not exist; create the directory it "
+        + "points to, or choose another --out"
     case .nothingToExport(let datanet):
       "Datanet \(datanet) has no accepted records to export; curators accept contributions "
         + "with `openledger review accept`"
@@ -63,7 +68,8 @@ public struct ExportReport: Codable, Sendable {
 /// record's canonical JSON as a string, whose SHA-256 is `record_id` (for text Datanets the
 /// SHA-256 of `text` is). The same ledger state always gives the same bytes. The export is
 /// written in a temporary directory beside DIR and renamed into place when complete, so a
-/// failure leaves nothing half written.
+/// failure leaves nothing half written. DIR may be a symbolic link to a directory: the export
+/// goes where it points.
 public struct DatanetExport: Sendable {
   public let store: Store
 
@@ -79,16 +85,17 @@ public struct DatanetExport: Sendable {
     force: Bool = false
   ) throws -> ExportReport {
     let state = try Ledger(store: store).datanet(reference)
-    try ExportError.checkOutput(directory, force: force)
+    let destination = try ExportError.resolveOutput(directory)
+    try ExportError.checkOutput(destination, force: force)
     let published = try DatanetRecords(store: store, datanet: state)
     let count = try published.count()
     if count.records == 0 { throw ExportError.nothingToExport(datanet: state.name) }
     let ledger = try published.ledgerState()
 
-    let parent = (directory as NSString).deletingLastPathComponent
+    let parent = (destination as NSString).deletingLastPathComponent
     try FileSystem.makeDirectory(parent.isEmpty ? "." : parent)
     let staging = try StagingDirectory(
-      beside: directory, prefix: ".\((directory as NSString).lastPathComponent).export-")
+      beside: destination, prefix: ".\((destination as NSString).lastPathComponent).export-")
     try FileSystem.makeDirectory("\(staging.path)/data")
 
     var writer = ShardFileWriter(
@@ -116,7 +123,7 @@ public struct DatanetExport: Sendable {
         ExportedFile(path: name, sha256: Digest.of(value), bytes: value.count, records: 0))
     }
     try FileSystem.syncDirectory("\(staging.path)/data")
-    try staging.move(to: directory, replacing: force)
+    try staging.move(to: destination, replacing: force)
     return ExportReport(
       datanet: state.id, name: state.name, directory: directory, heads: ledger.heads,
       records: files.reduce(0) { $0 + $1.records }, contributors: contributors.count,
@@ -240,6 +247,25 @@ private final class StagingDirectory {
 }
 
 extension ExportError {
+  /// Where an export into `directory` goes: `directory` itself, or where it points when it is
+  /// a symbolic link (to a directory to fill, or to replace with --force).
+  static func resolveOutput(_ directory: String) throws -> String {
+    var info = stat()
+    guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else {
+      return directory
+    }
+    guard let resolved = realpath(directory, nil) else {
+      let code = errno
+      guard code == ENOENT else {
+        throw SystemError("cannot follow the symbolic link", path: directory, code: code)
+      }
+      let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: directory)) ?? "?"
+      throw outputDanglingLink(directory, target: target)
+    }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// Refuses an output `directory` that is a file, or (unless `force`) a directory that is not
   /// empty: no stale file of another export may sit beside the new one.
   static func checkOutput(_ directory: String, force: Bool) throws {
