@@ -84,4 +84,81 @@ extension ExportTests {
     #expect(!fileManager.fileExists(atPath: "\(sandbox.work)/gone"))
     #expect(try exportFolders(sandbox).isEmpty)
   }
+
+  /// What a killed export left beside its output is removed by the next export into the same
+  /// place, which says so; a staging folder a running export holds (locked) is left alone, and
+  /// so is anything not named like one of that output's.
+  @Test func theNextExportRemovesWhatAKilledOneLeft() throws {
+    let sandbox = try setUp()
+    try sandbox.write(".out.export-Ab12Cd/data/records-00000.jsonl", "{}\n")
+    try sandbox.write(".out.export-Ef34Gh.old/datapackage.json", "{}\n")
+    try sandbox.write(".out.export-Live99/data/records-00000.jsonl", "{}\n")
+    let held = open("\(sandbox.work)/.out.export-Live99", O_RDONLY | O_DIRECTORY)
+    try #require(held >= 0)
+    defer { close(held) }
+    try #require(flock(held, LOCK_EX) == 0)
+    try sandbox.write(".other.export-Ab12Cd/keep.txt", "another output's\n")
+    try sandbox.write(".out.export-notours/keep.txt", "not a staging name\n")
+    let result = try sandbox.run(["export", "trees", "--out", "out"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stderr.contains(
+        "removed 2 staging folder(s) that interrupted exports left beside out: "
+          + ".out.export-Ab12Cd, .out.export-Ef34Gh.old"), "\(result.stderr)")
+    #expect(
+      try exportFolders(sandbox) == [
+        ".other.export-Ab12Cd", ".out.export-Live99", ".out.export-notours",
+      ])
+    try sandbox.write(".again.export-Zz99Yy/datapackage.json", "{}\n")
+    let report = try #require(
+      try decodeJSON(try sandbox.ok(["export", "trees", "--out", "again", "--format", "json"]))
+        as? [String: Any])
+    #expect(report["staleStagingRemoved"] as? [String] == [".again.export-Zz99Yy"])
+  }
+
+  /// An export killed midway leaves its staging folder; the next one removes it.
+  @Test func aKilledExportIsCleanedUpByTheNext() throws {
+    let sandbox = try setUp()
+    let lines = (0..<20_000).map { "{\"text\": \"note \($0) on the trees of the long avenue\"}\n" }
+    try sandbox.write("many.jsonl", lines.joined())
+    let contributed = try #require(
+      try decodeJSON(
+        try sandbox.ok(["contribute", "trees", "many.jsonl", "--as", "bob", "--format", "json"]))
+        as? [String: Any])
+    try sandbox.ok([
+      "review", "accept", try #require(contributed["contribution"] as? String), "--as", "alice",
+    ])
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    // Small shards, each synced, keep the export busy long enough to be caught.
+    process.arguments = ["export", "trees", "--out", "out", "--shard-size", "4KB"]
+    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
+    process.environment = sandbox.environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var caught = false
+    let deadline = Date().addingTimeInterval(20)
+    while process.isRunning, Date() < deadline {
+      if let staging = try exportFolders(sandbox).first,
+        (try? FileManager.default.contentsOfDirectory(atPath: "\(sandbox.work)/\(staging)/data"))?
+          .isEmpty == false
+      {
+        kill(process.processIdentifier, SIGKILL)
+        caught = true
+        break
+      }
+      usleep(1000)
+    }
+    process.waitUntilExit()
+    try #require(caught, "the export finished before it was seen writing")
+    #expect(process.terminationReason == .uncaughtSignal)
+    let left = try exportFolders(sandbox)
+    #expect(left.count == 1)
+    #expect(!FileManager.default.fileExists(atPath: "\(sandbox.work)/out"))
+    let next = try sandbox.run(["export", "trees", "--out", "out"])
+    #expect(next.status == 0, "\(next.stderr)")
+    #expect(next.stderr.contains("removed 1 staging folder(s)"), "\(next.stderr)")
+    #expect(try exportFolders(sandbox).isEmpty)
+  }
 }

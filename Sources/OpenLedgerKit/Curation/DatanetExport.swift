@@ -53,6 +53,9 @@ public struct ExportReport: Codable, Sendable {
   public var contributors: Int
   /// The record shards, then `datapackage.json` and `croissant.json`.
   public var files: [ExportedFile]
+  /// Staging directories of earlier exports into the same place that were interrupted (killed),
+  /// removed before this one started: their names, beside the export directory.
+  public var staleStagingRemoved: [String]
 }
 
 /// Exports a Datanet's published records (`DatanetRecords`) as a dataset for training:
@@ -67,9 +70,10 @@ public struct ExportReport: Codable, Sendable {
 /// `contributor`, `text` (the record's text fields), and for JSON and CSV Datanets `record`, the
 /// record's canonical JSON as a string, whose SHA-256 is `record_id` (for text Datanets the
 /// SHA-256 of `text` is). The same ledger state always gives the same bytes. The export is
-/// written in a temporary directory beside DIR and renamed into place when complete, so a
-/// failure leaves nothing half written. DIR may be a symbolic link to a directory: the export
-/// goes where it points.
+/// written in a staging directory beside DIR and renamed into place when complete, so a
+/// failure leaves nothing half written; a staging directory a killed export left is removed by
+/// the next export into DIR (`ExportStaging`). DIR may be a symbolic link to a directory: the
+/// export goes where it points.
 public struct DatanetExport: Sendable {
   public let store: Store
 
@@ -94,8 +98,8 @@ public struct DatanetExport: Sendable {
 
     let parent = (destination as NSString).deletingLastPathComponent
     try FileSystem.makeDirectory(parent.isEmpty ? "." : parent)
-    let staging = try StagingDirectory(
-      beside: destination, prefix: ".\((destination as NSString).lastPathComponent).export-")
+    let staleRemoved = ExportStaging.removeStale(beside: destination)
+    let staging = try ExportStaging(beside: destination)
     try FileSystem.makeDirectory("\(staging.path)/data")
 
     var writer = ShardFileWriter(
@@ -127,7 +131,7 @@ public struct DatanetExport: Sendable {
     return ExportReport(
       datanet: state.id, name: state.name, directory: directory, heads: ledger.heads,
       records: files.reduce(0) { $0 + $1.records }, contributors: contributors.count,
-      files: files)
+      files: files, staleStagingRemoved: staleRemoved)
   }
 }
 
@@ -203,46 +207,109 @@ private struct ShardFileWriter {
   }
 }
 
-/// A directory created beside a destination, removed unless it is moved into place.
-private final class StagingDirectory {
+/// A staging directory: created beside an export's destination, written, and renamed into
+/// place, or removed on failure.
+///
+/// A killed export cannot remove its own, so the next export into the same place removes
+/// them. It tells a live export's staging directory from a dead one's by a lock: while an export
+/// runs it holds an exclusive `flock` on its staging directory, which the kernel releases when
+/// the process ends, however it ends. A directory named like a staging directory whose lock can
+/// be taken at once belongs to no running export.
+private final class ExportStaging {
   let path: String
+  /// The directory, open, holding the lock.
+  private let descriptor: Int32
   private var moved = false
 
-  init(beside destination: String, prefix: String) throws {
+  /// `.NAME.export-`: the start of the names of the staging directories of `destination`.
+  static func prefix(of destination: String) -> String {
+    ".\((destination as NSString).lastPathComponent).export-"
+  }
+
+  init(beside destination: String) throws {
     let parent = (destination as NSString).deletingLastPathComponent
-    var template = Array("\(parent.isEmpty ? "." : parent)/\(prefix)XXXXXX".utf8CString)
-    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-      throw SystemError(
-        "cannot create a temporary directory beside", path: destination, code: errno)
+    while true {
+      var template = Array(
+        "\(parent.isEmpty ? "." : parent)/\(Self.prefix(of: destination))XXXXXX".utf8CString)
+      guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        throw SystemError(
+          "cannot create a temporary directory beside", path: destination, code: errno)
+      }
+      let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+      let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        throw SystemError("cannot open the temporary directory", path: path, code: errno)
+      }
+      // Another export may have found it unlocked between mkdtemp and here and removed it:
+      // its lock is then released with the directory gone (no links left), and this one
+      // starts again.
+      var info = stat()
+      guard flock(descriptor, LOCK_EX) == 0, fstat(descriptor, &info) == 0 else {
+        let code = errno
+        close(descriptor)
+        throw SystemError("cannot lock the temporary directory", path: path, code: code)
+      }
+      if info.st_nlink == 0 {
+        close(descriptor)
+        continue
+      }
+      self.path = path
+      self.descriptor = descriptor
+      fchmod(descriptor, 0o755)
+      return
     }
-    path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    chmod(path, 0o755)
   }
 
   deinit {
     if !moved { try? FileManager.default.removeItem(atPath: path) }
+    close(descriptor)
   }
 
   /// Renames the directory to `destination`. An empty directory there is replaced; a non-empty
-  /// one only when `replacing`, and it is then deleted.
+  /// one only when `replacing`: it is moved into a staging directory of its own first (locked,
+  /// so never taken for a stale one while this runs) and deleted with it.
   func move(to destination: String, replacing: Bool) throws {
     let parent = (destination as NSString).deletingLastPathComponent
-    var old: String?
+    var aside: (staging: ExportStaging, path: String)?
     if replacing, FileSystem.exists(destination), !(try FileSystem.list(destination)).isEmpty {
-      let aside = "\(path).old"
-      guard rename(destination, aside) == 0 else {
+      let trash = try ExportStaging(beside: destination)
+      let old = "\(trash.path)/replaced"
+      guard rename(destination, old) == 0 else {
         throw SystemError("cannot move aside", path: destination, code: errno)
       }
-      old = aside
+      aside = (trash, old)
     }
     guard rename(path, destination) == 0 else {
       let code = errno
-      if let old { rename(old, destination) }
+      if let aside { rename(aside.path, destination) }
       throw SystemError("cannot move the export to", path: destination, code: code)
     }
     moved = true
     try FileSystem.syncDirectory(parent.isEmpty ? "." : parent)
-    if let old { try? FileManager.default.removeItem(atPath: old) }
+  }
+
+  /// Removes the staging directories beside `destination` that no running export holds, and
+  /// returns their names. Names that only look like ours (not `NAME.export-` and six letters
+  /// or digits, as `mkdtemp` makes them, or that with `.old`, which older versions left when
+  /// killed during `--force`), symbolic links, and anything that cannot be removed are left.
+  static func removeStale(beside destination: String) -> [String] {
+    let parent = (destination as NSString).deletingLastPathComponent
+    let directory = parent.isEmpty ? "." : parent
+    let prefix = prefix(of: destination)
+    var removed = [String]()
+    for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(prefix) {
+      var suffix = name.dropFirst(prefix.count)
+      if suffix.hasSuffix(".old") { suffix = suffix.dropLast(4) }
+      guard suffix.count == 6, suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+      else { continue }
+      let path = "\(directory)/\(name)"
+      let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      guard descriptor >= 0 else { continue }
+      defer { close(descriptor) }
+      guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { continue }  // a running export's
+      if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(name) }
+    }
+    return removed
   }
 }
 
