@@ -142,9 +142,7 @@ struct AttributionPrinter {
   private static let reset = "\u{1B}[0m"
 
   func print(_ attribution: Attribution, text: String) {
-    var shown = marked(attribution, text: text)
-    if shown.hasSuffix("\n") { shown.removeLast() }
-    output.line(shown)
+    output.line(marked(attribution, text: text.hasSuffix("\n") ? String(text.dropLast()) : text))
     output.line()
     let share = { (units: UInt64) -> String in
       attribution.totalUnits == 0
@@ -188,21 +186,25 @@ struct AttributionPrinter {
   }
 
   /// The output with each span's credited stretch marked: `[[n: …]]`, or a colour on a terminal.
-  func marked(_ attribution: Attribution, text: String) -> String {
+  /// The output's own control characters are escaped; only the colours are sent as they are.
+  func marked(_ attribution: Attribution, text: String) -> TerminalText {
     let bytes = Array(text.utf8)
-    var result = [UInt8]()
+    var result = TerminalText()
+    let piece = { (range: Range<Int>) in String(decoding: bytes[range], as: UTF8.self) }
     var position = 0
     for (index, span) in attribution.spans.enumerated()
     where span.creditedByteEnd > span.creditedByteStart {
-      result += bytes[position..<span.creditedByteStart]
-      let open = color ? Self.colors[index % Self.colors.count] : "[[\(index + 1): "
-      let close = color ? Self.reset : "]]"
-      result += Array(open.utf8)
-      result += bytes[span.creditedByteStart..<span.creditedByteEnd]
-      result += Array(close.utf8)
+      result.append(piece(position..<span.creditedByteStart))
+      if color {
+        result.appendStyle(Self.colors[index % Self.colors.count])
+      } else {
+        result.append("[[\(index + 1): ")
+      }
+      result.append(piece(span.creditedByteStart..<span.creditedByteEnd))
+      if color { result.appendStyle(Self.reset) } else { result.append("]]") }
       position = span.creditedByteEnd
     }
-    result += bytes[position...]
-    return String(decoding: result, as: UTF8.self)
+    result.append(piece(position..<bytes.count))
+    return result
   }
 }

@@ -33,7 +33,10 @@ final class ProgressBar {
     }
     text += " — \(formatBytes(Int(Double(bytes) / elapsed)))/s, "
     text += String(format: "%.0f \(unit)/s", Double(items) / elapsed)
-    Diagnostics.write("\r\u{1B}[K" + text)
+    var line = TerminalText()
+    line.appendStyle(Self.clearLine)
+    line.append(text)
+    Diagnostics.write(line)
     drawn = true
   }
 
@@ -56,9 +59,15 @@ final class ProgressBar {
       }
     }
     text += " — \(formatBytes(Int(rate)))/s"
-    Diagnostics.write("\r\u{1B}[K" + text)
+    var line = TerminalText()
+    line.appendStyle(Self.clearLine)
+    line.append(text)
+    Diagnostics.write(line)
     drawn = true
   }
+
+  /// Back to the start of the line, and clear it.
+  private static let clearLine = "\r\u{1B}[K"
 
   /// A command that fails leaves no half-drawn line in front of its error message.
   deinit {
@@ -67,7 +76,11 @@ final class ProgressBar {
 
   /// Clears the line.
   func finish() {
-    if drawn { Diagnostics.write("\r\u{1B}[K") }
+    if drawn {
+      var line = TerminalText()
+      line.appendStyle(Self.clearLine)
+      Diagnostics.write(line)
+    }
     drawn = false
   }
 }

@@ -36,7 +36,7 @@ struct VerifyLedger: ParsableCommand {
       try context.output.json(report)
     } else {
       for finding in report.findings {
-        context.output.line("\(finding.kind.rawValue): \(finding.message)")
+        context.output.line("\(finding.kind.rawValue): \(DisplayText.escaped(finding.message))")
       }
       context.output.line(
         "replayed \(report.applied) of \(report.events) event(s) in \(report.datanets.count) "

@@ -169,7 +169,7 @@ extension ManifestCommand {
         output.line("manifest \(manifest.hex)")
         output.line("Datanet \(datanet.hex), epoch \(epoch)")
       } else {
-        output.line("manifest \(report.path)")
+        output.line("manifest \(DisplayText.escaped(report.path))")
       }
       var table = TextTable(["STATUS", "CHECK", "DETAIL"])
       for check in report.checks {

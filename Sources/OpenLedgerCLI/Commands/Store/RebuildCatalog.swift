@@ -25,7 +25,7 @@ struct RebuildCatalog: ParsableCommand {
       try context.output.json(report)
     } else {
       for rejected in report.rejected {
-        context.output.line("rejected \(rejected.event): \(rejected.reason)")
+        context.output.line("rejected \(rejected.event): \(DisplayText.escaped(rejected.reason))")
       }
       for overridden in report.overridden {
         context.output.line("overridden \(overridden.event): \(overridden.reason)")
