@@ -233,6 +233,23 @@ import Testing
     defer { server.stop() }
     let error = #expect(throws: RemoteError.self) { try remote(port: server.port).get("objects/a") }
     #expect(error?.description.contains("set AWS_REGION=eu-west-1") == true)
+
+    // A redirect is not followed (the signature is for this host), but read for the region.
+    let elsewhere = try closedPort()
+    let redirecting = try ScriptedServer { _ in
+      .init(
+        301,
+        headers: [
+          "Location": "http://127.0.0.1:\(elsewhere)/bucket/remote/objects/a",
+          "x-amz-bucket-region": "ap-south-1",
+        ], body: Self.error("PermanentRedirect"))
+    }
+    defer { redirecting.stop() }
+    let redirected = #expect(throws: RemoteError.self) {
+      try remote(port: redirecting.port).get("objects/a")
+    }
+    #expect(redirected?.description.contains("set AWS_REGION=ap-south-1") == true)
+    #expect(redirecting.requests.count == 1)
   }
 
   /// A remote without credentials sends unsigned requests (a public bucket); when refused, the
