@@ -19,7 +19,7 @@ public struct RetryPolicy: Sendable {
     self.maximumDelay = maximumDelay
   }
 
-  /// Six tries over about 10 seconds at most: long enough for a server's brief
+  /// Six tries, waiting 8 seconds at most in all: long enough for a server's brief
   /// SlowDown or restart, short enough that a wrong endpoint is reported soon.
   public static let standard = RetryPolicy(attempts: 6, baseDelay: 0.25, maximumDelay: 4)
 
@@ -137,7 +137,7 @@ final class HTTPSession: Sendable {
     _ policy: RetryPolicy, location: String, address: String, body: Data? = nil,
     make: () throws -> URLRequest, retryReason: (HTTPResponse) -> String?
   ) throws -> HTTPResponse {
-    try Self.retrying(policy, location: location, url: address) { _ in
+    try Self.retrying(policy, location: location, url: address) {
       var request = try make()
       request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
       switch send(request, body: body) {
@@ -156,13 +156,12 @@ final class HTTPSession: Sendable {
 
   /// Runs `body` until it is done or `policy.attempts` tries have failed, sleeping between
   /// tries; then `RemoteError.unreachable` naming `url` and the last failure.
-  static func retrying<Value>(
-    _ policy: RetryPolicy, location: String, url: String,
-    _ body: (_ attempt: Int) throws -> HTTPAttempt<Value>
+  private static func retrying<Value>(
+    _ policy: RetryPolicy, location: String, url: String, _ body: () throws -> HTTPAttempt<Value>
   ) throws -> Value {
     var reason = ""
     for attempt in 1...policy.attempts {
-      switch try body(attempt) {
+      switch try body() {
       case .done(let value): return value
       case .retry(let why): reason = why
       }
