@@ -110,7 +110,10 @@ public final class S3Transport: RemoteTransport {
     try verifyConditionalWrites()
     if data.count > configuration.multipartThreshold {
       if try has(key) { return .existed }
-      return try putInParts(key, size: data.count) { data.subdata(in: $0) }
+      let start = data.startIndex
+      return try putInParts(key, size: data.count) {
+        data.subdata(in: start + $0.lowerBound..<start + $0.upperBound)
+      }
     }
     if !configuration.requireConditionalWrites, try has(key) { return .existed }
     return try putOnce(key, data)

@@ -215,8 +215,13 @@ import Testing
       $0.multipartThreshold = 10
       $0.partSize = 8
     }
-    #expect(try transport.put("objects/a", data: Data(count: 20)) == .created)
+    // A slice of a larger buffer, whose indices do not start at 0.
+    let bytes = Data((0..<30).map { UInt8($0) })[10...]
+    #expect(try transport.put("objects/a", data: bytes) == .created)
     #expect(completions.withLock { $0 } == 2)
+    let parts = server.requests.filter { $0.method == "PUT" && $0.target.contains("partNumber=") }
+      .sorted { $0.target < $1.target }
+    #expect(parts.reduce(Data()) { $0 + $1.body } == Data(bytes))
     let completion = try #require(server.requests.last { $0.method == "POST" })
     let body = String(decoding: completion.body, as: UTF8.self)
     #expect(body.contains("<Part><PartNumber>3</PartNumber><ETag>\"part\"</ETag></Part>"))
