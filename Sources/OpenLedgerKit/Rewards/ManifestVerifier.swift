@@ -265,7 +265,7 @@ public struct ManifestVerifier: Sendable {
     do {
       leaves = try RewardLeaves.parse(
         leavesFile.bytes, datanet: predicate.datanet, epoch: predicate.epoch,
-        checkingOrder: false)
+        format: manifest.leafFormat, checkingOrder: false)
     } catch {
       add(.leaves, .failed, "\(ManifestFiles.leaves) \(error.description)")
       skipRest(after: .leaves, because: "the leaves could not be read")
@@ -273,6 +273,8 @@ public struct ManifestVerifier: Sendable {
     }
     if let problem = leaves.orderProblem() {
       add(.leaves, .failed, "\(ManifestFiles.leaves) \(problem.description)")
+    } else if let problem = leaves.payoutProblem(predicate) {
+      add(.leaves, .failed, "\(ManifestFiles.leaves): \(problem)")
     } else if leaves.count == predicate.leafCount {
       add(.leaves, .passed, "\(leaves.count) leaves, sorted by leaf hash, one per account")
     } else {
@@ -459,7 +461,8 @@ public struct ManifestVerifier: Sendable {
     if let previousLeavesData = found.leaves {
       guard previousManifest.subjectDigest(ManifestFiles.leaves) == Digest.of(previousLeavesData),
         let previousLeaves = try? RewardLeaves.parse(
-          previousLeavesData, datanet: before.datanet, epoch: before.epoch)
+          previousLeavesData, datanet: before.datanet, epoch: before.epoch,
+          format: previousManifest.leafFormat)
       else {
         return (
           .failed,
