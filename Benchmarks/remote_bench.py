@@ -500,6 +500,9 @@ class Bench:
                 push = self.measure(tool, "push", lambda: tool.push(bucket))
                 clone = self.measure(tool, "clone", lambda: tool.clone(bucket, dest))
                 runs += [dict(push, run=number), dict(clone, run=number)]
+                # So far, in case the run is stopped before the end.
+                with open(os.path.join(self.dir, "runs-so-far.json"), "w") as file:
+                    json.dump(runs, file, indent=1)
                 last = number == self.args.runs - 1
                 if last and tool.name in self.keep:
                     kept[tool.name] = (bucket, dest)
@@ -745,7 +748,11 @@ def main():
                         help="wait for the 1-minute load average to fall under this")
     parser.add_argument("--patience", type=float, default=30,
                         help="seconds to wait for that before each measurement")
-    Bench(parser.parse_args()).main()
+    args = parser.parse_args()
+    # The peers run in directories of their own (dvc in its repository): absolute paths.
+    for name in ("work", "openledger", "moto_server", "aws", "rclone", "dvc"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    Bench(args).main()
 
 
 if __name__ == "__main__":
