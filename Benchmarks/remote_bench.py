@@ -370,7 +370,7 @@ class DVC(Tool):
     def push(self, bucket, repo=None):
         repo = repo or self.repo
         self.point_at(repo, bucket)
-        _, wall, cpu, peak = self.dvc(["push", "-q"], repo, time_it=True)
+        _, wall, cpu, peak = self.dvc(["push"], repo, time_it=True)
         return wall, cpu, peak, os.path.getsize(os.path.join(self.repo, "data.jsonl")), None
 
     def clone(self, bucket, dest):
@@ -380,7 +380,7 @@ class DVC(Tool):
         shutil.copyfile(os.path.join(self.repo, ".dvc", "config"),
                         os.path.join(dest, ".dvc", "config"))
         for name in os.listdir(self.repo):
-            if name.endswith(".dvc"):
+            if name.endswith(".dvc") and name != ".dvc":
                 shutil.copyfile(os.path.join(self.repo, name), os.path.join(dest, name))
         self.point_at(dest, bucket)
         _, wall, cpu, peak = self.dvc(["pull", "-q"], dest, time_it=True)
@@ -497,8 +497,16 @@ class Bench:
             for tool in order:
                 bucket = self.moto.new_bucket(re.sub(r"[^a-z0-9]+", "-", tool.name)[:30])
                 dest = os.path.join(clones, f"{re.sub(r'[^a-z0-9]+', '-', tool.name)}-{number}")
-                push = self.measure(tool, "push", lambda: tool.push(bucket))
-                clone = self.measure(tool, "clone", lambda: tool.clone(bucket, dest))
+                try:
+                    push = self.measure(tool, "push", lambda: tool.push(bucket))
+                    clone = self.measure(tool, "clone", lambda: tool.clone(bucket, dest))
+                except RuntimeError as error:
+                    # One tool failing must not lose the others' runs: recorded, not measured.
+                    log(f"  {tool.name} failed: {error}")
+                    runs.append({"tool": tool.name, "run": number, "error": str(error)[-2000:]})
+                    self.moto.remove_bucket(bucket)
+                    shutil.rmtree(dest, ignore_errors=True)
+                    continue
                 runs += [dict(push, run=number), dict(clone, run=number)]
                 # So far, in case the run is stopped before the end.
                 with open(os.path.join(self.dir, "runs-so-far.json"), "w") as file:
@@ -700,7 +708,8 @@ def summary(results, names):
     for what in ("push", "clone"):
         rows = {}
         for name in names:
-            runs = [r for r in results["runs"] if r["tool"] == name and r["what"] == what]
+            runs = [r for r in results["runs"]
+                    if r["tool"] == name and r.get("what") == what and "wall_s" in r]
             if runs:
                 rows[name] = runs
         if not rows:
