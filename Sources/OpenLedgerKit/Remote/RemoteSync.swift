@@ -343,7 +343,8 @@ public final class RemoteSync {
         shards += body.shards.map(\.id)
         if let provenance = body.provenance { wanted.append(provenance) }
       case .rewardsEpoch(let body):
-        wanted += [body.manifest, body.tree, body.allocations]
+        wanted +=
+          [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
         manifests.append(body.manifest)
       default: break
       }
@@ -735,7 +736,8 @@ public final class RemoteSync {
         }
         if let provenance = body.provenance { wanted.append(provenance) }
       case .rewardsEpoch(let body):
-        wanted += [body.manifest, body.tree, body.allocations]
+        wanted +=
+          [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
         if let manifest = try? RewardsManifest.decode(
           store.objects.read(body.manifest), name: body.manifest.short)
         {
