@@ -42,29 +42,14 @@ import uuid
 import boto3
 from botocore.config import Config
 
+from bench import load_average, wait_for_quiet  # the other benchmarks' load waiting
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = "us-east-1"
 
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
-
-
-def load_average():
-    with open("/proc/loadavg") as file:
-        return float(file.read().split()[0])
-
-
-def wait_for_quiet(limit, patience):
-    """Waits (up to `patience` seconds) for the 1-minute load average to drop under `limit`;
-    returns the load it measured at."""
-    waited = 0
-    while load_average() > limit and waited < patience:
-        if waited == 0:
-            log(f"  load average {load_average():.1f} > {limit}: waiting for a quieter machine")
-        time.sleep(5)
-        waited += 5
-    return load_average()
 
 
 def process_cpu(pid):
@@ -270,7 +255,21 @@ class OpenLedger(Tool):
         return wall, cpu, peak, moved, report
 
 
-class AWS(Tool):
+class FolderTool(Tool):
+    """A peer that copies the shard folder to `objects/` in the bucket and back
+    (`copy(source, target)`, with `scheme` before a bucket's name)."""
+
+    def push(self, bucket, folder=None):
+        folder = folder or self.bench.folder
+        _, wall, cpu, peak = self.copy(folder, f"{self.scheme}{bucket}/objects")
+        return wall, cpu, peak, folder_bytes(folder)[1], None
+
+    def clone(self, bucket, dest):
+        _, wall, cpu, peak = self.copy(f"{self.scheme}{bucket}/objects", dest)
+        return wall, cpu, peak, folder_bytes(dest)[1], None
+
+
+class AWS(FolderTool):
     """`aws s3 sync` of the shard folder, with awscli's defaults (max_concurrent_requests 10,
     multipart_threshold and multipart_chunksize 8 MB)."""
 
@@ -280,21 +279,14 @@ class AWS(Tool):
         super().__init__(bench)
         self.binary = binary
 
-    def sync(self, source, target):
+    scheme = "s3://"
+
+    def copy(self, source, target):
         return timed([self.binary, "s3", "sync", source, target, "--endpoint-url", self.endpoint,
                       "--only-show-errors", "--no-progress"], self.env)
 
-    def push(self, bucket, folder=None):
-        folder = folder or self.bench.folder
-        _, wall, cpu, peak = self.sync(folder, f"s3://{bucket}/objects")
-        return wall, cpu, peak, folder_bytes(folder)[1], None
 
-    def clone(self, bucket, dest):
-        _, wall, cpu, peak = self.sync(f"s3://{bucket}/objects", dest)
-        return wall, cpu, peak, folder_bytes(dest)[1], None
-
-
-class Rclone(Tool):
+class Rclone(FolderTool):
     """`rclone copy` of the shard folder, with rclone's defaults (--transfers 4, --checkers 8;
     single PUTs up to --s3-upload-cutoff 200 MiB, then 5 MiB chunks 4 at a time), configured
     for the endpoint by environment variables and an empty configuration file."""
@@ -315,17 +307,10 @@ class Rclone(Tool):
             RCLONE_CONFIG_MOTO_ENDPOINT=self.endpoint, RCLONE_CONFIG_MOTO_REGION=REGION,
             RCLONE_CONFIG_MOTO_FORCE_PATH_STYLE="true")
 
+    scheme = "moto:"
+
     def copy(self, source, target):
         return timed([self.binary, "copy", source, target, "--quiet"], self.env)
-
-    def push(self, bucket, folder=None):
-        folder = folder or self.bench.folder
-        _, wall, cpu, peak = self.copy(folder, f"moto:{bucket}/objects")
-        return wall, cpu, peak, folder_bytes(folder)[1], None
-
-    def clone(self, bucket, dest):
-        _, wall, cpu, peak = self.copy(f"moto:{bucket}/objects", dest)
-        return wall, cpu, peak, folder_bytes(dest)[1], None
 
 
 class DVC(Tool):
