@@ -126,6 +126,14 @@ class Moto:
             self.stop()
             raise RuntimeError(f"moto did not start: {open(log_path).read()[-2000:]}")
         self.endpoint = f"http://127.0.0.1:{port}"
+        try:
+            self.set_up()
+        except Exception:
+            self.stop()  # a server left running would outlive the benchmark
+            raise
+
+    def set_up(self):
+        """An IAM user allowed s3:*, then authentication on, checked with a wrong secret."""
         # Authentication is off until reset-auth: make the user first.
         setup = boto3.client(
             "iam", endpoint_url=self.endpoint, region_name=REGION,
