@@ -123,6 +123,7 @@ import Testing
     try old.verify()
     let bytes = { (segment: IndexSegment) in segment.manifest.fileBytes }
     #expect(Double(bytes(packed)) < 0.75 * Double(bytes(old)))
+    let queries = (CorpusQuery(segments: [packed]), CorpusQuery(segments: [old]))
     let attributors = (
       try Attributor(segments: [packed], settings: AttributionSettings(minSpan: 3)),
       try Attributor(segments: [old], settings: AttributionSettings(minSpan: 3))
@@ -131,6 +132,8 @@ import Testing
     for _ in 0..<20 {
       let output = corpus.randomOutput(&random, tokens: 60).joined(separator: " ")
       #expect(attributors.0.attribute(output) == attributors.1.attribute(output))
+      let phrase = output.split(separator: " ").prefix(3).joined(separator: " ")
+      #expect(queries.0.count(phrase) == queries.1.count(phrase))
     }
   }
 
