@@ -2,8 +2,24 @@ import Foundation
 import OpenLedgerKit
 import Testing
 
-/// End-to-end tests of `count` and `search`.
+/// End-to-end tests of boilerplate credit (`attribute`), `count` and `search`.
 @Suite struct CorpusQueryTests {
+  static let disclaimer =
+    "distributed in the hope that it will be useful, but WITHOUT ANY WARRANTY; without even "
+    + "the implied warranty of MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE. See the GNU "
+    + "General Public License for more details."
+
+  /// Fourteen licence headers sharing the GPL disclaimer, each with its own copyright line:
+  /// eleven say "This program is", one "It is", two "The software is".
+  static let headers: [String] = (0..<14).map { index in
+    let subject = index == 0 ? "It is" : index < 3 ? "The software is" : "This program is"
+    return "Copyright \(1990 + index) Holder Number\(index) of Town\(index). \(subject) "
+      + disclaimer
+  }
+
+  static let unique =
+    "The orchard keeper wrote that the quinces ripened late, after the first frost had silvered the grass."
+
   func json(_ text: String) throws -> [String: Any] {
     try #require(try decodeJSON(text) as? [String: Any])
   }
@@ -35,6 +51,34 @@ import Testing
       try sandbox.ok(["index", "build", "licences"])
     }
     return sandbox
+  }
+
+  @Test func boilerplateUnderAnyPrefixCreditsNoRecord() throws {
+    let sandbox = try setUp(Self.headers + [Self.unique])
+    for prefix in ["It is", "The software is", "This program is", "Zorblax quentin is"] {
+      let output = "As the notice says: \(prefix) \(Self.disclaimer) Thanks for reading."
+      let report = try json(
+        try sandbox.ok(["attribute", "licences", "--text", output, "--format", "json"]))
+      let result = try #require((report["results"] as? [[String: Any]])?.first)
+      let attribution = try #require(result["attribution"] as? [String: Any])
+      #expect(attribution["attributedTokens"] as? Int == 0, "\(prefix): \(attribution)")
+      #expect((attribution["records"] as? [Any])?.isEmpty == true, "\(prefix)")
+      #expect((attribution["settings"] as? [String: Any])?["creditRule"] as? Int == 2)
+    }
+    // A quote of one record is still credited to it, whole, around the boilerplate.
+    let quoted = "Before: \(Self.unique) And then: It is \(Self.disclaimer)"
+    let report = try json(
+      try sandbox.ok(["attribute", "licences", "--text", quoted, "--format", "json"]))
+    let attribution = try #require(
+      ((report["results"] as? [[String: Any]])?.first)?["attribution"] as? [String: Any])
+    let records = try #require(attribution["records"] as? [[String: Any]])
+    #expect(records.count == 1)
+    let id = recordID(Self.unique)
+    #expect(records.first?["record"] as? String == id.hex)
+    #expect(attribution["attributedTokens"] as? Int == Tokenizer.tokens(of: Self.unique).count)
+    // The text output marks only the credited run.
+    let text = try sandbox.ok(["attribute", "licences", "--text", quoted])
+    #expect(text.contains("[[1: \(Self.unique)]]"), "\(text)")
   }
 
   /// The id of the JSONL record `{"text": text}`: the SHA-256 of its canonical JSON (the texts
