@@ -78,6 +78,10 @@ run() {
   "$PY" infinigram_peer.py attribute "$dir/infini-gram" "$dir/ids.jsonl" "$dir/theirs.spans"
   echo "== $name: agreement of maximal spans"
   "$PY" infinigram_peer.py compare "$dir/ours.spans" "$dir/theirs.spans"
+  echo "== $name: openledger count and search (1,000 phrases of 1 to 8 tokens, 10 records each)"
+  "$BENCH" phrases "$segment" --phrases-out "$dir/phrases.jsonl" --ids-out "$dir/phrase-ids.jsonl"
+  echo "== $name: infini-gram count() and search_docs() (same phrases)"
+  "$PY" infinigram_peer.py phrases "$dir/infini-gram" "$dir/phrase-ids.jsonl" "$dir/phrases.jsonl"
   rm -f "$dir/corpus.txt"
 }
 

@@ -278,6 +278,10 @@ public final class IndexSegment: @unchecked Sendable {
   /// the array, whatever its format version.
   public func token(at position: Int) -> UInt32 { text[position] }
 
+  /// The position of the suffix of rank `rank` in the suffix array: for tools that read the
+  /// array, whatever its format version.
+  public func suffix(atRank rank: Int) -> Int { position(ofRank: rank) }
+
   // MARK: - Search
 
   /// The position of the suffix of rank `rank`.
