@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the boilerplate benchmark's corpus and outputs from licence texts on this machine.
 
-    boilerplate.py DIR [--seed N]
+    boilerplate.py DIR [--seed N] [--quotes own|once] [--outputs-name NAME]
 
 Records: every file under /usr/share/common-licenses and every /usr/share/doc/*/copyright, one
 record per distinct file (by content), in path order. Licence paragraphs (the GPL's "distributed
@@ -16,7 +16,11 @@ Writes DIR/corpus.jsonl ({"name", "text"} a line) and DIR/outputs.jsonl, each ou
     in the hope" case), the passage's own, a fixed one from the issue ("It is", "The software
     is", "This program is"), or novel words; novel sentences around it.
   - "quotes" outputs plant one to three quotes of 8 to 40 words, each occurring in one record
-    only, in novel text.
+    only, in novel text. With --quotes own (the default) a quote is of its record's own text:
+    every run of 8 tokens of it occurs in that record and nowhere else. With --quotes once the
+    quote need only occur once as a whole: in licence files most such quotes join shared text
+    (a maintainer's address in a dozen files, then a licence's first words), and measure how
+    much of that credit a rule keeps, not whether a record's own words are found.
 Novel text is words of the corpus's own vocabulary drawn at their frequency, which makes no long
 run of the corpus by chance but does, like real text, sometimes continue a quote by a word.
 
@@ -35,6 +39,7 @@ import re
 TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
 WORD = re.compile(r"[^\W_]+")
 NGRAM = 12
+WINDOW = 8
 COMMON = 30
 
 
@@ -76,6 +81,10 @@ def main():
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--boilerplate-outputs", type=int, default=300)
     parser.add_argument("--quote-outputs", type=int, default=300)
+    parser.add_argument("--quotes", choices=["own", "once"], default="own",
+                        help="own: every run of 8 words of a quote is in its record only; "
+                             "once: the quote as a whole occurs once (it may join shared text)")
+    parser.add_argument("--outputs-name", default="outputs.jsonl")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(args.dir, exist_ok=True)
@@ -93,6 +102,10 @@ def main():
     ngram_records = collections.Counter()
     for seq in seqs:
         ngram_records.update({tuple(seq[i:i + NGRAM]) for i in range(len(seq) - NGRAM + 1)})
+    # How often each run of WINDOW tokens occurs in the corpus (for --quotes own).
+    windows = collections.Counter()
+    for seq in seqs:
+        windows.update(tuple(seq[i:i + WINDOW]) for i in range(len(seq) - WINDOW + 1))
     # Where each sequence of the corpus occurs: a string of ids, records apart.
     joined = "\x00".join(" ".join(map(str, seq)) for seq in seqs)
 
@@ -219,6 +232,9 @@ def main():
                 a, b = words[first], words[first + length - 1] + 1
                 if occurrences(seqs[r][a:b]) != 1:
                     continue
+                if args.quotes == "own" and any(
+                        windows[tuple(seqs[r][k:k + WINDOW])] != 1 for k in range(a, b - WINDOW + 1)):
+                    continue
                 quote = piece(r, a, b)
                 start = len(text.encode())
                 text += quote
@@ -231,7 +247,7 @@ def main():
         outputs.append({"kind": "quotes", "prefix": "", "text": text, "regions": regions})
         made += 1
 
-    with open(os.path.join(args.dir, "outputs.jsonl"), "w") as f:
+    with open(os.path.join(args.dir, args.outputs_name), "w") as f:
         for output in outputs:
             f.write(json.dumps(output, sort_keys=True) + "\n")
     print(json.dumps({
