@@ -3,8 +3,8 @@ import BenchSupport
 import Foundation
 import OpenLedgerKit
 
-/// Times `count` and `search` (the index part of `openledger count` and `openledger search`)
-/// on phrases drawn from a segment, and writes the phrases as text and as infini-gram ids so
+/// Times `count` and `search` (the index part of `openledger count` and `openledger search`,
+/// the search with the tokens it shows of each record) on phrases drawn from a segment, and writes the phrases as text and as infini-gram ids so
 /// that `infinigram_peer.py` times its `count` and `search_docs` on the same ones.
 struct Phrases: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -27,6 +27,22 @@ struct Phrases: ParsableCommand {
 
   @Option(help: "Write each phrase as infini-gram u16 ids here, one JSON array a line.")
   var idsOut: String?
+
+  /// Reads the tokens a search shows of each record, as infini-gram's `search_docs` returns
+  /// up to `max_disp_len` (100) tokens of each document: up to half of them before the match,
+  /// the rest from there on, inside the record. Returns a sum of the ids read.
+  private func display(_ matches: [CorpusQuery.Match], in index: IndexSegment) -> Int {
+    var sum = 0
+    for match in matches {
+      let range = index.recordRange(index.recordIndex(of: match.record)!)
+      let at = range.lowerBound + match.firstToken
+      let from = max(range.lowerBound, at - 50)
+      for position in from..<min(range.upperBound, from + 100) {
+        sum &+= Int(index.token(at: position))
+      }
+    }
+    return sum
+  }
 
   func run() throws {
     let index = try IndexSegment(directory: segment)
@@ -61,14 +77,18 @@ struct Phrases: ParsableCommand {
     var countTimes = [Double]()
     var searchTimes = [Double]()
     let clock = ContinuousClock()
+    // A checksum of the tokens displayed, so that reading them is not optimized away.
+    var shown = 0
     for _ in 0..<repeats {
-      for (index, phrase) in phrases.enumerated() {
+      for (number, phrase) in phrases.enumerated() {
         var start = clock.now
-        counts[index] = query.count(phrase.text)
+        counts[number] = query.count(phrase.text)
         countTimes.append((clock.now - start).seconds * 1_000_000)
         start = clock.now
-        found[index] = query.search(phrase.text, limit: limit).matches.count
+        let matches = query.search(phrase.text, limit: limit).matches
+        shown &+= display(matches, in: index)
         searchTimes.append((clock.now - start).seconds * 1_000_000)
+        found[number] = matches.count
       }
     }
     countTimes.sort()
@@ -84,7 +104,7 @@ struct Phrases: ParsableCommand {
         "phrases_not_found": counts.filter { $0 == 0 }.count,
         "median_occurrences": sortedCounts[sortedCounts.count / 2],
         "max_occurrences": sortedCounts.last ?? 0,
-        "records_listed": found.reduce(0, +),
+        "records_listed": found.reduce(0, +), "displayed_checksum": shown,
       ]))
     if let phrasesOut {
       let lines = try zip(phrases, counts).map { phrase, count in

@@ -192,7 +192,7 @@ public final class IndexSegment: @unchecked Sendable {
   func recordStart(_ index: Int) -> Int { recordField(index, 0) }
 
   /// The token positions of record `index`, its separator not included.
-  func recordRange(_ index: Int) -> Range<Int> {
+  public func recordRange(_ index: Int) -> Range<Int> {
     let end = index + 1 < recordCount ? recordStart(index + 1) : positionCount
     return recordStart(index)..<(end - 1)
   }
