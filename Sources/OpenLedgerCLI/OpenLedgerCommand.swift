@@ -34,6 +34,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Log.self,
       RewardsCommand.self,
       ManifestCommand.self,
+      PayoutCommand.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,
