@@ -5,6 +5,9 @@
 #   LARGE=1 Benchmarks/attribution.sh    also the 1 GB corpus (openledger only)
 #   BUILDS=5 Benchmarks/attribution.sh   builds per corpus, each in its own process (default 5;
 #                                        the last line of each build step gives the medians)
+#   ROUNDS=3 Benchmarks/attribution.sh   rounds of the before/after attribute timing: the
+#                                        segment rewritten in format 1 with credit rule 1, and
+#                                        format 2 with rule 2, each run in turn (default 3)
 #
 # Both tools index the same token stream: attribution-bench tokenizes the corpus, builds its
 # segment, and writes the segment's tokens as infini-gram's tokenized.0/offset.0 (16-bit ids;
@@ -28,6 +31,7 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
 fi
 PY="$WORK/venv/bin/python"
 BUILDS="${BUILDS:-5}"
+ROUNDS="${ROUNDS:-3}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
   "$(free -g | awk '/Mem:/ {print $2}') GiB; infini-gram $("$PY" -m pip show infini-gram | awk '/Version/ {print $2}')"
 
@@ -78,6 +82,38 @@ run() {
   "$PY" infinigram_peer.py attribute "$dir/infini-gram" "$dir/ids.jsonl" "$dir/theirs.spans"
   echo "== $name: agreement of maximal spans"
   "$PY" infinigram_peer.py compare "$dir/ours.spans" "$dir/theirs.spans"
+  echo "== $name: attribute before and after (format 1 and credit rule 1 against format 2 and"
+  echo "   rule 2, and each change alone), alternating, $ROUNDS rounds"
+  "$BENCH" downgrade "$segment" --out "$dir/version1" | tee "$dir/version1.json"
+  old=$(ls -d "$dir"/version1/[0-9a-f]*)
+  k=0
+  while [ "$k" -lt "$ROUNDS" ]; do
+    for setting in "$old 1" "$segment 1" "$old 2" "$segment 2"; do
+      set -- $setting
+      "$BENCH" query "$1" --outputs "$dir/outputs.jsonl" --credit-rule "$2"
+    done
+    k=$((k + 1))
+  done | tee "$dir/before-after.jsonl"
+  "$PY" - "$dir/before-after.jsonl" <<'PYTHON'
+import collections, json, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs[(r["format_version"], r["credit_rule"])].append(r)
+for (version, rule), rs in sorted(runs.items()):
+    print("before-after: " + json.dumps({
+        "format_version": version, "credit_rule": rule, "rounds": len(rs),
+        "median_ms": statistics.median(r["median_ms"] for r in rs),
+        "p90_ms": statistics.median(r["p90_ms"] for r in rs),
+        "median_ms_each": [r["median_ms"] for r in rs],
+        "attributed_share": rs[0]["attributed_share"], "index_bytes": rs[0]["index_bytes"],
+    }, sort_keys=True))
+PYTHON
+  rm -rf "$dir/version1"
+  echo "== $name: openledger count and search (1,000 phrases of 1 to 8 tokens, 10 records each)"
+  "$BENCH" phrases "$segment" --phrases-out "$dir/phrases.jsonl" --ids-out "$dir/phrase-ids.jsonl"
+  echo "== $name: infini-gram count() and search_docs() (same phrases)"
+  "$PY" infinigram_peer.py phrases "$dir/infini-gram" "$dir/phrase-ids.jsonl" "$dir/phrases.jsonl"
   rm -f "$dir/corpus.txt"
 }
 

@@ -4,6 +4,10 @@
     infinigram_peer.py index DIR                 build table.0 from DIR/tokenized.0 (one CPU)
     infinigram_peer.py attribute DIR IDS OUT     attribute each line of IDS; spans to OUT
     infinigram_peer.py compare OURS THEIRS       agreement of two span files
+    infinigram_peer.py phrases DIR IDS OURS      count() and search_docs() of each line of IDS;
+                                                 counts checked against OURS (phrases.jsonl)
+    infinigram_peer.py process DIR IDS KIND      one count or search_docs of IDS's first line,
+                                                 as a whole process does it (for timing)
 
 `index` runs infini-gram's own indexer (its Rust suffix-array builder, through
 `python -m infini_gram.indexing`) on the token stream that attribution-bench wrote, and reports
@@ -98,6 +102,54 @@ def compare(ours_path, theirs_path):
     }, sort_keys=True))
 
 
+def engine_of(directory):
+    from infini_gram.engine import InfiniGramEngine
+    return InfiniGramEngine(index_dir=directory, eos_token_id=65534, vocab_size=65535,
+                            version=4, token_dtype="u16")
+
+
+def phrases(directory, ids_path, ours_path, limit, repeats):
+    engine = engine_of(directory)
+    with open(ids_path) as f:
+        queries = [json.loads(line) for line in f if line.strip()]
+    with open(ours_path) as f:
+        ours = [json.loads(line)["count"] for line in f if line.strip()]
+    counts = [engine.count(input_ids=ids)["count"] for ids in queries]
+    for ids in queries:
+        engine.search_docs(input_ids=ids, maxnum=limit, max_disp_len=100)
+    count_times, search_times = [], []
+    for _ in range(repeats):
+        for ids in queries:
+            start = time.perf_counter()
+            engine.count(input_ids=ids)
+            count_times.append((time.perf_counter() - start) * 1e6)
+            start = time.perf_counter()
+            result = engine.search_docs(input_ids=ids, maxnum=limit, max_disp_len=100)
+            search_times.append((time.perf_counter() - start) * 1e6)
+            if "error" in result:
+                raise SystemExit(result["error"])
+    count_times.sort()
+    search_times.sort()
+    print(json.dumps({
+        "phrases": len(queries), "limit": limit,
+        "count_median_us": statistics.median(count_times),
+        "count_p90_us": count_times[len(count_times) * 9 // 10],
+        "search_docs_median_us": statistics.median(search_times),
+        "search_docs_p90_us": search_times[len(search_times) * 9 // 10],
+        "counts_equal_to_ours": sum(1 for a, b in zip(counts, ours) if a == b),
+    }, sort_keys=True))
+
+
+def process(directory, ids_path, kind):
+    engine = engine_of(directory)
+    with open(ids_path) as f:
+        ids = json.loads(f.readline())
+    if kind == "count":
+        print(engine.count(input_ids=ids)["count"])
+    else:
+        print(len(engine.search_docs(input_ids=ids, maxnum=10, max_disp_len=100)["documents"]))
+
+
 def main():
     command = sys.argv[1]
     if command == "index":
@@ -109,6 +161,11 @@ def main():
         attribute(sys.argv[2], sys.argv[3], sys.argv[4], min_span, max_occurrences, repeats)
     elif command == "compare":
         compare(sys.argv[2], sys.argv[3])
+    elif command == "phrases":
+        phrases(sys.argv[2], sys.argv[3], sys.argv[4], int(os.environ.get("LIMIT", "10")),
+                int(os.environ.get("REPEATS", "3")))
+    elif command == "process":
+        process(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         raise SystemExit(f"unknown command {command}")
 

@@ -30,6 +30,8 @@ public struct OpenLedgerCommand: ParsableCommand {
       Export.self,
       IndexCommand.self,
       Attribute.self,
+      Count.self,
+      Search.self,
       Log.self,
       RewardsCommand.self,
       ManifestCommand.self,

@@ -302,7 +302,8 @@ import Testing
     #expect(
       text.contains(
         "1 index segment(s): contributions.bin, contributors.bin, counts.u32, records.bin and "
-          + "vocabulary.bin re-hashed; not re-hashed: suffixes.u32 and tokens.u32 ("), "\(text)")
+          + "vocabulary.bin re-hashed; not re-hashed: suffixes.packed and tokens.packed ("),
+      "\(text)")
     #expect(text.contains("openledger validate --datanet trees"))
     let report = try #require(
       try decodeJSON(
@@ -313,18 +314,18 @@ import Testing
       integrity["rehashed"] as? [String] == [
         "contributions.bin", "contributors.bin", "counts.u32", "records.bin", "vocabulary.bin",
       ])
-    #expect(integrity["notRehashed"] as? [String] == ["suffixes.u32", "tokens.u32"])
+    #expect(integrity["notRehashed"] as? [String] == ["suffixes.packed", "tokens.packed"])
     #expect((integrity["notRehashedBytes"] as? Int ?? 0) > 0)
 
     // A changed token array is one of those: attribute runs on it, validate finds it.
     let segment = try segmentDirectory()
-    try rewrite("tokens.u32", in: segment) { bytes in bytes[0] ^= 0x01 }
+    try rewrite("tokens.packed", in: segment) { bytes in bytes[0] ^= 0x01 }
     let unchecked = try sandbox.run(["attribute", "trees", "--text", output])
     #expect(unchecked.status == 0, "\(unchecked.stderr)")
     #expect(unchecked.stdout.contains("not re-hashed"))
     let validated = try sandbox.run(["validate", "--datanet", "trees"])
     #expect(validated.status == 1)
-    #expect(validated.stdout.contains("tokens.u32 hashes to"), "\(validated.stdout)")
+    #expect(validated.stdout.contains("tokens.packed hashes to"), "\(validated.stdout)")
   }
 }
 

@@ -204,14 +204,14 @@ import Testing
     try expectValid(sandbox)
 
     // A segment file altered on disk: the segment is not listed again, and nothing is lost.
-    let tokens = "\(segments[0])/tokens.u32"
+    let tokens = "\(segments[0])/tokens.packed"
     chmod(tokens, 0o644)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: tokens))
     bytes[0] ^= 0xFF
     try bytes.write(to: URL(fileURLWithPath: tokens))
     let text = try sandbox.ok(["rebuild-catalog"])
     #expect(text.contains(segments[0].suffix(64)))
-    #expect(text.contains("tokens.u32"))
+    #expect(text.contains("tokens.packed"))
     let damaged = try json(try sandbox.ok(["index", "status", "d", "--format", "json"]))
     #expect((damaged["segments"] as? [Any])?.count == 0)
     #expect((damaged["pendingContributions"] as? Int) == 2)

@@ -216,7 +216,7 @@ import Testing
         as? [String: Any])
     let segment = try #require((status["segments"] as? [[String: Any]])?.first?["id"] as? String)
     let datanet = try #require(status["datanet"] as? String)
-    let file = "\(sandbox.store)/indexes/\(datanet)/\(segment)/suffixes.u32"
+    let file = "\(sandbox.store)/indexes/\(datanet)/\(segment)/suffixes.packed"
     chmod(file, 0o644)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
     bytes[0] ^= 0x01
@@ -226,7 +226,7 @@ import Testing
     #expect(text.status == 1)
     #expect(text.stdout.contains("FAIL  index trees (1 checked, 1 error)"))
     #expect(text.stdout.contains("index segment \(segment)"))
-    #expect(text.stdout.contains("suffixes.u32 hashes to"))
+    #expect(text.stdout.contains("suffixes.packed hashes to"))
     let github = try sandbox.run(["validate", "--format", "github"])
     #expect(github.stdout.contains("::error file=.openledger/indexes/\(datanet)/\(segment),"))
   }

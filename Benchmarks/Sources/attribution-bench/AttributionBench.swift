@@ -10,7 +10,9 @@ struct AttributionBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attribution-bench",
     abstract: "Benchmarks openledger's attribution index and attribution.",
-    subcommands: [Generate.self, Build.self, Sort.self, Query.self]
+    subcommands: [
+      Generate.self, Build.self, Sort.self, Query.self, Credit.self, Phrases.self, Downgrade.self,
+    ]
   )
 }
 

@@ -92,13 +92,12 @@ struct Build: ParsableCommand {
   private func exportInfiniGram(segment path: String, to directory: String) throws {
     let segment = try IndexSegment(directory: path)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let tokens = try MappedFile(path: "\(path)/tokens.u32")
-    let words = tokens.bytes.bindMemory(to: UInt32.self)
     var stream = [UInt16]()
-    stream.reserveCapacity(words.count)
+    stream.reserveCapacity(segment.positionCount)
     var offsets = [UInt64]()
     var atStart = true
-    for word in words {
+    for position in 0..<segment.positionCount {
+      let word = segment.token(at: position)
       if atStart {
         offsets.append(UInt64(stream.count * 2))
         stream.append(InfiniGramIDs.separator)

@@ -23,6 +23,9 @@ struct Query: ParsableCommand {
   @Option(help: "Timed passes over all outputs, after one warm-up pass.")
   var repeats = 5
 
+  @Option(help: "The credit rule (1: every token of a kept span; 2: not those in common runs).")
+  var creditRule = AttributionSettings.currentCreditRule
+
   @Option(help: "Write the spans of each output here, one JSON line each: [[l, r, count], ...].")
   var spansOut: String?
 
@@ -35,7 +38,8 @@ struct Query: ParsableCommand {
     let index = try segments.map { try IndexSegment(directory: $0) }
     let attributor = try Attributor(
       segments: index,
-      settings: AttributionSettings(minSpan: minSpan, maxOccurrences: maxOccurrences))
+      settings: AttributionSettings(
+        minSpan: minSpan, maxOccurrences: maxOccurrences, creditRule: creditRule))
     let openTime = (clock.now - openStart).seconds
     let texts = try String(contentsOfFile: outputs, encoding: .utf8).split(separator: "\n").map {
       line -> String in
@@ -63,7 +67,9 @@ struct Query: ParsableCommand {
       "max_ms": latencies.last!,
       "spans_per_output": Double(spans) / Double(texts.count),
       "attributed_share": Double(attributed) / Double(tokens),
-      "min_span": minSpan, "max_occurrences": maxOccurrences,
+      "min_span": minSpan, "max_occurrences": maxOccurrences, "credit_rule": creditRule,
+      "format_version": index.map(\.manifest.version).max() ?? 0,
+      "index_bytes": index.reduce(0) { $0 + $1.manifest.fileBytes },
     ]
     print(try jsonLine(result))
     if let spansOut {

@@ -6,7 +6,7 @@ import OpenLedgerKit
 /// infini-gram's indexer also does, without tokenizing.
 struct Sort: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Time SA-IS on a segment's tokens.u32 (median CPU seconds of several runs).")
+    abstract: "Time SA-IS on a segment's token array (median CPU seconds of several runs).")
 
   @Argument(help: "A segment directory.")
   var segment: String
@@ -16,8 +16,10 @@ struct Sort: ParsableCommand {
 
   func run() throws {
     let index = try IndexSegment(directory: segment)
-    let file = try MappedFile(path: "\(segment)/tokens.u32")
-    let text = file.bytes.bindMemory(to: UInt32.self)
+    let unpacked = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: index.positionCount)
+    defer { unpacked.deallocate() }
+    for position in unpacked.indices { unpacked[position] = index.token(at: position) }
+    let text = UnsafeBufferPointer(unpacked)
     let out = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: text.count)
     defer { out.deallocate() }
     var cpu = [Double]()

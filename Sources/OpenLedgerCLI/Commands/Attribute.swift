@@ -186,24 +186,27 @@ struct AttributionPrinter {
     }
   }
 
-  /// The output with each span's credited stretch marked: `[[n: …]]`, or a colour on a terminal.
+  /// The output with each span's credited runs marked: `[[n: …]]`, or a colour on a terminal.
   /// The output's own control characters are escaped; only the colours are sent as they are.
   func marked(_ attribution: Attribution, text: String) -> TerminalText {
     let bytes = Array(text.utf8)
     var result = TerminalText()
     let piece = { (range: Range<Int>) in String(decoding: bytes[range], as: UTF8.self) }
     var position = 0
-    for (index, span) in attribution.spans.enumerated()
-    where span.creditedByteEnd > span.creditedByteStart {
-      result.append(piece(position..<span.creditedByteStart))
+    // Runs of different spans never overlap; in output order, they are marked one by one.
+    let runs = attribution.spans.enumerated().flatMap { index, span in
+      span.creditedRuns.map { (index, $0) }
+    }.sorted { $0.1.tokenStart < $1.1.tokenStart }
+    for (index, run) in runs {
+      result.append(piece(position..<run.byteStart))
       if color {
         result.appendStyle(Self.colors[index % Self.colors.count])
       } else {
         result.append("[[\(index + 1): ")
       }
-      result.append(piece(span.creditedByteStart..<span.creditedByteEnd))
+      result.append(piece(run.byteStart..<run.byteEnd))
       if color { result.appendStyle(Self.reset) } else { result.append("]]") }
-      position = span.creditedByteEnd
+      position = run.byteEnd
     }
     result.append(piece(position..<bytes.count))
     return result

@@ -1,4 +1,4 @@
-/// Which spans of an output count as attribution.
+/// Which spans of an output count as attribution, and which of their tokens earn credit.
 ///
 /// The defaults suit word-level tokens over a Datanet-sized index. A span must be at least
 /// 8 tokens (about six words with their punctuation): shorter runs are too often idioms or
@@ -6,24 +6,50 @@
 /// more than 10 times is common language, or boilerplate that many records share; splitting a
 /// token's credit more than ten ways would also leave each record a share too small to mean
 /// anything.
+///
+/// `creditRule` names the version of the rule that turns spans into credit (Docs/Attribution.md),
+/// so that a reward manifest, which records these settings, is recomputed with the rule it was
+/// computed with: 1 credits every token of a kept span; 2 (the current rule) withholds credit
+/// from the tokens of a span that lie in a common run (boilerplate), however rare the whole span.
 public struct AttributionSettings: Codable, Sendable, Equatable {
   public static let defaultMinSpan = 8
   public static let defaultMaxOccurrences = 10
+  /// The credit rule new results use.
+  public static let currentCreditRule = 2
+  /// The rules this version knows, oldest first.
+  public static let knownCreditRules = 1...2
 
   /// The fewest tokens a span needs to count.
   public var minSpan: Int
   /// The most occurrences in the index a span may have to count.
   public var maxOccurrences: Int
+  /// The version of the credit rule. Settings written before rules had versions (reward
+  /// manifests of earlier releases) have none, and mean rule 1.
+  public var creditRule: Int
 
   public init(
     minSpan: Int = AttributionSettings.defaultMinSpan,
-    maxOccurrences: Int = AttributionSettings.defaultMaxOccurrences
+    maxOccurrences: Int = AttributionSettings.defaultMaxOccurrences,
+    creditRule: Int = AttributionSettings.currentCreditRule
   ) {
     self.minSpan = minSpan
     self.maxOccurrences = maxOccurrences
+    self.creditRule = creditRule
   }
 
-  /// Throws when a setting is out of range (both must be at least 1).
+  enum CodingKeys: String, CodingKey {
+    case minSpan, maxOccurrences, creditRule
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    minSpan = try container.decode(Int.self, forKey: .minSpan)
+    maxOccurrences = try container.decode(Int.self, forKey: .maxOccurrences)
+    creditRule = try container.decodeIfPresent(Int.self, forKey: .creditRule) ?? 1
+  }
+
+  /// Throws when a setting is out of range (both counts must be at least 1, and the credit rule
+  /// one this version knows).
   public func validate() throws {
     guard minSpan >= 1 else {
       throw AttributionError.invalidSettings("the minimum span must be 1 token or more")
@@ -31,18 +57,24 @@ public struct AttributionSettings: Codable, Sendable, Equatable {
     guard maxOccurrences >= 1 else {
       throw AttributionError.invalidSettings("the maximum occurrences must be 1 or more")
     }
+    guard Self.knownCreditRules.contains(creditRule) else {
+      throw AttributionError.unknownCreditRule(creditRule)
+    }
   }
 }
 
 /// Where an output's tokens came from: its maximal spans found in the index, and the credit of
 /// DESIGN §6 in exact integers.
 ///
-/// Every output token is worth `unitsPerToken` units. A token covered by a kept span belongs to
-/// the longest span covering it (of equal lengths, the one that starts first); its units are split
-/// among the distinct records that contain that span by the largest-remainder method: each gets
-/// `unitsPerToken / k`, and the `unitsPerToken % k` left over go one each to the records with the
-/// smallest ids. A token no kept span covers is unattributed. So the record units plus
-/// `unattributedUnits` always equal `tokens × unitsPerToken`.
+/// Every output token is worth `unitsPerToken` units. A kept span credits its tokens, except,
+/// under credit rule 2, those inside a run of `minSpan` tokens that occurs more than
+/// `maxOccurrences` times (common text), and those left in pieces shorter than `minSpan` between
+/// such runs. A token belongs to the longest span crediting it (of equal lengths, the one that
+/// starts first); its units are split among the distinct records that contain that span by the
+/// largest-remainder method: each gets `unitsPerToken / k`, and the `unitsPerToken % k` left over
+/// go one each to the records with the smallest ids. A token no kept span credits is
+/// unattributed. So the record units plus `unattributedUnits` always equal
+/// `tokens × unitsPerToken`.
 public struct Attribution: Codable, Sendable, Equatable {
   /// The units of credit one output token carries.
   public static let unitsPerToken: UInt64 = 1_000_000_000
@@ -57,16 +89,30 @@ public struct Attribution: Codable, Sendable, Equatable {
     public var tokens: Int
     /// Occurrences in the index (masked records not counted).
     public var count: Int
-    /// Tokens of the span whose credit it holds (a token covered by a longer span is that
-    /// span's). They are contiguous: earlier spans can take only its start, later ones its end.
+    /// Tokens of the span whose credit it holds: those it credits (under credit rule 2, not
+    /// those in a common run inside it) that no longer span crediting them holds.
     public var creditedTokens: Int
-    /// The UTF-8 byte range of those tokens in the output (empty when it holds none).
+    /// The UTF-8 byte range from the first of those tokens to the last (empty when it holds
+    /// none).
     public var creditedByteStart: Int
     public var creditedByteEnd: Int
+    /// Those tokens as runs, in output order: one run, or several when common text or a
+    /// longer span takes tokens in between.
+    public var creditedRuns: [TokenRun]
     /// The distinct records it occurs in, by record id.
     public var records: [SpanRecord]
     /// The output's text in `byteStart..<byteEnd`: what the span covers, exactly as given.
     public var text = ""
+  }
+
+  /// A run of output tokens.
+  public struct TokenRun: Codable, Sendable, Equatable {
+    /// Its first token's index in the output, and its length in tokens.
+    public var tokenStart: Int
+    public var tokens: Int
+    /// Its UTF-8 byte range in the output.
+    public var byteStart: Int
+    public var byteEnd: Int
   }
 
   /// A record a span occurs in.
@@ -97,7 +143,7 @@ public struct Attribution: Codable, Sendable, Equatable {
   public var settings: AttributionSettings
   /// Output tokens.
   public var tokens: Int
-  /// Output tokens covered by a kept span.
+  /// Output tokens a kept span credits.
   public var attributedTokens: Int
   public var unitsPerToken: UInt64
   /// `(tokens - attributedTokens) × unitsPerToken`.

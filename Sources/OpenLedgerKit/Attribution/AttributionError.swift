@@ -15,6 +15,8 @@ public enum AttributionError: OpenLedgerError {
   case unsupportedSegment(path: String, format: String, version: Int)
   /// Settings out of range.
   case invalidSettings(String)
+  /// Settings (of a reward manifest, say) naming a credit rule this version does not know.
+  case unknownCreditRule(Int)
   /// A line of an inference log that is not an inference.
   case malformedInference(file: String, line: Int, reason: String)
   /// An inference log with no inference in it.
@@ -24,7 +26,8 @@ public enum AttributionError: OpenLedgerError {
     switch self {
     case .segmentMissing, .corruptSegment, .alteredSegment: .ioError
     case .retiredSegment: .notFound
-    case .unsupportedSegment, .malformedInference, .emptyInferenceLog: .dataError
+    case .unsupportedSegment, .malformedInference, .emptyInferenceLog, .unknownCreditRule:
+      .dataError
     case .invalidSettings: .usage
     }
   }
@@ -51,6 +54,11 @@ public enum AttributionError: OpenLedgerError {
         + "cannot read; upgrade openledger, or rebuild the index with `openledger index compact`"
     case .invalidSettings(let reason):
       "invalid attribution settings: \(reason)"
+    case .unknownCreditRule(let rule):
+      "the attribution settings name credit rule \(rule), which this openledger does not know "
+        + "(it knows rules \(AttributionSettings.knownCreditRules.lowerBound) to "
+        + "\(AttributionSettings.knownCreditRules.upperBound)); a newer openledger wrote them: "
+        + "upgrade openledger to recompute with them"
     case .malformedInference(let file, let line, let reason):
       "\(file), line \(line): not an inference: \(reason); each line must be a JSON object like "
         + "{\"id\": \"…\", \"output\": \"…\", \"fee\": \"1000\"}"

@@ -322,6 +322,11 @@ public struct AttributionIndex: Sendable {
     public var maskedRecords: Int
     /// Accepted contributions the index does not cover yet (`index build` adds them).
     public var pendingContributions: Int
+    /// Bytes on disk per token, over all segments (0 for an empty index).
+    public var bytesPerToken: Double
+    /// Segments written in an earlier format version: still read, and rewritten in the current
+    /// (smaller) one by `index compact`.
+    public var olderFormatSegments: Int
   }
 
   public func status() throws -> Status {
@@ -330,11 +335,19 @@ public struct AttributionIndex: Sendable {
     let covered = try coveredContributions()
     let pending = try published.contributions().filter { !covered.contains($0.id) }.count
     let masked = try maskedRecords(segments: listed, removed: published.removed())
+    let tokens = listed.reduce(0) { $0 + $1.tokens }
+    let bytes = listed.reduce(0) { $0 + $1.bytes }
+    let older = listed.filter { segment in
+      let path = "\(directory)/\(segment.id.hex)/\(SegmentFiles.manifest)"
+      let manifest = try? JSONDecoder().decode(SegmentManifest.self, from: FileSystem.read(path))
+      return manifest.map { $0.version < SegmentManifest.currentVersion } ?? false
+    }.count
     return Status(
-      datanet: datanet.id, name: datanet.name, segments: listed,
-      tokens: listed.reduce(0) { $0 + $1.tokens }, records: listed.reduce(0) { $0 + $1.records },
-      bytes: listed.reduce(0) { $0 + $1.bytes }, maskedRecords: masked,
-      pendingContributions: pending)
+      datanet: datanet.id, name: datanet.name, segments: listed, tokens: tokens,
+      records: listed.reduce(0) { $0 + $1.records }, bytes: bytes, maskedRecords: masked,
+      pendingContributions: pending,
+      bytesPerToken: tokens > 0 ? Double(bytes) / Double(tokens) : 0,
+      olderFormatSegments: older)
   }
 
   /// How many of `removed` the listed segments still hold (each segment counted once).

@@ -8,6 +8,9 @@ import Foundation
 /// longest over the segments. Such a run is kept when no run starting earlier contains it, it has
 /// at least `minSpan` tokens, and it occurs at most `maxOccurrences` times in all segments
 /// together. Runs never cross records: a separator that no output token equals ends every record.
+/// Under credit rule 2, a kept span does not credit its tokens that lie in a common window (a
+/// run of `minSpan` tokens inside it occurring more than `maxOccurrences` times), nor pieces
+/// shorter than `minSpan` left between such windows (Docs/Attribution.md).
 /// Records in `removed` (taken down, withdrawn) are masked: their occurrences do not count, so
 /// results are as if they had never been indexed.
 public final class Attributor: Sendable {
@@ -45,8 +48,15 @@ public final class Attributor: Sendable {
   /// Attributes the UTF-8 bytes `text` (invalid sequences become U+FFFD tokens).
   public func attribute(utf8 text: UnsafeRawBufferPointer) -> Attribution {
     let output = OutputTokens(text)
-    let spans = maximalSpans(output)
-    var attribution = credit(spans, output: output)
+    let queries = segments.map { output.ids(in: $0) }
+    defer { for query in queries { query.deallocate() } }
+    var probes = Probes(starts: output.count, segments: segments.count)
+    let spans = maximalSpans(queries: queries, probes: &probes)
+    var common = CommonWindows(count: output.count)
+    let credited = spans.map { span in
+      creditedRuns(of: span, queries: queries, probes: probes, common: &common)
+    }
+    var attribution = credit(spans, credited: credited, output: output)
     attribution.quoteSpans(from: text)
     return attribution
   }
@@ -68,21 +78,42 @@ public final class Attributor: Sendable {
     var record: Int
   }
 
-  /// The kept maximal spans of `output`, in order.
-  func maximalSpans(_ output: OutputTokens) -> [FoundSpan] {
-    let queries = segments.map { output.ids(in: $0) }
-    defer { for query in queries { query.deallocate() } }
+  /// For each output position and segment: the longest run starting there that the segment
+  /// holds outside masked records, and a suffix-array rank where it occurs.
+  struct Probes {
+    let segments: Int
+    var lengths: [Int]
+    var anchors: [Int]
+
+    init(starts: Int, segments: Int) {
+      self.segments = segments
+      lengths = [Int](repeating: 0, count: starts * segments)
+      anchors = [Int](repeating: 0, count: starts * segments)
+    }
+
+    func length(_ start: Int, _ segment: Int) -> Int { lengths[start * segments + segment] }
+    func anchor(_ start: Int, _ segment: Int) -> Int { anchors[start * segments + segment] }
+  }
+
+  /// The kept maximal spans of the output whose ids in each segment are `queries`, in order;
+  /// fills `probes` for every position.
+  func maximalSpans(
+    queries: [UnsafeMutableBufferPointer<UInt32>], probes: inout Probes
+  ) -> [FoundSpan] {
+    let count = queries.first?.count ?? 0
     var found = [FoundSpan]()
     var previousEnd = 0
     var anchors = [Int](repeating: 0, count: segments.count)
     var lengths = [Int](repeating: 0, count: segments.count)
-    for start in 0..<output.count {
+    for start in 0..<count {
       var longest = 0
       for s in segments.indices {
         let query = UnsafeBufferPointer(rebasing: queries[s][start...])
         let (length, anchor) = longestUnmasked(query, in: s)
         lengths[s] = length
         anchors[s] = anchor
+        probes.lengths[start * segments.count + s] = length
+        probes.anchors[start * segments.count + s] = anchor
         longest = max(longest, length)
       }
       let end = start + longest
@@ -125,38 +156,126 @@ public final class Attributor: Sendable {
     queries: [UnsafeMutableBufferPointer<UInt32>], start: Int, length: Int, lengths: [Int],
     anchors: [Int]
   ) -> FoundSpan? {
-    let limit = settings.maxOccurrences
     var span = FoundSpan(start: start, length: length, count: 0, records: [:])
     for s in segments.indices where lengths[s] == length {
-      let segment = segments[s]
-      let mask = masks[s]
       let query = UnsafeBufferPointer(rebasing: queries[s][start..<(start + length)])
-      // Masked occurrences do not count, so the range may hold that many more.
-      let allowed = limit - span.count + mask.maskedPositions
-      guard let range = segment.occurrences(of: query, around: anchors[s], limit: allowed) else {
-        return nil
+      let within = forEachOccurrence(of: query, in: s, around: anchors[s], counted: span.count) {
+        span.records[RecordKey(segment: s, record: $0), default: 0] += 1
       }
-      for rank in range {
-        let position = segment.position(ofRank: rank)
-        let record = segment.record(containing: position)
-        if mask.isMasked(record: record) { continue }
-        span.count += 1
-        if span.count > limit { return nil }
-        span.records[RecordKey(segment: s, record: record), default: 0] += 1
-      }
+      guard let within else { return nil }
+      span.count = within
     }
     return span
   }
 
+  /// Calls `body` with the record of each occurrence of `query` in segment `s` outside masked
+  /// records, given a rank `anchor` where it occurs and the `counted` occurrences found in other
+  /// segments: the new total, or nil as soon as it passes `maxOccurrences`.
+  private func forEachOccurrence(
+    of query: UnsafeBufferPointer<UInt32>, in s: Int, around anchor: Int, counted: Int,
+    _ body: (Int) -> Void
+  ) -> Int? {
+    let limit = settings.maxOccurrences
+    let segment = segments[s]
+    let mask = masks[s]
+    // Masked occurrences do not count, so the range may hold that many more.
+    let allowed = limit - counted + mask.maskedPositions
+    guard let range = segment.occurrences(of: query, around: anchor, limit: allowed) else {
+      return nil
+    }
+    var count = counted
+    for rank in range {
+      let record = segment.record(containing: segment.position(ofRank: rank))
+      if mask.isMasked(record: record) { continue }
+      count += 1
+      if count > limit { return nil }
+      body(record)
+    }
+    return count
+  }
+
+  // MARK: - Common runs (credit rule 2)
+
+  /// What is known of each output position's window: the run of `minSpan` tokens starting there.
+  struct CommonWindows {
+    /// 0 not asked yet, 1 rare (at most `maxOccurrences` occurrences), 2 common.
+    var states: [UInt8]
+
+    init(count: Int) { states = [UInt8](repeating: 0, count: count) }
+  }
+
+  /// Whether the run of `minSpan` tokens at `start` occurs more than `maxOccurrences` times in
+  /// all segments together, outside masked records. The run is known to occur (it lies inside
+  /// a span).
+  private func isCommon(
+    window start: Int, queries: [UnsafeMutableBufferPointer<UInt32>], probes: Probes,
+    common: inout CommonWindows
+  ) -> Bool {
+    if common.states[start] != 0 { return common.states[start] == 2 }
+    let length = settings.minSpan
+    var count = 0
+    var isCommon = false
+    for s in segments.indices where probes.length(start, s) >= length {
+      let query = UnsafeBufferPointer(rebasing: queries[s][start..<(start + length)])
+      guard
+        let within = forEachOccurrence(
+          of: query, in: s, around: probes.anchor(start, s), counted: count, { _ in })
+      else {
+        isCommon = true
+        break
+      }
+      count = within
+    }
+    common.states[start] = isCommon ? 2 : 1
+    return isCommon
+  }
+
+  /// The runs of `span`'s tokens that it credits: under credit rule 1 all of them; under rule 2
+  /// those that no common window inside the span covers, in runs of at least `minSpan` tokens.
+  private func creditedRuns(
+    of span: FoundSpan, queries: [UnsafeMutableBufferPointer<UInt32>], probes: Probes,
+    common: inout CommonWindows
+  ) -> [Range<Int>] {
+    let end = span.start + span.length
+    let length = settings.minSpan
+    // A span of `minSpan` tokens is its only window, and it is rare: it was kept.
+    guard settings.creditRule >= 2, span.length > length else { return [span.start..<end] }
+    var runs = [Range<Int>]()
+    // The first token of the run of uncovered tokens under way, and the end of the common
+    // windows seen so far.
+    var runStart: Int?
+    var coveredUntil = span.start
+    for token in span.start..<end {
+      if token + length <= end,
+        isCommon(window: token, queries: queries, probes: probes, common: &common)
+      {
+        coveredUntil = token + length
+      }
+      if token < coveredUntil {
+        if let start = runStart, token - start >= length { runs.append(start..<token) }
+        runStart = nil
+      } else if runStart == nil {
+        runStart = token
+      }
+    }
+    if let start = runStart, end - start >= length { runs.append(start..<end) }
+    return runs
+  }
+
   // MARK: - Credit
 
-  private func credit(_ found: [FoundSpan], output: OutputTokens) -> Attribution {
-    // Each covered token belongs to the longest span covering it; the earlier span on a tie,
+  /// The credit of the `found` spans, each crediting the runs of tokens `credited` gives it.
+  private func credit(_ found: [FoundSpan], credited: [[Range<Int>]], output: OutputTokens)
+    -> Attribution
+  {
+    // Each credited token belongs to the longest span crediting it; the earlier span on a tie,
     // since spans are visited in order and only a strictly longer one takes a token over.
     var owner = [Int](repeating: -1, count: output.count)
     for (index, span) in found.enumerated() {
-      for token in span.start..<(span.start + span.length) {
-        if owner[token] < 0 || found[owner[token]].length < span.length { owner[token] = index }
+      for run in credited[index] {
+        for token in run where owner[token] < 0 || found[owner[token]].length < span.length {
+          owner[token] = index
+        }
       }
     }
     var owned = [Int](repeating: 0, count: found.count)
@@ -211,17 +330,28 @@ public final class Attributor: Sendable {
       }
       let first = output.ranges[span.start]
       let last = output.ranges[span.start + span.length - 1]
-      let held = (span.start..<(span.start + span.length)).filter { owner[$0] == index }
+      var runs = [Attribution.TokenRun]()
+      for token in span.start..<(span.start + span.length) where owner[token] == index {
+        if let previous = runs.last, previous.tokenStart + previous.tokens == token {
+          runs[runs.count - 1].tokens += 1
+          runs[runs.count - 1].byteEnd = output.ranges[token].upperBound
+        } else {
+          runs.append(
+            Attribution.TokenRun(
+              tokenStart: token, tokens: 1, byteStart: output.ranges[token].lowerBound,
+              byteEnd: output.ranges[token].upperBound))
+        }
+      }
       let heldBytes =
-        held.isEmpty
+        runs.isEmpty
         ? first.lowerBound..<first.lowerBound
-        : output.ranges[held.first!].lowerBound..<output.ranges[held.last!].upperBound
+        : runs.first!.byteStart..<runs.last!.byteEnd
       spans.append(
         Attribution.Span(
           byteStart: first.lowerBound, byteEnd: last.upperBound, tokenStart: span.start,
           tokens: span.length, count: span.count, creditedTokens: owned[index],
           creditedByteStart: heldBytes.lowerBound, creditedByteEnd: heldBytes.upperBound,
-          records: spanRecords))
+          creditedRuns: runs, records: spanRecords))
     }
 
     let records = credits.sorted { $0.key < $1.key }.map { id, credit in

@@ -28,10 +28,10 @@ public final class IndexSegment: @unchecked Sendable {
   private let countsFile: MappedFile
 
   /// Token ids by position; the last position is a separator (0).
-  let text: UnsafePointer<UInt32>
-  let positionCount: Int
+  let text: PackedArray
+  public let positionCount: Int
   /// Positions sorted by their suffixes, separators left out.
-  let suffixes: UnsafePointer<UInt32>
+  let suffixes: PackedArray
   let suffixCount: Int
   private let vocabularyOffsets: UnsafePointer<UInt32>
   private let vocabularyIDs: UnsafePointer<UInt32>
@@ -67,13 +67,14 @@ public final class IndexSegment: @unchecked Sendable {
       throw AttributionError.unsupportedSegment(
         path: directory, format: manifest.format, version: manifest.version)
     }
-    guard manifest.files.map(\.name) == SegmentFiles.all else {
+    guard manifest.files.map(\.name) == manifest.expectedFileNames else {
       throw AttributionError.corruptSegment(
         path: directory, reason: "its manifest lists \(manifest.files.map(\.name))")
     }
+    let arrays = SegmentFiles.arrays(version: manifest.version)
     let expected: [String: Int] = [
-      SegmentFiles.tokens: 4 * manifest.positions,
-      SegmentFiles.suffixes: 4 * manifest.tokens,
+      arrays[0]: PackedArray.byteCount(count: manifest.positions, width: manifest.tokenWidth),
+      arrays[1]: PackedArray.byteCount(count: manifest.tokens, width: manifest.suffixWidth),
       SegmentFiles.records: SegmentFiles.recordSize * manifest.records,
       SegmentFiles.contributors: 32 * manifest.contributors,
       SegmentFiles.contributions: 32 * manifest.contributions,
@@ -96,8 +97,8 @@ public final class IndexSegment: @unchecked Sendable {
       }
       mapped[file.name] = map
     }
-    tokensFile = mapped[SegmentFiles.tokens]!
-    suffixesFile = mapped[SegmentFiles.suffixes]!
+    tokensFile = mapped[arrays[0]]!
+    suffixesFile = mapped[arrays[1]]!
     recordsFile = mapped[SegmentFiles.records]!
     contributorsFile = mapped[SegmentFiles.contributors]!
     contributionsFile = mapped[SegmentFiles.contributions]!
@@ -106,8 +107,9 @@ public final class IndexSegment: @unchecked Sendable {
 
     positionCount = manifest.positions
     suffixCount = manifest.tokens
-    text = Self.words(tokensFile)
-    suffixes = Self.words(suffixesFile)
+    text = PackedArray(base: UnsafeRawPointer(Self.words(tokensFile)), width: manifest.tokenWidth)
+    suffixes = PackedArray(
+      base: UnsafeRawPointer(Self.words(suffixesFile)), width: manifest.suffixWidth)
     counts = Self.words(countsFile)
     let vocabulary = manifest.vocabulary
     let tableBytes = 4 * (2 * vocabulary + 1)
@@ -124,9 +126,9 @@ public final class IndexSegment: @unchecked Sendable {
     // Every search stops at a separator at the latest: the text must end with one.
     guard positionCount == 0 || text[positionCount - 1] == 0 else {
       throw AttributionError.corruptSegment(
-        path: directory, reason: "tokens.u32 does not end with a separator")
+        path: directory, reason: "\(arrays[0]) does not end with a separator")
     }
-    rehashedFiles = rehash.files
+    rehashedFiles = rehash.files(version: manifest.version)
     try verify(files: rehashedFiles)
   }
 
@@ -141,7 +143,7 @@ public final class IndexSegment: @unchecked Sendable {
 
   /// Re-hashes every file and compares with the manifest.
   public func verify() throws {
-    try verify(files: SegmentFiles.all)
+    try verify(files: manifest.expectedFileNames)
   }
 
   /// Re-hashes the files named `names` and compares with the manifest.
@@ -149,8 +151,8 @@ public final class IndexSegment: @unchecked Sendable {
     for file in manifest.files where names.contains(file.name) {
       let map: MappedFile
       switch file.name {
-      case SegmentFiles.tokens: map = tokensFile
-      case SegmentFiles.suffixes: map = suffixesFile
+      case SegmentFiles.tokens, SegmentFiles.tokensVersion1: map = tokensFile
+      case SegmentFiles.suffixes, SegmentFiles.suffixesVersion1: map = suffixesFile
       case SegmentFiles.records: map = recordsFile
       case SegmentFiles.contributors: map = contributorsFile
       case SegmentFiles.contributions: map = contributionsFile
@@ -190,7 +192,7 @@ public final class IndexSegment: @unchecked Sendable {
   func recordStart(_ index: Int) -> Int { recordField(index, 0) }
 
   /// The token positions of record `index`, its separator not included.
-  func recordRange(_ index: Int) -> Range<Int> {
+  public func recordRange(_ index: Int) -> Range<Int> {
     let end = index + 1 < recordCount ? recordStart(index + 1) : positionCount
     return recordStart(index)..<(end - 1)
   }
@@ -272,6 +274,14 @@ public final class IndexSegment: @unchecked Sendable {
     }
   }
 
+  /// The token id at `position` of the token array (0 for a separator): for tools that read
+  /// the array, whatever its format version.
+  public func token(at position: Int) -> UInt32 { text[position] }
+
+  /// The position of the suffix of rank `rank` in the suffix array: for tools that read the
+  /// array, whatever its format version.
+  public func suffix(atRank rank: Int) -> Int { position(ofRank: rank) }
+
   // MARK: - Search
 
   /// The position of the suffix of rank `rank`.
@@ -289,9 +299,8 @@ public final class IndexSegment: @unchecked Sendable {
     _ position: Int, _ query: UnsafeBufferPointer<UInt32>, from start: Int
   ) -> (common: Int, suffixIsSmaller: Bool) {
     var k = start
-    let tokens = text + position
     while k < query.count {
-      let t = tokens[k]
+      let t = text[position &+ k]
       let q = query[k]
       if t != q { return (k, t < q) }
       k += 1
@@ -385,9 +394,15 @@ public final class IndexSegment: @unchecked Sendable {
 
   /// The number of occurrences of `query` in the segment (0 for an empty query or no match).
   public func count(_ query: UnsafeBufferPointer<UInt32>) -> Int {
-    guard !query.isEmpty else { return 0 }
+    range(of: query)?.count ?? 0
+  }
+
+  /// The suffix-array ranks of the occurrences of `query`, or nil when it does not occur (or is
+  /// empty).
+  func range(of query: UnsafeBufferPointer<UInt32>) -> Range<Int>? {
+    guard !query.isEmpty else { return nil }
     let (length, rank) = longestPrefix(of: query)
-    guard length == query.count else { return 0 }
-    return occurrences(of: query, around: rank, limit: Int.max)?.count ?? 0
+    guard length == query.count else { return nil }
+    return occurrences(of: query, around: rank, limit: Int.max)
   }
 }

@@ -138,16 +138,25 @@ public final class SegmentBuilder {
     defer { if !keepStaging { removeDirectory(staging) } }
     let files = SegmentFileWriter(directory: staging, stagingDirectory: stagingDirectory)
     var written = [SegmentManifest.File]()
-    written.append(
-      try files.write(SegmentFiles.tokens, UnsafeRawBufferPointer(text)))
-    // Freed before the next file, whose pages in the file cache can then reuse its memory.
-    text.deallocate()
-    textAllocated = false
-    // Separators are the smallest symbol, so their suffixes are the first `records` entries.
-    written.append(
-      try files.write(
-        SegmentFiles.suffixes,
-        UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: suffixes[pending.count...]))))
+    let vocabulary = interner.distinctCount
+    // Each array packed to the bits its largest entry needs (Docs/Formats.md).
+    do {
+      let packed = PackedArray.pack(
+        UnsafeBufferPointer(text), width: PackedArray.width(toHold: vocabulary))
+      defer { packed.deallocate() }
+      // Freed before the next file, whose pages in the file cache can then reuse its memory.
+      text.deallocate()
+      textAllocated = false
+      written.append(try files.write(SegmentFiles.tokens, UnsafeRawBufferPointer(packed)))
+    }
+    do {
+      // Separators are the smallest symbol, so their suffixes are the first `records` entries.
+      let packed = PackedArray.pack(
+        UnsafeBufferPointer(rebasing: suffixes[pending.count...]),
+        width: PackedArray.width(toHold: max(positions - 1, 0)))
+      defer { packed.deallocate() }
+      written.append(try files.write(SegmentFiles.suffixes, UnsafeRawBufferPointer(packed)))
+    }
     let contributors = contributorIndex.keys.sorted()
     let contributions = contributionIndex.keys.sorted()
     written.append(
@@ -158,7 +167,7 @@ public final class SegmentBuilder {
     written.append(
       try files.write(SegmentFiles.contributions, Data(contributions.flatMap { $0.bytes })))
     written.append(try files.write(SegmentFiles.vocabulary, vocabularyTable(order)))
-    var counts = [UInt32](repeating: 0, count: interner.distinctCount + 1)
+    var counts = [UInt32](repeating: 0, count: vocabulary + 1)
     counts[0] = UInt32(pending.count)
     for (provisional, count) in provisionalCounts.enumerated() {
       counts[Int(order.finalID[provisional])] = count
@@ -168,7 +177,7 @@ public final class SegmentBuilder {
     let manifest = SegmentManifest(
       format: SegmentManifest.formatName, version: SegmentManifest.currentVersion,
       tokens: positions - pending.count, records: pending.count,
-      vocabulary: interner.distinctCount, contributors: contributors.count,
+      vocabulary: vocabulary, contributors: contributors.count,
       contributions: contributions.count, files: written.sorted { $0.name < $1.name })
     let manifestBytes = try CanonicalEncoder.encode(manifest)
     _ = try files.write(SegmentFiles.manifest, manifestBytes)

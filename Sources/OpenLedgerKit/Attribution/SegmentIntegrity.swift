@@ -11,20 +11,21 @@ extension IndexSegment {
     /// Every file, the token and suffix arrays too: the whole segment is read once.
     case all
 
-    /// The names of the files, sorted.
-    var files: [String] {
+    /// The names of the files of a segment of format `version`, sorted.
+    func files(version: Int) -> [String] {
       switch self {
       case .none: []
       case .tables: SegmentFiles.tables
-      case .all: SegmentFiles.all
+      case .all: SegmentFiles.all(version: version)
       }
     }
   }
 }
 
 extension SegmentFiles {
-  /// The files `Rehash.tables` re-hashes: all but the token and suffix arrays, sorted.
-  static let tables = all.filter { $0 != tokens && $0 != suffixes }
+  /// The files `Rehash.tables` re-hashes: all but the token and suffix arrays, sorted (the same
+  /// in every format version).
+  static let tables = all.filter { !arrays(version: SegmentManifest.currentVersion).contains($0) }
 }
 
 /// What opening an index's segments re-hashed, so that a result can say what it trusted
@@ -38,19 +39,19 @@ public struct SegmentIntegrity: Codable, Sendable, Equatable {
   public var notRehashedBytes: Int
 
   public init(_ segments: [IndexSegment]) {
-    var rehashedEverywhere = Set(SegmentFiles.all)
+    var rehashedEverywhere: Set<String>?
+    var skipped = Set<String>()
     var bytes = 0
     for segment in segments {
       let rehashed = Set(segment.rehashedFiles)
-      rehashedEverywhere.formIntersection(rehashed)
-      bytes += segment.manifest.files.filter { !rehashed.contains($0.name) }.reduce(0) {
-        $0 + $1.bytes
+      rehashedEverywhere = rehashedEverywhere.map { $0.intersection(rehashed) } ?? rehashed
+      for file in segment.manifest.files where !rehashed.contains(file.name) {
+        skipped.insert(file.name)
+        bytes += file.bytes
       }
     }
-    if segments.isEmpty { rehashedEverywhere = [] }
-    rehashed = rehashedEverywhere.sorted()
-    notRehashed =
-      segments.isEmpty ? [] : SegmentFiles.all.filter { !rehashedEverywhere.contains($0) }
+    rehashed = (rehashedEverywhere ?? []).sorted()
+    notRehashed = skipped.sorted()
     notRehashedBytes = bytes
   }
 }

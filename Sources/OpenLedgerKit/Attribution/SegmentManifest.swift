@@ -5,7 +5,9 @@ import Foundation
 /// byte of the segment. The layout of each file is in Docs/Formats.md.
 public struct SegmentManifest: Codable, Sendable, Equatable {
   public static let formatName = "openledger-attribution-segment"
-  public static let currentVersion = 1
+  /// Version 2 packs the token and suffix arrays to the bits they need; version 1 (`u32`
+  /// arrays) is still read.
+  public static let currentVersion = 2
 
   /// One file of the segment.
   public struct File: Codable, Sendable, Equatable {
@@ -26,8 +28,21 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
   /// The files, sorted by name.
   public var files: [File]
 
-  /// Token positions in `tokens.u32`: every token, and one separator after each record.
+  /// Token positions in the token array: every token, and one separator after each record.
   public var positions: Int { tokens + records }
+
+  /// Bits per entry of the token array: enough for the largest token id (32 in version 1).
+  public var tokenWidth: Int {
+    version == 1 ? 32 : PackedArray.width(toHold: vocabulary)
+  }
+
+  /// Bits per entry of the suffix array: enough for the last position (32 in version 1).
+  public var suffixWidth: Int {
+    version == 1 ? 32 : PackedArray.width(toHold: max(positions - 1, 0))
+  }
+
+  /// The files of a segment of this manifest's version, sorted.
+  var expectedFileNames: [String] { SegmentFiles.all(version: version) }
 
   /// The bytes of all the files, the manifest not counted.
   public var fileBytes: Int { files.reduce(0) { $0 + $1.bytes } }
@@ -36,10 +51,14 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
 /// The names and record sizes of a segment's files.
 enum SegmentFiles {
   static let manifest = "manifest.json"
-  /// u32 token ids, each record's tokens followed by the separator id 0.
-  static let tokens = "tokens.u32"
-  /// u32 positions of `tokens.u32`, separators left out, sorted by the suffix starting there.
-  static let suffixes = "suffixes.u32"
+  /// Token ids packed to `tokenWidth` bits, each record's tokens followed by the separator id 0.
+  static let tokens = "tokens.packed"
+  /// Positions of the token array packed to `suffixWidth` bits, separators left out, sorted by
+  /// the suffix starting there.
+  static let suffixes = "suffixes.packed"
+  /// The same two arrays as plain u32 words, in segments of format version 1.
+  static let tokensVersion1 = "tokens.u32"
+  static let suffixesVersion1 = "suffixes.u32"
   /// Per record, sorted by record id: 32-byte id, u32 start position, u32 contributor index,
   /// u32 contribution index.
   static let records = "records.bin"
@@ -53,8 +72,16 @@ enum SegmentFiles {
   /// u32 occurrences of each token id; entry 0 counts the separators (the records).
   static let counts = "counts.u32"
 
-  /// Every file but the manifest, sorted.
-  static let all = [
-    contributions, contributors, counts, records, suffixes, tokens, vocabulary,
-  ].sorted()
+  /// Every file but the manifest, sorted, in segments of the current version.
+  static let all = all(version: SegmentManifest.currentVersion)
+
+  /// Every file but the manifest, sorted, in segments of format `version`.
+  static func all(version: Int) -> [String] {
+    ([contributions, contributors, counts, records, vocabulary] + arrays(version: version)).sorted()
+  }
+
+  /// The token array's and the suffix array's names in segments of format `version`.
+  static func arrays(version: Int) -> [String] {
+    version == 1 ? [tokensVersion1, suffixesVersion1] : [tokens, suffixes]
+  }
 }

@@ -111,20 +111,23 @@ import Testing
     #expect(rebuilt.integrity.rehashed.count == 7)
 
     // The token array is re-hashed with `verify` only, and the attributor says so.
-    let tokens = "\(directory)/tokens.u32"
+    let tokens = "\(directory)/tokens.packed"
     try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tokens)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: tokens))
     bytes[0] ^= 0x01
     try bytes.write(to: URL(fileURLWithPath: tokens))
     let unverified = try open(verify: false)
-    #expect(unverified.integrity.notRehashed == ["suffixes.u32", "tokens.u32"])
+    #expect(unverified.integrity.notRehashed == ["suffixes.packed", "tokens.packed"])
     #expect(
       unverified.integrity.rehashed == [
         "contributions.bin", "contributors.bin", "counts.u32", "records.bin", "vocabulary.bin",
       ])
-    #expect(unverified.integrity.notRehashedBytes == 8 * segment.tokens + 4 * segment.records)
+    #expect(
+      unverified.integrity.notRehashedBytes
+        == unverified.segments[0].manifest.files.filter { $0.name.hasSuffix(".packed") }
+        .reduce(0) { $0 + $1.bytes })
     #expect(try index.attributor().integrity == unverified.integrity)
-    #expect(refused("tokens.u32", verify: true))
+    #expect(refused("tokens.packed", verify: true))
   }
 
   @Test func inferenceLogLinesAreCheckedOneByOne() throws {

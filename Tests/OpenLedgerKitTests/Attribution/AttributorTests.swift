@@ -73,23 +73,29 @@ import Testing
     let corpus = ReferenceCorpus.random(seed: 5, records: 80)
     let index = try corpus.build(into: directory.path, segments: segments)
     var random = SplitMix64(seed: 99)
-    for settings in [
-      AttributionSettings(minSpan: 1, maxOccurrences: 1000),
-      AttributionSettings(minSpan: 3, maxOccurrences: 4),
-      AttributionSettings(minSpan: 6, maxOccurrences: 1),
-    ] {
-      let attributor = try Attributor(segments: index, settings: settings)
-      for _ in 0..<40 {
-        let output = corpus.randomOutput(&random, tokens: Int.random(in: 0...60, using: &random))
-        let result = attributor.attribute(output.joined(separator: " "))
-        let expected = corpus.maximalSpans(output, settings: settings)
-        #expect(result.tokens == output.count)
-        #expect(result.spans.map(\.reference) == expected, "output \(output)")
-        let units = corpus.units(expected, tokens: output.count)
-        #expect(
-          Dictionary(uniqueKeysWithValues: result.records.map { (RecordID($0.record), $0.units) })
-            == units.records.filter { $0.value > 0 })
-        #expect(result.unattributedUnits == units.unattributed)
+    for rule in AttributionSettings.knownCreditRules {
+      for settings in [
+        AttributionSettings(minSpan: 1, maxOccurrences: 1000, creditRule: rule),
+        AttributionSettings(minSpan: 3, maxOccurrences: 4, creditRule: rule),
+        AttributionSettings(minSpan: 2, maxOccurrences: 2, creditRule: rule),
+        AttributionSettings(minSpan: 6, maxOccurrences: 1, creditRule: rule),
+      ] {
+        let attributor = try Attributor(segments: index, settings: settings)
+        for _ in 0..<40 {
+          let output = corpus.randomOutput(&random, tokens: Int.random(in: 0...60, using: &random))
+          let result = attributor.attribute(output.joined(separator: " "))
+          let expected = corpus.maximalSpans(output, settings: settings)
+          #expect(result.tokens == output.count)
+          #expect(result.spans.map(\.reference) == expected, "output \(output)")
+          let units = corpus.units(expected, output: output, settings: settings)
+          #expect(
+            Dictionary(uniqueKeysWithValues: result.records.map { (RecordID($0.record), $0.units) })
+              == units.records.filter { $0.value > 0 })
+          #expect(result.unattributedUnits == units.unattributed)
+          #expect(
+            result.spans.reduce(0) { $0 + $1.creditedRuns.reduce(0) { $0 + $1.tokens } }
+              == result.attributedTokens)
+        }
       }
     }
   }
@@ -210,9 +216,12 @@ import Testing
       let result = masked.attribute(output)
       #expect(result == clean.attribute(output))
       let tokens = Tokenizer.tokens(of: output).map(\.normalized)
+      let spans = corpus.maximalSpans(tokens, settings: settings, removed: removed)
+      #expect(result.spans.map(\.reference) == spans)
+      let units = corpus.units(spans, output: tokens, settings: settings, removed: removed)
       #expect(
-        result.spans.map(\.reference)
-          == corpus.maximalSpans(tokens, settings: settings, removed: removed))
+        Dictionary(uniqueKeysWithValues: result.records.map { (RecordID($0.record), $0.units) })
+          == units.records.filter { $0.value > 0 })
     }
   }
 

@@ -33,19 +33,22 @@ import Testing
     #expect(segment.manifest.files.map(\.name) == SegmentFiles.all)
     #expect(segment.id == Digest.of(try FileSystem.read("\(segment.directory)/manifest.json")))
     try segment.verify()
-    // 8 bytes per token for the token and suffix arrays, and a little for the rest.
-    let tokensAndSuffixes = segment.manifest.files
-      .filter { $0.name == "tokens.u32" || $0.name == "suffixes.u32" }
-      .reduce(0) { $0 + $1.bytes }
-    #expect(tokensAndSuffixes == 4 * 21 + 4 * 19)
+    // The arrays are packed: ids up to 15 distinct tokens take 4 bits, positions up to 20 take
+    // 5; each array fills whole 64-bit words and has one more.
+    #expect(segment.manifest.version == 2)
+    #expect(segment.manifest.tokenWidth == 4 && segment.manifest.suffixWidth == 5)
+    let sizes = Dictionary(
+      uniqueKeysWithValues: segment.manifest.files.map { ($0.name, $0.bytes) })
+    #expect(sizes["tokens.packed"] == 8 * (2 + 1))
+    #expect(sizes["suffixes.packed"] == 8 * (2 + 1))
     // Files are read-only once written.
-    #expect(try FileSystem.mode("\(segment.directory)/tokens.u32") == 0o444)
+    #expect(try FileSystem.mode("\(segment.directory)/tokens.packed") == 0o444)
   }
 
   @Test func aChangedByteIsCaughtByVerification() throws {
     let directory = try TemporaryDirectory()
     let segment = try segment(in: directory)
-    try patch(segment, "suffixes.u32", at: 4, to: 0xff)
+    try patch(segment, "suffixes.packed", at: 4, to: 0xff)
     #expect(throws: AttributionError.self) { try segment.verify() }
   }
 
@@ -68,15 +71,106 @@ import Testing
   @Test func aTruncatedFileIsRefusedOnOpen() throws {
     let directory = try TemporaryDirectory()
     let segment = try segment(in: directory)
-    let path = "\(segment.directory)/tokens.u32"
+    let path = "\(segment.directory)/tokens.packed"
     chmod(path, 0o644)
     truncate(path, 8)
     #expect {
       try IndexSegment(directory: segment.directory)
     } throws: { error in
       guard case .corruptSegment(_, let reason) = error as? AttributionError else { return false }
-      return reason.contains("tokens.u32 has 8 bytes")
+      return reason.contains("tokens.packed has 8 bytes")
     }
+  }
+
+  /// `segment` written again as format version 1 (plain u32 token and suffix arrays) under
+  /// `parent`, as an earlier release wrote it.
+  private func versionOne(of segment: IndexSegment, under parent: String) throws -> IndexSegment {
+    let staging = "\(parent)/staging"
+    try FileSystem.makeDirectory(staging)
+    var files = [SegmentManifest.File]()
+    func add(_ name: String, _ data: Data) throws {
+      try data.write(to: URL(fileURLWithPath: "\(staging)/\(name)"))
+      files.append(SegmentManifest.File(name: name, bytes: data.count, sha256: Digest.of(data)))
+    }
+    for name in SegmentFiles.tables {
+      try add(name, try FileSystem.read("\(segment.directory)/\(name)"))
+    }
+    let tokens = (0..<segment.positionCount).map { segment.token(at: $0) }
+    let suffixes = (0..<segment.suffixCount).map { UInt32(segment.position(ofRank: $0)) }
+    try add("tokens.u32", tokens.withUnsafeBytes { Data($0) })
+    try add("suffixes.u32", suffixes.withUnsafeBytes { Data($0) })
+    var manifest = segment.manifest
+    manifest.version = 1
+    manifest.files = files.sorted { $0.name < $1.name }
+    let bytes = try CanonicalEncoder.encode(manifest)
+    try bytes.write(to: URL(fileURLWithPath: "\(staging)/manifest.json"))
+    let directory = "\(parent)/\(Digest.of(bytes).hex)"
+    #expect(rename(staging, directory) == 0)
+    return try IndexSegment(directory: directory, rehash: .all)
+  }
+
+  @Test func segmentsOfVersionOneAreStillRead() throws {
+    let directory = try TemporaryDirectory()
+    let text = try String(contentsOfFile: input("attribution/essays.txt"), encoding: .utf8)
+    var corpus = ReferenceCorpus()
+    for (index, paragraph) in text.components(separatedBy: "\n\n").enumerated() {
+      corpus.add(paragraph, contributor: index % 4)
+    }
+    let packed = try corpus.build(into: "\(directory.path)/packed")[0]
+    let old = try versionOne(of: packed, under: "\(directory.path)/old")
+    #expect(old.manifest.version == 1)
+    #expect(old.manifest.files.map(\.name).contains("tokens.u32"))
+    try old.verify()
+    let bytes = { (segment: IndexSegment) in segment.manifest.fileBytes }
+    #expect(Double(bytes(packed)) < 0.75 * Double(bytes(old)))
+    let queries = (CorpusQuery(segments: [packed]), CorpusQuery(segments: [old]))
+    let attributors = (
+      try Attributor(segments: [packed], settings: AttributionSettings(minSpan: 3)),
+      try Attributor(segments: [old], settings: AttributionSettings(minSpan: 3))
+    )
+    var random = SplitMix64(seed: 21)
+    for _ in 0..<20 {
+      let output = corpus.randomOutput(&random, tokens: 60).joined(separator: " ")
+      #expect(attributors.0.attribute(output) == attributors.1.attribute(output))
+      let phrase = output.split(separator: " ").prefix(3).joined(separator: " ")
+      #expect(queries.0.count(phrase) == queries.1.count(phrase))
+    }
+  }
+
+  @Test func aSegmentOfAnUnknownVersionIsRefused() throws {
+    let directory = try TemporaryDirectory()
+    let segment = try segment(in: directory)
+    var manifest = segment.manifest
+    manifest.version = SegmentManifest.currentVersion + 1
+    let bytes = try CanonicalEncoder.encode(manifest)
+    let newer = "\(directory.path)/\(Digest.of(bytes).hex)"
+    try FileSystem.makeDirectory(newer)
+    try bytes.write(to: URL(fileURLWithPath: "\(newer)/manifest.json"))
+    #expect {
+      try IndexSegment(directory: newer)
+    } throws: { error in
+      guard case .unsupportedSegment(_, _, let version) = error as? AttributionError else {
+        return false
+      }
+      return version == SegmentManifest.currentVersion + 1
+    }
+  }
+
+  @Test func packedArraysHoldEveryWidth() {
+    var random = SplitMix64(seed: 5)
+    for width in 1...32 {
+      let count = Int.random(in: 0...200, using: &random)
+      let largest = width == 32 ? UInt64(UInt32.max) : (1 << UInt64(width)) - 1
+      let values = (0..<count).map { _ in UInt32(UInt64.random(in: 0...largest, using: &random)) }
+      let packed = values.withUnsafeBufferPointer { PackedArray.pack($0, width: width) }
+      defer { packed.deallocate() }
+      #expect(packed.count == PackedArray.byteCount(count: count, width: width))
+      let array = PackedArray(base: UnsafeRawPointer(packed.baseAddress!), width: width)
+      #expect((0..<count).map { array[$0] } == values, "width \(width)")
+    }
+    #expect(PackedArray.width(toHold: 0) == 1 && PackedArray.width(toHold: 1) == 1)
+    #expect(PackedArray.width(toHold: 199_871) == 18)
+    #expect(PackedArray.width(toHold: 15_378_317) == 24)
   }
 
   @Test func aMissingSegmentSaysSo() throws {

@@ -112,15 +112,51 @@ struct ReferenceCorpus {
     return spans
   }
 
-  /// The units of each record for `spans`, token by token: the owner of a token is the longest
-  /// span covering it, the first such on a tie; its units are split by the largest remainder.
-  func units(_ spans: [Span], tokens: Int) -> (records: [RecordID: UInt64], unattributed: UInt64) {
+  /// The tokens of `span` that it credits under `settings`' credit rule: rule 1 all of them;
+  /// rule 2 those that no run of `minSpan` tokens inside the span occurring more than
+  /// `maxOccurrences` times covers, in pieces of at least `minSpan` tokens.
+  func credited(
+    _ span: Span, output: [String], settings: AttributionSettings, removed: Set<RecordID> = []
+  ) -> Set<Int> {
+    let tokens = span.start..<(span.start + span.length)
+    guard settings.creditRule >= 2 else { return Set(tokens) }
+    let m = settings.minSpan
+    var covered = Set<Int>()
+    for window in tokens where window + m <= tokens.upperBound {
+      if count(Array(output[window..<(window + m)]), removed: removed) > settings.maxOccurrences {
+        covered.formUnion(window..<(window + m))
+      }
+    }
+    var result = Set<Int>()
+    var piece = [Int]()
+    for token in tokens {
+      if covered.contains(token) {
+        if piece.count >= m { result.formUnion(piece) }
+        piece = []
+      } else {
+        piece.append(token)
+      }
+    }
+    if piece.count >= m { result.formUnion(piece) }
+    return result
+  }
+
+  /// The units of each record for `spans` of `output`, token by token: the owner of a token is
+  /// the longest span crediting it, the first such on a tie; its units are split by the largest
+  /// remainder.
+  func units(
+    _ spans: [Span], output: [String], settings: AttributionSettings,
+    removed: Set<RecordID> = []
+  ) -> (records: [RecordID: UInt64], unattributed: UInt64) {
     let unit = Attribution.unitsPerToken
+    let credited = spans.map {
+      self.credited($0, output: output, settings: settings, removed: removed)
+    }
     var result = [RecordID: UInt64]()
     var unattributed: UInt64 = 0
-    for token in 0..<tokens {
+    for token in output.indices {
       var owner: Span?
-      for span in spans where span.start <= token && token < span.start + span.length {
+      for (index, span) in spans.enumerated() where credited[index].contains(token) {
         if owner == nil || span.length > owner!.length { owner = span }
       }
       guard let owner else {

@@ -7,7 +7,8 @@ extension IndexCommand {
       abstract: "Show the index's segments, tokens, records and size.",
       discussion: """
         Also counts the records masked since they were indexed (removed; `index compact` drops \
-        them) and the accepted contributions not indexed yet (`index build` adds them).
+        them) and the accepted contributions not indexed yet (`index build` adds them), and \
+        gives the bytes on disk per token.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -34,12 +35,18 @@ extension IndexCommand {
         ])
       }
       table.add([
-        "total", "\(status.records)", "\(status.tokens)", formatBytes(status.bytes), "", "",
+        "total", "\(status.records)", "\(status.tokens)", formatBytes(status.bytes),
+        status.tokens > 0 ? String(format: "%.2f", status.bytesPerToken) : "-", "",
       ])
       context.output.line("attribution index of \(status.name) (\(status.datanet.short))")
       context.output.line(table.rendered)
       context.output.line("masked records (removed since indexed): \(status.maskedRecords)")
       context.output.line("accepted contributions not indexed yet: \(status.pendingContributions)")
+      if status.olderFormatSegments > 0 {
+        context.output.note(
+          "note: \(status.olderFormatSegments) segment(s) are in an older, larger format; they "
+            + "are still read, and `openledger index compact \(state.name)` rewrites them")
+      }
     }
   }
 }
