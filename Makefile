@@ -2,14 +2,15 @@
 #
 #   make demo    build, then run the walkthrough in Examples/ on a throwaway store
 #   make test    build, then run the unit and end-to-end tests
+#   make fuzz    build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS (default 120)
 #
-# Both run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
+# All run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
 
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
 APT_PACKAGES = libarchive-dev libsqlite3-dev pkg-config
 
-.PHONY: all deps build release test demo install lint format clean
+.PHONY: all deps build release test demo fuzz install lint format clean
 
 all: build
 
@@ -32,6 +33,13 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Not part of `test`: nine targets, two minutes each by default (FUZZ_SECONDS=600 for longer,
+# FUZZ_TARGETS="leaves manifest" for some). Fuzz/README.md says what each reads.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) sh Fuzz/run.sh $(FUZZ_TARGETS)
 
 demo: build
 	@sh Examples/demo.sh "$$($(SWIFT) build --show-bin-path)/openledger"
@@ -58,4 +66,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
