@@ -1,28 +1,56 @@
 # openledger — build, test and try it.
 #
 #   make demo    build, then run the walkthrough in Examples/ on a throwaway store
-#   make test    build, then run the unit and end-to-end tests
+#   make test    build, then run the unit and end-to-end tests (the S3 remote tests against moto,
+#                installed into a throwaway virtual environment, .venv-moto, when missing), then
+#                the contract tests (titanoboa, in .venv-contracts)
 #   make fuzz    build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS (default 120)
 #
 # All run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
+# The contract tests (Contracts/) run on a local EVM from PyPI, in a venv that `make test` creates
+# under .venv-contracts/ when it is missing (`make contracts-test` runs them alone).
 
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
-APT_PACKAGES = libarchive-dev libsqlite3-dev pkg-config
+APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev pkg-config
+PYTHON3 ?= python3
+CONTRACTS_VENV ?= .venv-contracts
+CONTRACTS_PYTHON = $(abspath $(CONTRACTS_VENV))/bin/python
+# moto's S3 server, which checks SigV4 signatures, for Tests/OpenLedgerKitTests/Remote.
+MOTO_VENV ?= .venv-moto
+MOTO_SPEC ?= moto[server]==5.2.1
 
-.PHONY: all deps build release test demo fuzz install lint format clean
+.PHONY: all deps moto build release test demo fuzz install lint format clean
+.PHONY: contracts-venv contracts-test contracts-gas contracts-artifacts
 
 all: build
 
-# Installs the C libraries the package links (libarchive, SQLite) when pkg-config cannot find
+# Installs the C libraries the package links (libarchive, SQLite, zlib) when pkg-config cannot find
 # them, with apt-get, through sudo unless we are root.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libarchive sqlite3; then :; else \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libarchive sqlite3 zlib; then :; else \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
+
+# A virtual environment with moto, made once (delete .venv-moto to make it again). python3 and its
+# venv module come from apt-get when missing, like `deps`.
+moto: $(MOTO_VENV)/.installed
+
+$(MOTO_VENV)/.installed:
+	@rm -rf $(MOTO_VENV)
+	@if command -v $(PYTHON3) >/dev/null 2>&1 && $(PYTHON3) -m venv $(MOTO_VENV) >/dev/null 2>&1; then :; else \
+	  echo "make moto: installing python3 and python3-venv with apt-get"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv && \
+	  rm -rf $(MOTO_VENV) && $(PYTHON3) -m venv $(MOTO_VENV); \
+	fi
+	@echo "make moto: installing $(MOTO_SPEC) into $(MOTO_VENV)"
+	@$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check "$(MOTO_SPEC)"
+	@touch $@
 
 build: deps
 	$(SWIFT) build
@@ -30,9 +58,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps moto
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	OPENLEDGER_MOTO_PYTHON="$(CURDIR)/$(MOTO_VENV)/bin/python" $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory contracts-test
 
 # Not part of `test`: nine targets, two minutes each by default (FUZZ_SECONDS=600 for longer,
 # FUZZ_TARGETS="leaves manifest" for some). Fuzz/README.md says what each reads.
@@ -59,6 +88,36 @@ install: release
 	"$$bin" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/openledger.fish"; \
 	echo "installed openledger, its man page and completions under $$root"
 
+# The contract tests' venv: titanoboa (Vyper and py-evm) and pytest at the versions
+# Contracts/requirements.txt pins, installed from PyPI once; reinstalled when the pins change.
+# Debian's python3 needs python3-venv to create one: installed with apt-get like `deps` does.
+contracts-venv: $(CONTRACTS_VENV)/.installed
+
+$(CONTRACTS_VENV)/.installed: Contracts/requirements.txt
+	@if ! $(PYTHON3) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+	  echo "make contracts-venv: installing python3-venv with apt-get"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; \
+	fi
+	@if ! "$(CONTRACTS_PYTHON)" -m pip --version >/dev/null 2>&1; then \
+	  echo "make contracts-venv: creating $(CONTRACTS_VENV) and installing Contracts/requirements.txt from PyPI"; \
+	  $(PYTHON3) -m venv --clear "$(CONTRACTS_VENV)"; \
+	fi
+	"$(CONTRACTS_PYTHON)" -m pip install --quiet --disable-pip-version-check -r Contracts/requirements.txt
+	@touch "$@"
+
+contracts-test: contracts-venv
+	cd Contracts && "$(CONTRACTS_PYTHON)" -m pytest -q
+
+# Gas per claim, submitRoot and acceptRoot on py-evm, as Contracts/README.md reports it.
+contracts-gas: contracts-venv
+	"$(CONTRACTS_PYTHON)" Contracts/scripts/gas.py
+
+# Rewrite Contracts/selectors.json and the ABI from the compiler after changing the contract.
+contracts-artifacts: contracts-venv
+	"$(CONTRACTS_PYTHON)" Contracts/scripts/artifacts.py
+
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
@@ -66,4 +125,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz $(MOTO_VENV)

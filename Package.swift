@@ -6,7 +6,7 @@ import PackageDescription
 /// miss a new one until Package.swift itself changed.)
 let subsystemReadmes = [
   "Attribution", "Contribution", "Curation", "Datanet", "Fingerprint", "Identity", "Ingest",
-  "Ledger", "Rewards", "Store", "Validation",
+  "Ledger", "Remote", "Rewards", "Store", "Validation",
 ].map { "\($0)/README.md" }
 
 let package = Package(
@@ -27,6 +27,13 @@ let package = Package(
       pkgConfig: "libarchive",
       providers: [.apt(["libarchive-dev"])]
     ),
+    // zlib, to check gzip trailers (CRC-32 and length), which libarchive reads but never checks
+    // (Ingest/README.md).
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
     // MinHash's inner loop in C, once per instruction set, chosen at run time: Swift cannot
     // compile one function for AVX2 and AVX-512 and dispatch on the CPU (Fingerprint/README.md).
     .target(name: "CMinHashKernel"),
@@ -41,6 +48,7 @@ let package = Package(
         "CDirectIO",
         "CMinHashKernel",
         "CPrefetch",
+        "CZlib",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),

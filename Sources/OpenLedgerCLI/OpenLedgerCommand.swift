@@ -36,6 +36,10 @@ public struct OpenLedgerCommand: ParsableCommand {
       GC.self,
       RebuildCatalog.self,
       Validate.self,
+      RemoteCommand.self,
+      Clone.self,
+      Push.self,
+      Pull.self,
     ]
   )
 
@@ -59,7 +63,14 @@ public struct OpenLedgerCommand: ParsableCommand {
       // Argument parsing, --help, --version, ExitCode and ValidationError (64) are handled by
       // ArgumentParser; anything else reaching here is a bug.
       if Self.isArgumentParserOutcome(error) {
-        exit(withError: error)
+        // Help, versions and completion scripts go to stdout as ArgumentParser writes them. An
+        // error message quotes what was typed (a file name, say): it is escaped like ours.
+        let code = exitCode(for: error)
+        if code == .success { exit(withError: error) }
+        let message = fullMessage(for: error)
+        if !message.isEmpty { Diagnostics.block(message) }
+        Diagnostics.flush()
+        Foundation.exit(code.rawValue)
       }
       Diagnostics.error("internal error: \(error)")
       status = FailureKind.internalError.exitStatus

@@ -58,6 +58,9 @@ func archiveFixture(_ name: String) -> String {
     ("truncated.tar.gz", "damaged or incomplete"),
     ("corrupt.zip", "damaged"),
     ("encrypted.zip", "encrypted"),
+    ("bad-crc.jsonl.gz", "the gzip checksum (CRC-32) does not match the content"),
+    ("bad-length.tar.gz", "the gzip length field does not match"),
+    ("bad-crc-after-end.tar.gz", "the gzip checksum (CRC-32) does not match the content"),
   ])
   func hostileArchivesAreRefused(_ name: String, _ expected: String) throws {
     let sandbox = try setUp()

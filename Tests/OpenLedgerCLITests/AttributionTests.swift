@@ -213,3 +213,136 @@ import Testing
     #expect(segments.count == 1)
   }
 }
+
+/// `attribute` over a segment whose files were changed on disk after it was built (issue 13,
+/// defect 6): the small files are re-hashed at open, the large ones are named as not re-hashed.
+@Suite struct TamperedSegmentTests {
+  let sandbox: Sandbox
+  let bob: String
+  let carol: String
+  /// An output that copies one of bob's records.
+  let output = "As we know, " + AttributionTests.bobTexts[0]
+
+  init() throws {
+    sandbox = try AttributionTests().setUp().sandbox
+    try sandbox.ok(["index", "build", "trees"])
+    bob = try sandbox.account("bob")
+    carol = try sandbox.account("carol")
+  }
+
+  func segmentDirectory() throws -> String { try sandbox.segmentDirectory(of: "trees") }
+
+  /// The accounts credited for `output`, by `attribute --format json`.
+  func credited() throws -> [String] {
+    let report = try #require(
+      try decodeJSON(
+        try sandbox.ok(["attribute", "trees", "--text", output, "--format", "json"]))
+        as? [String: Any])
+    let attribution = try #require(
+      (report["results"] as? [[String: Any]])?.first?["attribution"] as? [String: Any])
+    let contributors = try #require(attribution["contributors"] as? [[String: Any]])
+    return contributors.compactMap { $0["account"] as? String }
+  }
+
+  /// Rewrites `name` in `segment` in place, keeping its size: only re-hashing finds the change.
+  func rewrite(_ name: String, in segment: String, _ change: (inout Data) throws -> Void) throws {
+    let path = "\(segment)/\(name)"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let size = bytes.count
+    try change(&bytes)
+    #expect(bytes.count == size)
+    try bytes.write(to: URL(fileURLWithPath: path))
+  }
+
+  /// Swaps bob's and carol's contributor indexes (the u32 at byte 36 of each 44-byte record)
+  /// in records.bin: every record then credits the other contributor.
+  func swapContributors(in segment: String) throws {
+    try rewrite("records.bin", in: segment) { bytes in
+      let recordSize = 44
+      #expect(bytes.count == 4 * recordSize)
+      for record in 0..<(bytes.count / recordSize) {
+        let offset = record * recordSize + 36
+        #expect(bytes[offset] <= 1)
+        bytes[offset] ^= 0x01
+      }
+    }
+  }
+
+  @Test func swappedContributorsInRecordsMakeAttributeFail() throws {
+    #expect(try credited() == [bob])
+    let segment = try segmentDirectory()
+    try swapContributors(in: segment)
+    let refused = try sandbox.run(["attribute", "trees", "--text", output])
+    #expect(refused.status == 74, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stdout.isEmpty)
+    #expect(refused.stderr.contains((segment as NSString).lastPathComponent), "\(refused.stderr)")
+    #expect(refused.stderr.contains("records.bin hashes to"))
+    #expect(refused.stderr.contains("openledger index compact trees"))
+    #expect(!refused.stderr.contains(carol))
+    let json = try sandbox.run(["attribute", "trees", "--text", output, "--format", "json"])
+    #expect(json.status == 74)
+    #expect(json.stdout.isEmpty)
+    // The index is derived from the records: compacting rebuilds it, and bob is credited again.
+    try sandbox.ok(["index", "compact", "trees"])
+    #expect(try credited() == [bob])
+  }
+
+  @Test(arguments: ["contributors.bin", "contributions.bin", "vocabulary.bin", "counts.u32"])
+  func everySmallFileIsReHashed(_ name: String) throws {
+    let segment = try segmentDirectory()
+    try rewrite(name, in: segment) { bytes in bytes[bytes.count - 1] ^= 0x01 }
+    let refused = try sandbox.run(["attribute", "trees", "--text", output])
+    #expect(refused.status == 74, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stderr.contains("\(name) hashes to"), "\(refused.stderr)")
+  }
+
+  @Test func theOutputSaysWhichFilesWereNotReHashed() throws {
+    let text = try sandbox.ok(["attribute", "trees", "--text", output])
+    #expect(
+      text.contains(
+        "1 index segment(s): contributions.bin, contributors.bin, counts.u32, records.bin and "
+          + "vocabulary.bin re-hashed; not re-hashed: suffixes.u32 and tokens.u32 ("), "\(text)")
+    #expect(text.contains("openledger validate --datanet trees"))
+    let report = try #require(
+      try decodeJSON(
+        try sandbox.ok(["attribute", "trees", "--text", output, "--format", "json"]))
+        as? [String: Any])
+    let integrity = try #require(report["integrity"] as? [String: Any])
+    #expect(
+      integrity["rehashed"] as? [String] == [
+        "contributions.bin", "contributors.bin", "counts.u32", "records.bin", "vocabulary.bin",
+      ])
+    #expect(integrity["notRehashed"] as? [String] == ["suffixes.u32", "tokens.u32"])
+    #expect((integrity["notRehashedBytes"] as? Int ?? 0) > 0)
+
+    // A changed token array is one of those: attribute runs on it, validate finds it.
+    let segment = try segmentDirectory()
+    try rewrite("tokens.u32", in: segment) { bytes in bytes[0] ^= 0x01 }
+    let unchecked = try sandbox.run(["attribute", "trees", "--text", output])
+    #expect(unchecked.status == 0, "\(unchecked.stderr)")
+    #expect(unchecked.stdout.contains("not re-hashed"))
+    let validated = try sandbox.run(["validate", "--datanet", "trees"])
+    #expect(validated.status == 1)
+    #expect(validated.stdout.contains("tokens.u32 hashes to"), "\(validated.stdout)")
+  }
+}
+
+extension Sandbox {
+  /// The account id of the identity `name`.
+  func account(_ name: String) throws -> String {
+    let shown = try #require(
+      try decodeJSON(try ok(["identity", "show", name, "--format", "json"])) as? [String: Any])
+    return try #require(shown["account"] as? String)
+  }
+
+  /// The directory of the one attribution index segment of `datanet`.
+  func segmentDirectory(of datanet: String) throws -> String {
+    let shown = try #require(
+      try decodeJSON(try ok(["index", "status", datanet, "--format", "json"])) as? [String: Any])
+    let id = try #require(shown["datanet"] as? String)
+    let segments = try #require(shown["segments"] as? [[String: Any]])
+    #expect(segments.count == 1)
+    return "\(store)/indexes/\(id)/\(try #require(segments.first?["id"] as? String))"
+  }
+}

@@ -292,6 +292,64 @@ func fixture(_ name: String) -> String {
     #expect(events.count == 3)
   }
 
+  /// Two contributions of the same records at once. The first reads standard input, which
+  /// stays open, so it is still reading when the second starts: the second says it waits, and
+  /// once the first is in, counts the records as duplicates. Each contribution is credited
+  /// with the records it signs for.
+  @Test func twoContributionsOfTheSameRecordsTakeTurns() throws {
+    let sandbox = try setUp()
+    let lines = (1...3).map {
+      "{\"text\": \"The lime tree number \($0) by the old mill was pruned in the spring.\"}\n"
+    }.joined()
+    try sandbox.write("same.jsonl", lines)
+    let first = Process()
+    first.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    first.arguments = ["contribute", "trees", "-", "--as", "bob", "--format", "json"]
+    first.currentDirectoryURL = URL(fileURLWithPath: sandbox.work)
+    first.environment = sandbox.environment
+    let (input, output) = (Pipe(), Pipe())
+    first.standardInput = input
+    first.standardOutput = output
+    first.standardError = FileHandle.nullDevice
+    try first.run()
+    // The first holds the Datanet's turn once its lock file is there.
+    let locks = "\(sandbox.store)/locks"
+    let deadline = Date(timeIntervalSinceNow: 10)
+    while Date() < deadline,
+      (try? FileManager.default.contentsOfDirectory(atPath: locks))?.isEmpty ?? true
+    {
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    Thread.sleep(forTimeInterval: 0.2)
+    let second = LockedData()
+    Thread {
+      let result = try? sandbox.run(["contribute", "trees", "same.jsonl", "--format", "json"])
+      second.set(Data("\(result?.status ?? -1)\n\(result?.stderr ?? "")".utf8))
+    }.start()
+    Thread.sleep(forTimeInterval: 1)
+    input.fileHandleForWriting.write(Data(lines.utf8))
+    try input.fileHandleForWriting.close()
+    let firstOutput = output.fileHandleForReading.readDataToEndOfFile()
+    first.waitUntilExit()
+    let secondResult = String(decoding: second.wait(), as: UTF8.self)
+
+    #expect(first.terminationStatus == 0)
+    #expect(secondResult.hasPrefix("0\n"), "\(secondResult)")
+    #expect(
+      secondResult.contains("another contribution to trees is being written; waiting"),
+      "\(secondResult)")
+    let report = try #require(try json(String(decoding: firstOutput, as: UTF8.self))["report"])
+    #expect((report as? [String: Any])?["recordsNew"] as? Int == 3)
+    #expect(try records(sandbox) == 3)
+    let contributions = try #require(
+      try decodeJSON(
+        try sandbox.ok(["review", "list", "trees", "--status", "all", "--format", "json"]))
+        as? [[String: Any]])
+    #expect(
+      contributions.compactMap { $0["records"] as? Int } == [3], "one contribution signs for them")
+    #expect(try sandbox.run(["validate"]).status == 0)
+  }
+
   /// SIGKILL once the shard being written holds a megabyte of records: no contribution, no
   /// records, a clean fsck; `gc` clears the leftovers and the store goes on working.
   @Test func killedMidwayLeavesNothingHalfWritten() throws {

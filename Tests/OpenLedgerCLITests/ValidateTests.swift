@@ -346,6 +346,60 @@ import Testing
     #expect((try decodeJSON(strictJSON.stdout) as? [String: Any])?["passed"] as? Bool == false)
   }
 
+  /// A near-duplicate index file the catalog lists but that is gone (concurrent merges could
+  /// delete one): `validate` names it and says how to repair, `contribute` refuses with the same
+  /// advice (and so do `fingerprint` and `validate` of files), and `rebuild-catalog` repairs it.
+  @Test func aMissingNearDuplicateSegmentFailsAndSaysHowToRepair() throws {
+    let sandbox = try setUp()
+    let directory = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: "\(sandbox.store)/indexes").first)
+    let segments = "\(sandbox.store)/indexes/\(directory)/near-duplicates"
+    let file = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: segments).first { $0.hasSuffix(".seg") })
+    try FileManager.default.removeItem(atPath: "\(segments)/\(file)")
+
+    let text = try sandbox.run(["validate"])
+    #expect(text.status == 1, "\(text.stdout)")
+    #expect(
+      text.stdout.contains("FAIL  near-duplicates trees (1 checked, 1 error)"), "\(text.stdout)")
+    #expect(text.stdout.contains(file))
+    #expect(text.stdout.contains("openledger rebuild-catalog"))
+    let json = try #require(
+      try decodeJSON(try sandbox.run(["validate", "--format", "json"]).stdout) as? [String: Any])
+    let checks = try #require(json["checks"] as? [[String: Any]])
+    let finding = try #require(
+      checks.first { $0["name"] as? String == "near-duplicates trees" }?["findings"]
+        as? [[String: Any]])
+    #expect(finding.first?["code"] as? String == "missing-near-duplicate-segment")
+    #expect((finding.first?["file"] as? String)?.hasSuffix("near-duplicates/\(file)") == true)
+
+    try sandbox.write("more.jsonl", "{\"text\": \"Ash trees by the canal are being felled.\"}\n")
+    for command in [
+      ["contribute", "trees", "more.jsonl"], ["fingerprint", "--datanet", "trees", "more.jsonl"],
+    ] {
+      let refused = try sandbox.run(command)
+      #expect(refused.status == 74, "\(command): \(refused.stderr)")
+      #expect(refused.stderr.contains(file), "\(refused.stderr)")
+      #expect(refused.stderr.contains("run `openledger rebuild-catalog`"), "\(refused.stderr)")
+    }
+
+    try sandbox.ok(["rebuild-catalog"])
+    #expect(try sandbox.run(["validate"]).status == 0)
+    try sandbox.ok(["contribute", "trees", "more.jsonl"])
+    #expect(try sandbox.run(["validate"]).status == 0)
+
+    // A listed file whose bytes changed no longer hashes to its name.
+    let listed = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: segments).first { $0.hasSuffix(".seg") })
+    chmod("\(segments)/\(listed)", 0o644)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: "\(segments)/\(listed)"))
+    bytes[bytes.count - 1] ^= 0x01
+    try bytes.write(to: URL(fileURLWithPath: "\(segments)/\(listed)"))
+    let damaged = try sandbox.run(["validate"])
+    #expect(damaged.status == 1)
+    #expect(damaged.stdout.contains("\(listed) is damaged: its bytes hash to"), "\(damaged.stdout)")
+  }
+
   @Test func usageErrors() throws {
     let sandbox = try setUp()
     let noDatanet = try sandbox.run(["validate", fixture("notes.jsonl")])

@@ -12,6 +12,12 @@ struct Attribute: ParsableCommand {
       1,000,000,000 per output token. Text output marks the spans in the output ([[n: …]] in a \
       pipe, colour on a terminal); --format json gives every span, record and contributor. Run \
       `openledger index build` first. Docs/Attribution.md explains the method and its limits.
+
+      Each segment's records, contributors, contributions, vocabulary and counts are re-hashed \
+      against its manifest first: one changed on disk stops the command (exit 74) before it \
+      credits anyone. The token and suffix arrays, most of the index, are not re-hashed; the \
+      output says so (text: its last line; JSON: "integrity"), and `openledger validate` \
+      re-hashes them.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -48,6 +54,8 @@ struct Attribute: ParsableCommand {
     }
     var datanet: Digest
     var segments: [Digest]
+    /// Which of the segments' files were re-hashed before the queries.
+    var integrity: SegmentIntegrity
     var results: [Result]
   }
 
@@ -73,7 +81,9 @@ struct Attribute: ParsableCommand {
     }
     if context.output.isJSON {
       try context.output.json(
-        Report(datanet: state.id, segments: attributor.segmentIDs, results: results))
+        Report(
+          datanet: state.id, segments: attributor.segmentIDs, integrity: attributor.integrity,
+          results: results))
       return
     }
     let printer = AttributionPrinter(
@@ -86,6 +96,26 @@ struct Attribute: ParsableCommand {
       }
       printer.print(result.attribution, text: outputs[index].text)
     }
+    if let note = Self.integrityNote(
+      attributor.integrity, segments: attributor.segments.count, datanet: state.name)
+    {
+      context.output.line(note)
+    }
+  }
+
+  /// What the text output says about the files the query trusted without re-hashing them.
+  static func integrityNote(_ integrity: SegmentIntegrity, segments: Int, datanet: String)
+    -> String?
+  {
+    guard !integrity.notRehashed.isEmpty else { return nil }
+    let list = { (names: [String]) in
+      names.count < 2
+        ? names.joined()
+        : names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+    return "\(segments) index segment(s): \(list(integrity.rehashed)) re-hashed; not re-hashed: "
+      + "\(list(integrity.notRehashed)) (\(formatBytes(integrity.notRehashedBytes))), which "
+      + "`openledger validate --datanet \(datanet)` re-hashes"
   }
 
   private func absolutePath(_ path: String, context: Context) -> String {
@@ -112,9 +142,7 @@ struct AttributionPrinter {
   private static let reset = "\u{1B}[0m"
 
   func print(_ attribution: Attribution, text: String) {
-    var shown = marked(attribution, text: text)
-    if shown.hasSuffix("\n") { shown.removeLast() }
-    output.line(shown)
+    output.line(marked(attribution, text: text.hasSuffix("\n") ? String(text.dropLast()) : text))
     output.line()
     let share = { (units: UInt64) -> String in
       attribution.totalUnits == 0
@@ -158,21 +186,25 @@ struct AttributionPrinter {
   }
 
   /// The output with each span's credited stretch marked: `[[n: …]]`, or a colour on a terminal.
-  func marked(_ attribution: Attribution, text: String) -> String {
+  /// The output's own control characters are escaped; only the colours are sent as they are.
+  func marked(_ attribution: Attribution, text: String) -> TerminalText {
     let bytes = Array(text.utf8)
-    var result = [UInt8]()
+    var result = TerminalText()
+    let piece = { (range: Range<Int>) in String(decoding: bytes[range], as: UTF8.self) }
     var position = 0
     for (index, span) in attribution.spans.enumerated()
     where span.creditedByteEnd > span.creditedByteStart {
-      result += bytes[position..<span.creditedByteStart]
-      let open = color ? Self.colors[index % Self.colors.count] : "[[\(index + 1): "
-      let close = color ? Self.reset : "]]"
-      result += Array(open.utf8)
-      result += bytes[span.creditedByteStart..<span.creditedByteEnd]
-      result += Array(close.utf8)
+      result.append(piece(position..<span.creditedByteStart))
+      if color {
+        result.appendStyle(Self.colors[index % Self.colors.count])
+      } else {
+        result.append("[[\(index + 1): ")
+      }
+      result.append(piece(span.creditedByteStart..<span.creditedByteEnd))
+      if color { result.appendStyle(Self.reset) } else { result.append("]]") }
       position = span.creditedByteEnd
     }
-    result += bytes[position...]
-    return String(decoding: result, as: UTF8.self)
+    result.append(piece(position..<bytes.count))
+    return result
   }
 }

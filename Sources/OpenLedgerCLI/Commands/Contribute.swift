@@ -35,8 +35,12 @@ struct Contribute: ParsableCommand {
     let progress = ProgressBar(label: "contribute", unit: "records", output: context.output)
     let outcome = try Contributor(store: store).contribute(
       to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock,
-      workingDirectory: context.workingDirectory
-    ) { records, bytes in progress.update(items: records, bytes: bytes) }
+      workingDirectory: context.workingDirectory,
+      waiting: {
+        context.output.note(
+          "another contribution to \(datanet) is being written; waiting for it to finish")
+      },
+      progress: { records, bytes in progress.update(items: records, bytes: bytes) })
     progress.finish()
     let printer = IngestReportPrinter(
       output: context.output, workingDirectory: context.workingDirectory)

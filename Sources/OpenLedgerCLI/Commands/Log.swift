@@ -18,6 +18,7 @@ struct Log: ParsableCommand {
     // An event that cannot be read or verified is listed as such, and the others still are;
     // the command then fails (exit 1) pointing at `verify-ledger`.
     let events = try ledger.checkedEvents(of: state.id)
+    let overridden = try ledger.overriddenEvents(of: state.id)
     let failures = events.compactMap { entry -> (Digest, any Error)? in
       if case .failure(let error) = entry.event { return (entry.id, error) }
       return nil
@@ -26,7 +27,7 @@ struct Log: ParsableCommand {
       try context.output.json(
         events.map { entry in
           switch entry.event {
-          case .success(let event): EventListing(event)
+          case .success(let event): EventListing(event, overridden: overridden[event.id])
           case .failure(let error): EventListing(unverifiable: entry.id, error: error)
           }
         })
@@ -39,13 +40,17 @@ struct Log: ParsableCommand {
           table.add([
             event.payload.time, event.id.short, event.payload.type.rawValue,
             names.label(event.payload.actor),
-            EventSummary.line(event.payload.body, names: names),
+            (overridden[event.id] == nil ? "" : "(overridden: no effect) ")
+              + EventSummary.line(event.payload.body, names: names),
           ])
         case .failure:
           table.add(["?", entry.id.short, "UNVERIFIABLE", "?", "see below"])
         }
       }
       context.output.line(table.rendered)
+      for (id, reason) in overridden.sorted(by: { $0.key < $1.key }) {
+        context.output.line("overridden \(id.short): \(reason)")
+      }
     }
     for (id, error) in failures {
       Diagnostics.error("event \(id.hex) cannot be verified: \(error)")
@@ -65,10 +70,13 @@ struct EventListing: Encodable {
   var payload: EventPayload?
   /// Why the event cannot be verified, when it cannot.
   var error: String?
+  /// Why the event changed nothing, when it lost to a concurrent one.
+  var overridden: String?
 
-  init(_ event: SignedEvent) {
+  init(_ event: SignedEvent, overridden: String? = nil) {
     id = event.id
     payload = event.payload
+    self.overridden = overridden
   }
 
   init(unverifiable id: Digest, error: any Error) {
@@ -81,9 +89,10 @@ struct EventListing: Encodable {
     var container = encoder.container(keyedBy: Keys.self)
     try container.encode(id, forKey: .id)
     try container.encodeIfPresent(error, forKey: .error)
+    try container.encodeIfPresent(overridden, forKey: .overridden)
   }
 
-  enum Keys: String, CodingKey { case id, error }
+  enum Keys: String, CodingKey { case id, error, overridden }
 }
 
 /// One line describing what an event did.

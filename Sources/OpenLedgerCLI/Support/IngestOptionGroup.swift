@@ -71,21 +71,22 @@ struct IngestReportPrinter {
   let output: Output
   let workingDirectory: String
 
-  /// Paths under the working directory are shown relative to it.
+  /// Paths under the working directory are shown relative to it, on one line (a name with
+  /// control characters shows them escaped).
   func show(_ location: SourceLocation) -> String {
-    SourceLocation(
-      input: FileSystem.relative(location.input, to: workingDirectory), line: location.line
-    ).description
+    DisplayText.escaped(
+      SourceLocation(
+        input: FileSystem.relative(location.input, to: workingDirectory), line: location.line
+      ).description)
   }
 
   /// Violations go to stderr, one `file:line: message` per line, as compilers print them.
   func printViolations(_ report: IngestReport) {
     for violation in report.violations {
-      Diagnostics.write("\(show(violation.location)): \(violation.message)\n")
+      Diagnostics.note("\(show(violation.location)): \(violation.message)")
     }
     if report.invalid > report.violations.count {
-      Diagnostics.write(
-        "… and \(report.invalid - report.violations.count) more invalid record(s)\n")
+      Diagnostics.note("… and \(report.invalid - report.violations.count) more invalid record(s)")
     }
   }
 

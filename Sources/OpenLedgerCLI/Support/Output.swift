@@ -2,6 +2,11 @@ import Foundation
 import OpenLedgerKit
 
 /// Standard output for data, in the format the user chose.
+///
+/// Text for people goes through `DisplayText`: whatever a line holds, no character a terminal
+/// would obey (ESC, CR, BEL, C1 controls, bidirectional overrides) reaches standard output raw.
+/// Values that belong on one line (table cells, names, messages) are escaped whole, newlines too,
+/// by `TextTable` and by the commands that place them in a line.
 struct Output {
   let format: OutputFormat
   let quiet: Bool
@@ -20,9 +25,15 @@ struct Output {
 
   var isJSON: Bool { format == .json }
 
-  /// Prints a line of data.
+  /// Prints a line of data, or a block of lines: newlines and tabs pass, every other control
+  /// character is escaped.
   func line(_ text: String = "") {
-    print(text)
+    print(DisplayText.escaped(text, .lines))
+  }
+
+  /// Prints text that carries the program's own terminal styling (colours).
+  func line(_ text: TerminalText) {
+    print(text.rendered)
   }
 
   /// Prints `value` as indented JSON with sorted keys.
@@ -37,16 +48,32 @@ struct Output {
   }
 }
 
-/// A plain-text table with left-aligned columns.
+/// Text for a terminal built from pieces: text, escaped as `DisplayText` does (newlines and
+/// tabs pass), and the program's own styling sequences, kept. Only code can add the latter.
+struct TerminalText {
+  private(set) var rendered = ""
+
+  mutating func append(_ text: String) {
+    rendered += DisplayText.escaped(text, .lines)
+  }
+
+  /// An escape sequence of the program's own: a colour, a reset, clearing the line.
+  mutating func appendStyle(_ sequence: String) {
+    rendered += sequence
+  }
+}
+
+/// A plain-text table with left-aligned columns. Each cell is one line: control characters in
+/// it, newlines included, are escaped, so a value cannot break a row or forge another.
 struct TextTable {
   private var rows: [[String]]
 
   init(_ headers: [String]) {
-    rows = [headers]
+    rows = [headers.map { DisplayText.escaped($0) }]
   }
 
   mutating func add(_ row: [String]) {
-    rows.append(row)
+    rows.append(row.map { DisplayText.escaped($0) })
   }
 
   var rendered: String {

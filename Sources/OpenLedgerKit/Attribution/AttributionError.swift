@@ -7,8 +7,9 @@ public enum AttributionError: OpenLedgerError {
   /// A segment an earlier query used (a reward epoch, say) that `index compact` has since
   /// retired.
   case retiredSegment(Digest, datanet: String, usedBy: String)
-  /// A segment whose files no longer hash to what its manifest records: altered on disk since
-  /// it was built. Found before a payout uses it.
+  /// A segment whose files no longer hash to what its manifest records (or no longer have its
+  /// sizes): altered on disk since it was built. Found when the segment is opened, before a
+  /// query or a payout uses it.
   case alteredSegment(Digest, datanet: String, usedBy: String, reason: String)
   /// A segment written by a newer openledger, or not a segment at all.
   case unsupportedSegment(path: String, format: String, version: Int)
@@ -41,10 +42,10 @@ public enum AttributionError: OpenLedgerError {
         + "`index compact` has retired since; it can be re-run only while its segments exist. "
         + "Verify it without --recompute: the signature and the tree still check"
     case .alteredSegment(let segment, let datanet, let usedBy, let reason):
-      "the attribution index segment \(segment.hex) of \(datanet), which \(usedBy) queries, "
-        + "does not match its recorded hash: \(reason); its files were changed after it was "
-        + "built, and nothing was paid from it. The index is derived from the records: run "
-        + "`openledger index compact \(datanet)` to rebuild it"
+      "the attribution index segment \(segment.hex) of \(datanet) does not match its recorded "
+        + "hashes and sizes: \(reason); its files were changed after it was built, and "
+        + "\(usedBy) stopped before using it, so nothing was credited or paid from it. The index "
+        + "is derived from the records: run `openledger index compact \(datanet)` to rebuild it"
     case .unsupportedSegment(let path, let format, let version):
       "\(path) holds a \(format) index segment of version \(version), which this openledger "
         + "cannot read; upgrade openledger, or rebuild the index with `openledger index compact`"

@@ -65,8 +65,11 @@ public struct AttributionIndex: Sendable {
     }
   }
 
-  /// An attributor over the index's segments, with the Datanet's removed records masked. The
-  /// segments are not re-hashed (see the other overload): interactive queries pay no one.
+  /// An attributor over the index's segments, with the Datanet's removed records masked. Each
+  /// segment's tables (records, contributors, contributions, vocabulary, counts) are re-hashed
+  /// first, so that an edited table cannot credit another account; its token and suffix arrays,
+  /// most of its bytes, are not (the other overload re-hashes them for payouts), and the
+  /// attributor's `integrity` says so.
   public func attributor(settings: AttributionSettings = AttributionSettings()) throws
     -> Attributor
   {
@@ -83,9 +86,10 @@ public struct AttributionIndex: Sendable {
   /// ledger heads of that moment descend from. `usedBy` names the query in errors.
   ///
   /// With `verify`, every file of every segment is re-hashed against the SHA-256 its manifest
-  /// records (and the manifest against the segment's id) before any query: opening checks only
-  /// sizes, so a segment file edited on disk would otherwise credit another account. Payouts
-  /// (`rewards compute`, `manifest verify --recompute`) verify; it reads every byte once.
+  /// records (and the manifest against the segment's id) before any query, so that a segment
+  /// file edited on disk cannot credit another account. Payouts (`rewards compute`,
+  /// `manifest verify --recompute`) verify; it reads every byte once. Without it, the tables
+  /// only are re-hashed, as for interactive queries.
   public func attributor(
     settings: AttributionSettings, segments ids: [Digest], ledgerHeads heads: [Digest],
     usedBy: String, verify: Bool
@@ -103,17 +107,15 @@ public struct AttributionIndex: Sendable {
       segments: opened, removed: Set(removed.map(\.record)), settings: settings)
   }
 
-  /// Opens segment `id`, re-hashing its files first when `verify` is set.
+  /// Opens segment `id`, re-hashing its tables first, and with `verify` every file.
   private func openSegment(_ id: Digest, verify: Bool, usedBy: String) throws -> IndexSegment {
-    let segment = try IndexSegment(directory: "\(directory)/\(id.hex)")
-    guard verify else { return segment }
     do {
-      try segment.verify()
+      return try IndexSegment(
+        directory: "\(directory)/\(id.hex)", rehash: verify ? .all : .tables)
     } catch AttributionError.corruptSegment(_, let reason) {
       throw AttributionError.alteredSegment(
         id, datanet: datanet.name, usedBy: usedBy, reason: reason)
     }
-    return segment
   }
 
   // MARK: - Build

@@ -29,6 +29,9 @@ public final class Attributor: Sendable {
   /// The ids of the segments, sorted: what a result depends on besides the output and settings.
   public var segmentIDs: [Digest] { segments.map(\.id).sorted() }
 
+  /// Which of the segments' files were re-hashed when they were opened, and which were not.
+  public var integrity: SegmentIntegrity { SegmentIntegrity(segments) }
+
   /// Records and tokens the segments hold, masked records included.
   public var recordCount: Int { segments.reduce(0) { $0 + $1.recordCount } }
   public var tokenCount: Int { segments.reduce(0) { $0 + $1.tokenCount } }

@@ -9,12 +9,15 @@ import Foundation
 /// the records, the vocabulary and the unigram counts (Docs/Formats.md).
 ///
 /// Opening checks the manifest against the directory's name (the segment id) and every file's
-/// size; `verify()` re-hashes the files. Searches read the mapped files directly: after the first
-/// queries the pages they touch stay in the page cache.
+/// size, and re-hashes the files it is asked to (`Rehash`); `verify()` re-hashes them all.
+/// Searches read the mapped files directly: after the first queries the pages they touch stay in
+/// the page cache.
 public final class IndexSegment: @unchecked Sendable {
   public let id: Digest
   public let directory: String
   public let manifest: SegmentManifest
+  /// The files re-hashed against the manifest when the segment was opened, sorted.
+  public let rehashedFiles: [String]
 
   private let tokensFile: MappedFile
   private let suffixesFile: MappedFile
@@ -35,8 +38,9 @@ public final class IndexSegment: @unchecked Sendable {
   private let vocabularyBytes: UnsafeRawPointer?
   private let counts: UnsafePointer<UInt32>
 
-  /// Opens the segment in `directory`, whose name is the segment id.
-  public init(directory: String) throws {
+  /// Opens the segment in `directory`, whose name is the segment id, re-hashing the files
+  /// `rehash` names first.
+  public init(directory: String, rehash: Rehash = .none) throws {
     self.directory = directory
     let manifestPath = "\(directory)/\(SegmentFiles.manifest)"
     let manifestBytes: Data
@@ -122,6 +126,8 @@ public final class IndexSegment: @unchecked Sendable {
       throw AttributionError.corruptSegment(
         path: directory, reason: "tokens.u32 does not end with a separator")
     }
+    rehashedFiles = rehash.files
+    try verify(files: rehashedFiles)
     if let reason = tablesProblem() {
       throw AttributionError.corruptSegment(path: directory, reason: reason)
     }
@@ -171,7 +177,12 @@ public final class IndexSegment: @unchecked Sendable {
 
   /// Re-hashes every file and compares with the manifest.
   public func verify() throws {
-    for file in manifest.files {
+    try verify(files: SegmentFiles.all)
+  }
+
+  /// Re-hashes the files named `names` and compares with the manifest.
+  private func verify(files names: [String]) throws {
+    for file in manifest.files where names.contains(file.name) {
       let map: MappedFile
       switch file.name {
       case SegmentFiles.tokens: map = tokensFile

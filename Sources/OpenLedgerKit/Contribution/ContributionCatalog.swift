@@ -68,8 +68,15 @@ enum ContributionCatalog {
       throw LedgerError.corruptEvent(
         event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
     }
-    try RecordRows.insert(
+    let credited = try RecordRows.insert(
       records, datanet: datanet, contribution: contribution, shards: shardNumbers, in: db)
+    // A contribution being written must be credited with every record it signs for. Replay
+    // keeps what was signed: credit then goes to the earliest event, in ledger order.
+    if extras != nil, credited < records.count {
+      throw ContributionError.overtaken(
+        datanet: try DatanetRow.load(event.datanet, in: db)?.name ?? event.datanet.hex,
+        records: records.count - credited)
+    }
     try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
     if let segment = try extras?.nearDuplicateSegment?() {
       try db.execute(

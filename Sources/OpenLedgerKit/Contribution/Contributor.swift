@@ -24,25 +24,47 @@ public struct Contributor {
   /// it does; objects written before a failure are unreferenced and `gc` removes them. The
   /// event names the sources relative to `workingDirectory` when they lie under it, so that a
   /// signed, permanent event does not carry the contributor's directory layout.
+  ///
+  /// Contributions to one Datanet are written one at a time: while another is being written,
+  /// this one calls `waiting` and waits its turn. So each decides its duplicates against every
+  /// contribution recorded before it, as if they had been run one after another, and its
+  /// signed counts are what it is credited with.
   public func contribute(
     to reference: String, inputs: [InputPath], by identity: Identity, options: IngestOptions,
     clock: any Clock, workingDirectory: String? = nil, standardInput: Int32 = STDIN_FILENO,
-    progress: @escaping (Int, Int) -> Void = { _, _ in }
+    waiting: @escaping () -> Void = {}, progress: @escaping (Int, Int) -> Void = { _, _ in }
   ) throws -> ContributionOutcome {
-    let lock = try store.lock(.shared)
-    defer { withExtendedLifetime(lock) {} }
-    let ledger = Ledger(store: store)
-    let state = try ledger.datanet(reference)
+    let datanet = try Ledger(store: store).datanet(reference).id
+    let outcome: ContributionOutcome
+    do {
+      let turn = try store.contributionTurn(of: datanet, waiting: waiting)
+      let lock = try store.lock(.shared)
+      defer { withExtendedLifetime((turn, lock)) {} }
+      outcome = try contribute(
+        to: datanet, inputs: inputs, by: identity, options: options, clock: clock,
+        workingDirectory: workingDirectory, standardInput: standardInput, progress: progress)
+    }
+    if outcome.event != nil {
+      // Files merged away are deleted only while no other process holds the store lock; when
+      // one does, a later contribution or `gc` deletes them.
+      _ = try? store.removeUnlistedNearDuplicateFiles(of: datanet)
+    }
+    return outcome
+  }
+
+  /// The contribution itself, with the Datanet's turn and the store lock held.
+  private func contribute(
+    to datanet: Digest, inputs: [InputPath], by identity: Identity, options: IngestOptions,
+    clock: any Clock, workingDirectory: String?, standardInput: Int32,
+    progress: @escaping (Int, Int) -> Void
+  ) throws -> ContributionOutcome {
     let shards = ShardWriter(objects: store.objects)
-    let ingestor = try store.catalog.read { db in
-      let view = try DatanetView(
-        num: try ContributionCatalog.datanetNumber(state.id, in: db), db: db,
-        indexDirectory: NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory))
+    let (state, ingestor) = try store.readDatanet(datanet) { state, view in
       let ingestor = Ingestor(
         schema: state.schema, options: options, datanet: view,
         nearDuplicateAction: state.policy.nearDuplicate, shards: shards, progress: progress)
       try ingestor.ingest(inputs, standardInput: standardInput)
-      return ingestor
+      return (state, ingestor)
     }
     let report = try ingestor.finish()
     if report.invalid > 0 && !options.skipInvalid {
@@ -80,12 +102,30 @@ public struct Contributor {
       duplicates: DuplicateSummary(report), invalid: report.invalid)
     let extras = ContributionExtras(
       records: ingestor.stored,
-      nearDuplicateSegment: { (try segment.value(), ids.count) })
-    let event = try ledger.append(
+      nearDuplicateSegment: {
+        let file = try segment.value()
+        try Store.checkPresent(file, in: directory)
+        return (file, ids.count)
+      })
+    let event = try Ledger(store: store).append(
       .contributionSubmit(body), to: state.id, by: identity, clock: clock, extras: extras)
     // The contribution is in; keeping the index compact is housekeeping that a later
     // contribution retries if it fails here.
     try? store.compactNearDuplicateIndex(of: state.id)
     return ContributionOutcome(report: report, event: event, refusal: nil)
+  }
+}
+
+extension Store {
+  /// The Datanet's turn to contribute: an exclusive lock on `locks/contribute-<datanet>`,
+  /// held from before a contribution reads the Datanet until after its event is recorded.
+  /// `waiting` is called first when another process (or thread) holds it.
+  func contributionTurn(of datanet: Digest, waiting: () -> Void) throws -> StoreLock {
+    let directory = "\(root)/locks"
+    try FileSystem.makeDirectory(directory)
+    let path = "\(directory)/contribute-\(datanet.hex)"
+    if let turn = try StoreLock(path: path, mode: .exclusive, wait: false) { return turn }
+    waiting()
+    return try StoreLock(path: path, mode: .exclusive)
   }
 }

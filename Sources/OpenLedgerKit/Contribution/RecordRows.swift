@@ -9,13 +9,14 @@ enum RecordRows {
   /// Rows per `INSERT` statement.
   static let rowsPerStatement = 256
 
-  /// Inserts `records` for the contribution numbered `contribution`. A record the Datanet holds
-  /// already keeps its row; one whose row is no longer held (see `RecordStanding`) is credited
-  /// to this contribution.
+  /// Inserts `records` for the contribution numbered `contribution`, and returns how many are
+  /// credited to it. A record the Datanet holds already keeps its row; one whose row is no
+  /// longer held (see `RecordStanding`) is credited to this contribution.
+  @discardableResult
   static func insert(
     _ records: [StoredRecord], datanet: Int64, contribution: Int64, shards: [Int64],
     in db: Database
-  ) throws {
+  ) throws -> Int {
     // In id order, so the B-tree is written at its right edge: the order of the ids' first 64
     // bits is enough for that, and sorting them with the records' positions moves 16 bytes a
     // record instead of 56.
@@ -23,6 +24,7 @@ enum RecordRows {
     order.sort { $0.0 < $1.0 }
     var start = 0
     var full: Statement?
+    var credited = 0
     while start < records.count {
       let count = min(rowsPerStatement, records.count - start)
       let statement: Statement
@@ -33,11 +35,12 @@ enum RecordRows {
           sql: sql(rows: count, datanet: datanet, contribution: contribution))
         if count == rowsPerStatement { full = statement }
       }
-      try insert(
+      credited += try insert(
         order[start..<(start + count)].lazy.map { records[Int($0.1)] }, shards: shards,
         with: statement)
       start += count
     }
+    return credited
   }
 
   /// `rows` rows of (id, shard, offset, length); the Datanet and contribution are numbers
@@ -53,9 +56,10 @@ enum RecordRows {
       """
   }
 
+  /// Runs one statement; returns the rows it inserted or took over.
   private static func insert(
     _ records: some Collection<StoredRecord>, shards: [Int64], with prepared: Statement
-  ) throws {
+  ) throws -> Int {
     let statement = prepared.sqliteStatement
     // The ids' bytes, big-endian, alive until the step that reads them (SQLITE_STATIC).
     let ids = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 4 * records.count)
@@ -73,6 +77,8 @@ enum RecordRows {
       sqlite3_bind_int64(statement, column + 4, Int64(record.location.length))
     }
     let code = sqlite3_step(statement)
+    // Rows whose conflict update did not apply (the record is held) are not counted.
+    let changed = Int(sqlite3_changes(sqlite3_db_handle(statement)))
     sqlite3_reset(statement)
     sqlite3_clear_bindings(statement)
     guard code == SQLITE_DONE else {
@@ -81,5 +87,6 @@ enum RecordRows {
         message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
         sql: prepared.sql)
     }
+    return changed
   }
 }

@@ -17,9 +17,11 @@ enum CurationCatalog {
     }
     let row = try contribution(body.contribution, of: state, in: db)
     guard row.status == .pending else {
-      throw CurationError.alreadyDecided(
-        contribution: row.id, status: row.status, by: row.summary.decidedBy ?? actor,
-        at: row.summary.decidedAt ?? "?")
+      throw settled(
+        row,
+        CurationError.alreadyDecided(
+          contribution: row.id, status: row.status, by: row.summary.decidedBy ?? actor,
+          at: row.summary.decidedAt ?? "?"))
     }
     if body.decision == .reject, isBlank(body.reason) {
       throw CurationError.reasonRequired(action: "rejecting a contribution")
@@ -42,7 +44,7 @@ enum CurationCatalog {
         requirement: "only its contributor \(row.summary.contributor.fingerprint) may")
     }
     guard row.status == .pending else {
-      throw CurationError.notPending(contribution: row.id, status: row.status)
+      throw settled(row, CurationError.notPending(contribution: row.id, status: row.status))
     }
     try row.decide(.withdrawn, by: event, reason: body.reason, in: db)
     let insert = try db.cachedStatement(
@@ -53,10 +55,11 @@ enum CurationCatalog {
   }
 
   /// A `record.takedown`: a curator removes the listed records, or every record a contribution
-  /// is credited with.
+  /// is credited with. A listed record that an event `concurrent` with this one took down
+  /// already is left as it is: two curators taking down the same record meanwhile agree.
   static func takedown(
     _ event: SignedEvent, _ body: RecordTakedown, state: DatanetState, objects: ObjectStore,
-    in db: Database
+    in db: Database, concurrent: (Digest) -> Bool = { _ in false }
   ) throws {
     let actor = event.payload.actor
     guard state.isCurator(actor) else {
@@ -74,7 +77,9 @@ enum CurationCatalog {
         guard try Bool.fetchOne(exists, arguments: [datanet, Data(record.bytes)]) == true else {
           throw CurationError.unknownRecord(record.hex, datanet: state.name)
         }
-        if case .takenDown(let by) = try remove(record.bytes, of: datanet, by: event, in: db) {
+        if case .takenDown(let by) = try remove(record.bytes, of: datanet, by: event, in: db),
+          !(Digest(hex: by).map(concurrent) ?? false)
+        {
           throw CurationError.alreadyTakenDown(record: record, event: by)
         }
       }
@@ -128,6 +133,12 @@ enum CurationCatalog {
       throw CurationError.wrongDatanet(contribution: id, datanet: state.name)
     }
     return row
+  }
+
+  /// `error` as a conflict with the event that settled `row`, when one did.
+  private static func settled(_ row: ContributionRow, _ error: CurationError) -> any Error {
+    guard let decision = row.summary.decision else { return error }
+    return SettledConflict(settledBy: decision, error)
   }
 
   private static func curatorList(_ state: DatanetState) -> String {

@@ -5,11 +5,13 @@ import Foundation
 public enum ExportError: OpenLedgerError {
   case outputNotEmpty(String)
   case outputNotADirectory(String)
+  /// The output is a symbolic link to nothing.
+  case outputDanglingLink(String, target: String)
   case nothingToExport(datanet: String)
 
   public var kind: FailureKind {
     switch self {
-    case .outputNotEmpty, .outputNotADirectory: .cannotCreate
+    case .outputNotEmpty, .outputNotADirectory, .outputDanglingLink: .cannotCreate
     case .nothingToExport: .dataError
     }
   }
@@ -20,6 +22,9 @@ public enum ExportError: OpenLedgerError {
       "\(path) exists and is not empty; choose another --out, or pass --force to replace it"
     case .outputNotADirectory(let path):
       "\(path) exists and is not a directory; choose another --out"
+    case .outputDanglingLink(let path, let target):
+      "\(path) is a symbolic link to \(target), which does not exist; create the directory it "
+        + "points to, or choose another --out"
     case .nothingToExport(let datanet):
       "Datanet \(datanet) has no accepted records to export; curators accept contributions "
         + "with `openledger review accept`"
@@ -48,6 +53,9 @@ public struct ExportReport: Codable, Sendable {
   public var contributors: Int
   /// The record shards, then `datapackage.json` and `croissant.json`.
   public var files: [ExportedFile]
+  /// Staging directories of earlier exports into the same place that were interrupted (killed),
+  /// removed before this one started: their names, beside the export directory.
+  public var staleStagingRemoved: [String]
 }
 
 /// Exports a Datanet's published records (`DatanetRecords`) as a dataset for training:
@@ -62,8 +70,10 @@ public struct ExportReport: Codable, Sendable {
 /// `contributor`, `text` (the record's text fields), and for JSON and CSV Datanets `record`, the
 /// record's canonical JSON as a string, whose SHA-256 is `record_id` (for text Datanets the
 /// SHA-256 of `text` is). The same ledger state always gives the same bytes. The export is
-/// written in a temporary directory beside DIR and renamed into place when complete, so a
-/// failure leaves nothing half written.
+/// written in a staging directory beside DIR and renamed into place when complete, so a
+/// failure leaves nothing half written; a staging directory a killed export left is removed by
+/// the next export into DIR (`ExportStaging`). DIR may be a symbolic link to a directory: the
+/// export goes where it points.
 public struct DatanetExport: Sendable {
   public let store: Store
 
@@ -79,16 +89,17 @@ public struct DatanetExport: Sendable {
     force: Bool = false
   ) throws -> ExportReport {
     let state = try Ledger(store: store).datanet(reference)
-    try ExportError.checkOutput(directory, force: force)
+    let destination = try ExportError.resolveOutput(directory)
+    try ExportError.checkOutput(destination, force: force)
     let published = try DatanetRecords(store: store, datanet: state)
     let count = try published.count()
     if count.records == 0 { throw ExportError.nothingToExport(datanet: state.name) }
     let ledger = try published.ledgerState()
 
-    let parent = (directory as NSString).deletingLastPathComponent
+    let parent = (destination as NSString).deletingLastPathComponent
     try FileSystem.makeDirectory(parent.isEmpty ? "." : parent)
-    let staging = try StagingDirectory(
-      beside: directory, prefix: ".\((directory as NSString).lastPathComponent).export-")
+    let staleRemoved = ExportStaging.removeStale(beside: destination)
+    let staging = try ExportStaging(beside: destination)
     try FileSystem.makeDirectory("\(staging.path)/data")
 
     var writer = ShardFileWriter(
@@ -116,11 +127,11 @@ public struct DatanetExport: Sendable {
         ExportedFile(path: name, sha256: Digest.of(value), bytes: value.count, records: 0))
     }
     try FileSystem.syncDirectory("\(staging.path)/data")
-    try staging.move(to: directory, replacing: force)
+    try staging.move(to: destination, replacing: force)
     return ExportReport(
       datanet: state.id, name: state.name, directory: directory, heads: ledger.heads,
       records: files.reduce(0) { $0 + $1.records }, contributors: contributors.count,
-      files: files)
+      files: files, staleStagingRemoved: staleRemoved)
   }
 }
 
@@ -196,50 +207,132 @@ private struct ShardFileWriter {
   }
 }
 
-/// A directory created beside a destination, removed unless it is moved into place.
-private final class StagingDirectory {
+/// A staging directory: created beside an export's destination, written, and renamed into
+/// place, or removed on failure.
+///
+/// A killed export cannot remove its own, so the next export into the same place removes
+/// them. It tells a live export's staging directory from a dead one's by a lock: while an export
+/// runs it holds an exclusive `flock` on its staging directory, which the kernel releases when
+/// the process ends, however it ends. A directory named like a staging directory whose lock can
+/// be taken at once belongs to no running export.
+private final class ExportStaging {
   let path: String
+  /// The directory, open, holding the lock.
+  private let descriptor: Int32
   private var moved = false
 
-  init(beside destination: String, prefix: String) throws {
+  /// `.NAME.export-`: the start of the names of the staging directories of `destination`.
+  static func prefix(of destination: String) -> String {
+    ".\((destination as NSString).lastPathComponent).export-"
+  }
+
+  init(beside destination: String) throws {
     let parent = (destination as NSString).deletingLastPathComponent
-    var template = Array("\(parent.isEmpty ? "." : parent)/\(prefix)XXXXXX".utf8CString)
-    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-      throw SystemError(
-        "cannot create a temporary directory beside", path: destination, code: errno)
+    while true {
+      var template = Array(
+        "\(parent.isEmpty ? "." : parent)/\(Self.prefix(of: destination))XXXXXX".utf8CString)
+      guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        throw SystemError(
+          "cannot create a temporary directory beside", path: destination, code: errno)
+      }
+      let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+      let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        throw SystemError("cannot open the temporary directory", path: path, code: errno)
+      }
+      // Another export may have found it unlocked between mkdtemp and here and removed it:
+      // its lock is then released with the directory gone (no links left), and this one
+      // starts again.
+      var info = stat()
+      guard flock(descriptor, LOCK_EX) == 0, fstat(descriptor, &info) == 0 else {
+        let code = errno
+        close(descriptor)
+        throw SystemError("cannot lock the temporary directory", path: path, code: code)
+      }
+      if info.st_nlink == 0 {
+        close(descriptor)
+        continue
+      }
+      self.path = path
+      self.descriptor = descriptor
+      fchmod(descriptor, 0o755)
+      return
     }
-    path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    chmod(path, 0o755)
   }
 
   deinit {
     if !moved { try? FileManager.default.removeItem(atPath: path) }
+    close(descriptor)
   }
 
   /// Renames the directory to `destination`. An empty directory there is replaced; a non-empty
-  /// one only when `replacing`, and it is then deleted.
+  /// one only when `replacing`: it is moved into a staging directory of its own first (locked,
+  /// so never taken for a stale one while this runs) and deleted with it.
   func move(to destination: String, replacing: Bool) throws {
     let parent = (destination as NSString).deletingLastPathComponent
-    var old: String?
+    var aside: (staging: ExportStaging, path: String)?
     if replacing, FileSystem.exists(destination), !(try FileSystem.list(destination)).isEmpty {
-      let aside = "\(path).old"
-      guard rename(destination, aside) == 0 else {
+      let trash = try ExportStaging(beside: destination)
+      let old = "\(trash.path)/replaced"
+      guard rename(destination, old) == 0 else {
         throw SystemError("cannot move aside", path: destination, code: errno)
       }
-      old = aside
+      aside = (trash, old)
     }
     guard rename(path, destination) == 0 else {
       let code = errno
-      if let old { rename(old, destination) }
+      if let aside { rename(aside.path, destination) }
       throw SystemError("cannot move the export to", path: destination, code: code)
     }
     moved = true
     try FileSystem.syncDirectory(parent.isEmpty ? "." : parent)
-    if let old { try? FileManager.default.removeItem(atPath: old) }
+  }
+
+  /// Removes the staging directories beside `destination` that no running export holds, and
+  /// returns their names. Names that only look like ours (not `NAME.export-` and six letters
+  /// or digits, as `mkdtemp` makes them, or that with `.old`, which older versions left when
+  /// killed during `--force`), symbolic links, and anything that cannot be removed are left.
+  static func removeStale(beside destination: String) -> [String] {
+    let parent = (destination as NSString).deletingLastPathComponent
+    let directory = parent.isEmpty ? "." : parent
+    let prefix = prefix(of: destination)
+    var removed = [String]()
+    for name in (try? FileSystem.list(directory)) ?? [] where name.hasPrefix(prefix) {
+      var suffix = name.dropFirst(prefix.count)
+      if suffix.hasSuffix(".old") { suffix = suffix.dropLast(4) }
+      guard suffix.count == 6, suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+      else { continue }
+      let path = "\(directory)/\(name)"
+      let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      guard descriptor >= 0 else { continue }
+      defer { close(descriptor) }
+      guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { continue }  // a running export's
+      if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(name) }
+    }
+    return removed
   }
 }
 
 extension ExportError {
+  /// Where an export into `directory` goes: `directory` itself, or where it points when it is
+  /// a symbolic link (to a directory to fill, or to replace with --force).
+  static func resolveOutput(_ directory: String) throws -> String {
+    var info = stat()
+    guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else {
+      return directory
+    }
+    guard let resolved = realpath(directory, nil) else {
+      let code = errno
+      guard code == ENOENT else {
+        throw SystemError("cannot follow the symbolic link", path: directory, code: code)
+      }
+      let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: directory)) ?? "?"
+      throw outputDanglingLink(directory, target: target)
+    }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// Refuses an output `directory` that is a file, or (unless `force`) a directory that is not
   /// empty: no stale file of another export may sit beside the new one.
   static func checkOutput(_ directory: String, force: Bool) throws {

@@ -20,11 +20,8 @@ public struct Fingerprinter {
       return try ingestor.finish()
     }
     let store = datanet.store
-    let state = try Ledger(store: store).datanet(datanet.reference)
-    return try store.catalog.read { db in
-      let view = try DatanetView(
-        num: try ContributionCatalog.datanetNumber(state.id, in: db), db: db,
-        indexDirectory: NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory))
+    let id = try Ledger(store: store).datanet(datanet.reference).id
+    return try store.readDatanet(id) { state, view in
       let ingestor = Ingestor(
         schema: state.schema, options: options, datanet: view,
         nearDuplicateAction: state.policy.nearDuplicate, shards: nil, progress: progress)

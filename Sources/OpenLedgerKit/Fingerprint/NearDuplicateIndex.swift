@@ -73,7 +73,11 @@ public struct NearDuplicateSegment {
   private let entriesOffset: Int
 
   public init(path: String) throws {
-    file = try MappedFile(path: path)
+    do {
+      file = try MappedFile(path: path)
+    } catch let error as SystemError where error.code == ENOENT {
+      throw NearDuplicateIndexError.missingSegment(path: path)
+    }
     let bytes = file.bytes
     guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == Self.magic else {
       throw NearDuplicateIndexError.malformedSegment(path: path)
@@ -330,6 +334,8 @@ public struct NearDuplicateSegment {
 /// Failures of the near-duplicate index.
 public enum NearDuplicateIndexError: OpenLedgerError {
   case malformedSegment(path: String)
+  /// A file the catalog lists is not on disk.
+  case missingSegment(path: String)
 
   public var kind: FailureKind { .ioError }
 
@@ -337,6 +343,9 @@ public enum NearDuplicateIndexError: OpenLedgerError {
     switch self {
     case .malformedSegment(let path):
       "the near-duplicate index file \(path) is damaged; run `openledger rebuild-catalog` to rebuild it"
+    case .missingSegment(let path):
+      "the near-duplicate index file \(path) is listed in the catalog but missing; run "
+        + "`openledger rebuild-catalog` to rebuild the index"
     }
   }
 }

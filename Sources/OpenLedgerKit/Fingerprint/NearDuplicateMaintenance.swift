@@ -1,56 +1,148 @@
 import Foundation
 import GRDB
 
+/// Two segments of a Datanet's near-duplicate index to merge into one: the two smallest, as the
+/// catalog listed them.
+struct NearDuplicateMerge {
+  var datanet: Int64
+  var pair: [(file: String, records: Int)]
+  /// The pair's files, opened.
+  var segments: [NearDuplicateSegment]
+}
+
+// How the files of the near-duplicate index are shared between processes:
+//
+// - A file is written (staged, renamed into place) and listed in the catalog by a process that
+//   holds the store lock shared from before the writing until after the listing, and the
+//   listing transaction checks that the file is there.
+// - A file is deleted only by a process that holds the store lock exclusively, and only when
+//   the catalog, read under that lock, does not list it. Merges never delete anything: the
+//   files they replace, and merged files that lost a race, stay until `gc` or the next
+//   contribution that finds the store idle (`removeUnlistedNearDuplicateFiles`).
+//
+// So a process holding the lock shared (every writer) never sees a listed file missing: the
+// list it reads cannot have lost a file since it took the lock. Processes that read without the
+// lock (`fingerprint`, `validate` of files) can find a file gone that a merge replaced after
+// their snapshot; they read the list again (`readDatanet`). A listed file missing on a fresh
+// list is damage, and `rebuild-catalog` repairs it.
+
 extension Store {
   /// Keeps a Datanet's near-duplicate index small in files: while the two smallest segments
   /// are within a factor of two of each other, they are merged. The number of files then grows
-  /// with the logarithm of the records, so lookups stay fast as the Datanet grows.
+  /// with the logarithm of the records, so lookups stay fast as the Datanet grows. Call it
+  /// holding the store lock shared.
   func compactNearDuplicateIndex(of datanet: Digest) throws {
+    while let merge = try nextNearDuplicateMerge(of: datanet) {
+      guard try applyNearDuplicateMerge(merge, of: datanet) else { return }
+    }
+  }
+
+  /// The two smallest segments of the Datanet's index, opened, when they are within a factor
+  /// of two of each other.
+  func nextNearDuplicateMerge(of datanet: Digest) throws -> NearDuplicateMerge? {
     let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
-    while true {
-      let (num, rows) = try catalog.read { db in
-        let num = try ContributionCatalog.datanetNumber(datanet, in: db)
-        let rows = try Row.fetchAll(
-          db,
-          sql:
-            "SELECT file, records FROM near_duplicate_segments WHERE datanet = ? ORDER BY records, file",
-          arguments: [num]
-        ).map { (file: $0["file"] as String, records: $0["records"] as Int) }
-        return (num, rows)
-      }
-      guard rows.count >= 2, rows[1].records <= 2 * max(rows[0].records, 1) else { return }
+    return try catalog.read { db in
+      let num = try ContributionCatalog.datanetNumber(datanet, in: db)
+      let rows = try Row.fetchAll(
+        db,
+        sql:
+          "SELECT file, records FROM near_duplicate_segments WHERE datanet = ? ORDER BY records, file",
+        arguments: [num]
+      ).map { (file: $0["file"] as String, records: $0["records"] as Int) }
+      guard rows.count >= 2, rows[1].records <= 2 * max(rows[0].records, 1) else { return nil }
       let pair = Array(rows.prefix(2))
-      let segments = try pair.map { try NearDuplicateSegment(path: "\(directory)/\($0.file)") }
-      let merged = try NearDuplicateSegment.merge(
-        segments, into: directory, stagingDirectory: "\(root)/tmp")
-      let total = pair.reduce(0) { $0 + $1.records }
-      let replaced = try catalog.write { db -> Bool in
-        // Another process may have merged the same files meanwhile.
-        let still = try Int.fetchOne(
-          db,
-          sql: "SELECT COUNT(*) FROM near_duplicate_segments WHERE datanet = ? AND file IN (?, ?)",
-          arguments: [num, pair[0].file, pair[1].file])
-        guard still == 2 else { return false }
-        for row in pair {
-          try db.execute(
-            sql: "DELETE FROM near_duplicate_segments WHERE datanet = ? AND file = ?",
-            arguments: [num, row.file])
-        }
+      return NearDuplicateMerge(
+        datanet: num, pair: pair,
+        segments: try pair.map { try NearDuplicateSegment(path: "\(directory)/\($0.file)") })
+    }
+  }
+
+  /// Writes the merged file and lists it in place of the pair. False, and nothing listed,
+  /// when another process replaced the pair meanwhile; the merged file is then left for
+  /// `removeUnlistedNearDuplicateFiles`, since it may be the very file the other listed.
+  func applyNearDuplicateMerge(_ merge: NearDuplicateMerge, of datanet: Digest) throws -> Bool {
+    let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
+    let merged = try NearDuplicateSegment.merge(
+      merge.segments, into: directory, stagingDirectory: "\(root)/tmp")
+    let total = merge.pair.reduce(0) { $0 + $1.records }
+    return try catalog.write { db -> Bool in
+      let still = try Int.fetchOne(
+        db,
+        sql: "SELECT COUNT(*) FROM near_duplicate_segments WHERE datanet = ? AND file IN (?, ?)",
+        arguments: [merge.datanet, merge.pair[0].file, merge.pair[1].file])
+      guard still == 2 else { return false }
+      try Self.checkPresent(merged, in: directory)
+      for row in merge.pair {
         try db.execute(
-          sql:
-            "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
-          arguments: [num, merged, total])
-        return true
+          sql: "DELETE FROM near_duplicate_segments WHERE datanet = ? AND file = ?",
+          arguments: [merge.datanet, row.file])
       }
-      if !replaced {
-        if !pair.contains(where: { $0.file == merged }) {
-          try? FileSystem.remove("\(directory)/\(merged)")
+      try db.execute(
+        sql:
+          "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
+        arguments: [merge.datanet, merged, total])
+      return true
+    }
+  }
+
+  /// Throws unless index file `file` is in `directory`: checked inside the transaction that
+  /// lists it, so that the catalog never lists a file that is not there.
+  static func checkPresent(_ file: String, in directory: String) throws {
+    let path = "\(directory)/\(file)"
+    guard FileSystem.exists(path) else { throw NearDuplicateIndexError.missingSegment(path: path) }
+  }
+
+  /// Deletes the Datanet's index files that the catalog does not list (replaced by a merge, or
+  /// written by a command that failed), when no other process holds the store lock; otherwise
+  /// does nothing and leaves them to a later call or `gc`. Returns how many it deleted.
+  @discardableResult
+  func removeUnlistedNearDuplicateFiles(of datanet: Digest) throws -> Int {
+    guard let lock = try lockIfFree(.exclusive) else { return 0 }
+    defer { withExtendedLifetime(lock) {} }
+    let files = try unlistedIndexFiles(of: datanet)
+    for path in files { try FileSystem.remove(path) }
+    return files.count
+  }
+
+  /// The files of the Datanet's near-duplicate index, as the catalog lists them, with the
+  /// records each holds.
+  func nearDuplicateSegments(of datanet: Digest) throws -> [(file: String, records: Int)] {
+    try catalog.read { db in
+      try Row.fetchAll(
+        db,
+        sql: "SELECT file, records FROM near_duplicate_segments WHERE datanet = ? ORDER BY file",
+        arguments: [try ContributionCatalog.datanetNumber(datanet, in: db)]
+      ).map { (file: $0["file"], records: $0["records"]) }
+    }
+  }
+
+  /// Runs `body` in one catalog read transaction, with the Datanet's state and its view for
+  /// ingestion (its records and near-duplicate index, opened). When a file of the index is
+  /// missing, the list is read once more, from the catalog as it is then: a process that does
+  /// not hold the store lock can find a file gone that a merge replaced after it read the list.
+  /// Nothing of the input has been read when that happens.
+  func readDatanet<T>(_ datanet: Digest, _ body: (DatanetState, DatanetView) throws -> T)
+    throws -> T
+  {
+    var again = false
+    while true {
+      do {
+        return try catalog.read { db in
+          guard let state = try DatanetRow.load(datanet, in: db) else {
+            throw LedgerError.unknownDatanet(datanet.hex, known: [])
+          }
+          let view: DatanetView
+          do {
+            view = try DatanetView(
+              num: try ContributionCatalog.datanetNumber(datanet, in: db), db: db,
+              indexDirectory: NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory))
+          } catch NearDuplicateIndexError.missingSegment where !again {
+            throw ListedFileGone()
+          }
+          return try body(state, view)
         }
-        return
-      }
-      // Readers that mapped the old files keep them until they unmap; `gc` removes any left.
-      for row in pair where row.file != merged {
-        try? FileSystem.remove("\(directory)/\(row.file)")
+      } catch is ListedFileGone {
+        again = true
       }
     }
   }
@@ -96,8 +188,8 @@ extension Store {
       arguments: [num, file, ids.count])
   }
 
-  /// Index files that the catalog no longer lists.
-  func unlistedIndexFiles() throws -> [String] {
+  /// Near-duplicate index files that the catalog does not list: of one Datanet, or of all.
+  func unlistedIndexFiles(of datanet: Digest? = nil) throws -> [String] {
     let listed = try catalog.read { db in
       try Row.fetchAll(
         db,
@@ -111,8 +203,9 @@ extension Store {
     }
     let known = Set(listed)
     var unlisted = [String]()
-    for datanet in try FileSystem.list(indexesDirectory) {
-      guard let id = Digest(hex: datanet) else { continue }
+    let datanets =
+      try datanet.map { [$0] } ?? FileSystem.list(indexesDirectory).compactMap(Digest.init(hex:))
+    for id in datanets {
       let directory = NearDuplicateIndex.directory(of: id, indexes: indexesDirectory)
       for file in try FileSystem.list(directory) where file.hasSuffix(".seg") {
         let path = "\(directory)/\(file)"
@@ -122,6 +215,9 @@ extension Store {
     return unlisted
   }
 }
+
+/// A file the list named was gone when it was opened: `readDatanet` reads the list again.
+private struct ListedFileGone: Error {}
 
 /// The text a stored record contributes: what its fingerprint is computed from, and what
 /// attribution indexes. The record itself for plain text; its schema's text fields joined by

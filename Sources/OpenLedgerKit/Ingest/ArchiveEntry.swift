@@ -27,6 +27,12 @@ enum EntryPath {
         archive: archive, entry: String(raw.prefix(100)) + "...",
         reason: "it is \(bytes.count) bytes long; the limit is \(maxLength)")
     }
+    if DisplayText.hasControlCharacters(raw) {
+      throw .invalidPath(
+        archive: archive, entry: raw,
+        reason: "it holds control characters or line breaks, which would reach the terminals of "
+          + "the people it is shown to")
+    }
     let isSeparator = { (byte: UInt8) in byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") }
     if let first = bytes.first, isSeparator(first) {
       throw .absolutePath(archive: archive, entry: raw)

@@ -143,11 +143,13 @@ public enum ArchivePosition: Sendable, Equatable {
   case entry(String)
   /// Reading the header that follows this entry.
   case after(String)
+  /// Past the last entry: the end of the compressed stream, its checksums.
+  case end
 
   /// The entry concerned, if any.
   public var entry: String? {
     switch self {
-    case .start: nil
+    case .start, .end: nil
     case .entry(let path), .after(let path): path
     }
   }
@@ -155,6 +157,7 @@ public enum ArchivePosition: Sendable, Equatable {
   var phrase: String {
     switch self {
     case .start: " (at its start)"
+    case .end: " (at its end)"
     case .entry(let path): " (in entry \(quoted(path)))"
     case .after(let path): " (in the entry after \(quoted(path)))"
     }
@@ -181,19 +184,18 @@ public enum SpecialFileType: Sendable, Equatable {
   }
 }
 
-/// `text` in single quotes with control characters escaped, so a hostile entry name cannot
-/// rewrite the terminal it is printed to.
+/// `text` in single quotes with control characters escaped (`DisplayText`), so a hostile entry
+/// name cannot rewrite the terminal it is printed to; quotes and backslashes inside are escaped
+/// too, so the quoted name reads back unambiguously.
 func quoted(_ text: String) -> String {
   var result = "'"
   for scalar in text.unicodeScalars {
-    switch scalar.value {
-    case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029:
-      result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-    case 0x27:
-      result += "\\'"
-    case 0x5C:
-      result += "\\\\"
-    default:
+    if scalar == "'" || scalar == "\\" {
+      result += "\\"
+      result.unicodeScalars.append(scalar)
+    } else if let escape = DisplayText.escape(scalar) {
+      result += escape
+    } else {
       result.unicodeScalars.append(scalar)
     }
   }

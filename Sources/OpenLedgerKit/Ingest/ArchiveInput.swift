@@ -26,6 +26,19 @@ final class ArchiveInput {
   private(set) var readError: Int32?
   /// The limit the read callback stopped libarchive for, with the decompressed bytes reached.
   private(set) var crossedLimit: (limit: ArchiveLimits.Limit, expandedBytes: Int64)?
+  /// Checks a gzip input's trailers, which libarchive does not, on the bytes handed over.
+  private let gzip = BackgroundGzipCheck()
+  /// Why the input is not a whole gzip stream. A trailer that disagrees with the content stops
+  /// libarchive at once; damaged compressed data is left for libarchive to find and name (it
+  /// inflates the same bytes), and reported at the end if it does not.
+  private(set) var gzipFailure: GzipCheck.Failure?
+
+  /// What `checkEnd` found wrong after libarchive's last entry.
+  enum EndFailure {
+    case damaged(String)
+    case limit(ArchiveLimits.Limit, expandedBytes: Int64)
+    case unreadable(Int32)
+  }
 
   /// The size of the blocks read from the descriptor. Small enough that a limit is checked
   /// often, large enough that reading is not dominated by system calls.
@@ -76,22 +89,65 @@ final class ArchiveInput {
     if !prefixDelivered {
       prefixDelivered = true
       if prefix.count > 0 {
+        guard checkGzip(UnsafeRawBufferPointer(prefix)) else { return Int(ARCHIVE_FATAL) }
         buffer?.pointee = UnsafeRawPointer(prefix.baseAddress)
         deliveredBytes += Int64(prefix.count)
         return prefix.count
       }
     }
+    guard let count = readBlock() else { return Int(ARCHIVE_FATAL) }
+    guard checkGzip(UnsafeRawBufferPointer(rebasing: block[0..<count])) else {
+      return Int(ARCHIVE_FATAL)
+    }
+    buffer?.pointee = UnsafeRawPointer(block.baseAddress)
+    deliveredBytes += Int64(count)
+    return count
+  }
+
+  /// Reads the next block from the descriptor into `block`; nil after a failed read.
+  private func readBlock() -> Int? {
     while true {
       let count = Glibc.read(descriptor, block.baseAddress, block.count)
       if count < 0 {
         if errno == EINTR { continue }
         readError = errno
-        return Int(ARCHIVE_FATAL)
+        return nil
       }
-      buffer?.pointee = UnsafeRawPointer(block.baseAddress)
-      deliveredBytes += Int64(count)
       return count
     }
+  }
+
+  /// Passes `bytes` to the gzip check; false, with `gzipFailure` set, once the check has found
+  /// a trailer that disagrees with its member (in an earlier block: it runs behind the reader).
+  private func checkGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    if let failure = gzip.failure, failure.isTrailer {
+      gzipFailure = failure
+      return false
+    }
+    gzip.update(bytes)
+    return true
+  }
+
+  /// After libarchive's last entry: reads what it left unread of a gzip input (the rest of the
+  /// last member, its trailer; within the limits) and checks that the stream ended whole.
+  func checkEnd() -> EndFailure? {
+    guard gzip.isGzip else { return nil }
+    var (isActive, inflated) = gzip.wait()
+    while isActive, gzip.failure == nil {
+      guard let count = readBlock() else { return .unreadable(readError ?? EIO) }
+      if count == 0 { break }
+      deliveredBytes += Int64(count)
+      gzip.update(UnsafeRawBufferPointer(rebasing: block[0..<count]))
+      (isActive, inflated) = gzip.wait()
+      if let limit = limits.exceeded(expanded: inflated, compressed: deliveredBytes) {
+        return .limit(limit, expandedBytes: inflated)
+      }
+    }
+    if let failure = gzip.failure ?? gzip.finish() {
+      gzipFailure = failure
+      return .damaged(failure.message)
+    }
+    return nil
   }
 
   /// Whether the decompressed stream has gone past a limit, measured by how far libarchive's
@@ -106,12 +162,19 @@ final class ArchiveInput {
     return (limit, expanded)
   }
 
+  /// Skipping forward; never past bytes the gzip check must see (libarchive then reads them).
   fileprivate func skip(_ request: Int64) -> Int64 {
-    guard request > 0, lseek(descriptor, off_t(request), SEEK_CUR) >= 0 else { return 0 }
+    guard request > 0, !gzip.isGzip else { return 0 }
+    gzip.stop()
+    guard lseek(descriptor, off_t(request), SEEK_CUR) >= 0 else { return 0 }
     return request
   }
 
+  /// Seeking, for formats that read their directory first (zip, 7z); never in a gzip input,
+  /// whose bytes the check must see in order (libarchive seeks in no compressed stream).
   fileprivate func seek(_ offset: Int64, whence: Int32) -> Int64 {
+    guard !gzip.isGzip else { return Int64(ARCHIVE_FATAL) }
+    gzip.stop()
     let target = whence == SEEK_SET ? off_t(offset) + startOffset : off_t(offset)
     let position = lseek(descriptor, target, whence)
     guard position >= startOffset else { return Int64(ARCHIVE_FATAL) }

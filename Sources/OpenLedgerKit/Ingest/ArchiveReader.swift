@@ -179,6 +179,7 @@ public final class ArchiveReader {
     var header: OpaquePointer?
     let status = archive_read_next_header(archive, &header)
     if status == ARCHIVE_EOF {
+      if let failure = input.checkEnd() { throw fail(endFailure(failure)) }
       state = .finished
       return nil
     }
@@ -284,6 +285,9 @@ public final class ArchiveReader {
       return fail(
         .unreadable(archive: name, at: position, reason: String(cString: strerror(code))))
     }
+    if let damage = input.gzipFailure, damage.isTrailer {
+      return fail(.corrupt(archive: name, at: .end, message: damage.message))
+    }
     if archive_read_has_encrypted_entries(archive) > 0 {
       return fail(.encrypted(archive: name, at: position))
     }
@@ -295,6 +299,20 @@ public final class ArchiveReader {
       archive_error_string(archive).map { String(cString: $0) }
       ?? "libarchive gave no reason"
     return fail(.corrupt(archive: name, at: position, message: message))
+  }
+
+  /// The error for what `ArchiveInput.checkEnd` found past the last entry.
+  private func endFailure(_ failure: ArchiveInput.EndFailure) -> ArchiveError {
+    switch failure {
+    case .damaged(let message):
+      .corrupt(archive: name, at: .end, message: message)
+    case .limit(let limit, let expanded):
+      .limitExceeded(
+        archive: name, at: .end, limit: limit, limits: limits, expandedBytes: expanded,
+        compressedBytes: compressedBytes)
+    case .unreadable(let code):
+      .unreadable(archive: name, at: .end, reason: String(cString: strerror(code)))
+    }
   }
 
   private func limitExceeded(_ limit: ArchiveLimits.Limit, at position: ArchivePosition)

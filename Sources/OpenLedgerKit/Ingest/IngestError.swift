@@ -4,6 +4,10 @@ import Foundation
 public enum IngestError: OpenLedgerError {
   case inputNotFound(path: String)
   case cannotRead(path: String, code: Int32)
+  /// A file or folder name that holds control characters or newlines (`DisplayText`), or that is
+  /// not valid UTF-8: it would reach curators' terminals and split listings, or could not be
+  /// named at all.
+  case unusableName(path: String, reason: String)
   case emptyInput(inputs: [String])
   case recordTooLarge(input: String, line: Int, limit: Int)
   case invalidRecords(count: Int)
@@ -16,7 +20,8 @@ public enum IngestError: OpenLedgerError {
     case .inputNotFound: .notFound
     case .cannotRead(_, let code):
       code == ENOENT ? .notFound : (code == EACCES ? .permissionDenied : .ioError)
-    case .emptyInput, .recordTooLarge, .invalidRecords, .invalidRecordsChecked, .nothingNew:
+    case .unusableName, .emptyInput, .recordTooLarge, .invalidRecords, .invalidRecordsChecked,
+      .nothingNew:
       .dataError
     }
   }
@@ -27,6 +32,9 @@ public enum IngestError: OpenLedgerError {
       "\(path) does not exist; check the path"
     case .cannotRead(let path, let code):
       "cannot read \(path): \(String(cString: strerror(code)))"
+    case .unusableName(let path, let reason):
+      "\(path): \(reason); rename it (names are shown to curators and recorded in the "
+        + "contribution, so they may not hold control characters or line breaks)"
     case .emptyInput(let inputs):
       "no records found in \(inputs.joined(separator: ", ")); the input is empty"
     case .recordTooLarge(let input, let line, let limit):

@@ -114,6 +114,7 @@ final class Ingestor {
       case .standardInput:
         try ingestStandardInput(standardInput)
       case .path(let path):
+        try Self.checkName(path)
         var info = stat()
         guard stat(path, &info) == 0 else {
           if errno == ENOENT || errno == ENOTDIR { throw IngestError.inputNotFound(path: path) }
@@ -139,11 +140,29 @@ final class Ingestor {
     }
   }
 
+  /// Refuses a name with control characters or line breaks, however the file is read.
+  private static func checkName(_ path: String) throws {
+    if DisplayText.hasControlCharacters(path) {
+      throw IngestError.unusableName(
+        path: path, reason: "the name holds control characters or line breaks (shown escaped)")
+    }
+  }
+
+  /// Reads every entry of a folder, its subfolders too; a name that cannot be shown safely
+  /// refuses the whole input, whether or not the file would be read.
   private func ingestDirectory(_ directory: String) throws {
     for name in try FileSystem.list(directory) {
       let path = directory.hasSuffix("/") ? directory + name : "\(directory)/\(name)"
+      try Self.checkName(path)
       var info = stat()
-      guard lstat(path, &info) == 0 else { continue }
+      guard lstat(path, &info) == 0 else {
+        // The listing replaces bytes that are not UTF-8 with U+FFFD, a name that is not there.
+        if errno == ENOENT, name.unicodeScalars.contains("\u{FFFD}") {
+          throw IngestError.unusableName(path: path, reason: "the name is not valid UTF-8")
+        }
+        if errno == ENOENT { continue }  // removed while the folder was read
+        throw IngestError.cannotRead(path: path, code: errno)
+      }
       switch info.st_mode & S_IFMT {
       case S_IFDIR: try ingestDirectory(path)
       case S_IFREG: try ingestFile(path, explicit: false)
@@ -243,7 +262,6 @@ final class Ingestor {
     var expectsHeader = schema.format == .csv
     var current = 0
     var filled = 0
-    var line = 1
     var atStart = true
     while true {
       let buffer = readBuffers[current]
@@ -269,7 +287,6 @@ final class Ingestor {
       let consumed = splitter.split(view, isFinal: isFinal, into: &records)
       var submitted = false
       if !records.isEmpty {
-        line = records.last!.line
         var headerViolation: (RecordViolation, Int)?
         if expectsHeader {
           expectsHeader = false
@@ -313,7 +330,7 @@ final class Ingestor {
         let full = readBuffers[current]
         guard full.count < options.maxRecordBytes + 2 else {
           throw IngestError.recordTooLarge(
-            input: name, line: line + 1, limit: options.maxRecordBytes)
+            input: name, line: splitter.pendingLine, limit: options.maxRecordBytes)
         }
         let larger = UnsafeMutableRawBufferPointer.allocate(
           byteCount: min(full.count * 2, options.maxRecordBytes + 2), alignment: 16)

@@ -143,8 +143,14 @@ struct RecordFormatter {
 
   static func describe(_ failure: CSVFields.Failure) -> String {
     switch failure {
-    case .unterminatedQuote: "a quoted field is not closed"
-    case .textAfterQuote: "text follows a closing quote (quotes inside a field must be doubled)"
+    case .unclosedQuote(let field):
+      "the quote that opens field \(field) is never closed (the field runs to the end of the "
+        + "input); close it, and double each quote inside a quoted field (\"\")"
+    case .unclosedQuoteMidField(let field):
+      "a quote in the middle of field \(field) is never closed; quote a field holding quotes "
+        + "whole, each quote inside doubled (\"5\"\" floppy\")"
+    case .textAfterQuote(let field):
+      "text follows the closing quote of field \(field) (quotes inside a field must be doubled)"
     }
   }
 }

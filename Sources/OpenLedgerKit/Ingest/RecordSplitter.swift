@@ -33,11 +33,17 @@ protocol RecordSplitter {
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
   )
     -> Int
+
+  /// The line the bytes not consumed yet start on: where the record being read began (0 when
+  /// the record is the whole input), to name a record too long to finish reading.
+  var pendingLine: Int { get }
 }
 
 /// One record per line, for JSON Lines. Blank lines are skipped; `\r\n` endings are accepted.
 struct LineSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
@@ -82,6 +88,8 @@ struct LineSplitter: RecordSplitter {
 /// or white space only. Surrounding blank space is trimmed from each paragraph.
 struct ParagraphSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
@@ -138,6 +146,8 @@ struct ParagraphSplitter: RecordSplitter {
 
 /// The whole input is one record (plain text, one record per file).
 struct WholeSplitter: RecordSplitter {
+  var pendingLine: Int { 0 }
+
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
   )
@@ -151,8 +161,22 @@ struct WholeSplitter: RecordSplitter {
 
 /// CSV records (RFC 4180): fields separated by commas, optionally quoted with `"`, quotes doubled
 /// inside quoted fields, records separated by `\n` or `\r\n`; a quoted field may span lines.
+///
+/// A quote opens a quoted field only at the start of a field, as `CSVFields` reads it: a quote
+/// inside an unquoted field (`5" floppy`) never makes a record run on to the next line.
 struct CSVSplitter: RecordSplitter {
   private var line = 1
+
+  var pendingLine: Int { line }
+
+  /// Where the scan is in the record.
+  private enum Place {
+    case fieldStart
+    case unquoted
+    case quoted
+    /// After a quote inside a quoted field: the closing quote, or the first of a doubled one.
+    case quoteInQuoted
+  }
 
   mutating func split(
     _ buffer: UnsafeRawBufferPointer, isFinal: Bool, into records: inout [RawRecord]
@@ -161,24 +185,31 @@ struct CSVSplitter: RecordSplitter {
   {
     var start = 0
     var index = 0
-    var quoted = false
+    var place = Place.fieldStart
     var recordLine = line
     var linesInRecord = 0
     while index < buffer.count {
       let byte = buffer[index]
-      if byte == 0x22 {
-        quoted.toggle()
-      } else if byte == 0x0a {
-        linesInRecord += 1
-        if !quoted {
-          appendRecord(buffer, start..<index, line: recordLine, into: &records)
-          line = recordLine + linesInRecord
-          recordLine = line
-          linesInRecord = 0
-          start = index + 1
-        }
-      }
       index += 1
+      if byte == 0x0a {
+        linesInRecord += 1
+        if place == .quoted { continue }
+        appendRecord(buffer, start..<index - 1, line: recordLine, into: &records)
+        line = recordLine + linesInRecord
+        recordLine = line
+        linesInRecord = 0
+        start = index
+        place = .fieldStart
+        continue
+      }
+      switch (place, byte) {
+      case (.quoted, 0x22): place = .quoteInQuoted
+      case (.quoted, _): break
+      case (.quoteInQuoted, 0x22): place = .quoted
+      case (_, 0x2c): place = .fieldStart
+      case (.fieldStart, 0x22): place = .quoted
+      default: place = .unquoted
+      }
     }
     if isFinal, start < buffer.count {
       appendRecord(buffer, start..<buffer.count, line: recordLine, into: &records)
@@ -202,12 +233,21 @@ struct CSVSplitter: RecordSplitter {
 /// Reads the fields of one CSV record.
 enum CSVFields {
   enum Failure: Error, Equatable {
-    case unterminatedQuote
-    case textAfterQuote
+    /// A quoted field (counted from 1) whose quote is never closed: it ran to the end of the
+    /// input.
+    case unclosedQuote(field: Int)
+    /// An unquoted field holding an odd number of quotes: one was opened mid-field and never
+    /// closed.
+    case unclosedQuoteMidField(field: Int)
+    case textAfterQuote(field: Int)
   }
 
   /// The decoded fields of `record` (without its line ending), appended to `fields` as ranges
   /// of `storage`.
+  ///
+  /// A quote inside an unquoted field is kept as it is when the field holds an even number of
+  /// them (`say "hi" there`); an odd number means a quote was opened and never closed, which
+  /// `CSVSplitter` and this reader would otherwise understand differently.
   static func parse(
     _ record: UnsafeRawBufferPointer, storage: inout [UInt8], fields: inout [Range<Int>]
   ) throws(Failure) {
@@ -215,6 +255,7 @@ enum CSVFields {
     let count = record.count
     while true {
       let fieldStart = storage.count
+      let field = fields.count + 1
       if index < count, record[index] == 0x22 {
         index += 1
         var closed = false
@@ -233,11 +274,16 @@ enum CSVFields {
           storage.append(byte)
           index += 1
         }
-        guard closed else { throw .unterminatedQuote }
-        guard index == count || record[index] == 0x2c else { throw .textAfterQuote }
+        guard closed else { throw .unclosedQuote(field: field) }
+        guard index == count || record[index] == 0x2c else { throw .textAfterQuote(field: field) }
       } else {
         let start = index
-        while index < count, record[index] != 0x2c { index += 1 }
+        var quotes = 0
+        while index < count, record[index] != 0x2c {
+          if record[index] == 0x22 { quotes += 1 }
+          index += 1
+        }
+        guard quotes % 2 == 0 else { throw .unclosedQuoteMidField(field: field) }
         storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[start..<index]))
       }
       fields.append(fieldStart..<storage.count)

@@ -124,7 +124,8 @@ public struct SignedEvent: Sendable {
   }
 
   /// Decodes and verifies the envelope stored as object `id`: the bytes must hash to `id`, the
-  /// payload must be an event, and the actor's signature must verify.
+  /// payload must be an event, the actor's signature must verify, and everything must be in
+  /// its one canonical encoding (`canonicalityProblem`).
   public static func verified(id: Digest, bytes: Data) throws -> SignedEvent {
     guard Digest.of(bytes) == id else {
       throw LedgerError.corruptEvent(id, reason: "its bytes do not hash to its id")
@@ -151,6 +152,46 @@ public struct SignedEvent: Sendable {
     guard envelope.isSigned(by: payload.actor) else {
       throw LedgerError.badSignature(id, actor: payload.actor)
     }
+    if let problem = canonicalityProblem(
+      envelope, bytes: bytes, payload: payload, payloadBytes: payloadBytes)
+    {
+      throw LedgerError.nonCanonicalEvent(id, problem: problem)
+    }
     return SignedEvent(id: id, bytes: bytes, payload: payload)
+  }
+
+  /// Why a verified envelope is not the one encoding its signer produced, or nil when it is.
+  ///
+  /// An event's id is the hash of its envelope's bytes, so every byte that the signature does
+  /// not cover must be fixed; otherwise anyone could re-encode a signed event (indent it, add a
+  /// field, repeat its signature, pad its base64) and store it as a second event with a new id,
+  /// reviving, say, a withdrawn contribution. The only valid encoding is the one `sign` writes:
+  /// exactly one signature, by the actor, under the actor's key id; standard padded base64; the
+  /// payload and the envelope both canonical JSON (sorted keys, no whitespace, no unknown
+  /// fields). Ed25519 as verified here refuses non-canonical signature scalars, so the signature
+  /// itself cannot be altered either: only the actor can sign the same payload again.
+  static func canonicalityProblem(
+    _ envelope: Envelope, bytes: Data, payload: EventPayload, payloadBytes: Data
+  ) -> String? {
+    guard envelope.signatures.count == 1, let signature = envelope.signatures.first else {
+      return "it carries \(envelope.signatures.count) signatures; an event has exactly one, "
+        + "its actor's"
+    }
+    guard signature.keyid == payload.actor.keyID else {
+      return "its signature's keyid is '\(signature.keyid)', not its actor's key id "
+        + payload.actor.keyID
+    }
+    guard payloadBytes.base64EncodedString() == envelope.payload,
+      Data(base64Encoded: signature.sig)?.base64EncodedString() == signature.sig
+    else {
+      return "its payload or signature is not in standard padded base64"
+    }
+    guard (try? CanonicalEncoder.encode(payload)) == payloadBytes else {
+      return "its payload is not canonical JSON (sorted keys, no whitespace, no unknown fields)"
+    }
+    guard (try? envelope.encoded()) == bytes else {
+      return "its envelope is not canonical JSON (sorted keys, no whitespace, no other fields)"
+    }
+    return nil
   }
 }

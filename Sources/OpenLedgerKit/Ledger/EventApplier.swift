@@ -5,18 +5,33 @@ import GRDB
 /// actor may do what it says, then updates the Datanet's state, its heads and the event tables.
 /// The same code runs when an event is first written and when the catalog is rebuilt, so both
 /// paths enforce the same permissions.
+///
+/// A replay passes its `Causality`, and rights are then judged against each event's causal
+/// past (Docs/Formats.md, "Rights follow causality"). An event that lost to a concurrent one
+/// (its actor's right was removed concurrently, or a concurrent event settled the same
+/// contribution, record or epoch first) is **overridden**: it stays in the DAG, so its
+/// descendants still apply, but changes nothing, and the catalog says why.
 enum EventApplier {
+  enum Outcome: Equatable {
+    case applied
+    /// The catalog held the event already.
+    case known
+    /// Recorded in the DAG without effect, for the reason given.
+    case overridden(String)
+  }
+
+  @discardableResult
   static func apply(
     _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil,
-    shards: ShardLocator = ShardLocator()
-  ) throws {
+    shards: ShardLocator = ShardLocator(), causality: Causality? = nil
+  ) throws -> Outcome {
     let payload = event.payload
     let datanet = event.datanet
     if try Bool.fetchOne(
       db, sql: "SELECT EXISTS(SELECT 1 FROM events WHERE id = ?)", arguments: [event.id.hex])
       == true
     {
-      return
+      return .known
     }
     for parent in payload.parents {
       let owner = try String.fetchOne(
@@ -26,7 +41,36 @@ enum EventApplier {
         throw LedgerError.wrongDatanet(event: event.id, expected: datanet)
       }
     }
+    do {
+      try db.inSavepoint {
+        try change(
+          event, in: db, objects: objects, extras: extras, shards: shards, causality: causality)
+        return .commit
+      }
+    } catch let overridden as Overridden {
+      try record(event, overridden: overridden.reason, in: db)
+      return .overridden(overridden.reason)
+    } catch let conflict as SettledConflict {
+      // Writing, or a conflict its author could see: an ordinary refusal.
+      guard let causality, !causality.isAncestor(conflict.settledBy, of: event.id) else {
+        throw conflict.error
+      }
+      let reason =
+        "\(conflict.error.description) (by event \(conflict.settledBy.hex), concurrent with this "
+        + "one and first in the fold's order)"
+      try record(event, overridden: reason, in: db)
+      return .overridden(reason)
+    }
+    try record(event, overridden: nil, in: db)
+    return .applied
+  }
 
+  /// The change an event makes to the Datanet's state and tables.
+  private static func change(
+    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras?,
+    shards: ShardLocator, causality: Causality?
+  ) throws {
+    let payload = event.payload
     switch payload.body {
     case .datanetCreate(let body):
       guard payload.datanet == nil, payload.parents.isEmpty else {
@@ -40,10 +84,19 @@ enum EventApplier {
         throw LedgerError.datanetExists(name: body.name)
       }
       let state = try DatanetState(created: event.id, by: payload.actor, at: payload.time, body)
+      causality?.markApplied(event.id, in: event.datanet)
       try DatanetRow.save(state, in: db)
     case .datanetUpdate(let body):
+      // The owner may always update; others need a curator's right.
       var state = try existingState(of: event, in: db)
+      if payload.actor != state.owner {
+        state = try judgedState(of: event, in: db, causality: causality)
+      }
       try state.apply(body, by: payload.actor, at: payload.time)
+      if let causality {
+        causality.markApplied(event.id, in: event.datanet)
+        state.curators = causality.currentCurators(of: event.datanet) ?? state.curators
+      }
       try DatanetRow.save(state, in: db)
     case .contributionSubmit(let body):
       // Anyone may contribute to a Datanet; curators decide what is accepted.
@@ -51,19 +104,46 @@ enum EventApplier {
       try ContributionCatalog.insert(
         event, body, extras: extras, objects: objects, shards: shards, in: db)
     case .contributionReview(let body):
-      let state = try existingState(of: event, in: db)
+      let state = try judgedState(of: event, in: db, causality: causality)
       try CurationCatalog.review(event, body, state: state, in: db)
     case .contributionWithdraw(let body):
       let state = try existingState(of: event, in: db)
       try CurationCatalog.withdraw(event, body, state: state, objects: objects, in: db)
     case .recordTakedown(let body):
-      let state = try existingState(of: event, in: db)
-      try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db)
+      let state = try judgedState(of: event, in: db, causality: causality)
+      try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db) { other in
+        causality.map { !$0.isAncestor(other, of: event.id) } ?? false
+      }
     case .rewardsEpoch(let body):
-      let state = try existingState(of: event, in: db)
+      let state = try judgedState(of: event, in: db, causality: causality)
       try RewardsCatalog.record(event, body, state: state, objects: objects, in: db)
     }
-    try record(event, in: db)
+  }
+
+  /// The Datanet's state with the curators its event could know of: during a replay, those of
+  /// the event's causal past, and the event is overridden when a removal of its actor is
+  /// concurrent with it (removal wins).
+  private static func judgedState(
+    of event: SignedEvent, in db: Database, causality: Causality?
+  ) throws -> DatanetState {
+    var state = try existingState(of: event, in: db)
+    guard let causality,
+      let standing = causality.standing(
+        of: event.payload.actor, at: event.id, in: event.datanet)
+    else { return state }
+    state.curators = standing.curators
+    if state.isCurator(event.payload.actor), let removal = standing.concurrentRemoval {
+      throw Overridden(
+        reason: "its actor \(event.payload.actor.fingerprint) was removed as a curator by event "
+          + "\(removal.hex), concurrent with it: a removal wins over what the removed curator "
+          + "did meanwhile")
+    }
+    return state
+  }
+
+  /// Thrown inside a change to record its event without effect.
+  private struct Overridden: Error {
+    var reason: String
   }
 
   private static func existingState(of event: SignedEvent, in db: Database) throws -> DatanetState {
@@ -78,15 +158,19 @@ enum EventApplier {
     return state
   }
 
-  /// Adds the event to the DAG tables and moves the Datanet's heads past its parents.
-  private static func record(_ event: SignedEvent, in db: Database) throws {
+  /// Adds the event to the DAG tables and moves the Datanet's heads past its parents;
+  /// `overridden` says why an event that changed nothing did not.
+  private static func record(_ event: SignedEvent, overridden: String?, in db: Database) throws {
     let datanet = event.datanet.hex
     let seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM events") ?? 1
     try db.execute(
-      sql: "INSERT INTO events (id, datanet, type, actor, time, seq) VALUES (?, ?, ?, ?, ?, ?)",
+      sql: """
+        INSERT INTO events (id, datanet, type, actor, time, seq, overridden)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
       arguments: [
         event.id.hex, datanet, event.payload.type.rawValue, event.payload.actor.hex,
-        event.payload.time, seq,
+        event.payload.time, seq, overridden,
       ])
     for parent in Set(event.payload.parents) {
       try db.execute(

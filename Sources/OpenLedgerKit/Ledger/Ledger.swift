@@ -39,22 +39,33 @@ public struct Ledger: Sendable {
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock,
     extras: ContributionExtras?
   ) throws -> [SignedEvent] {
+    try store.finishInterruptedWrites()
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
-    return try store.catalog.write { db in
-      var events = [SignedEvent]()
-      for (body, datanet) in items {
-        let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
-        let payload = EventPayload(
-          datanet: datanet, parents: parents, actor: identity.account,
-          time: Timestamp.format(clock.now()), body: body)
-        let event = try SignedEvent.sign(payload, by: identity)
-        try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
-        events.append(event)
+    var journal: ObjectJournal?
+    do {
+      let events = try store.catalog.write { db in
+        var events = [SignedEvent]()
+        for (body, datanet) in items {
+          let parents = try datanet.map { try Self.heads(of: $0, in: db) } ?? []
+          let payload = EventPayload(
+            datanet: datanet, parents: parents, actor: identity.account,
+            time: Timestamp.format(clock.now()), body: body)
+          let event = try SignedEvent.sign(payload, by: identity)
+          try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
+          events.append(event)
+        }
+        // Objects are written once every event is known to apply, so a refusal writes none;
+        // the journal undoes them if the process dies before the catalog commits.
+        journal = try ObjectJournal.begin(events.map(\.id), in: store)
+        for event in events { try store.objects.put(event.bytes) }
+        return events
       }
-      // Objects are written once every event is known to apply, so a refusal writes none.
-      for event in events { try store.objects.put(event.bytes) }
+      journal?.finish()
       return events
+    } catch {
+      journal?.abort()
+      throw error
     }
   }
 
@@ -128,6 +139,18 @@ public struct Ledger: Sendable {
   /// each read back from the object store and verified.
   public func events(of datanet: Digest) throws -> [SignedEvent] {
     try checkedEvents(of: datanet).map { try $0.event.get() }
+  }
+
+  /// The events of `datanet` that lost to a concurrent event and changed nothing, with why.
+  public func overriddenEvents(of datanet: Digest) throws -> [Digest: String] {
+    try store.catalog.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT id, overridden FROM events WHERE datanet = ? AND overridden IS NOT NULL",
+        arguments: [datanet.hex]
+      ).reduce(into: [Digest: String]()) { overridden, row in
+        if let id = Digest(hex: row["id"]) { overridden[id] = row["overridden"] }
+      }
+    }
   }
 
   /// The same events, each verified or with the error reading or verifying it gave, so that a

@@ -1,6 +1,8 @@
 /// Failures of the ledger: events that do not verify, permissions, unknown Datanets.
 public enum LedgerError: OpenLedgerError {
   case corruptEvent(Digest, reason: String)
+  /// A validly signed event stored in another encoding than the one its signer produced.
+  case nonCanonicalEvent(Digest, problem: String)
   case notAnEvent(Digest, payloadType: String)
   case badSignature(Digest, actor: AccountID)
   case missingParent(event: Digest, parent: Digest)
@@ -13,7 +15,9 @@ public enum LedgerError: OpenLedgerError {
 
   public var kind: FailureKind {
     switch self {
-    case .corruptEvent, .notAnEvent, .badSignature, .missingParent, .wrongDatanet: .checksFailed
+    case .corruptEvent, .nonCanonicalEvent, .notAnEvent, .badSignature, .missingParent,
+      .wrongDatanet:
+      .checksFailed
     case .notPermitted: .permissionDenied
     case .unknownDatanet: .notFound
     case .ambiguousDatanet: .usage
@@ -26,6 +30,10 @@ public enum LedgerError: OpenLedgerError {
     switch self {
     case .corruptEvent(let id, let reason):
       "event \(id.hex) is corrupt: \(reason)"
+    case .nonCanonicalEvent(let id, let problem):
+      "event \(id.hex) is refused: \(problem). Only the encoding its signer wrote is an event, "
+        + "so that one signed change cannot be stored as two events; delete the object "
+        + "(`openledger gc` does) or restore the original"
     case .notAnEvent(let id, let type):
       "object \(id.hex) is not a ledger event (its payload type is '\(type)')"
     case .badSignature(let id, let actor):
@@ -50,4 +58,22 @@ public enum LedgerError: OpenLedgerError {
       message
     }
   }
+}
+
+/// A change refused because another event settled the same thing first: the contribution was
+/// decided, the record taken down, the epoch recorded. When writing, it is an ordinary refusal
+/// (`error`'s kind and message). During a replay, when `settledBy` is not in the refused event's
+/// causal past the two were concurrent, and the later one in the fold's order is overridden
+/// rather than refused (`EventApplier`).
+public struct SettledConflict: OpenLedgerError {
+  public let settledBy: Digest
+  public let error: any OpenLedgerError
+
+  public init(settledBy: Digest, _ error: any OpenLedgerError) {
+    self.settledBy = settledBy
+    self.error = error
+  }
+
+  public var kind: FailureKind { error.kind }
+  public var description: String { error.description }
 }

@@ -9,9 +9,16 @@ public struct LedgerFinding: Codable, Sendable, Equatable {
     case unverifiable
     /// An event names a parent that is not in the store, does not verify, or was refused.
     case missingParent
-    /// A verified event whose change the rules refuse: a permission its actor did not have at
-    /// that moment, or a state that did not allow it.
+    /// A verified event whose change the rules refuse: a permission its actor did not have in
+    /// its causal past, or a state that did not allow it.
     case refused
+    /// A verified event that lost to a concurrent one (its actor's right was removed
+    /// concurrently, or a concurrent event settled the same thing first): kept in the DAG
+    /// without effect. Expected when people work apart; reported, never silently kept.
+    case overridden
+    /// Signed events a write that died stored but never committed: not part of the ledger, and
+    /// deleted by the next write. A warning.
+    case interruptedWrite
     /// The catalog lists an event whose object is not in the store.
     case missingObject
     /// The catalog does not agree with the replay of the objects.
@@ -39,7 +46,11 @@ public struct LedgerVerification: Codable, Sendable {
   public var applied: Int
   public var findings: [LedgerFinding]
 
-  public var isClean: Bool { findings.isEmpty }
+  /// No finding but overridden events (how concurrent work ends) and interrupted writes (which
+  /// the next write undoes): neither is damage.
+  public var isClean: Bool {
+    findings.allSatisfy { $0.kind == .overridden || $0.kind == .interruptedWrite }
+  }
 }
 
 extension Store {
@@ -106,7 +117,27 @@ private struct LedgerVerifier {
           message: "the catalog lists event \(id.hex), but its object is not in the store"))
     }
 
-    let events = found.events.filter { inScope($0.value.datanet) }
+    // Events a write under way has stored but not yet committed, or a write that died left
+    // (the next write deletes them), are not part of the ledger.
+    let journals = try ObjectJournal.listedButUnreferenced(in: store)
+    let interrupted = found.events.filter {
+      journals.interrupted.contains($0.key) && inScope($0.value.datanet)
+    }
+    if !interrupted.isEmpty {
+      let ids = interrupted.keys.sorted()
+      findings.append(
+        LedgerFinding(
+          kind: .interruptedWrite, datanet: interrupted[ids[0]]?.datanet, event: nil,
+          object: nil, record: nil,
+          message: "an interrupted write left \(ids.count) signed event(s) that the catalog "
+            + "never committed (\(ids.map(\.short).joined(separator: ", "))); they are not part "
+            + "of the ledger, and the next write, `openledger gc` or `rebuild-catalog` deletes "
+            + "them"))
+    }
+    let events = found.events.filter {
+      inScope($0.value.datanet) && !journals.underWay.contains($0.key)
+        && !journals.interrupted.contains($0.key)
+    }
     let scratch = try DatabaseQueue()
     try CatalogSchema.migrator.migrate(scratch)
     let applied = try replay(events, broken: broken, into: scratch)
@@ -139,42 +170,44 @@ private struct LedgerVerifier {
   )
     throws -> Int
   {
-    let order = TopologicalOrder.sort(events.mapValues(\.payload.parents))
     var refused = Set<Digest>()
-    var applied = 0
-    try scratch.write { db in
-      for id in order {
-        let event = events[id]!
-        do {
-          try db.inSavepoint {
-            try EventApplier.apply(event, in: db, objects: store.objects, shards: found.shards)
-            return .commit
-          }
-          applied += 1
-        } catch LedgerError.missingParent(_, let parent) {
-          refused.insert(id)
-          let why =
-            broken.contains(parent)
-            ? "which does not verify"
-            : refused.contains(parent)
-              ? "which replay refused" : "which is not in the store"
-          findings.append(
-            LedgerFinding(
-              kind: .missingParent, datanet: event.datanet, event: id, object: nil, record: nil,
-              message: "event \(id.hex) (\(event.payload.type.rawValue)) names parent "
-                + "\(parent.hex), \(why)"))
-        } catch {
-          refused.insert(id)
-          findings.append(
-            LedgerFinding(
-              kind: .refused, datanet: event.datanet, event: id, object: nil, record: nil,
-              message: "event \(id.hex) (\(event.payload.type.rawValue) by "
-                + "\(event.payload.actor.fingerprint) at \(event.payload.time)) is refused: "
-                + "\(error)"))
-        }
-      }
-      try found.shards.settle(in: db, objects: store.objects)
+    let replay = try scratch.write { db in
+      try LedgerReplay.run(events, into: db, objects: store.objects, shards: found.shards)
     }
+    for (id, outcome) in replay.outcomes {
+      let event = events[id]!
+      let label =
+        "event \(id.hex) (\(event.payload.type.rawValue) by \(event.payload.actor.fingerprint) "
+        + "at \(event.payload.time))"
+      switch outcome {
+      case .applied:
+        break
+      case .overridden(let reason):
+        findings.append(
+          LedgerFinding(
+            kind: .overridden, datanet: event.datanet, event: id, object: nil, record: nil,
+            message: "\(label) changed nothing: \(reason)"))
+      case .refused(LedgerError.missingParent(_, let parent)):
+        refused.insert(id)
+        let why =
+          broken.contains(parent)
+          ? "which does not verify"
+          : refused.contains(parent)
+            ? "which replay refused" : "which is not in the store"
+        findings.append(
+          LedgerFinding(
+            kind: .missingParent, datanet: event.datanet, event: id, object: nil, record: nil,
+            message: "event \(id.hex) (\(event.payload.type.rawValue)) names parent "
+              + "\(parent.hex), \(why)"))
+      case .refused(let error):
+        refused.insert(id)
+        findings.append(
+          LedgerFinding(
+            kind: .refused, datanet: event.datanet, event: id, object: nil, record: nil,
+            message: "\(label) is refused: \(error)"))
+      }
+    }
+    let applied = replay.applied
     return applied
   }
 
@@ -207,27 +240,35 @@ private struct LedgerVerifier {
     // Events and heads.
     let eventSQL = "SELECT id FROM events WHERE datanet = ? ORDER BY id"
     let headSQL = "SELECT event FROM heads WHERE datanet = ? ORDER BY event"
-    for (sql, what) in [(eventSQL, "event"), (headSQL, "head")] {
+    let overriddenSQL =
+      "SELECT id FROM events WHERE datanet = ? AND overridden IS NOT NULL ORDER BY id"
+    for (sql, what) in [(eventSQL, "event"), (headSQL, "head"), (overriddenSQL, "overridden")] {
       let catalog = Set(
         try store.catalog.read { db in try String.fetchAll(db, sql: sql, arguments: [datanet.hex]) }
       )
       let replayed = Set(
         try scratch.read { db in try String.fetchAll(db, sql: sql, arguments: [datanet.hex]) })
       for id in catalog.subtracting(replayed).sorted() {
-        findings.append(
-          mismatch(
-            what == "event"
-              ? "the catalog lists event \(id), which replay refuses or cannot find"
-              : "the catalog has head \(id), which replay does not",
-            event: Digest(hex: id)))
+        let message =
+          switch what {
+          case "event": "the catalog lists event \(id), which replay refuses or cannot find"
+          case "head": "the catalog has head \(id), which replay does not"
+          default:
+            "the catalog has event \(id) overridden, but on replay it applies (run "
+              + "`openledger rebuild-catalog`)"
+          }
+        findings.append(mismatch(message, event: Digest(hex: id)))
       }
       for id in replayed.subtracting(catalog).sorted() {
-        findings.append(
-          mismatch(
-            what == "event"
-              ? "event \(id) replays, but the catalog does not list it"
-              : "replay has head \(id), which the catalog does not",
-            event: Digest(hex: id)))
+        let message =
+          switch what {
+          case "event": "event \(id) replays, but the catalog does not list it"
+          case "head": "replay has head \(id), which the catalog does not"
+          default:
+            "event \(id) is overridden on replay (it lost to a concurrent event), but the "
+              + "catalog applied it (run `openledger rebuild-catalog`)"
+          }
+        findings.append(mismatch(message, event: Digest(hex: id)))
       }
     }
 

@@ -44,7 +44,20 @@ public struct EpochComputation: Sendable {
     attributor: some OutputAttributing, policy: RewardPolicy, token: RewardToken,
     signer: Identity
   ) throws -> EpochComputation {
-    let allocation = try allocate(log: log, attributor: attributor, policy: policy, start: start)
+    try run(
+      datanet: datanet, start: start, ledgerHeads: ledgerHeads, log: log,
+      weights: weights(of: log, attributor: attributor), attributor: attributor, policy: policy,
+      token: token, signer: signer)
+  }
+
+  /// Splits every inference of `log` by its `weights` (what `attributor` gave), then builds and
+  /// signs the manifest.
+  static func run(
+    datanet: Digest, start: Start, ledgerHeads: [Digest], log: RewardLog,
+    weights: [OutputWeights], attributor: some OutputAttributing, policy: RewardPolicy,
+    token: RewardToken, signer: Identity
+  ) throws -> EpochComputation {
+    let allocation = try allocate(log: log, weights: weights, policy: policy, start: start)
     let leaves = try RewardLeaves(
       datanet: datanet, epoch: start.epoch, cumulative: allocation.cumulative)
     let contents = ManifestContents(
@@ -71,15 +84,16 @@ public struct EpochComputation: Sendable {
         "the previous manifest is of epoch \(start.epoch - 1), not \(predicate.epoch - 1)")
     }
     let allocation = try allocate(
-      log: log, attributor: attributor, policy: predicate.policy, start: start)
+      log: log, weights: weights(of: log, attributor: attributor), policy: predicate.policy,
+      start: start)
     return try RewardLeaves(
       datanet: predicate.datanet, epoch: predicate.epoch, cumulative: allocation.cumulative
     ).jsonLines()
   }
 
-  static func allocate(
-    log: RewardLog, attributor: some OutputAttributing, policy: RewardPolicy, start: Start
-  ) throws -> EpochAllocation {
+  /// Each output of `log` attributed, in log order: the long part of an epoch, and the part
+  /// that does not depend on the epochs before it.
+  static func weights(of log: RewardLog, attributor: some OutputAttributing) -> [OutputWeights] {
     // Outputs are attributed on all cores: the attributor is thread-safe and each output is
     // independent; the results land in log order.
     let count = log.inferences.count
@@ -93,7 +107,13 @@ public struct EpochComputation: Sendable {
         }
       }
     }
-    let items = (0..<count).map { index in
+    return weights
+  }
+
+  static func allocate(
+    log: RewardLog, weights: [OutputWeights], policy: RewardPolicy, start: Start
+  ) throws -> EpochAllocation {
+    let items = log.inferences.indices.map { index in
       (id: log.inferences[index].id, fee: log.fees[index], weights: weights[index])
     }
     return try Allocator(policy: policy).allocate(

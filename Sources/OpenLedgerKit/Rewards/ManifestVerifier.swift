@@ -19,8 +19,10 @@ public enum ManifestCheck: String, Codable, Sendable, CaseIterable {
   /// The previous epoch's manifest is the one named, one epoch earlier, of the same Datanet,
   /// with the cumulative total this one starts from, and no account's amount went down.
   case chain
-  /// Inside a store that holds the Datanet: the manifest is the one the ledger's
-  /// `rewards.epoch` event recorded for its epoch, not a replacement signed later.
+  /// Inside a store that holds the Datanet: the store's ledger holds the `rewards.epoch` event
+  /// of the manifest's epoch and the ledger heads the manifest names, and that event recorded
+  /// this manifest, not another (a replacement signed later). Skipped where no store holds the
+  /// Datanet.
   case ledger
   /// Attribution and allocation, re-run from the store and the inference log, give the same
   /// leaves byte for byte.
@@ -115,24 +117,9 @@ public struct ManifestVerifier: Sendable {
   public var previous: @Sendable (Digest) throws -> PreviousManifest?
   /// Re-runs attribution and allocation and returns what they give, for `recompute`.
   public var recompute: (@Sendable (RewardsManifest) throws -> Recomputation)?
-  /// The epoch the ledger recorded with the manifest's number, nil when it records none, for
-  /// `ledger`; set only when a store that holds the manifest's Datanet is at hand (without it
-  /// the check is left out).
-  public var recorded: (@Sendable (RewardsManifest) throws -> RecordedEpoch?)?
-
-  /// What the ledger recorded for an epoch: the manifest id its `rewards.epoch` event names.
-  public struct RecordedEpoch: Sendable {
-    public var manifest: Digest
-    public var event: Digest
-    /// The Datanet's name, for messages.
-    public var datanet: String
-
-    public init(manifest: Digest, event: Digest, datanet: String) {
-      self.manifest = manifest
-      self.event = event
-      self.datanet = datanet
-    }
-  }
+  /// What the store's ledger holds for a manifest, for `ledger`; set only when a store that
+  /// holds the manifest's Datanet is at hand (without it the check is skipped).
+  public var ledger: (@Sendable (RewardsManifest) throws -> LedgerRecord)?
 
   /// What re-running an epoch gave: its leaves file, and the index segments it searched.
   public struct Recomputation: Sendable {
@@ -149,12 +136,12 @@ public struct ManifestVerifier: Sendable {
     trusted: [AccountID: String],
     previous: @escaping @Sendable (Digest) throws -> PreviousManifest? = { _ in nil },
     recompute: (@Sendable (RewardsManifest) throws -> Recomputation)? = nil,
-    recorded: (@Sendable (RewardsManifest) throws -> RecordedEpoch?)? = nil
+    ledger: (@Sendable (RewardsManifest) throws -> LedgerRecord)? = nil
   ) {
     self.trusted = trusted
     self.previous = previous
     self.recompute = recompute
-    self.recorded = recorded
+    self.ledger = ledger
   }
 
   /// Verifies the envelope at `path`, with its files beside it.
@@ -178,7 +165,6 @@ public struct ManifestVerifier: Sendable {
       for later in all[(all.firstIndex(of: check)! + 1)...]
       where !report.checks.contains(where: { $0.check == later }) {
         if later == .recompute, recompute == nil { continue }
-        if later == .ledger, recorded == nil { continue }
         add(later, .skipped, reason)
       }
     }
@@ -356,10 +342,8 @@ public struct ManifestVerifier: Sendable {
     add(.chain, chainStatus, chainDetail)
 
     // ledger
-    if let recorded {
-      let (status, detail) = checkLedger(manifest, recorded: recorded)
-      add(.ledger, status, detail)
-    }
+    let (ledgerStatus, ledgerDetail) = checkLedger(manifest)
+    add(.ledger, ledgerStatus, ledgerDetail)
 
     // recompute
     if let recompute {
@@ -390,40 +374,6 @@ public struct ManifestVerifier: Sendable {
       }
     }
     return report
-  }
-
-  private func checkLedger(
-    _ manifest: RewardsManifest,
-    recorded: @Sendable (RewardsManifest) throws -> RecordedEpoch?
-  ) -> (CheckResult.Status, String) {
-    let epoch = manifest.predicate.epoch
-    let found: RecordedEpoch?
-    do {
-      found = try recorded(manifest)
-    } catch let error as OpenLedgerError {
-      return (.failed, "cannot read the ledger's epoch \(epoch): \(error.description)")
-    } catch {
-      return (.failed, "cannot read the ledger's epoch \(epoch): \(error)")
-    }
-    guard let found else {
-      return (
-        .skipped,
-        "the ledger records no epoch \(epoch) of this Datanet (yet): nothing to compare with"
-      )
-    }
-    guard found.manifest == manifest.id else {
-      return (
-        .failed,
-        "the ledger recorded manifest \(found.manifest.hex) for epoch \(epoch) of "
-          + "\(found.datanet) (rewards.epoch event \(found.event.short)); this is manifest "
-          + "\(manifest.id.hex), a replacement the ledger never recorded, however it is signed"
-      )
-    }
-    return (
-      .passed,
-      "the ledger recorded this manifest for epoch \(epoch) of \(found.datanet) (rewards.epoch "
-        + "event \(found.event.short))"
-    )
   }
 
   private func checkChain(

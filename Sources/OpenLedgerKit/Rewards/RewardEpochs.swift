@@ -134,6 +134,10 @@ public struct RewardEpochs: Sendable {
   /// refused computation writes nothing. `requestedEpoch`, when given, must be the next epoch.
   /// `ledgerHeads`, the heads the attributor's masking was taken at (the current ones when not
   /// given), go into the manifest so that `--recompute` masks the same records.
+  ///
+  /// Another computation may record an epoch while this one runs. Then, unless an epoch was
+  /// requested, this one is numbered, checked and split again after it (the attribution, the
+  /// long part, is kept), up to `attempts` times in all.
   public func compute(
     log: RewardLog, requestedEpoch: UInt64? = nil, settings: RewardSettings = RewardSettings(),
     attributor: some OutputAttributing, ledgerHeads: [Digest]? = nil, by identity: Identity,
@@ -142,23 +146,54 @@ public struct RewardEpochs: Sendable {
     try checkMayCompute(identity.account)
     let lock = try store.lock(.shared)
     defer { withExtendedLifetime(lock) {} }
-    let (last, heads) = try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
-      return (
-        try RewardsCatalog.lastEpoch(of: num, in: db),
-        try ledgerHeads?.sorted() ?? Ledger.heads(of: datanet.id, in: db)
-      )
-    }
-    let next = (last?.epoch ?? 0) + 1
-    if let requestedEpoch, requestedEpoch != next {
-      if requestedEpoch < next {
-        throw RewardsError.epochExists(datanet: datanet.name, epoch: requestedEpoch)
-      }
-      throw RewardsError.epochOutOfOrder(datanet: datanet.name, epoch: requestedEpoch, next: next)
-    }
-    let previous = try last.map { try self.bundle(of: epoch($0.epoch)) }
+    let heads = try ledgerHeads?.sorted() ?? Ledger(store: store).heads(of: datanet.id)
     let (policy, token) = try settings.merged(over: datanet.policy.rewards ?? RewardSettings())
       .resolve(curators: datanet.curators, owner: datanet.owner)
+    // The log is checked before it is attributed, so a refused log costs nothing.
+    var (next, previous) = try nextEpoch(for: log, requested: requestedEpoch)
+    let weights = EpochComputation.weights(of: log, attributor: attributor)
+    var attempt = 1
+    while true {
+      let computation = try EpochComputation.run(
+        datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
+        weights: weights, attributor: attributor, policy: policy, token: token, signer: identity)
+      do {
+        let event = try record(computation, of: log, as: next, by: identity, clock: clock)
+        return Computed(
+          epoch: try epoch(next), event: event, allocation: computation.allocation,
+          manifest: computation.bundle.manifest)
+      } catch RewardsError.epochRecorded(_, let epoch) where epoch == next {
+        // Another computation recorded this epoch number first.
+        guard requestedEpoch == nil, attempt < Self.attempts else {
+          throw RewardsError.epochRecordedMeanwhile(
+            datanet: datanet.name, epoch: next, requested: requestedEpoch != nil)
+        }
+        attempt += 1
+        (next, previous) = try nextEpoch(for: log, requested: nil)
+      }
+    }
+  }
+
+  /// How many times `compute` numbers and records an epoch before it gives up.
+  static let attempts = 5
+
+  /// The epoch `log` would be recorded as, and the previous epoch's manifest; throws when that
+  /// is not `requested`, or when the log, or an inference in it, was paid already.
+  private func nextEpoch(for log: RewardLog, requested: UInt64?) throws -> (
+    UInt64, ManifestBundle?
+  ) {
+    let last = try store.catalog.read { db in
+      try RewardsCatalog.lastEpoch(
+        of: try ContributionCatalog.datanetNumber(datanet.id, in: db), in: db)
+    }
+    let next = (last?.epoch ?? 0) + 1
+    if let requested, requested != next {
+      if requested < next {
+        throw RewardsError.epochExists(datanet: datanet.name, epoch: requested)
+      }
+      throw RewardsError.epochOutOfOrder(datanet: datanet.name, epoch: requested, next: next)
+    }
+    let previous = try last.map { try self.bundle(of: epoch($0.epoch)) }
     // The same fees must not be paid twice: an epoch's log is kept as an object named by its
     // SHA-256, so a log already paid is found by id.
     let logID = Digest.of(log.bytes)
@@ -169,26 +204,39 @@ public struct RewardEpochs: Sendable {
     // Nor the same inference in another log: an id an earlier epoch paid is refused, naming
     // its line. The earlier logs are read back from their objects (a pass over the history).
     try checkNotPaid(log, earlier: earlier)
-    let computation = try EpochComputation.run(
-      datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
-      attributor: attributor, policy: policy, token: token, signer: identity)
+    return (next, previous)
+  }
+
+  /// Stores the objects of `computation`, then records the event that references them. They
+  /// are listed in a journal first: if the event is refused they are deleted at once, and if
+  /// the process dies before it is recorded the next write deletes them (`ObjectJournal`), so
+  /// a killed computation never looks like a ledger that lost its epoch.
+  private func record(
+    _ computation: EpochComputation, of log: RewardLog, as next: UInt64, by identity: Identity,
+    clock: any Clock
+  ) throws -> SignedEvent {
     let built = computation.bundle
     let allocations = try EpochAllocations(computation.allocation, log: log).encoded()
-    // The objects first, then the event that references them, in one catalog transaction:
-    // if the event is refused, the objects are unreferenced and `gc` removes them.
     let objects = store.objects
-    try objects.put(log.bytes)
-    try objects.put(built.leavesFile)
-    let tree = try objects.put(Data(built.tree.nodes))
-    let allocationsID = try objects.put(allocations)
-    try objects.put(built.manifest.bytes)
-    let body = RewardsEpoch(
-      epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
-    let event = try Ledger(store: store).append(
-      .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
-    return Computed(
-      epoch: try epoch(next), event: event, allocation: computation.allocation,
-      manifest: built.manifest)
+    let files = [log.bytes, built.leavesFile, Data(built.tree.nodes), allocations]
+    let journal = try ObjectJournal.begin(
+      (files + [built.manifest.bytes]).map(Digest.of), in: store)
+    do {
+      try objects.put(log.bytes)
+      try objects.put(built.leavesFile)
+      let tree = try objects.put(Data(built.tree.nodes))
+      let allocationsID = try objects.put(allocations)
+      try objects.put(built.manifest.bytes)
+      let body = RewardsEpoch(
+        epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
+      let event = try Ledger(store: store).append(
+        .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
+      journal.finish()
+      return event
+    } catch {
+      journal.abort()
+      throw error
+    }
   }
 
   /// Throws unless `account` may record epochs of the Datanet (its curators may).
@@ -203,7 +251,7 @@ public struct RewardEpochs: Sendable {
 
   /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:
   /// the objects stand in for the files, the Datanet's curators and the epoch's recorder are
-  /// trusted, the previous epoch comes from the store.
+  /// trusted, the previous epoch comes from the store, and the ledger is this store's.
   public func verify(_ epoch: Epoch) -> VerificationReport {
     let objects = store.objects
     var trusted = [AccountID: String]()
@@ -212,12 +260,13 @@ public struct RewardEpochs: Sendable {
       trusted[epoch.actor] = "recorded epoch \(epoch.epoch) of \(datanet.name)"
     }
     let previous = try? list().first { $0.epoch + 1 == epoch.epoch }
-    let verifier = ManifestVerifier(trusted: trusted) { id in
+    var verifier = ManifestVerifier(trusted: trusted) { id in
       guard let previous, previous.manifest == id else { return nil }
       return PreviousManifest(
         envelope: try objects.read(id), leaves: try objects.read(previous.leaves),
         source: "the store")
     }
+    verifier.ledger = { try ledgerRecord(of: $0) }
     var report = verifier.verify(path: objects.path(for: epoch.manifest)) { name in
       switch name {
       case ManifestFiles.leaves: objects.path(for: epoch.leaves)

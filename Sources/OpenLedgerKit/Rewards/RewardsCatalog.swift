@@ -23,7 +23,16 @@ enum RewardsCatalog {
     let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
     let previous = try lastEpoch(of: datanet, in: db)
     let next = (previous?.epoch ?? 0) + 1
-    if body.epoch < next { throw RewardsError.epochExists(datanet: state.name, epoch: body.epoch) }
+    if body.epoch < next {
+      let error = RewardsError.epochRecorded(datanet: state.name, epoch: body.epoch)
+      guard
+        let recorded = try String.fetchOne(
+          db, sql: "SELECT event FROM reward_epochs WHERE datanet = ? AND epoch = ?",
+          arguments: [datanet, body.epoch]
+        ).flatMap(Digest.init(hex:))
+      else { throw error }
+      throw SettledConflict(settledBy: recorded, error)
+    }
     if body.epoch > next {
       throw RewardsError.epochOutOfOrder(datanet: state.name, epoch: body.epoch, next: next)
     }

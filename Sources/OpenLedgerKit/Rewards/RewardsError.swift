@@ -14,7 +14,13 @@ public enum RewardsError: OpenLedgerError {
   case verificationFailed(path: String, checks: [String])
   case inconsistent(String)
   case malformedAllocations(name: String, line: Int, reason: String)
+  /// `--epoch` named an epoch that exists.
   case epochExists(datanet: String, epoch: UInt64)
+  /// An event records an epoch that is recorded already.
+  case epochRecorded(datanet: String, epoch: UInt64)
+  /// Another `rewards compute` recorded the epoch this one was computing: the one asked for
+  /// (`requested`), or, every time this one tried again, the next.
+  case epochRecordedMeanwhile(datanet: String, epoch: UInt64, requested: Bool)
   case logAlreadyPaid(log: String, datanet: String, epoch: UInt64)
   /// An inference of the log whose id an earlier epoch paid.
   case inferenceAlreadyPaid(log: String, line: Int, id: String, datanet: String, epoch: UInt64)
@@ -33,7 +39,8 @@ public enum RewardsError: OpenLedgerError {
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
     case .inconsistent: .internalError
     case .malformedAllocations: .checksFailed
-    case .epochExists, .logAlreadyPaid: .cannotCreate
+    case .epochExists, .epochRecorded, .logAlreadyPaid: .cannotCreate
+    case .epochRecordedMeanwhile(_, _, let requested): requested ? .cannotCreate : .ioError
     case .epochOutOfOrder: .usage
     case .noEpochs, .unknownEpoch, .notOfDatanet: .notFound
     }
@@ -75,6 +82,15 @@ public enum RewardsError: OpenLedgerError {
     case .epochExists(let datanet, let epoch):
       "epoch \(epoch) of \(datanet) exists already; epochs are never computed twice. Leave out "
         + "--epoch to compute the next one"
+    case .epochRecorded(let datanet, let epoch):
+      "epoch \(epoch) of \(datanet) is recorded already; an epoch is recorded once"
+    case .epochRecordedMeanwhile(let datanet, let epoch, true):
+      "another `rewards compute` recorded epoch \(epoch) of \(datanet) while this one ran; "
+        + "nothing was written. Run it again with --epoch \(epoch + 1), or without --epoch to "
+        + "compute the next epoch"
+    case .epochRecordedMeanwhile(let datanet, let epoch, false):
+      "other `rewards compute` runs kept recording epochs of \(datanet) while this one ran "
+        + "(epoch \(epoch) last); nothing was written. Run the command again"
     case .logAlreadyPaid(let log, let datanet, let epoch):
       "\(log) was paid already, as the inference log of epoch \(epoch) of \(datanet) (the same "
         + "SHA-256); its fees are never paid twice. Give the log of the inferences since that epoch"

@@ -6,7 +6,9 @@ import GRDB
 ///   the objects that are not listed here.
 /// - `datanets`: each Datanet's current state, folded from its events, and a small number (`num`)
 ///   that the large tables use instead of the 64-digit id.
-/// - `events`, `event_parents`, `heads`: the ledger's DAG.
+/// - `events`, `event_parents`, `heads`: the ledger's DAG. `events.overridden` says why an
+///   event that lost to a concurrent one changed nothing (Docs/Formats.md, "Rights follow
+///   causality"); NULL when it applied.
 /// - `contributions`: one row per `contribution.submit`, with its status and counts.
 /// - `shards`: the shard objects of each contribution, in order.
 /// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
@@ -26,6 +28,9 @@ import GRDB
 /// - `reward_epochs`: one row per `rewards.epoch` event, by (Datanet, epoch): the event, the
 ///   objects of the epoch (manifest envelope, leaves, tree, inference log, allocations), its
 ///   root and totals (amounts as decimal text: they exceed SQLite's 64-bit integers).
+/// - `remote_files`: per remote, the head files and packs this store has read from it or
+///   written to it, so a pull fetches only what is new. A cache: losing it costs requests, not
+///   correctness.
 /// - `reward_allocations`: per (Datanet, epoch, account): what the account earned in the epoch
 ///   and in all epochs so far, its roles, its attribution units and how many inferences paid it.
 enum CatalogSchema {
@@ -167,6 +172,20 @@ enum CatalogSchema {
         t.column("units", .text).notNull()
         t.column("inferences", .integer).notNull()
         t.primaryKey(["datanet", "epoch", "account"])
+      }
+    }
+    migrator.registerMigration("6-overridden-events") { db in
+      try db.alter(table: "events") { t in
+        t.add(column: "overridden", .text)
+      }
+    }
+    migrator.registerMigration("7-remote-files") { db in
+      try db.create(table: "remote_files") { t in
+        t.column("remote", .text).notNull()
+        t.column("key", .text).notNull()
+        // For a head file: the heads it announces, space-separated.
+        t.column("heads", .text)
+        t.primaryKey(["remote", "key"])
       }
     }
     return migrator

@@ -59,17 +59,7 @@ public final class Store: Sendable {
 
   /// Creates a new, empty store at `root`.
   public static func initialize(at root: String, clock: any Clock) throws -> Store {
-    if FileSystem.exists("\(root)/config.json") { throw StoreError.alreadyExists(path: root) }
-    if FileSystem.exists(root), !FileSystem.isDirectory(root) {
-      throw StoreError.alreadyExists(path: root)
-    }
-    if FileSystem.isDirectory(root), !(try FileSystem.list(root)).isEmpty {
-      let names = try FileSystem.list(root)
-      let ours: Set = ["objects", "tmp", "indexes", "catalog.sqlite"]
-      if !names.allSatisfy({ ours.contains($0) || $0.hasPrefix("catalog.sqlite-") }) {
-        throw StoreError.alreadyExists(path: root)
-      }
-    }
+    try checkInitLocation(root)
     for directory in ["", "/objects/sha256", "/tmp", "/indexes"] {
       try FileSystem.makeDirectory(root + directory)
     }
@@ -83,6 +73,45 @@ public final class Store: Sendable {
     return store
   }
 
+  /// Refuses to create a store at `root` unless nothing is there, or an empty directory (a
+  /// symbolic link to one counts), or what an interrupted init left; the error says what is
+  /// there instead.
+  private static func checkInitLocation(_ root: String) throws {
+    var info = stat()
+    guard lstat(root, &info) == 0 else {
+      if errno == ENOENT { return }
+      throw SystemError("cannot look at", path: root, code: errno)
+    }
+    if (info.st_mode & S_IFMT) == S_IFLNK, stat(root, &info) != 0 {
+      let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: root)) ?? "?"
+      throw StoreError.initPathTaken(
+        path: root, what: "a symbolic link to \(target), which does not exist",
+        remedy: "create the directory it points to, or choose another --store")
+    }
+    let what: String? =
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR: nil
+      case S_IFREG: "a file"
+      case S_IFIFO: "a FIFO"
+      case S_IFSOCK: "a socket"
+      case S_IFCHR, S_IFBLK: "a device"
+      default: "not a directory"
+      }
+    if let what {
+      throw StoreError.initPathTaken(
+        path: root, what: what, remedy: "choose another --store, or move it away")
+    }
+    if FileSystem.exists("\(root)/config.json") { throw StoreError.alreadyExists(path: root) }
+    let ours: Set = ["objects", "tmp", "indexes", "catalog.sqlite"]
+    if let foreign = try FileSystem.list(root).first(where: {
+      !ours.contains($0) && !$0.hasPrefix("catalog.sqlite-")
+    }) {
+      throw StoreError.initPathTaken(
+        path: root, what: "a directory that holds other files (such as '\(foreign)') and no store",
+        remedy: "init makes a store in a new or empty directory: choose another --store")
+    }
+  }
+
   /// Opens the store at `root` (the directory holding `config.json`).
   public static func open(at root: String) throws -> Store {
     let config = try StoreConfig.load(from: "\(root)/config.json")
@@ -93,6 +122,12 @@ public final class Store: Sendable {
   /// recorded in the catalog.
   public func lock(_ mode: StoreLock.Mode) throws -> StoreLock {
     try StoreLock(path: "\(root)/lock", mode: mode)
+  }
+
+  /// The store lock if it can be had without waiting, else nil: for housekeeping that whichever
+  /// process finds the store idle does.
+  public func lockIfFree(_ mode: StoreLock.Mode) throws -> StoreLock? {
+    try StoreLock(path: "\(root)/lock", mode: mode, wait: false)
   }
 
   public var indexesDirectory: String { "\(root)/indexes" }
@@ -128,14 +163,21 @@ public final class StoreLock {
 
   private let fd: Int32
 
-  init(path: String, mode: Mode) throws {
+  convenience init(path: String, mode: Mode) throws {
+    try self.init(path: path, mode: mode, wait: true)!
+  }
+
+  /// Takes the lock on the file at `path`, waiting for it unless `wait` is false; then nil
+  /// when another holder's mode conflicts.
+  init?(path: String, mode: Mode, wait: Bool) throws {
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw SystemError("cannot open the store lock", path: path, code: errno) }
-    let operation = mode == .shared ? LOCK_SH : LOCK_EX
+    let operation = (mode == .shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB)
     while flock(fd, operation) != 0 {
       if errno == EINTR { continue }
       let code = errno
       close(fd)
+      if code == EWOULDBLOCK && !wait { return nil }
       throw SystemError("cannot lock", path: path, code: code)
     }
   }

@@ -9,6 +9,9 @@ public struct StoreConfig: Codable, Sendable, Equatable {
   /// How long a command waits for another process's catalog write before giving up.
   public var busyTimeoutMilliseconds: Int
   public var created: String
+  /// The remotes this store pushes to and pulls from, by name (`openledger remote add`);
+  /// absent when there are none.
+  public var remotes: [RemoteConfig]?
 
   public init(created: String, busyTimeoutMilliseconds: Int = 10_000) {
     self.formatVersion = Self.currentFormatVersion
@@ -38,5 +41,25 @@ public struct StoreConfig: Codable, Sendable, Equatable {
         path: path, reason: "busyTimeoutMilliseconds must be zero or more")
     }
     return config
+  }
+}
+
+/// A remote as `config.json` keeps it.
+public struct RemoteConfig: Codable, Sendable, Equatable {
+  /// 1 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit (`origin` by default).
+  public var name: String
+  /// A directory (`/path`, `file:///path`), `s3://bucket/prefix` or `http(s)://host/path`.
+  public var url: String
+  /// For S3: the endpoint to use instead of AWS's (MinIO, R2, Ceph RGW, a local server).
+  public var endpoint: String?
+
+  public init(name: String, url: String, endpoint: String? = nil) {
+    self.name = name
+    self.url = url
+    self.endpoint = endpoint
+  }
+
+  public static func isValidName(_ name: String) -> Bool {
+    DatanetCreate.isValidName(name)
   }
 }

@@ -3,6 +3,9 @@ public enum StoreError: OpenLedgerError {
   case notFound(searchedFrom: String)
   case notAStore(path: String)
   case alreadyExists(path: String)
+  /// `init` was pointed at something that is not a new or empty directory, nor a store:
+  /// `what` says what is there.
+  case initPathTaken(path: String, what: String, remedy: String)
   case unsupportedFormat(path: String, version: Int, supported: Int)
   case malformedConfig(path: String, reason: String)
   case objectMissing(Digest)
@@ -13,7 +16,7 @@ public enum StoreError: OpenLedgerError {
   public var kind: FailureKind {
     switch self {
     case .notFound, .notAStore: .notFound
-    case .alreadyExists: .cannotCreate
+    case .alreadyExists, .initPathTaken: .cannotCreate
     case .unsupportedFormat, .malformedConfig, .objectMissing, .objectCorrupt, .catalogBusy,
       .catalog:
       .ioError
@@ -30,6 +33,8 @@ public enum StoreError: OpenLedgerError {
         + "run `openledger init` there, or point --store at an existing store"
     case .alreadyExists(let path):
       "a store already exists at \(path); use it as it is, or choose another directory"
+    case .initPathTaken(let path, let what, let remedy):
+      "cannot create a store at \(path): it is \(what); \(remedy)"
     case .unsupportedFormat(let path, let version, let supported):
       "\(path) has store format \(version), but this openledger reads format \(supported) or "
         + "older; upgrade openledger"

@@ -87,6 +87,8 @@ extension Store {
   public func gc(dryRun: Bool, clock: any Clock) throws -> GCReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
+    // Every journal is stale under the exclusive lock: undo the writes that died.
+    if !dryRun { try ObjectJournal.recover(in: self) }
     // A takedown wins over reproducibility: the segments that held removed text are retired,
     // so `manifest verify --recompute` of epochs that queried them names them as retired.
     let compactions = try compactIndexesHoldingRemovedRecords(dryRun: dryRun, clock: clock)

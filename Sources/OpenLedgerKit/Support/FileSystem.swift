@@ -107,6 +107,28 @@ public enum FileSystem {
       throw SystemError("cannot remove", path: path, code: errno)
     }
   }
+
+  /// Whether a live process holds an exclusive `flock` on the file at `path`, as a
+  /// `StagedFile` or a journal does while it is being written. False when the file is gone.
+  public static func isHeldByALiveProcess(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    while flock(fd, LOCK_SH | LOCK_NB) != 0 {
+      if errno == EINTR { continue }
+      return errno == EWOULDBLOCK
+    }
+    flock(fd, LOCK_UN)
+    return false
+  }
+
+  /// The size and the age in seconds (by its last modification) of the file at `path`.
+  public static func sizeAndAge(_ path: String) -> (bytes: Int, age: Double)? {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return nil }
+    let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    return (Int(info.st_size), Date().timeIntervalSince1970 - modified)
+  }
 }
 
 /// A file being written under a temporary name, renamed into place only when complete.
@@ -135,6 +157,9 @@ public final class StagedFile {
     self.fd = fd
     self.mode = mode
     self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    // Held until the file is closed: a staging file nobody holds was left by a process that
+    // died (`FileSystem.isHeldByALiveProcess`), and the next write may sweep it.
+    _ = flock(fd, LOCK_EX | LOCK_NB)
   }
 
   deinit {

@@ -84,27 +84,47 @@ import Testing
         usedBy: "this test", verify: verify)
     }
     #expect(try open(verify: true).attribute(texts[1]).records.count == 1)
-    // The same size, another account: only re-hashing notices.
-    let path =
-      "\(AttributionIndex.directory(of: try fixture.state().id, indexes: fixture.store.indexesDirectory))/\(segment.id.hex)/contributors.bin"
-    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-    try Data(fixture.alice.account.bytes).write(to: URL(fileURLWithPath: path))
-    #expect(
-      try open(verify: false).attribute(texts[1]).contributors.map(\.account) == [
-        fixture.alice.account
-      ])
-    #expect {
-      try open(verify: true)
-    } throws: { error in
-      guard let error = error as? AttributionError,
-        case .alteredSegment(let id, _, let usedBy, let reason) = error
-      else { return false }
-      return id == segment.id && usedBy == "this test" && reason.contains("contributors.bin")
-        && error.kind == .ioError
+    let directory =
+      "\(AttributionIndex.directory(of: try fixture.state().id, indexes: fixture.store.indexesDirectory))/\(segment.id.hex)"
+    func refused(_ file: String, verify: Bool) -> Bool {
+      do {
+        _ = try open(verify: verify)
+        return false
+      } catch AttributionError.alteredSegment(let id, _, let usedBy, let reason) {
+        return id == segment.id && usedBy == "this test" && reason.contains("\(file) hashes to")
+      } catch {
+        return false
+      }
     }
+    // The same size, another account: the tables are re-hashed whether or not `verify` is set.
+    let contributors = "\(directory)/contributors.bin"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: contributors)
+    try Data(fixture.alice.account.bytes).write(to: URL(fileURLWithPath: contributors))
+    #expect(refused("contributors.bin", verify: false))
+    #expect(refused("contributors.bin", verify: true))
+    #expect(throws: AttributionError.self) { try index.attributor() }
     // Compaction rebuilds the same segment id and replaces the damaged files.
     try index.compact(clock: fixture.clock)
-    #expect(try open(verify: true).attribute(texts[1]).records.count == 1)
+    let rebuilt = try open(verify: true)
+    #expect(rebuilt.attribute(texts[1]).records.count == 1)
+    #expect(rebuilt.integrity.notRehashed.isEmpty)
+    #expect(rebuilt.integrity.rehashed.count == 7)
+
+    // The token array is re-hashed with `verify` only, and the attributor says so.
+    let tokens = "\(directory)/tokens.u32"
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tokens)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: tokens))
+    bytes[0] ^= 0x01
+    try bytes.write(to: URL(fileURLWithPath: tokens))
+    let unverified = try open(verify: false)
+    #expect(unverified.integrity.notRehashed == ["suffixes.u32", "tokens.u32"])
+    #expect(
+      unverified.integrity.rehashed == [
+        "contributions.bin", "contributors.bin", "counts.u32", "records.bin", "vocabulary.bin",
+      ])
+    #expect(unverified.integrity.notRehashedBytes == 8 * segment.tokens + 4 * segment.records)
+    #expect(try index.attributor().integrity == unverified.integrity)
+    #expect(refused("tokens.u32", verify: true))
   }
 
   @Test func inferenceLogLinesAreCheckedOneByOne() throws {

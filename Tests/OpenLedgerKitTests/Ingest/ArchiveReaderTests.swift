@@ -67,6 +67,59 @@ import Testing
     #expect(try reader.nextEntry() == nil)
   }
 
+  // MARK: - Gzip trailers
+
+  /// libarchive reads past a gzip member's CRC-32 and length without checking them; the reader
+  /// checks them, as `gzip -t` does.
+  @Test(arguments: [
+    ("bad-crc.jsonl.gz", "the gzip checksum (CRC-32) does not match the content"),
+    ("bad-length.tar.gz", "the gzip length field does not match the content's length"),
+    ("bad-crc-after-end.tar.gz", "the gzip checksum (CRC-32) does not match the content"),
+  ])
+  func aGzipTrailerThatDisagreesIsRefused(fixture: String, message: String) throws {
+    let error = try #require(readFixture(fixture).error)
+    #expect(error == .corrupt(archive: archiveFixture(fixture), at: .end, message: message))
+    #expect(error.kind == .dataError)
+    #expect(error.description.contains("(at its end)"))
+  }
+
+  /// A tar ends before its gzip stream does; the rest (here 96 KiB of noise) is read for the
+  /// trailer after libarchive's last entry.
+  @Test func theTrailerIsCheckedPastWhereLibarchiveStops() throws {
+    let path = archiveFixture("bad-crc-after-end.tar.gz")
+    let reader = try ArchiveReader(path: path)
+    #expect(try reader.nextEntry()?.path == "notes.jsonl")
+    while try reader.readChunk() != nil {}
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    #expect(reader.compressedBytes < Int64(size), "libarchive has not read the trailer yet")
+    #expect(throws: ArchiveError.self) { try reader.nextEntry() }
+    #expect(reader.compressedBytes == Int64(size))
+  }
+
+  @Test func gzipMembersMayFollowOneAnotherAndEachIsChecked() throws {
+    let good = try Data(contentsOf: URL(fileURLWithPath: archiveFixture("data.jsonl.gz")))
+    let bad = try Data(contentsOf: URL(fileURLWithPath: archiveFixture("bad-crc.jsonl.gz")))
+    func read(_ bytes: Data, prefix: Int = 0) throws -> ReadResult {
+      let pipe = Pipe()
+      pipe.fileHandleForWriting.write(bytes.dropFirst(prefix))
+      try pipe.fileHandleForWriting.close()
+      do {
+        return readAll(
+          try ArchiveReader(
+            fileDescriptor: pipe.fileHandleForReading.fileDescriptor, name: "<stdin>",
+            prefix: Array(bytes.prefix(prefix))))
+      } catch {
+        return ReadResult(error: error)
+      }
+    }
+    let twice = try read(good + good + Data(repeating: 0, count: 100))
+    #expect(twice.error == nil)
+    #expect(twice.entries.first?.bytes == Array((singleFileContent + singleFileContent).utf8))
+    let second = try read(good + bad, prefix: 2)
+    #expect(second.error?.description.contains("CRC-32) of member 2 does not match") == true)
+    #expect(try read(bad, prefix: 1).error?.kind == .dataError)
+  }
+
   // MARK: - File descriptors
 
   @Test func readsAnArchiveFromAPipe() throws {
@@ -311,8 +364,8 @@ import Testing
 
   @Test func entryNamesAreEscapedInMessages() {
     let error = ArchiveError.symbolicLink(
-      archive: "a.tar", entry: "x\u{1B}[2J\ny", target: "it's")
-    #expect(error.description.contains(#"'x\u{1B}[2J\u{A}y'"#))
+      archive: "a.tar", entry: "x\u{1B}[2J\ny\u{9B}\u{202E}", target: "it's")
+    #expect(error.description.contains(#"'x\e[2J\ny\u{9b}\u{202e}'"#))
     #expect(error.description.contains(#"'it\'s'"#))
   }
 }

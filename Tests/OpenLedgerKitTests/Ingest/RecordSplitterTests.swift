@@ -69,7 +69,23 @@ import Testing
     }
     #expect(try fields("a,\"b,c\",,\"d\"\"e\"") == ["a", "b,c", "", "d\"e"])
     #expect(try fields("a,") == ["a", ""])
-    #expect(throws: CSVFields.Failure.self) { try fields("\"open") }
-    #expect(throws: CSVFields.Failure.self) { try fields("\"a\"b") }
+    #expect(throws: CSVFields.Failure.unclosedQuote(field: 1)) { try fields("\"open") }
+    #expect(throws: CSVFields.Failure.textAfterQuote(field: 1)) { try fields("\"a\"b") }
+    #expect(throws: CSVFields.Failure.unclosedQuoteMidField(field: 2)) { try fields("a,5\" disk") }
+    #expect(try fields("a,say \"hi\" there") == ["a", "say \"hi\" there"])
+  }
+
+  /// A quote opens a quoted field only where a field starts, as `CSVFields` reads it: a quote
+  /// inside an unquoted field does not make its record run on (to fail with a misleading field
+  /// count) but ends with its line.
+  @Test(arguments: [1, 4, 1000])
+  func csvQuotesInsideUnquotedFieldsDoNotSpanLines(_ chunk: Int) {
+    let text = "id,text\n1,a 5\" disk\n2,fine\n3,\"quoted\nacross\",\"\"\"x\"\n4,end"
+    let records = split(CSVSplitter(), text, chunk: chunk)
+    #expect(
+      records.map(\.0) == [
+        "id,text", "1,a 5\" disk", "2,fine", "3,\"quoted\nacross\",\"\"\"x\"", "4,end",
+      ])
+    #expect(records.map(\.1) == [1, 2, 3, 4, 6])
   }
 }

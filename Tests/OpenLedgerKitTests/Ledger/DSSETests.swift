@@ -65,10 +65,8 @@ import Testing
 
   /// Found by the `event-envelope` fuzz target, whose property is that an accepted envelope is
   /// in its canonical encoding: a `datanet.create` by the fuzzing identity, indented. It
-  /// verifies, under an id of its own, so one signed payload makes two events (issue 13, defect
-  /// 1). The refusal belongs to Ledger/ (the lead's 2631282 on main), so here it is a known
-  /// issue; once the refusal is merged, `withKnownIssue` fails ("known issue was not
-  /// recorded"): remove the wrapper then.
+  /// verified on fde767f, under an id of its own, so one signed payload made two events (issue
+  /// 13, defect 1); it must be refused as not canonical.
   @Test func anIndentedEnvelopeIsNotASecondEvent() throws {
     let indented = try FileSystem.read(
       fuzzFixture("event-envelope", "datanet-create-indented.json"))
@@ -76,10 +74,8 @@ import Testing
     #expect(canonical != indented)
     let event = try SignedEvent.verified(id: Digest.of(canonical), bytes: canonical)
     #expect(event.payload.type == .datanetCreate)
-    withKnownIssue("an envelope not in its canonical encoding is still an event") {
-      #expect(throws: LedgerError.self) {
-        try SignedEvent.verified(id: Digest.of(indented), bytes: indented)
-      }
+    #expect(throws: LedgerError.self) {
+      try SignedEvent.verified(id: Digest.of(indented), bytes: indented)
     }
   }
 }

@@ -211,4 +211,88 @@ import Testing
         .rewardsEpoch(body), to: try fixture.state().id, by: fixture.alice, clock: fixture.clock)
     } throws: { "\($0)".contains("the manifest is of Datanet") }
   }
+
+  /// Computes `slow` (as the given epoch, when one is) and, while it attributes, runs
+  /// `meanwhile`; returns what computing `slow` gave.
+  func compute(
+    _ slow: RewardLog, epoch: UInt64? = nil, meanwhile: () throws -> Void
+  ) throws -> RewardEpochs.Computed {
+    let pausing = PausingAttributor(
+      try AttributionIndex(store: fixture.store, datanet: try fixture.state()).attributor())
+    let (epochs, alice, clock) = (try self.epochs, fixture.alice, fixture.clock)
+    let paused = OtherThread {
+      try epochs.compute(
+        log: slow, requestedEpoch: epoch, attributor: pausing, by: alice, clock: clock)
+    }
+    pausing.pause.waitUntilReached()
+    defer { pausing.pause.release() }
+    try meanwhile()
+    pausing.pause.release()
+    return try paused.value()
+  }
+
+  /// Two `rewards compute` at once, as two curators' processes: the one that records second
+  /// is numbered after the other (its manifest follows the other's), instead of failing over
+  /// an epoch number nobody asked for.
+  @Test func concurrentComputesAreNumberedOneAfterTheOther() throws {
+    var recorded: RewardEpochs.Computed?
+    let later = try compute(log([(texts[1], "100")], prefix: "a")) {
+      recorded = try compute(log([(texts[2], "250")], prefix: "b"))
+    }
+    #expect(recorded?.epoch.epoch == 1)
+    #expect(later.epoch.epoch == 2)
+    #expect(later.manifest.predicate.previousManifest == recorded?.manifest.id)
+    #expect(later.epoch.cumulative.value == 350, "the leaves add this epoch to the other's")
+    #expect(try epochs.list().map(\.epoch) == [1, 2])
+    #expect(try fixture.store.verifyLedger().isClean)
+  }
+
+  /// The same log computed twice at once is paid once: the second is refused as paid, not
+  /// blamed on `--epoch`.
+  @Test func theSameLogComputedTwiceAtOnceIsPaidOnce() throws {
+    let same = try log([(texts[1], "100")])
+    var recorded: UInt64?
+    #expect {
+      try compute(same) { recorded = try compute(same).epoch.epoch }
+    } throws: { error in
+      guard let error = error as? RewardsError, case .logAlreadyPaid(_, _, let epoch) = error
+      else { return false }
+      return epoch == 1
+    }
+    #expect(recorded == 1)
+    #expect(try epochs.list().count == 1)
+  }
+
+  /// With `--epoch N` and another compute recording N meanwhile, the error says so.
+  @Test func anEpochAskedForAndRecordedMeanwhileSaysWhatHappened() throws {
+    #expect {
+      try compute(log([(texts[1], "100")], prefix: "a"), epoch: 1) {
+        _ = try compute(log([(texts[2], "250")], prefix: "b"))
+      }
+    } throws: { error in
+      let text = "\(error)"
+      return (error as? OpenLedgerError)?.kind == .cannotCreate
+        && text.contains("another `rewards compute` recorded epoch 1") && text.contains("--epoch 2")
+    }
+    #expect(try epochs.list().count == 1)
+  }
+}
+
+/// An attributor that stops at its first output until the test lets it go on, as a long
+/// computation would be overtaken by another.
+final class PausingAttributor: OutputAttributing, @unchecked Sendable {
+  let inner: Attributor
+  let pause = Pause()
+
+  init(_ inner: Attributor) {
+    self.inner = inner
+  }
+
+  var segmentIDs: [Digest] { inner.segmentIDs }
+  var settings: AttributionSettings { inner.settings }
+
+  func weights(of output: String) -> OutputWeights {
+    pause.here()
+    return inner.weights(of: output)
+  }
 }

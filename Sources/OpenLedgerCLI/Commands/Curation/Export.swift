@@ -9,9 +9,10 @@ struct Export: ParsableCommand {
       withdrawn, each line with record_id, contribution, contributor, text, and for JSON and \
       CSV Datanets the canonical record), DIR/datapackage.json (Frictionless Data Package) and \
       DIR/croissant.json (MLCommons Croissant 1.0), both listing each file with its SHA-256. \
-      The same ledger state gives the same bytes. The export is written beside DIR and renamed \
-      into place: a failure leaves nothing half written. A non-empty DIR is refused (exit 73) \
-      unless --force.
+      The same ledger state gives the same bytes. The export is written beside DIR (in \
+      .DIR.export-XXXXXX) and renamed into place: a failure leaves nothing half written, and \
+      what a killed export left there is removed by the next export into DIR. A non-empty DIR \
+      is refused (exit 73) unless --force; DIR may be a symbolic link to a directory.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -37,6 +38,11 @@ struct Export: ParsableCommand {
     let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
     let report = try DatanetExport(store: store).export(
       datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force)
+    if !report.staleStagingRemoved.isEmpty {
+      context.output.note(
+        "removed \(report.staleStagingRemoved.count) staging folder(s) that interrupted exports "
+          + "left beside \(out): " + report.staleStagingRemoved.joined(separator: ", "))
+    }
     if context.output.isJSON {
       try context.output.json(report)
       return

@@ -7,8 +7,9 @@ struct VerifyLedger: ParsableCommand {
     abstract: "Replay a Datanet's ledger from the objects and check the catalog against it.",
     discussion: """
       Every event object is re-hashed and its signature checked; every event is replayed in \
-      topological order with the permissions its actor had at that moment, and every parent \
-      must exist; then the catalog's Datanet state, events, heads, contributions, records and \
+      topological order with the rights its actor held in its causal past, and every parent \
+      must exist (an event that lost to a concurrent one, such as a review by a curator whose \
+      removal it could not see, is reported as overridden, which is not a failure); then the catalog's Datanet state, events, heads, contributions, records and \
       removals are compared with the replay's. Each finding names the event, object or record. \
       Writes nothing. Exits 1 when there is a finding.
       """)
@@ -35,12 +36,12 @@ struct VerifyLedger: ParsableCommand {
       try context.output.json(report)
     } else {
       for finding in report.findings {
-        context.output.line("\(finding.kind.rawValue): \(finding.message)")
+        context.output.line("\(finding.kind.rawValue): \(DisplayText.escaped(finding.message))")
       }
       context.output.line(
         "replayed \(report.applied) of \(report.events) event(s) in \(report.datanets.count) "
           + "Datanet(s): "
-          + (report.isClean ? "no findings" : "\(report.findings.count) finding(s)"))
+          + (report.findings.isEmpty ? "no findings" : "\(report.findings.count) finding(s)"))
     }
     if !report.isClean { throw ExitCode(FailureKind.checksFailed.exitStatus) }
   }

@@ -10,8 +10,10 @@ extension ManifestCommand {
         The envelope's files (leaves.jsonl, tree.bin, previous-manifest.json, \
         previous-leaves.jsonl) are read from the envelope's directory. The signature must be a \
         trusted key's: the keys given with --key, else the Datanet's curators in the store (and \
-        the curator who recorded the epoch). Inside a store that holds the Datanet, the \
-        manifest must also be the one the ledger recorded for its epoch. --recompute also \
+        the curator who recorded the epoch). Inside a store that holds the Datanet, its ledger \
+        must hold the epoch's rewards.epoch event, recording this manifest, and the ledger heads \
+        the manifest names (a ledger that lacks them fails the ledger check: it may be \
+        truncated or behind); elsewhere that check is skipped. --recompute also \
         re-runs attribution and allocation from the store, over the index segments the epoch \
         queried (each file re-hashed first) with the records removed before it masked, on the \
         epoch's inference log, and requires the same leaves byte for byte. Every check is \
@@ -88,11 +90,8 @@ extension ManifestCommand {
       if let store, let manifest = try? RewardsManifest.load(path: path),
         let state = try? Ledger(store: store).datanet(manifest.predicate.datanet.hex)
       {
-        verifier.recorded = { manifest in
-          try RewardEpochs(store: store, datanet: state).list()
-            .first { $0.epoch == manifest.predicate.epoch }
-            .map { .init(manifest: $0.manifest, event: $0.event, datanet: state.name) }
-        }
+        let epochs = RewardEpochs(store: store, datanet: state)
+        verifier.ledger = { try epochs.ledgerRecord(of: $0) }
       }
       let report = verifier.verify(path: path)
       if context.output.isJSON {
@@ -170,7 +169,7 @@ extension ManifestCommand {
         output.line("manifest \(manifest.hex)")
         output.line("Datanet \(datanet.hex), epoch \(epoch)")
       } else {
-        output.line("manifest \(report.path)")
+        output.line("manifest \(DisplayText.escaped(report.path))")
       }
       var table = TextTable(["STATUS", "CHECK", "DETAIL"])
       for check in report.checks {

@@ -148,12 +148,12 @@ struct ContributionPrinter {
     IngestReportPrinter(output: output, workingDirectory: context.workingDirectory).show(location)
   }
 
-  /// The first line of a text, cut to fit a terminal line.
+  /// The first line of a text, cut to fit a terminal line, its control characters escaped.
   private func excerpt(_ text: String?, limit: Int = 72) -> String {
     guard let text else { return "(bytes erased by gc)" }
     let line =
       text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init)
       ?? ""
-    return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    return DisplayText.escaped(line.count > limit ? String(line.prefix(limit - 1)) + "…" : line)
   }
 }

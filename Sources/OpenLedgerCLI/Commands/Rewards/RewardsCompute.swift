@@ -12,7 +12,9 @@ extension RewardsCommand {
         Datanet's policy (`datanet update --rewards-policy FILE`), else 8000/1000/1000 basis \
         points with the owner as protocol and unattributed account; --policy FILE and the \
         flags override it field by field. Only a curator may record an epoch (others exit 77, \
-        and nothing is written).
+        and nothing is written). When the store has remotes, each is asked first whether it \
+        holds changes to the Datanet not pulled yet; if one does, the command refuses (exit \
+        65: pull first, or pass --offline).
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -32,6 +34,10 @@ extension RewardsCommand {
           + "unattributedAccount, token {symbol, decimals}).", valueName: "file"))
     var policy: String?
 
+    @Flag(
+      help: "Compute without asking the store's remotes whether they hold changes not pulled.")
+    var offline = false
+
     @OptionGroup var split: RewardSplitOptions
 
     @OptionGroup var attribution: AttributionOptions
@@ -50,6 +56,7 @@ extension RewardsCommand {
       let epochs = RewardEpochs(store: store, datanet: state)
       // Refused before anything is read: a non-curator writes nothing.
       try epochs.checkMayCompute(identity.account)
+      if !offline { try context.requirePulled(state, from: store) }
       var settings = try split.settings(identities: context.identities)
       if let policy {
         settings = settings.merged(over: try RewardSettings.load(path: context.absolute(policy)))

@@ -20,7 +20,7 @@ struct Fsck: ParsableCommand {
       try context.output.json(report)
     } else {
       for problem in report.problems {
-        context.output.line("\(problem.kind.rawValue): \(problem.message)")
+        context.output.line("\(problem.kind.rawValue): \(DisplayText.escaped(problem.message))")
       }
       let summary =
         "checked \(report.objectsChecked) objects (\(formatBytes(report.bytesChecked))): "

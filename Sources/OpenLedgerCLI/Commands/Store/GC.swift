@@ -11,7 +11,10 @@ struct GC: ParsableCommand {
       Datanet whose segments hold such records is compacted without them (`manifest verify \
       --recompute` then names the retired segments for epochs that queried them). Then objects that the catalog does not \
       reference (left by interrupted commands, or replaced shards) are deleted, as are staging \
-      files of interrupted commands. Waits for running commands that are adding objects.
+      files of interrupted commands. Waits for running commands that are adding objects. \
+      With --remote NAME, the redacted shards then go to that remote too, and the originals \
+      holding the removed bytes are deleted there (refused unless this store holds everything \
+      the remote does).
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -19,13 +22,41 @@ struct GC: ParsableCommand {
   @Flag(name: .long, help: "List what would be removed, and remove nothing.")
   var dryRun = false
 
+  @Option(
+    name: .customLong("remote"),
+    help: ArgumentHelp(
+      "Also erase removed records' bytes from this remote (after pulling everything it holds).",
+      valueName: "name"))
+  var remote: String?
+
+  func validate() throws {
+    if dryRun, remote != nil { throw ValidationError("--remote cannot be combined with --dry-run") }
+  }
+
   func run() throws {
     let context = Context(global)
     let store = try context.openStore()
     let report = try store.gc(dryRun: dryRun, clock: context.clock)
+    let remoteReport = try remote.map { name in
+      let config = try store.remote(name)
+      return try RemoteSync(store: store, remote: name, transport: try context.transport(config))
+        .eraseRemovedBytes()
+    }
     if context.output.isJSON {
-      try context.output.json(report)
+      if let remoteReport {
+        try context.output.json(GCOutput(local: report, remote: remoteReport))
+      } else {
+        try context.output.json(report)
+      }
       return
+    }
+    defer {
+      if let remoteReport {
+        context.output.line(
+          "\(remoteReport.remote): sent \(remoteReport.redactedShards) redacted shard(s), deleted "
+            + "\(remoteReport.shardsDeleted.count) original(s) "
+            + "(\(formatBytes(remoteReport.bytesFreed)))")
+      }
     }
     let verb = dryRun ? "would remove" : "removed"
     if dryRun {
@@ -51,4 +82,10 @@ struct GC: ParsableCommand {
         + "\(report.indexFilesRemoved) index file(s); "
         + "kept \(report.objectsKept)")
   }
+}
+
+/// `gc --remote --format json`: what gc did here and on the remote.
+struct GCOutput: Encodable {
+  var local: GCReport
+  var remote: RemoteGCReport
 }

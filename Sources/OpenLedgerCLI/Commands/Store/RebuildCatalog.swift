@@ -7,8 +7,10 @@ struct RebuildCatalog: ParsableCommand {
     abstract: "Recreate the catalog from the store's objects.",
     discussion: """
       Every event object is verified and replayed in topological order with the same \
-      permission checks as when it was written. Events that fail are listed and left out; \
-      exits 1 when there are any. The attribution index segments under indexes/ that verify \
+      permission checks as when it was written, each against its causal past. Events that \
+      fail are listed and left out; exits 1 when there are any. Events that lost to a \
+      concurrent one (a removal of their actor's right, or a decision on the same thing first \
+      in the fold's order) are listed as overridden: kept, without effect. The attribution index segments under indexes/ that verify \
       and cover accepted contributions exactly are listed again; any other is named, and \
       `index build` covers its contributions again.
       """)
@@ -23,7 +25,10 @@ struct RebuildCatalog: ParsableCommand {
       try context.output.json(report)
     } else {
       for rejected in report.rejected {
-        context.output.line("rejected \(rejected.event): \(rejected.reason)")
+        context.output.line("rejected \(rejected.event): \(DisplayText.escaped(rejected.reason))")
+      }
+      for overridden in report.overridden {
+        context.output.line("overridden \(overridden.event): \(overridden.reason)")
       }
       for segment in report.segmentsLeftOut {
         context.output.line(

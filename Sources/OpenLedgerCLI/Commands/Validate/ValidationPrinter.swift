@@ -25,13 +25,15 @@ struct ValidationPrinter {
       let errors = check.findings.filter { $0.severity == .error }.count
       let warnings = check.findings.count - errors
       var status = check.passed ? "ok  " : "FAIL"
-      status += "  \(check.name) (\(check.checked) checked"
+      status += "  \(DisplayText.escaped(check.name)) (\(check.checked) checked"
       if errors > 0 { status += ", \(Self.count(errors, "error"))" }
       if warnings > 0 { status += ", \(Self.count(warnings, "warning"))" }
       lines.append(status + ")")
       for finding in check.findings {
         let place = location(finding).map { "\($0): " } ?? ""
-        lines.append("      \(place)\(finding.severity.rawValue): \(finding.message)")
+        lines.append(
+          "      \(DisplayText.escaped(place))\(finding.severity.rawValue): "
+            + DisplayText.escaped(finding.message))
       }
     }
     let failed = report.checks.filter { !$0.passed }.count

@@ -17,6 +17,7 @@ import gzip
 import io
 import lzma
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -252,6 +253,30 @@ def make_hostile(stage):
         "--passphrase", "openledger", "-f", path("encrypted.zip"), "-C", secret, "corpus")
     run("7zz", "a", "-bd", "-bso0", "-p" + "openledger", "-mhe=on", path("encrypted.7z"),
         "corpus", cwd=secret)
+
+    # Names that would act on the terminal they are shown in: a carriage return that overwrites
+    # the line with a fake verdict, and a newline that splits a listing's row.
+    write("control-name.tar", one_file_tar("corpus/ok\rFAKE: accepted by curator.jsonl",
+                                           b'{"text": "a record under a hostile name"}\n'))
+    with zipfile.ZipFile(path("newline-name.zip"), "w") as archive:
+        archive.writestr(zipfile.ZipInfo("corpus/two\nlines.jsonl", (2024, 1, 1, 0, 0, 0)),
+                         b'{"text": "a record under a name with a line break"}\n')
+
+    # Gzip streams whose trailer does not match their content (`gzip -t` refuses both): a wrong
+    # CRC-32 on a compressed file, and a wrong length (ISIZE) on a tar.gz.
+    damaged = bytearray(gzip_bytes(JSONL))
+    damaged[-8] ^= 0xFF
+    write("bad-crc.jsonl.gz", bytes(damaged))
+    damaged = bytearray(gzip_bytes(corpus_tar_bytes()))
+    damaged[-1] ^= 0x01
+    write("bad-length.tar.gz", bytes(damaged))
+    # The same, with the trailer beyond what libarchive reads: after the tar's end come 96 KiB of
+    # noise (which does not compress), so the bad CRC-32 lies past libarchive's last block.
+    noise = random.Random(13).randbytes(96 * 1024)
+    damaged = bytearray(gzip_bytes(one_file_tar("notes.jsonl", b'{"text": "before the noise"}\n')
+                                   + noise))
+    damaged[-8] ^= 0xFF
+    write("bad-crc-after-end.tar.gz", bytes(damaged))
 
     # Not an archive at all.
     write("not-an-archive.txt", b"Just some text, not an archive.\n")

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+struct Clone: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a store from a remote's Datanets.",
+    discussion: """
+      Creates DIR (default: the URL's last path component) with a store in DIR/.openledger, \
+      adds the remote as origin, and pulls every Datanet it holds (or those named with \
+      --datanet). Shards are fetched eagerly. A clone that fails leaves nothing behind.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "/path, file:///path, s3://bucket/prefix or https://host/path.")
+  var url: String
+
+  @Argument(help: "The directory to create (it must not exist, or be empty).")
+  var directory: String?
+
+  @Option(name: .customLong("datanet"), help: "Clone only this Datanet (repeatable).")
+  var datanets: [String] = []
+
+  @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
+  var endpoint: String?
+
+  func run() throws {
+    let context = Context(global)
+    let url = context.remoteURL(self.url)
+    let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint)
+    let transport = try context.transport(config)
+    let name =
+      directory
+      ?? url.split(separator: "/").last.map(String.init).map {
+        $0.hasSuffix(".openledger") ? String($0.dropLast(".openledger".count)) : $0
+      } ?? "datanets"
+    let target = context.absolute(name)
+    let existed = FileManager.default.fileExists(atPath: target)
+    if existed, !((try? FileManager.default.contentsOfDirectory(atPath: target))?.isEmpty ?? false)
+    {
+      throw ValidationError("\(target) exists and is not empty; name another directory")
+    }
+    do {
+      let store = try Store.initialize(
+        at: "\(target)/\(Store.directoryName)", clock: context.clock)
+      try store.addRemote(config)
+      let (bar, progress) = context.transferProgress("clone")
+      let sync = RemoteSync(
+        store: store, remote: "origin", transport: transport, progress: progress)
+      let report = try sync.pull(names: datanets.isEmpty ? nil : datanets)
+      bar.finish()
+      try PullSummary(report: report, remote: "origin", context: context).print()
+      if !context.output.isJSON {
+        context.output.line("Cloned \(report.datanets.count) Datanet(s) into \(target)")
+      }
+    } catch {
+      // Nothing half-made stays behind.
+      if existed {
+        try? FileManager.default.removeItem(atPath: "\(target)/\(Store.directoryName)")
+      } else {
+        try? FileManager.default.removeItem(atPath: target)
+      }
+      throw error
+    }
+  }
+}

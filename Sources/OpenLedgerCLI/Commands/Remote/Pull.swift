@@ -1,0 +1,68 @@
+import ArgumentParser
+import OpenLedgerKit
+
+struct Pull: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fetch a remote's Datanets into this store.",
+    discussion: """
+      Fetches the head files and event packs this store has not seen, verifies every event \
+      (signature, canonical encoding) and every object (its SHA-256), and folds the events \
+      with the ledger's rules. If the rules refuse any event, nothing of the pull is applied \
+      (exit 1). Concurrent decisions made elsewhere are resolved the same way on every \
+      machine; each one is reported with what won.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "The remote (default: origin).")
+  var remote: String = "origin"
+
+  @Option(name: .customLong("datanet"), help: "Pull only this Datanet (repeatable).")
+  var datanets: [String] = []
+
+  func run() throws {
+    let context = Context(global)
+    let store = try context.openStore()
+    let config = try store.remote(remote)
+    let (bar, progress) = context.transferProgress("pull")
+    let sync = RemoteSync(
+      store: store, remote: remote, transport: try context.transport(config),
+      progress: progress)
+    let ledger = Ledger(store: store)
+    let known = datanets.compactMap { try? ledger.datanet($0).id }
+    let report = try sync.pull(
+      datanets: datanets.isEmpty || known.count != datanets.count ? nil : known,
+      names: datanets.isEmpty || known.count == datanets.count ? nil : datanets)
+    bar.finish()
+    try PullSummary(report: report, remote: remote, context: context).print()
+  }
+}
+
+/// How `pull` and `clone` report.
+struct PullSummary {
+  let report: PullReport
+  let remote: String
+  let context: Context
+
+  func print() throws {
+    if context.output.isJSON {
+      try context.output.json(report)
+      return
+    }
+    let names = context.accountNames()
+    for pulled in report.datanets {
+      if pulled.events == 0 {
+        context.output.line("\(pulled.name): up to date with \(remote)")
+        continue
+      }
+      context.output.line(
+        "\(pulled.name): \(pulled.events) new event(s), \(pulled.objects) object(s), "
+          + "\(formatBytes(pulled.bytes)) from \(remote)")
+      for conflict in pulled.conflicts {
+        context.output.line(
+          "  conflict: \(conflict.type) \(conflict.event.short) by \(names.label(conflict.actor)) "
+            + "changed nothing: \(conflict.resolution)")
+      }
+    }
+  }
+}

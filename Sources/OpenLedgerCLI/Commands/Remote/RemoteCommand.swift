@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import OpenLedgerKit
+
+struct RemoteCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "remote",
+    abstract: "Manage the remotes a store pushes to and pulls from.",
+    discussion: """
+      A remote is a directory (/path or file:///path), an S3 bucket (s3://bucket/prefix) or, \
+      read-only, a web server (https://host/path) holding Datanets pushed there. Remotes are \
+      kept in the store's config.json. See Docs/Remotes.md.
+      """,
+    subcommands: [Add.self, List.self, Remove.self])
+}
+
+extension RemoteCommand {
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a remote.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Its name (origin is the default remote).")
+    var name: String
+
+    @Argument(help: "/path, file:///path, s3://bucket/prefix or https://host/path.")
+    var url: String
+
+    @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
+    var endpoint: String?
+
+    func run() throws {
+      let context = Context(global)
+      let store = try context.openStore()
+      let remote = RemoteConfig(name: name, url: context.remoteURL(url), endpoint: endpoint)
+      try store.addRemote(remote)
+      if context.output.isJSON {
+        try context.output.json(RemoteListing(remote))
+      } else {
+        context.output.line("Added remote \(name) (\(remote.url))")
+      }
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the store's remotes.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let context = Context(global)
+      let remotes = try context.openStore().remotes()
+      if context.output.isJSON {
+        try context.output.json(remotes.map(RemoteListing.init))
+        return
+      }
+      if remotes.isEmpty {
+        context.output.line("no remotes; add one with `openledger remote add NAME URL`")
+        return
+      }
+      var table = TextTable(["NAME", "URL", "ENDPOINT"])
+      for remote in remotes { table.add([remote.name, remote.url, remote.endpoint ?? ""]) }
+      context.output.line(table.rendered)
+    }
+  }
+
+  struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Remove a remote (nothing on the remote is touched).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The remote's name.")
+    var name: String
+
+    func run() throws {
+      let context = Context(global)
+      try context.openStore().removeRemote(name)
+      if context.output.isJSON {
+        try context.output.json(["removed": name])
+      } else {
+        context.output.line("Removed remote \(name)")
+      }
+    }
+  }
+}
+
+/// A remote as listings print it.
+struct RemoteListing: Encodable {
+  var name: String
+  var url: String
+  var endpoint: String?
+
+  init(_ remote: RemoteConfig) {
+    name = remote.name
+    url = remote.url
+    endpoint = remote.endpoint
+  }
+}
+
+extension Context {
+  /// A remote URL as given, with a relative directory made absolute.
+  func remoteURL(_ url: String) -> String {
+    url.contains("://") || url.hasPrefix("/") ? url : absolute(url)
+  }
+
+  /// What the core needs to open a remote's transport. `OPENLEDGER_S3_ADDRESSING` (`path` or
+  /// `virtual`) forces how an S3 bucket is addressed.
+  var remoteEnvironment: RemoteEnvironment {
+    let addressing: S3Configuration.Addressing? =
+      switch environment["OPENLEDGER_S3_ADDRESSING"] {
+      case "path": .path
+      case "virtual", "virtual-hosted": .virtualHosted
+      default: nil
+      }
+    return RemoteEnvironment(
+      variables: environment, home: environment["HOME"] ?? NSHomeDirectory(),
+      addressing: addressing)
+  }
+
+  /// The transport of the store's remote `name`.
+  func transport(_ remote: RemoteConfig) throws -> any RemoteTransport {
+    try remote.transport(in: remoteEnvironment)
+  }
+
+  /// A progress display for a transfer, safe to feed from several threads.
+  func transferProgress(_ label: String) -> (ProgressBar, (TransferProgress) -> Void) {
+    let bar = ProgressBar(label: label, unit: "files", output: output)
+    let lock = NSLock()
+    return (
+      bar,
+      { progress in
+        lock.withLock { bar.transfer(progress) }
+      }
+    )
+  }
+
+  /// Refuses when one of the store's remotes holds changes to `state` not pulled yet.
+  func requirePulled(_ state: DatanetState, from store: Store) throws {
+    for remote in try store.remotes() {
+      let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
+      let unpulled = try sync.unpulledHeadFiles(of: state.id)
+      if !unpulled.isEmpty {
+        throw RemoteError.remoteAhead(
+          remote: remote.name, datanet: state.name, headFiles: unpulled.count)
+      }
+    }
+  }
+}

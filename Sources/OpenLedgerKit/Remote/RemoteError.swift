@@ -1,0 +1,90 @@
+/// Failures of a remote: storage that cannot be reached, refuses us, or serves what it must not.
+public enum RemoteError: OpenLedgerError {
+  /// The storage did not answer, after retries.
+  case unreachable(location: String, detail: String)
+  /// The storage refused the credentials; `hint` names what to check (which variable).
+  case accessDenied(location: String, detail: String, hint: String)
+  /// A file the remote should hold is not there.
+  case notFound(location: String, key: String)
+  /// A push or delete to a transport that only reads.
+  case readOnly(location: String)
+  /// The storage answered something a remote must not hold: an object whose bytes do not hash
+  /// to its name, a malformed listing or head, an event that does not verify.
+  case corrupt(location: String, key: String, reason: String)
+  /// A URL that names no transport openledger knows.
+  case unsupportedURL(String)
+  /// The storage failed in another way (an unexpected status), after retries.
+  case failed(location: String, key: String, detail: String)
+  /// No remote of that name in the store's config.
+  case unknownRemote(String, known: [String])
+  case remoteExists(String)
+  case invalidRemoteName(String)
+  /// Pulled events that the ledger's rules refuse: the pull is not applied.
+  case refusedEvents(location: String, events: [(id: Digest, reason: String)])
+  /// Work that must start from everything the remotes hold (a reward epoch), while a remote
+  /// holds changes this store has not pulled.
+  case remoteAhead(remote: String, datanet: String, headFiles: Int)
+  /// `gc --remote` from a store that may not know everything the remote holds.
+  case gcUnsafe(remote: String, reason: String)
+  /// A Datanet of the remote whose name a different local Datanet already has.
+  case nameTaken(name: String, local: Digest, remote: Digest)
+
+  public var kind: FailureKind {
+    switch self {
+    case .unreachable, .failed: .ioError
+    case .accessDenied: .permissionDenied
+    case .notFound, .unknownRemote: .notFound
+    case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
+    case .corrupt, .refusedEvents: .checksFailed
+    case .remoteExists, .nameTaken: .cannotCreate
+    case .remoteAhead, .gcUnsafe: .dataError
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .unreachable(let location, let detail):
+      "cannot reach remote \(location): \(detail); check the URL, the endpoint "
+        + "(--endpoint or AWS_ENDPOINT_URL for S3) and the network, then run the command again"
+    case .accessDenied(let location, let detail, let hint):
+      "remote \(location) refused access: \(detail); \(hint)"
+    case .notFound(let location, let key):
+      "remote \(location) has no file \(key)"
+    case .readOnly(let location):
+      "remote \(location) can only be read (HTTP); push to its directory or S3 bucket instead"
+    case .corrupt(let location, let key, let reason):
+      "remote \(location) serves a bad \(key): \(reason); nothing of it was applied"
+    case .unsupportedURL(let url):
+      "'\(url)' is not a remote openledger can use; give a directory (/path or file:///path), "
+        + "s3://bucket/prefix, or http(s)://host/path"
+    case .failed(let location, let key, let detail):
+      "remote \(location) failed on \(key): \(detail)"
+    case .unknownRemote(let name, let known):
+      "no remote named '\(name)' in this store"
+        + (known.isEmpty
+          ? "; add one with `openledger remote add NAME URL`"
+          : " (known: \(known.joined(separator: ", ")))")
+    case .remoteExists(let name):
+      "a remote named '\(name)' exists already; remove it first (`openledger remote remove "
+        + "\(name)`) or choose another name"
+    case .invalidRemoteName(let name):
+      "'\(name)' is not a valid remote name: use 1 to 64 of a-z 0-9 . _ -, starting with a "
+        + "letter or digit"
+    case .refusedEvents(let location, let events):
+      "remote \(location) holds \(events.count) event(s) the ledger's rules refuse, so nothing "
+        + "of this pull was applied: "
+        + events.prefix(5).map { "event \($0.id.hex): \($0.reason)" }.joined(separator: "; ")
+        + (events.count > 5 ? "; and \(events.count - 5) more" : "")
+    case .remoteAhead(let remote, let datanet, let count):
+      "remote \(remote) holds \(count) change(s) to \(datanet) this store has not pulled; run "
+        + "`openledger pull \(remote)` first (a reward epoch must see every decision), or pass "
+        + "--offline to compute from this store alone"
+    case .gcUnsafe(let remote, let reason):
+      "gc --remote \(remote) would delete bytes others may need: \(reason); nothing was "
+        + "deleted there"
+    case .nameTaken(let name, let local, let remote):
+      "the remote's Datanet '\(name)' (\(remote.short)) is not this store's '\(name)' "
+        + "(\(local.short)); pull it into another store, or leave it out with --datanet"
+    }
+  }
+}

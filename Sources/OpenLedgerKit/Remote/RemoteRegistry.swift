@@ -1,0 +1,88 @@
+import Foundation
+
+extension Store {
+  /// The remotes in `config.json`, sorted by name.
+  public func remotes() throws -> [RemoteConfig] {
+    try StoreConfig.load(from: configPath).remotes?.sorted { $0.name < $1.name } ?? []
+  }
+
+  /// The remote called `name`.
+  public func remote(_ name: String) throws -> RemoteConfig {
+    let all = try remotes()
+    guard let remote = all.first(where: { $0.name == name }) else {
+      throw RemoteError.unknownRemote(name, known: all.map(\.name))
+    }
+    return remote
+  }
+
+  /// Adds a remote to `config.json`.
+  public func addRemote(_ remote: RemoteConfig) throws {
+    guard RemoteConfig.isValidName(remote.name) else {
+      throw RemoteError.invalidRemoteName(remote.name)
+    }
+    _ = try RemoteURL(remote.url)
+    try changeConfig { config in
+      var remotes = config.remotes ?? []
+      if remotes.contains(where: { $0.name == remote.name }) {
+        throw RemoteError.remoteExists(remote.name)
+      }
+      remotes.append(remote)
+      config.remotes = remotes.sorted { $0.name < $1.name }
+    }
+  }
+
+  /// Removes a remote from `config.json`, and what the catalog remembers of it.
+  public func removeRemote(_ name: String) throws {
+    try changeConfig { config in
+      let remotes = config.remotes ?? []
+      guard remotes.contains(where: { $0.name == name }) else {
+        throw RemoteError.unknownRemote(name, known: remotes.map(\.name))
+      }
+      config.remotes = remotes.filter { $0.name != name }
+      if config.remotes?.isEmpty == true { config.remotes = nil }
+    }
+    try catalog.write { db in
+      try db.execute(sql: "DELETE FROM remote_files WHERE remote = ?", arguments: [name])
+    }
+  }
+
+  var configPath: String { "\(root)/config.json" }
+
+  /// Rewrites `config.json` atomically with `change` applied to what it holds now, holding
+  /// the store lock exclusively so two changes do not lose one another.
+  func changeConfig(_ change: (inout StoreConfig) throws -> Void) throws {
+    let lock = try lock(.exclusive)
+    defer { withExtendedLifetime(lock) {} }
+    var config = try StoreConfig.load(from: configPath)
+    try change(&config)
+    try FileSystem.writeAtomically(
+      try CanonicalEncoder.encode(config), to: configPath, stagingDirectory: "\(root)/tmp")
+  }
+}
+
+/// A remote's URL, parsed: which transport serves it, and where.
+public enum RemoteURL: Equatable, Sendable {
+  case directory(String)
+  case s3(bucket: String, prefix: String)
+  case http(String)
+
+  public init(_ url: String) throws {
+    if url.hasPrefix("/") {
+      self = .directory(url)
+    } else if url.hasPrefix("file://") {
+      let path = String(url.dropFirst("file://".count))
+      guard path.hasPrefix("/") else { throw RemoteError.unsupportedURL(url) }
+      self = .directory(path.removingPercentEncoding ?? path)
+    } else if url.hasPrefix("s3://") {
+      let rest = url.dropFirst("s3://".count)
+      let bucket = String(rest.prefix { $0 != "/" })
+      let prefix = rest.dropFirst(bucket.count).split(separator: "/").joined(separator: "/")
+      guard !bucket.isEmpty else { throw RemoteError.unsupportedURL(url) }
+      self = .s3(bucket: bucket, prefix: prefix)
+    } else if url.hasPrefix("http://") || url.hasPrefix("https://") {
+      self = .http(url)
+    } else {
+      throw RemoteError.unsupportedURL(url)
+    }
+  }
+}

@@ -1,0 +1,880 @@
+import Foundation
+import GRDB
+
+/// How far a transfer has come, for a progress bar.
+public struct TransferProgress: Sendable, Equatable {
+  public var files = 0
+  public var totalFiles = 0
+  public var bytes = 0
+  public var totalBytes = 0
+}
+
+/// A conflict a pull resolved: an event that lost to a concurrent one, and why.
+public struct ResolvedConflict: Codable, Sendable, Equatable {
+  public var datanet: String
+  public var event: Digest
+  public var type: String
+  public var actor: AccountID
+  /// What won, and why this event changed nothing.
+  public var resolution: String
+}
+
+/// What a pull did, per Datanet and in all.
+public struct PullReport: Codable, Sendable, Equatable {
+  public struct DatanetPull: Codable, Sendable, Equatable {
+    public var datanet: Digest
+    public var name: String
+    /// Events this store did not have.
+    public var events: Int
+    /// Head files read (new to this store).
+    public var headFiles: Int
+    public var packs: Int
+    /// Objects (shards, manifests, logs) fetched.
+    public var objects: Int
+    public var bytes: Int
+    /// Whether the events were folded after this store's (`incremental`), or the Datanet was
+    /// folded again because they are concurrent with events it had (`refold`).
+    public var mode: String
+    public var conflicts: [ResolvedConflict]
+  }
+
+  public var remote: String
+  public var datanets: [DatanetPull] = []
+  /// Requests made to the remote.
+  public var requests = 0
+}
+
+/// What a push did.
+public struct PushReport: Codable, Sendable, Equatable {
+  public struct DatanetPush: Codable, Sendable, Equatable {
+    public var datanet: Digest
+    public var name: String
+    public var events: Int
+    public var objects: Int
+    public var bytes: Int
+    /// The head file written, or nil when the remote had everything already.
+    public var headFile: Digest?
+    /// Heads the remote announces that this store has not pulled.
+    public var remoteAhead: Int
+  }
+
+  public var remote: String
+  public var datanets: [DatanetPush] = []
+  public var requests = 0
+}
+
+/// Moves a store's Datanets to and from a remote (Docs/Remotes.md). The remote is untrusted:
+/// every object fetched is re-hashed, every event verified (signature, canonical encoding) and
+/// folded with the ledger's rules before the catalog takes it, and a pull whose events the
+/// rules refuse is not applied at all.
+public final class RemoteSync {
+  public let store: Store
+  public let name: String
+  public let transport: any RemoteTransport
+  private let progress: (TransferProgress) -> Void
+  private var transferred = TransferProgress()
+  fileprivate var requests = 0
+  fileprivate let lock = NSLock()
+
+  public init(
+    store: Store, remote name: String, transport: any RemoteTransport,
+    progress: @escaping (TransferProgress) -> Void = { _ in }
+  ) {
+    self.store = store
+    self.name = name
+    self.transport = transport
+    self.progress = progress
+  }
+
+  // MARK: - Requests, counted
+
+  fileprivate func counted<T>(_ body: () throws -> T) rethrows -> T {
+    lock.withLock { requests += 1 }
+    return try body()
+  }
+
+  private func note(files: Int = 0, bytes: Int = 0) {
+    let snapshot = lock.withLock {
+      transferred.files += files
+      transferred.bytes += bytes
+      return transferred
+    }
+    progress(snapshot)
+  }
+
+  private func expect(files: Int, bytes: Int) {
+    let snapshot = lock.withLock {
+      transferred.totalFiles += files
+      transferred.totalBytes += bytes
+      return transferred
+    }
+    progress(snapshot)
+  }
+
+  // MARK: - Bookkeeping
+
+  private func knownKeys(prefix: String) throws -> Set<String> {
+    try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT key FROM remote_files WHERE remote = ? AND key LIKE ? || '%'",
+          arguments: [name, prefix]))
+    }
+  }
+
+  private static func remember(
+    _ keys: [String], heads: [String: [Digest]] = [:], remote: String, in db: Database
+  ) throws {
+    let insert = try db.cachedStatement(
+      sql: "INSERT OR IGNORE INTO remote_files (remote, key, heads) VALUES (?, ?, ?)")
+    for key in keys {
+      try insert.execute(
+        arguments: [remote, key, heads[key].map { $0.map(\.hex).joined(separator: " ") }])
+    }
+  }
+
+  /// The heads of the head files under `prefix` this store has read or written, by key.
+  private func knownHeads(prefix: String) throws -> [String: [Digest]] {
+    try store.catalog.read { db in
+      var known = [String: [Digest]]()
+      for row in try Row.fetchAll(
+        db,
+        sql: "SELECT key, heads FROM remote_files WHERE remote = ? AND key LIKE ? || '%'",
+        arguments: [name, prefix])
+      {
+        known[row["key"]] =
+          (row["heads"] as String?)?.split(separator: " ").compactMap { Digest(hex: String($0)) }
+          ?? []
+      }
+      return known
+    }
+  }
+
+  // MARK: - Pull
+
+  /// The head files of `datanet` on the remote that this store has not read: when there are
+  /// any, the remote holds changes this store lacks. One request.
+  public func unpulledHeadFiles(of datanet: Digest) throws -> [String] {
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownKeys(prefix: RemoteLayout.headsPrefix(datanet))
+    return listed.map(\.key).filter {
+      !known.contains($0) && RemoteLayout.headID(in: $0, of: datanet) != nil
+    }
+  }
+
+  /// The Datanets the remote holds, by id, with the name its head files give.
+  public func remoteDatanets() throws -> [Digest] {
+    RemoteLayout.datanets(in: try counted { try transport.list(prefix: "heads/") })
+  }
+
+  /// Fetches what the remote has of `datanets` (every Datanet it holds when nil) and folds it
+  /// into the store. `names` limits a clone to the Datanets of those names.
+  public func pull(datanets scope: [Digest]? = nil, names: [String]? = nil) throws -> PullReport {
+    // First, so that a killed pull's objects are gone (or kept) before this one looks for what
+    // it lacks.
+    try store.finishInterruptedWrites()
+    var report = PullReport(remote: name)
+    var targets = try scope ?? remoteDatanets()
+    if scope == nil, names == nil {
+      // Datanets the store has pulled from this remote before, which the remote may have
+      // lost, are not asked for; nothing else to add.
+      targets = Array(Set(targets)).sorted()
+    }
+    var wanted = names.map(Set.init)
+    for datanet in targets {
+      if let pulled = try pull(datanet, names: &wanted) { report.datanets.append(pulled) }
+    }
+    if let missing = wanted, !missing.isEmpty {
+      throw RemoteError.notFound(
+        location: transport.location,
+        key: "a Datanet named \(missing.sorted().joined(separator: ", "))")
+    }
+    report.requests = requests
+    return report
+  }
+
+  private func pull(_ datanet: Digest, names: inout Set<String>?) throws
+    -> PullReport.DatanetPull?
+  {
+    let location = transport.location
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownKeys(prefix: RemoteLayout.headsPrefix(datanet))
+    var files = [(key: String, file: RemoteHeadFile)]()
+    for entry in listed where !known.contains(entry.key) {
+      guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
+      let data: Data
+      do {
+        data = try counted { try transport.get(entry.key) }
+      } catch RemoteError.notFound {
+        // Replaced by a consolidation since the listing: the head file replacing it holds
+        // its events, and the next pull reads it.
+        continue
+      }
+      files.append(
+        (
+          entry.key,
+          try RemoteHeadFile.parse(
+            data, key: entry.key, id: id, datanet: datanet, location: location)
+        ))
+    }
+    if var wanted = names {
+      let local = try localName(of: datanet)
+      guard let name = files.first?.file.name ?? local, wanted.remove(name) != nil else {
+        return nil
+      }
+      names = wanted
+    }
+    guard !files.isEmpty else {
+      return PullReport.DatanetPull(
+        datanet: datanet, name: try localName(of: datanet) ?? "?", events: 0, headFiles: 0,
+        packs: 0, objects: 0, bytes: 0, mode: "none", conflicts: [])
+    }
+    let fetchedPacks = try knownKeys(prefix: "packs/")
+    let alreadyLocal = try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+        ).compactMap(Digest.init(hex:)))
+    }
+    // A head file whose heads this store holds brings nothing new (a consolidation of head
+    // files read before, or a push of what was pulled from here): its packs are not fetched.
+    let packKeys = Set(
+      files.filter { !$0.file.heads.allSatisfy(alreadyLocal.contains) }
+        .flatMap(\.file.packs).map(RemoteLayout.packKey)
+    ).subtracting(fetchedPacks).sorted()
+    let bytesBefore = lock.withLock { transferred.bytes }
+    expect(files: packKeys.count, bytes: 0)
+    var received = [Digest: SignedEvent]()
+    for key in packKeys {
+      let id = Digest(hex: String(key.dropFirst("packs/".count).dropLast(".pack".count)))!
+      let data: Data
+      do {
+        data = try counted { try transport.get(key) }
+      } catch RemoteError.notFound {
+        throw RemoteError.corrupt(
+          location: location, key: key,
+          reason: "a head file names this pack, but the remote does not hold it (a push may "
+            + "be under way, or a consolidation; run the command again)")
+      }
+      note(files: 1, bytes: data.count)
+      for event in try EventPack.decode(data, key: key, id: id, location: location) {
+        guard event.datanet == datanet else {
+          throw RemoteError.corrupt(
+            location: location, key: key,
+            reason: "event \(event.id.hex) belongs to Datanet \(event.datanet.short), not "
+              + datanet.short)
+        }
+        received[event.id] = event
+      }
+    }
+    // Only what this store lacks; every parent and announced head must be at hand.
+    let localIDs = try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+        ).compactMap(Digest.init(hex:)))
+    }
+    let new = received.values.filter { !localIDs.contains($0.id) }.sorted { $0.id < $1.id }
+    for event in new {
+      for parent in event.payload.parents
+      where !localIDs.contains(parent) && received[parent] == nil {
+        throw RemoteError.corrupt(
+          location: location, key: RemoteLayout.headsPrefix(datanet),
+          reason: "event \(event.id.hex) names parent \(parent.hex), which neither the remote's "
+            + "packs nor this store hold")
+      }
+    }
+    for (key, file) in files {
+      for head in file.heads where !localIDs.contains(head) && received[head] == nil {
+        throw RemoteError.corrupt(
+          location: location, key: key,
+          reason: "it announces head \(head.hex), which none of the packs it names holds")
+      }
+    }
+    if let create = new.first(where: { $0.payload.type == .datanetCreate }),
+      case .datanetCreate(let body) = create.payload.body,
+      let claimed = files.first?.file.name, claimed != body.name
+    {
+      throw RemoteError.corrupt(
+        location: location, key: files[0].key,
+        reason: "it names the Datanet '\(claimed)', but its create event says '\(body.name)'")
+    }
+    let objectCount = try fetchObjects(for: new)
+    let outcome: Applied
+    do {
+      outcome = try apply(
+        new, to: datanet, remembering: files.map(\.key) + packKeys,
+        heads: Dictionary(uniqueKeysWithValues: files.map { ($0.key, $0.file.heads) }))
+    } catch {
+      for journal in journals { journal.abort() }
+      journals = []
+      throw error
+    }
+    for journal in journals { journal.finish() }
+    journals = []
+    // Merges small near-duplicate segments, as after a contribution.
+    try store.compactNearDuplicateIndex(of: datanet)
+    let name = try localName(of: datanet) ?? files[0].file.name
+    return PullReport.DatanetPull(
+      datanet: datanet, name: name, events: new.count, headFiles: files.count,
+      packs: packKeys.count, objects: objectCount,
+      bytes: lock.withLock { transferred.bytes } - bytesBefore, mode: outcome.mode,
+      conflicts: outcome.conflicts.map {
+        ResolvedConflict(
+          datanet: name, event: $0.event.id, type: $0.event.payload.type.rawValue,
+          actor: $0.event.payload.actor, resolution: $0.reason)
+      })
+  }
+
+  private func localName(of datanet: Digest) throws -> String? {
+    try store.catalog.read { db in try DatanetRow.load(datanet, in: db)?.name }
+  }
+
+  /// The objects `events` need that the store lacks (shards; an epoch's manifest, tree,
+  /// allocations, leaves and inference log), fetched, re-hashed and stored. Returns how many.
+  private func fetchObjects(for events: [SignedEvent]) throws -> Int {
+    var wanted = [Digest]()
+    var manifests = [Digest]()
+    var shards = [Digest]()
+    for event in events {
+      switch event.payload.body {
+      case .contributionSubmit(let body): shards += body.shards.map(\.id)
+      case .rewardsEpoch(let body):
+        wanted += [body.manifest, body.tree, body.allocations]
+        manifests.append(body.manifest)
+      default: break
+      }
+    }
+    var fetched = try fetchShards(shards)
+    fetched += try fetch(wanted)
+    // A manifest names its leaves and inference log.
+    var more = [Digest]()
+    for id in manifests {
+      guard let manifest = try? RewardsManifest.decode(store.objects.read(id), name: id.short)
+      else { continue }
+      if let leaves = manifest.subjectDigest(ManifestFiles.leaves) { more.append(leaves) }
+      more.append(manifest.predicate.inferenceLog.sha256)
+    }
+    fetched += try fetch(more)
+    return fetched
+  }
+
+  /// The redacted shards fetched in place of originals the remote no longer holds, by
+  /// original (`gc --remote` erased removed records' bytes there too).
+  private var redactions = [Digest: [Digest]]()
+  /// The journals of the objects this pull fetched, closed once its events are recorded.
+  private var journals = [ObjectJournal]()
+
+  /// Fetches the shards of `ids` the store lacks; a shard the remote holds only in redacted
+  /// form (`redactions/<original>/<redacted>`) is fetched in that form, checked to name the
+  /// original, and replay reads it in the original's place.
+  private func fetchShards(_ ids: [Digest]) throws -> Int {
+    let location = transport.location
+    var gone = [Digest]()
+    var fetched = try fetch(ids, missing: &gone)
+    for id in gone {
+      let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
+      let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
+      guard !candidates.isEmpty else {
+        throw RemoteError.corrupt(
+          location: location, key: RemoteLayout.objectKey(id),
+          reason: "a contribution needs this shard, but the remote holds neither it nor a "
+            + "redacted copy")
+      }
+      fetched += try fetch(candidates)
+      for candidate in candidates {
+        let prefix = try store.objects.readPrefix(candidate, count: 40)
+        guard prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic),
+          Digest(bytes: prefix.dropFirst(8)) == id
+        else {
+          throw RemoteError.corrupt(
+            location: location, key: RemoteLayout.objectKey(candidate),
+            reason: "it is listed as a redaction of shard \(id.hex) but does not say so")
+        }
+        redactions[id, default: []].append(candidate)
+      }
+    }
+    return fetched
+  }
+
+  /// Fetches the objects of `ids` the store lacks, several at a time; one the remote does
+  /// not hold is a corrupt remote.
+  private func fetch(_ ids: [Digest]) throws -> Int {
+    var missing = [Digest]()
+    let count = try fetch(ids, missing: &missing)
+    if let id = missing.first {
+      throw RemoteError.corrupt(
+        location: transport.location, key: RemoteLayout.objectKey(id),
+        reason: "an event needs this object, but the remote does not hold it")
+    }
+    return count
+  }
+
+  /// Fetches the objects of `ids` the store lacks, several at a time, and lists in `gone`
+  /// those the remote does not hold.
+  private func fetch(_ ids: [Digest], missing gone: inout [Digest]) throws -> Int {
+    let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
+    guard !missing.isEmpty else { return 0 }
+    // Until the events that need them are recorded, these objects are a pull under way.
+    journals.append(try ObjectJournal.begin(missing, in: store))
+    expect(files: missing.count, bytes: 0)
+    let location = transport.location
+    let absent = LockedList<Digest>()
+    try Parallel.forEach(missing, workers: 4) { id in
+      let key = RemoteLayout.objectKey(id)
+      let data: Data
+      do {
+        data = try self.counted { try self.transport.get(key) }
+      } catch RemoteError.notFound {
+        absent.append(id)
+        return
+      }
+      guard Digest.of(data) == id else {
+        throw RemoteError.corrupt(
+          location: location, key: key, reason: "its bytes do not hash to its name")
+      }
+      try self.store.objects.put(data)
+      self.note(files: 1, bytes: data.count)
+    }
+    gone = absent.values.sorted()
+    return missing.count - gone.count
+  }
+
+  private struct Applied {
+    var mode: String
+    var conflicts: [(event: SignedEvent, reason: String)]
+  }
+
+  /// Stores `events` and folds them into the catalog in one transaction, with a journal so a
+  /// kill undoes them; refuses them all when the rules refuse any.
+  private func apply(
+    _ events: [SignedEvent], to datanet: Digest, remembering keys: [String],
+    heads: [String: [Digest]]
+  ) throws -> Applied {
+    // Pulled contributions are records like a local contribution's: they take the Datanet's
+    // turn, so a contribution under way never finds its records credited meanwhile.
+    let turn = try store.contributionTurn(of: datanet) {}
+    let lock = try store.lock(.shared)
+    defer { withExtendedLifetime((turn, lock)) {} }
+    guard !events.isEmpty else {
+      try store.catalog.write { db in
+        try Self.remember(keys, heads: heads, remote: name, in: db)
+      }
+      return Applied(mode: "none", conflicts: [])
+    }
+    var journal: ObjectJournal?
+    do {
+      let applied = try store.catalog.write { db -> Applied in
+        if let create = events.first(where: { $0.payload.type == .datanetCreate }),
+          case .datanetCreate(let body) = create.payload.body,
+          let local = try Int64.fetchOne(
+            db, sql: "SELECT 1 FROM datanets WHERE name = ? AND id != ?",
+            arguments: [body.name, datanet.hex]), local == 1
+        {
+          let other = try Ledger.datanet(body.name, in: db).id
+          throw RemoteError.nameTaken(name: body.name, local: other, remote: datanet)
+        }
+        let overriddenBefore = Set(
+          try String.fetchAll(
+            db, sql: "SELECT id FROM events WHERE datanet = ? AND overridden IS NOT NULL",
+            arguments: [datanet.hex]))
+        journal = try ObjectJournal.begin(events.map(\.id), in: store)
+        for event in events { try store.objects.put(event.bytes) }
+        let incremental = try Self.appliesAfterLocalEvents(events, of: datanet, in: db)
+        var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
+        if incremental {
+          outcomes = try Self.applyIncrementally(
+            events, of: datanet, store: store, redactions: redactions, in: db)
+          try store.indexNearDuplicates(of: events, in: datanet, db: db)
+        } else {
+          outcomes = try store.refold(
+            datanet, adding: events, redactions: redactions, in: db
+          ).outcomes
+        }
+        let byID = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0) })
+        var refused = [(id: Digest, reason: String)]()
+        var conflicts = [(event: SignedEvent, reason: String)]()
+        for (id, outcome) in outcomes {
+          switch outcome {
+          case .applied: break
+          case .overridden(let reason) where !overriddenBefore.contains(id.hex):
+            // A pulled event that lost, or one of this store's that now loses to a pulled one.
+            let event =
+              try byID[id] ?? SignedEvent.verified(id: id, bytes: store.objects.read(id))
+            conflicts.append((event, reason))
+          case .overridden: break
+          case .refused(let error):
+            refused.append((id, "\(error)"))
+          }
+        }
+        if !refused.isEmpty {
+          throw RemoteError.refusedEvents(location: transport.location, events: refused)
+        }
+        try Self.remember(keys, heads: heads, remote: name, in: db)
+        return Applied(mode: incremental ? "incremental" : "refold", conflicts: conflicts)
+      }
+      journal?.finish()
+      return applied
+    } catch {
+      journal?.abort()
+      throw error
+    }
+  }
+
+  /// Whether folding `events` after the Datanet's own gives the order a fold of all of them
+  /// would: the catalog's events come first in the merged topological order.
+  private static func appliesAfterLocalEvents(
+    _ events: [SignedEvent], of datanet: Digest, in db: Database
+  ) throws -> Bool {
+    var parents = [Digest: [Digest]]()
+    for row in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT e.id AS id, p.parent AS parent FROM events e
+        LEFT JOIN event_parents p ON p.event = e.id WHERE e.datanet = ?
+        """, arguments: [datanet.hex])
+    {
+      guard let id = Digest(hex: row["id"]) else { continue }
+      let parent = (row["parent"] as String?).flatMap(Digest.init(hex:))
+      parents[id, default: []] += parent.map { [$0] } ?? []
+    }
+    let local = Set(parents.keys)
+    for event in events { parents[event.id] = event.payload.parents }
+    let order = TopologicalOrder.sort(parents)
+    return Set(order.prefix(local.count)) == local
+  }
+
+  /// Folds `events` after the Datanet's own, with causality over all of them.
+  private static func applyIncrementally(
+    _ events: [SignedEvent], of datanet: Digest, store: Store,
+    redactions: [Digest: [Digest]], in db: Database
+  ) throws -> [(id: Digest, outcome: LedgerReplay.Outcome)] {
+    let shards = try ShardLocator(candidates: redactions, objects: store.objects)
+    var all = [Digest: SignedEvent]()
+    for id in try String.fetchAll(
+      db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+    ).compactMap(Digest.init(hex:)) {
+      all[id] = try SignedEvent.verified(id: id, bytes: store.objects.read(id, verify: false))
+    }
+    for event in events { all[event.id] = event }
+    let order = TopologicalOrder.sort(all.mapValues(\.payload.parents))
+    let causality = Causality(events: all, order: order)
+    // Membership events already folded count as applied for the current curators.
+    for id in order where all[id]!.payload.type != .contributionSubmit {
+      if events.contains(where: { $0.id == id }) { break }
+      causality.markApplied(id, in: datanet)
+    }
+    var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
+    let new = Set(events.map(\.id))
+    for id in order where new.contains(id) {
+      do {
+        var outcome = EventApplier.Outcome.applied
+        try db.inSavepoint {
+          outcome = try EventApplier.apply(
+            all[id]!, in: db, objects: store.objects, shards: shards, causality: causality)
+          return .commit
+        }
+        if case .overridden(let reason) = outcome {
+          outcomes.append((id, .overridden(reason)))
+        } else {
+          outcomes.append((id, .applied))
+        }
+      } catch {
+        outcomes.append((id, .refused(error)))
+      }
+    }
+    try shards.settle(in: db, objects: store.objects)
+    return outcomes
+  }
+
+  // MARK: - Push
+
+  /// Sends this store's events of `datanets` (every Datanet when nil) and the objects they
+  /// need to the remote, and announces its heads there.
+  public func push(datanets scope: [DatanetState]? = nil) throws -> PushReport {
+    guard transport.isWritable else { throw RemoteError.readOnly(location: transport.location) }
+    var report = PushReport(remote: name)
+    let datanets = try scope ?? Ledger(store: store).datanets()
+    if !(try counted { try transport.has(RemoteLayout.marker) }) {
+      let marker = try CanonicalEncoder.encode(["format": RemoteLayout.formatVersion])
+      _ = try counted { try transport.put(RemoteLayout.marker, data: marker) }
+    }
+    for state in datanets { report.datanets.append(try push(state)) }
+    report.requests = requests
+    return report
+  }
+
+  private func push(_ state: DatanetState) throws -> PushReport.DatanetPush {
+    let datanet = state.id
+    let location = transport.location
+    let ledger = Ledger(store: store)
+    // What the remote announces: head files read before are known, the others are read.
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownHeads(prefix: RemoteLayout.headsPrefix(datanet))
+    var remoteHeads = Set<Digest>()
+    var headFiles = [Digest]()
+    for entry in listed {
+      guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
+      headFiles.append(id)
+      if let heads = known[entry.key] {
+        remoteHeads.formUnion(heads)
+        continue
+      }
+      let data = try counted { try transport.get(entry.key) }
+      let file = try RemoteHeadFile.parse(
+        data, key: entry.key, id: id, datanet: datanet, location: location)
+      remoteHeads.formUnion(file.heads)
+    }
+    let local = try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+        ).compactMap(Digest.init(hex:)))
+    }
+    let onRemote = try ledger.history(
+      of: datanet, upTo: remoteHeads.filter(local.contains).sorted())
+    let ahead = remoteHeads.subtracting(local).count
+    let heads = try ledger.heads(of: datanet)
+    let missing = local.subtracting(onRemote)
+    guard !missing.isEmpty else {
+      return PushReport.DatanetPush(
+        datanet: datanet, name: state.name, events: 0, objects: 0, bytes: 0, headFile: nil,
+        remoteAhead: ahead)
+    }
+    let events = try missing.sorted().map {
+      try SignedEvent.verified(id: $0, bytes: store.objects.read($0))
+    }
+    let bytesBefore = lock.withLock { transferred.bytes }
+    let objects = try sendObjects(for: events)
+    let pack = EventPack.encode(events)
+    let packID = Digest.of(pack)
+    expect(files: 1, bytes: pack.count)
+    _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
+    note(files: 1, bytes: pack.count)
+    let id = try announce(
+      RemoteHeadFile(datanet: datanet, name: state.name, heads: heads, packs: [packID]))
+    try store.catalog.write { db in
+      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
+    }
+    if ahead == 0, headFiles.count + 1 > Self.consolidationThreshold {
+      try consolidate(state, heads: heads, replacing: headFiles + [id])
+    }
+    return PushReport.DatanetPush(
+      datanet: datanet, name: state.name, events: events.count, objects: objects,
+      bytes: lock.withLock { transferred.bytes } - bytesBefore, headFile: id,
+      remoteAhead: ahead)
+  }
+
+  /// Writes a head file and remembers it; returns its id.
+  private func announce(_ file: RemoteHeadFile) throws -> Digest {
+    let data = try file.encoded()
+    let id = Digest.of(data)
+    let key = RemoteLayout.headKey(file.datanet, id)
+    _ = try counted { try transport.put(key, data: data) }
+    try store.catalog.write { db in
+      try Self.remember([key], heads: [key: file.heads], remote: name, in: db)
+    }
+    return id
+  }
+
+  /// How many head files a Datanet may gather on a remote before a push that knows all of
+  /// them folds them into one.
+  static let consolidationThreshold = 16
+
+  /// Folds the Datanet's head files on the remote into one: a pack of every event of the
+  /// Datanet (which this store holds: it holds every head they announce) and a head file that
+  /// replaces them; then deletes the replaced head files. A clone then reads one head file and
+  /// one pack, however many pushes there were. The old packs stay (a concurrent push may name
+  /// an identical one); `gc --remote` deletes those no head file names.
+  private func consolidate(_ state: DatanetState, heads: [Digest], replacing old: [Digest])
+    throws
+  {
+    let ids = try store.catalog.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [state.id.hex]
+      ).compactMap(Digest.init(hex:))
+    }
+    let events = try ids.map { try SignedEvent.verified(id: $0, bytes: store.objects.read($0)) }
+    let pack = EventPack.encode(events)
+    let packID = Digest.of(pack)
+    _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
+    let id = try announce(
+      RemoteHeadFile(
+        datanet: state.id, name: state.name, heads: heads, packs: [packID], replaces: old))
+    try store.catalog.write { db in
+      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
+    }
+    for replaced in old where replaced != id {
+      try counted { try transport.delete(RemoteLayout.headKey(state.id, replaced)) }
+    }
+  }
+
+  /// Sends the objects `events` need that the remote lacks; returns how many were sent.
+  private func sendObjects(for events: [SignedEvent]) throws -> Int {
+    var wanted = [Digest]()
+    var markers = [(original: Digest, redacted: Digest)]()
+    for event in events {
+      switch event.payload.body {
+      case .contributionSubmit(let body):
+        // gc may have put a redacted shard in the original's place.
+        let held = try store.catalog.read { db in
+          try String.fetchAll(
+            db,
+            sql: """
+              SELECT s.id FROM shards s JOIN contributions c ON c.num = s.contribution
+              WHERE c.id = ? ORDER BY s.position
+              """, arguments: [event.id.hex]
+          ).compactMap(Digest.init(hex:))
+        }
+        for (shard, object) in zip(body.shards, held) {
+          wanted.append(object)
+          if object != shard.id { markers.append((shard.id, object)) }
+        }
+      case .rewardsEpoch(let body):
+        wanted += [body.manifest, body.tree, body.allocations]
+        if let manifest = try? RewardsManifest.decode(
+          store.objects.read(body.manifest), name: body.manifest.short)
+        {
+          if let leaves = manifest.subjectDigest(ManifestFiles.leaves) { wanted.append(leaves) }
+          wanted.append(manifest.predicate.inferenceLog.sha256)
+        }
+      default: break
+      }
+    }
+    let present = Array(Set(wanted)).sorted().filter { store.objects.contains($0) }
+    var sizes = [Digest: Int]()
+    for id in present { sizes[id] = try store.objects.size(of: id) }
+    expect(files: present.count, bytes: sizes.values.reduce(0, +))
+    let sent = LockedCounter()
+    try Parallel.forEach(present, workers: 4) { id in
+      let key = RemoteLayout.objectKey(id)
+      if try self.counted({ try self.transport.has(key) }) {
+        self.note(files: 1, bytes: sizes[id] ?? 0)
+        return
+      }
+      if try self.counted({
+        try self.transport.put(key, contentsOf: self.store.objects.path(for: id))
+      }) == .created {
+        sent.add(1)
+      }
+      self.note(files: 1, bytes: sizes[id] ?? 0)
+    }
+    for marker in markers {
+      _ = try counted {
+        try transport.put(
+          RemoteLayout.redactionKey(marker.original, marker.redacted), data: Data())
+      }
+    }
+    return sent.value
+  }
+}
+
+/// A list several threads append to.
+final class LockedList<Element>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items = [Element]()
+
+  func append(_ item: Element) { lock.withLock { items.append(item) } }
+  var values: [Element] { lock.withLock { items } }
+}
+
+/// A counter several threads add to.
+final class LockedCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+
+  func add(_ n: Int) { lock.withLock { count += n } }
+  var value: Int { lock.withLock { count } }
+}
+
+/// What `gc --remote` did on a remote.
+public struct RemoteGCReport: Codable, Sendable, Equatable {
+  public var remote: String
+  /// Redacted shards sent, each with its marker.
+  public var redactedShards: Int
+  /// Original shards deleted from the remote (their removed records' bytes with them).
+  public var shardsDeleted: [Digest]
+  /// Packs no head file names any more.
+  public var packsDeleted: Int
+  public var bytesFreed: Int
+  public var requests: Int
+}
+
+extension RemoteSync {
+  /// Erases from the remote the bytes `gc` erased here: each shard this store holds in
+  /// redacted form is sent with its marker, and the original is deleted from the remote when
+  /// this store no longer needs it anywhere. Refused unless the store has pulled everything the
+  /// remote holds (every Datanet on it, every head file), since an original may be needed by a
+  /// Datanet this store has not seen.
+  public func eraseRemovedBytes() throws -> RemoteGCReport {
+    guard transport.isWritable else { throw RemoteError.readOnly(location: transport.location) }
+    let local = Set(try Ledger(store: store).datanets().map(\.id))
+    for datanet in try remoteDatanets() {
+      guard local.contains(datanet) else {
+        throw RemoteError.gcUnsafe(
+          remote: name,
+          reason: "it holds Datanet \(datanet.short), which this store does not; clone it here "
+            + "first")
+      }
+      if !(try unpulledHeadFiles(of: datanet)).isEmpty {
+        throw RemoteError.gcUnsafe(
+          remote: name, reason: "it holds changes this store has not pulled; pull first")
+      }
+    }
+    let rows = try store.catalog.read { db in
+      try Set(String.fetchAll(db, sql: "SELECT id FROM shards").compactMap(Digest.init(hex:)))
+    }
+    var pairs = [(original: Digest, redacted: Digest)]()
+    for id in rows.sorted() {
+      let prefix = try store.objects.readPrefix(id, count: 40)
+      if prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic) {
+        pairs.append((Digest(bytes: prefix.dropFirst(8)), id))
+      }
+    }
+    var report = RemoteGCReport(
+      remote: name, redactedShards: 0, shardsDeleted: [], packsDeleted: 0, bytesFreed: 0,
+      requests: 0)
+    for (original, redacted) in pairs {
+      let key = RemoteLayout.objectKey(redacted)
+      if !(try counted { try transport.has(key) }) {
+        _ = try counted {
+          try transport.put(key, contentsOf: store.objects.path(for: redacted))
+        }
+        report.redactedShards += 1
+      }
+      _ = try counted {
+        try transport.put(RemoteLayout.redactionKey(original, redacted), data: Data())
+      }
+      // An original another contribution here still reads stays.
+      guard !rows.contains(original) else { continue }
+      let listed = try counted { try transport.list(prefix: RemoteLayout.objectKey(original)) }
+      guard let entry = listed.first(where: { $0.key == RemoteLayout.objectKey(original) })
+      else { continue }
+      try counted { try transport.delete(entry.key) }
+      report.shardsDeleted.append(original)
+      report.bytesFreed += entry.size
+    }
+    // Packs no head file names: replaced by a consolidation, or left by a push that died
+    // before announcing.
+    let heads = try counted { try transport.list(prefix: "heads/") }
+    var named = Set<String>()
+    for entry in heads {
+      let parts = entry.key.split(separator: "/")
+      guard parts.count == 3, let datanet = Digest(hex: String(parts[1])),
+        let id = RemoteLayout.headID(in: entry.key, of: datanet)
+      else { continue }
+      let data = try counted { try transport.get(entry.key) }
+      let file = try RemoteHeadFile.parse(
+        data, key: entry.key, id: id, datanet: datanet, location: transport.location)
+      named.formUnion(file.packs.map(RemoteLayout.packKey))
+    }
+    for entry in try counted({ try transport.list(prefix: "packs/") })
+    where !named.contains(entry.key) {
+      try counted { try transport.delete(entry.key) }
+      report.packsDeleted += 1
+      report.bytesFreed += entry.size
+    }
+    report.requests = lock.withLock { requests }
+    return report
+  }
+}

@@ -1,0 +1,499 @@
+import Foundation
+import OpenLedgerKit
+import Testing
+
+/// Two "machines" (two store directories with separate identity homes) sharing Datanets
+/// through a remote, and a remote as untrusted input.
+@Suite struct RemoteTests {
+  /// One person's machine: a working directory and an identity home of their own.
+  struct Machine {
+    let sandbox: Sandbox
+    let name: String
+
+    var home: String { "\(sandbox.root)/\(name)" }
+    var environment: [String: String] {
+      ["XDG_CONFIG_HOME": "\(home)/config", "HOME": home]
+    }
+
+    init(_ sandbox: Sandbox, _ name: String) throws {
+      self.sandbox = sandbox
+      self.name = name
+      try FileManager.default.createDirectory(
+        atPath: "\(home)/work", withIntermediateDirectories: true)
+      try ok(["identity", "new", name])
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], in directory: String? = nil) throws -> RunResult {
+      try sandbox.run(arguments, in: directory ?? "\(home)/work", environment: environment)
+    }
+
+    @discardableResult
+    func ok(
+      _ arguments: [String], in directory: String? = nil,
+      sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> String {
+      let result = try run(arguments, in: directory)
+      #expect(
+        result.status == 0,
+        "\(name): openledger \(arguments.joined(separator: " ")) failed: \(result.stderr)",
+        sourceLocation: sourceLocation)
+      return result.stdout
+    }
+
+    func write(_ name: String, _ text: String, in directory: String? = nil) throws {
+      try Data(text.utf8).write(
+        to: URL(fileURLWithPath: "\(directory ?? "\(home)/work")/\(name)"))
+    }
+
+    func json(_ arguments: [String], in directory: String? = nil) throws -> Any {
+      try decodeJSON(try ok(arguments + ["--format", "json"], in: directory))
+    }
+
+    func status(of contribution: String, in directory: String? = nil) throws -> String? {
+      let listing = try #require(
+        try json(["review", "list", "notes", "--status", "all"], in: directory)
+          as? [[String: Any]])
+      return listing.first { $0["id"] as? String == contribution }?["status"] as? String
+    }
+
+    func contribute(_ file: String, _ text: String, in directory: String? = nil) throws -> String {
+      try write(file, "{\"text\": \"\(text)\"}\n", in: directory)
+      let result = try #require(
+        try json(["contribute", "notes", file], in: directory) as? [String: Any])
+      return try #require(result["contribution"] as? String)
+    }
+  }
+
+  /// alice's store with the Datanet `notes`, pushed to `remote`.
+  func start(_ remote: String) throws -> (Sandbox, alice: Machine, bob: Machine) {
+    let sandbox = try Sandbox()
+    let alice = try Machine(sandbox, "alice")
+    let bob = try Machine(sandbox, "bob")
+    try alice.ok(["init"])
+    try alice.ok(["datanet", "create", "notes", "--record-format", "jsonl", "--text-field", "text"])
+    try alice.ok(["remote", "add", "origin", remote])
+    try alice.ok(["push"])
+    return (sandbox, alice, bob)
+  }
+
+  /// The collaboration of issue 15's "Done means", over a directory.
+  @Test func twoMachinesCollaborateThroughADirectory() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "notes-clone"])
+    let clone = "\(bob.home)/work/notes-clone"
+    let contribution = try bob.contribute(
+      "b.jsonl", "Bob saw a zyzzogeton beetle under the lindens by the school gate.", in: clone)
+    try bob.ok(["push"], in: clone)
+
+    let pulled = try #require(try alice.json(["pull"]) as? [String: Any])
+    let datanets = try #require(pulled["datanets"] as? [[String: Any]])
+    #expect(datanets.first?["events"] as? Int == 1)
+    #expect(datanets.first?["mode"] as? String == "incremental")
+    #expect(try alice.status(of: contribution) == "pending")
+    try alice.ok(["review", "accept", contribution])
+    try alice.ok(["push"])
+
+    try bob.ok(["pull"], in: clone)
+    #expect(try bob.status(of: contribution, in: clone) == "accepted")
+    for (machine, directory) in [(alice, nil), (bob, clone)] {
+      try machine.ok(["validate"], in: directory)
+    }
+    // Nothing new: a pull is a couple of requests, whatever the Datanet's size.
+    let again = try #require(try bob.json(["pull"], in: clone) as? [String: Any])
+    #expect((again["requests"] as? Int ?? 99) <= 2)
+    // Both stores hold the same ledger.
+    #expect(
+      try alice.ok(["log", "notes", "--format", "json"])
+        == bob.ok(["log", "notes", "--format", "json"], in: clone))
+  }
+
+  /// Curators on two machines decide the same contribution apart: after both push and pull,
+  /// both stores hold the same decision, and each pull reports the conflict.
+  @Test func concurrentDecisionsEndTheSameOnBothMachines() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let bobAccount = try #require(
+      (try bob.json(["identity", "show", "bob"]) as? [String: Any])?["account"] as? String)
+    try alice.ok(["datanet", "update", "notes", "--add-curator", bobAccount])
+    let contribution = try alice.contribute("a.jsonl", "A note on the plane trees of 1920.")
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    try alice.ok(["review", "accept", contribution])
+    try bob.ok(["review", "reject", contribution, "--reason", "off topic"], in: clone)
+    try alice.ok(["push"])
+    try bob.ok(["push"], in: clone)
+    let alicePull = try #require(try alice.json(["pull"]) as? [String: Any])
+    let bobPull = try #require(try bob.json(["pull"], in: clone) as? [String: Any])
+    let statusA = try alice.status(of: contribution)
+    #expect(statusA == (try bob.status(of: contribution, in: clone)))
+    #expect(statusA == "accepted" || statusA == "rejected")
+    // Each pull reports the one conflict, naming the same losing review.
+    func conflicts(_ report: [String: Any]) -> [String] {
+      ((report["datanets"] as? [[String: Any]]) ?? []).flatMap {
+        (($0["conflicts"] as? [[String: Any]]) ?? []).compactMap { $0["event"] as? String }
+      }
+    }
+    #expect(conflicts(alicePull).count == 1)
+    #expect(conflicts(alicePull) == conflicts(bobPull))
+    for (machine, directory) in [(alice, nil), (bob, clone)] {
+      try machine.ok(["validate"], in: directory)
+    }
+  }
+
+  @Test func anUnknownRemoteIsNotFound() throws {
+    let sandbox = try Sandbox()
+    let (_, alice, _) = try start("\(sandbox.root)/shared")
+    let result = try alice.run(["pull", "upstream"])
+    #expect(result.status == 66)
+    #expect(result.stderr.contains("no remote named 'upstream'"))
+    #expect(result.stderr.contains("origin"))
+  }
+
+  /// A remote that serves an object whose bytes are not its name: refused, named, and nothing
+  /// of the pull applied.
+  @Test func aCorruptedObjectIsRefusedAndNothingApplied() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "c"])
+    _ = try alice.contribute("a.jsonl", "A note on the plane trees planted in 1920.")
+    try alice.ok(["push"])
+    let shard = try #require(
+      FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects
+        .compactMap { $0 as? String }.first { $0.split(separator: "/").count == 3 })
+    let path = "\(remote)/objects/\(shard)"
+    chmod(path, 0o644)
+    try Data("not the shard".utf8).write(to: URL(fileURLWithPath: path))
+    let result = try bob.run(["pull"], in: "\(bob.home)/work/c")
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("do not hash to its name"))
+    #expect(result.stderr.contains("objects/\(shard)"))
+    let listing = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
+        as? [[String: Any]])
+    #expect(listing.isEmpty)
+  }
+
+  /// A remote holding a review signed by someone who is no curator: refused on replay, named,
+  /// and nothing of the pull applied (exit 1).
+  @Test func aForgedEventOnTheRemoteIsRefused() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let contribution = try alice.contribute("a.jsonl", "A note on the plane trees of 1920.")
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    // bob, no curator, accepts his own way and pushes.
+    let store = try Store.open(at: "\(clone)/.openledger")
+    let identity = try IdentityStore(directory: "\(bob.home)/config/openledger/identities")
+      .load(name: "bob")
+    let ledger = Ledger(store: store)
+    let datanet = try ledger.datanet("notes").id
+    let forged = try SignedEvent.sign(
+      EventPayload(
+        datanet: datanet, parents: try ledger.heads(of: datanet), actor: identity.account,
+        time: "2026-06-01T00:00:00.000Z",
+        body: .contributionReview(
+          ContributionReview(
+            contribution: try #require(Digest(hex: contribution)), decision: .accept,
+            reason: "mine"))), by: identity)
+    let pack = EventPack.encode([forged])
+    let transport = DirectoryTransport(root: remote)
+    _ = try transport.put(RemoteLayout.packKey(Digest.of(pack)), data: pack)
+    let head = try RemoteHeadFile(
+      datanet: datanet, name: "notes", heads: [forged.id], packs: [Digest.of(pack)]
+    ).encoded()
+    _ = try transport.put(RemoteLayout.headKey(datanet, Digest.of(head)), data: head)
+    // And a genuine new contribution in the same pull.
+    _ = try alice.contribute("b.jsonl", "Another note, on the lindens by the gate.")
+    try alice.ok(["push"])
+
+    let result = try alice.run(["pull"])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(forged.id.hex))
+    #expect(result.stderr.contains("may not review"))
+    #expect(result.stderr.contains("nothing of this pull was applied"))
+    #expect(try alice.status(of: contribution) == "pending")
+    try alice.ok(["validate"])
+  }
+
+  /// Pushes from several machines at the same moment all land.
+  @Test func concurrentPushesAllLand() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    var expected = Set<String>()
+    for round in 0..<5 {
+      expected.insert(try alice.contribute("a\(round).jsonl", "Alice's note number \(round)."))
+      expected.insert(
+        try bob.contribute("b\(round).jsonl", "Bob's note number \(round).", in: clone))
+      let group = DispatchGroup()
+      for (machine, directory) in [(alice, nil as String?), (bob, clone)] {
+        group.enter()
+        DispatchQueue.global().async {
+          _ = try? machine.run(["push"], in: directory)
+          group.leave()
+        }
+      }
+      group.wait()
+    }
+    try alice.ok(["pull"])
+    try bob.ok(["pull"], in: clone)
+    for (machine, directory) in [(alice, nil), (bob, clone)] {
+      let listing = try #require(
+        try machine.json(["review", "list", "notes", "--status", "all"], in: directory)
+          as? [[String: Any]])
+      #expect(Set(listing.compactMap { $0["id"] as? String }) == expected)
+      try machine.ok(["validate"], in: directory)
+    }
+  }
+
+  /// A reward epoch must see every decision: while a remote holds changes not pulled,
+  /// `rewards compute` refuses, unless --offline.
+  @Test func rewardsWaitForWhatTheRemoteHolds() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let accepted = try alice.contribute("a.jsonl", "A note on the plane trees planted in 1920.")
+    try alice.ok(["review", "accept", accepted])
+    try alice.ok(["index", "build", "notes"])
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    _ = try bob.contribute("b.jsonl", "Bob's note on the lindens.", in: "\(bob.home)/work/c")
+    try bob.ok(["push"], in: "\(bob.home)/work/c")
+    try alice.write(
+      "log.jsonl",
+      "{\"id\": \"q1\", \"output\": \"the plane trees planted in 1920\", \"fee\": \"100\"}\n")
+    let refused = try alice.run(["rewards", "compute", "notes", "--inferences", "log.jsonl"])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("openledger pull origin"))
+    #expect(refused.stderr.contains("--offline"))
+    try alice.ok(["rewards", "compute", "notes", "--inferences", "log.jsonl", "--offline"])
+  }
+
+  /// A pull killed midway leaves a store that validates, and running it again finishes.
+  @Test func aKilledPullFinishesWhenRunAgain() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    // 30 contributions, in-process for speed.
+    let store = try Store.open(at: "\(alice.home)/work/.openledger")
+    let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
+      .load(name: "alice")
+    for n in 0..<30 {
+      let path = "\(alice.home)/work/n\(n).jsonl"
+      try Data("{\"text\": \"Note \(n): \(UUID().uuidString)\"}\n".utf8).write(
+        to: URL(fileURLWithPath: path))
+      _ = try Contributor(store: store).contribute(
+        to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
+        clock: SystemClock())
+    }
+    try alice.ok(["push"])
+
+    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
+    func count() throws -> Int {
+      var malformed = [String]()
+      return try objects.allObjects(malformed: &malformed).count
+    }
+    let before = try count()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["pull"]
+    process.currentDirectoryURL = URL(fileURLWithPath: clone)
+    process.environment = sandbox.environment.merging(bob.environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning, try count() < before + 5 { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the pull ended before the kill")
+
+    try bob.ok(["validate"], in: clone)
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(listed.isEmpty)
+    try bob.ok(["pull"], in: clone)
+    let after = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(after.count == 30)
+    try bob.ok(["validate"], in: clone)
+  }
+
+  /// Pulled records join the near-duplicate index: the puller's next contribution is compared
+  /// with them.
+  @Test func pulledRecordsAreComparedForNearDuplicates() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let text =
+      "The plane trees on the main street were planted in 1920 by the town council, and most "
+      + "of them still stand today between the post office and the old school building. In "
+      + "spring the street is in deep shade by May, and in autumn the leaves fill the gutters "
+      + "until the first storms of November carry them down to the river below the bridge."
+    _ = try alice.contribute("a.jsonl", text)
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    try bob.write(
+      "b.jsonl", "{\"text\": \"\(text.replacingOccurrences(of: "today", with: "now"))\"}\n",
+      in: clone)
+    let report = try #require(
+      try bob.json(["contribute", "notes", "b.jsonl"], in: clone) as? [String: Any])
+    #expect((report["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)
+  }
+
+  /// Takedowns travel: a pulled takedown masks the record at once, and `gc --remote` erases
+  /// its bytes from the remote; a later clone reads the redacted shard in the original's place.
+  @Test func takedownsTravelAndGCErasesTheBytesOnTheRemote() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let secret = "Private phone number of the gardener: 555 0199, call after six."
+    try alice.write(
+      "a.jsonl",
+      "{\"text\": \"A note on the plane trees planted in 1920.\"}\n{\"text\": \"\(secret)\"}\n")
+    let contribution = try #require(
+      (try alice.json(["contribute", "notes", "a.jsonl"]) as? [String: Any])?["contribution"]
+        as? String)
+    try alice.ok(["review", "accept", contribution])
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    let record = Digest.of(Data("{\"text\":\"\(secret)\"}".utf8)).hex
+    try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
+    try alice.ok(["push"])
+    try bob.ok(["pull"], in: clone)
+    try bob.ok(["export", "notes", "--out", "x"], in: clone)
+    let exported = try String(
+      contentsOfFile:
+        "\(clone)/x/data/\(try FileManager.default.contentsOfDirectory(atPath: "\(clone)/x/data")[0])",
+      encoding: .utf8)
+    #expect(!exported.contains("gardener"))
+    #expect(exported.contains("plane trees"))
+
+    func remoteHoldsTheSecret() throws -> Bool {
+      try FileManager.default.subpathsOfDirectory(atPath: "\(remote)/objects").contains { path in
+        let data =
+          (try? Data(contentsOf: URL(fileURLWithPath: "\(remote)/objects/\(path)"))) ?? Data()
+        return String(decoding: data, as: UTF8.self).contains("gardener")
+      }
+    }
+    #expect(try remoteHoldsTheSecret())
+    let gc = try #require(
+      try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
+    let remoteReport = try #require(gc["remote"] as? [String: Any])
+    #expect((remoteReport["shardsDeleted"] as? [Any])?.count == 1)
+    #expect(try !remoteHoldsTheSecret())
+
+    // A new clone reads the redacted shard in the original's place.
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["clone", remote, "n"])
+    let fresh = "\(carol.home)/work/n"
+    try carol.ok(["validate"], in: fresh)
+    try carol.ok(["export", "notes", "--out", "x"], in: fresh)
+    let again = try String(
+      contentsOfFile:
+        "\(fresh)/x/data/\(try FileManager.default.contentsOfDirectory(atPath: "\(fresh)/x/data")[0])",
+      encoding: .utf8)
+    #expect(again.contains("plane trees"))
+    #expect(!again.contains("gardener"))
+  }
+
+  /// Head files are folded into one when they gather, so a clone of a Datanet pushed many
+  /// times costs a few requests, not two per push; `gc --remote` deletes the packs no head
+  /// file names any more.
+  @Test func manyPushesConsolidate() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    for n in 0..<20 {
+      _ = try alice.contribute("n\(n).jsonl", "Note number \(n) on the lindens.")
+      try alice.ok(["push"])
+    }
+    let datanet = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/heads").first)
+    let headFiles = try FileManager.default.contentsOfDirectory(
+      atPath: "\(remote)/heads/\(datanet)")
+    #expect(headFiles.count <= 5, "\(headFiles.count) head files")
+    let clone = try #require(
+      try bob.json(["clone", remote, "c"]) as? [String: Any])
+    // 20 shards (one per contribution), then a listing of heads/ and of the Datanet's, the
+    // few head files left and their packs; without consolidation, 20 head files and 20 packs.
+    #expect((clone["requests"] as? Int ?? 999) <= 32, "\(clone["requests"] ?? "")")
+    let listing = try #require(
+      try bob.json(["review", "list", "notes"], in: "\(bob.home)/work/c") as? [[String: Any]])
+    #expect(listing.count == 20)
+    let packsBefore = try FileManager.default.contentsOfDirectory(atPath: "\(remote)/packs").count
+    let gc = try #require(try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
+    let deleted = (gc["remote"] as? [String: Any])?["packsDeleted"] as? Int ?? 0
+    #expect(deleted > 0)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/packs").count
+        == packsBefore - deleted)
+    // The remote still clones whole.
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["clone", remote, "c"])
+    try carol.ok(["validate"], in: "\(carol.home)/work/c")
+  }
+
+  /// A push killed midway leaves a remote that clones what was announced before, and running
+  /// it again finishes the job.
+  @Test func aKilledPushFinishesWhenRunAgain() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let store = try Store.open(at: "\(alice.home)/work/.openledger")
+    let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
+      .load(name: "alice")
+    for n in 0..<30 {
+      let path = "\(alice.home)/work/n\(n).jsonl"
+      try Data("{\"text\": \"Note \(n): \(UUID().uuidString)\"}\n".utf8).write(
+        to: URL(fileURLWithPath: path))
+      _ = try Contributor(store: store).contribute(
+        to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
+        clock: SystemClock())
+    }
+    func remoteObjects() -> Int {
+      (FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects ?? []).count
+    }
+    let before = remoteObjects()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["push"]
+    process.currentDirectoryURL = URL(fileURLWithPath: "\(alice.home)/work")
+    process.environment = sandbox.environment.merging(alice.environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning, remoteObjects() < before + 5 { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the push ended before the kill")
+
+    // What the remote announces is whole: a clone holds the Datanet as first pushed.
+    try bob.ok(["clone", remote, "c"])
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
+        as? [[String: Any]])
+    #expect(listed.isEmpty)
+    try alice.ok(["validate"])
+    try alice.ok(["push"])
+    try bob.ok(["pull"], in: "\(bob.home)/work/c")
+    let after = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
+        as? [[String: Any]])
+    #expect(after.count == 30)
+    try bob.ok(["validate"], in: "\(bob.home)/work/c")
+  }
+}
