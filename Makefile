@@ -63,7 +63,7 @@ test: deps moto
 	OPENLEDGER_MOTO_PYTHON="$(CURDIR)/$(MOTO_VENV)/bin/python" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory contracts-test
 
-# Not part of `test`: nine targets, two minutes each by default (FUZZ_SECONDS=600 for longer,
+# Not part of `test`: ten targets, two minutes each by default (FUZZ_SECONDS=600 for longer,
 # FUZZ_TARGETS="leaves manifest" for some). Fuzz/README.md says what each reads.
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS ?=

@@ -239,6 +239,17 @@ def archives(corpus, work):
         corpus.put("archive", name, read(os.path.join(ARCHIVE_FIXTURES, name)))
 
 
+def ingest(corpus):
+    """The whole reading path: record files as they are, and some of them in archives."""
+    for target in ("records", "archive"):
+        folder = os.path.join(CORPUS, target)
+        for name in sorted(os.listdir(folder)):
+            if target == "records" or name in ("notes.tar.gz", "notes.jsonl.gz", "notes.zip"):
+                corpus.put("ingest", name, read(os.path.join(folder, name)))
+    corpus.put("ingest", "bom-crlf-paragraphs.txt",
+               b"\xef\xbb\xbfFirst paragraph,\r\nstill the first.\r\n\r\n  \r\nSecond.\r\n")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: python3 Fuzz/seed-corpus.py path/to/openledger")
@@ -252,6 +263,7 @@ def main():
         records(corpus, work)
     canonical_json(corpus)
     archives(corpus, None)
+    ingest(corpus)
     for target in sorted(os.listdir(CORPUS)):
         folder = os.path.join(CORPUS, target)
         size = sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder))
