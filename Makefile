@@ -119,10 +119,10 @@ contracts-artifacts: contracts-venv
 	"$(CONTRACTS_PYTHON)" Contracts/scripts/artifacts.py
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
 clean:
 	rm -rf .build .build-fuzz $(MOTO_VENV)
