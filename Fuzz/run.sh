@@ -46,8 +46,13 @@ build() {
     --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
     -Xswiftc -enable-testing "$@"
 }
+# One product at a time, never the package as a whole: a whole build also builds the root
+# package's `openledger` executable, whose `main` cannot link beside libFuzzer's ("multiple
+# definition of 'main'").
 echo "== building the fuzz targets (release, -sanitize=fuzzer,address) in $SCRATCH"
-build
+for target in $TARGETS; do
+  build --product "fuzz-$target"
+done
 BIN=$(build --show-bin-path)
 
 # The targets that read files write them under $TMPDIR: in memory when /dev/shm is there, since
