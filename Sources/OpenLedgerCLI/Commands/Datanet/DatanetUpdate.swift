@@ -4,8 +4,10 @@ import OpenLedgerKit
 extension DatanetCommand {
   struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Change a Datanet's description, license, policy or curators.",
-      discussion: "Only the owner may change curators; the owner and curators may change the rest.")
+      abstract: "Change a Datanet's description, license, policy, curators or model operators.",
+      discussion: """
+        Only the owner may change curators and model operators (the identities whose signed         inference logs back reward epochs); the owner and curators may change the rest.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -35,11 +37,31 @@ extension DatanetCommand {
     @Option(name: .long, help: "Remove a curator (repeatable).")
     var removeCurator: [String] = []
 
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Register a model operator, whose signed inference logs may back reward epochs: an "
+          + "account id or a local identity's name (repeatable)."))
+    var addOperator: [String] = []
+
+    @Option(name: .long, help: "Remove a model operator (repeatable).")
+    var removeOperator: [String] = []
+
+    @Flag(help: "From now on, refuse reward epochs whose inference log no operator signed.")
+    var requireSignedLog = false
+
+    @Flag(help: "From now on, accept reward epochs from unsigned inference logs (the default).")
+    var allowUnsignedLog = false
+
     func validate() throws {
       if description == nil, license == nil, nearDuplicates == nil, rewardsPolicy == nil,
-        addCurator.isEmpty, removeCurator.isEmpty
+        addCurator.isEmpty, removeCurator.isEmpty, addOperator.isEmpty, removeOperator.isEmpty,
+        !requireSignedLog, !allowUnsignedLog
       {
         throw ValidationError(DatanetError.nothingToUpdate.description)
+      }
+      if requireSignedLog, allowUnsignedLog {
+        throw ValidationError("give one of --require-signed-log and --allow-unsigned-log")
       }
     }
 
@@ -61,40 +83,63 @@ extension DatanetCommand {
         policy = policy ?? state.policy
         policy?.rewards = settings
       }
-      let adds = try addCurator.map { ($0, try context.identities.resolveAccount($0)) }
-      let removes = try removeCurator.map { ($0, try context.identities.resolveAccount($0)) }
+      if requireSignedLog || allowUnsignedLog {
+        policy = policy ?? state.policy
+        // Not requiring is the absence of the field, so a policy has one encoding per meaning.
+        policy?.requireSignedLog = requireSignedLog ? true : nil
+      }
+      let resolve = { (names: [String]) in
+        try names.map { ($0, try context.identities.resolveAccount($0)) }
+      }
+      let (adds, removes) = (try resolve(addCurator), try resolve(removeCurator))
+      let (addsOperators, removesOperators) = (
+        try resolve(addOperator), try resolve(removeOperator)
+      )
       // A change that changes nothing is refused rather than signed; only for the owner, whom
-      // the ledger lets change curators (anyone else is refused there, exit 77).
+      // the ledger lets change curators and operators (anyone else is refused there, exit 77).
       if identity.account == state.owner {
-        for (name, account) in adds {
-          if removes.contains(where: { $0.1 == account }) {
-            throw DatanetError.curatorAddedAndRemoved(name)
-          }
-          if state.curators.contains(account) {
-            throw DatanetError.alreadyCurator(name, datanet: state.name)
-          }
-        }
-        for (name, account) in removes where !state.curators.contains(account) {
-          throw DatanetError.notCurator(name, datanet: state.name)
-        }
+        try Self.check(adds, removes, members: state.curators, as: .curator, of: state)
+        try Self.check(
+          addsOperators, removesOperators, members: state.operators, as: .operator, of: state)
         let remaining = Set(state.curators).union(adds.map(\.1)).subtracting(removes.map(\.1))
         if remaining.isEmpty { throw DatanetError.noCuratorsLeft(datanet: state.name) }
       }
       if identity.account == state.owner || state.curators.contains(identity.account),
-        adds.isEmpty, removes.isEmpty, description.map({ $0 == state.description }) ?? true,
+        adds.isEmpty, removes.isEmpty, addsOperators.isEmpty, removesOperators.isEmpty,
+        description.map({ $0 == state.description }) ?? true,
         license.map({ $0 == state.license }) ?? true, policy.map({ $0 == state.policy }) ?? true
       {
         throw DatanetError.nothingChanges(datanet: state.name)
       }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,
-        addCurators: adds.map(\.1), removeCurators: removes.map(\.1))
+        addCurators: adds.map(\.1), removeCurators: removes.map(\.1),
+        addOperators: addsOperators.map(\.1), removeOperators: removesOperators.map(\.1))
       try ledger.append(.datanetUpdate(update), to: state.id, by: identity, clock: context.clock)
       let updated = try ledger.datanet(state.id.hex)
       if context.output.isJSON {
         try context.output.json(updated)
       } else {
         context.output.line("Updated Datanet \(updated.name)")
+      }
+    }
+
+    /// Throws when `adds` and `removes` (each with the name given) would change nothing: an
+    /// account both added and removed, added while a member, or removed while not one.
+    static func check(
+      _ adds: [(String, AccountID)], _ removes: [(String, AccountID)], members: [AccountID],
+      as role: DatanetMembership, of state: DatanetState
+    ) throws {
+      for (name, account) in adds {
+        if removes.contains(where: { $0.1 == account }) {
+          throw DatanetError.addedAndRemoved(name, role)
+        }
+        if members.contains(account) {
+          throw DatanetError.alreadyMember(name, role, datanet: state.name)
+        }
+      }
+      for (name, account) in removes where !members.contains(account) {
+        throw DatanetError.notMember(name, role, datanet: state.name)
       }
     }
   }
