@@ -89,6 +89,10 @@ public struct Contributor {
     }
     // However this ends, the segment's thread is done before the function returns.
     defer { _ = try? segment.value() }
+    let provenance = ingestor.provenance.renamingPaths { path in
+      workingDirectory.map { FileSystem.relative(path, to: $0) } ?? path
+    }
+    let provenanceID = try store.objects.put(provenance.encoded())
     let shardList = try shards.finish()
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count,
@@ -99,9 +103,9 @@ public struct Contributor {
         }
         return named
       },
-      duplicates: DuplicateSummary(report), invalid: report.invalid)
+      duplicates: DuplicateSummary(report), invalid: report.invalid, provenance: provenanceID)
     let extras = ContributionExtras(
-      records: ingestor.stored,
+      records: ingestor.stored, provenance: provenance,
       nearDuplicateSegment: {
         let file = try segment.value()
         try Store.checkPresent(file, in: directory)

@@ -47,11 +47,15 @@ final class Ingestor {
   /// The new records, in input order, and their compact signatures (flat, 112 each).
   private(set) var stored: [StoredRecord] = []
   private(set) var storedSignatures: [UInt16] = []
+  /// Where each record of `stored` came from; set by `finish`.
+  private(set) var provenance = Provenance(sources: [])
 
   /// The new records by id; a record's position there is its index in `stored` and `locations`.
   private var seen = SeenRecords()
   private var locations: [(input: Int32, line: Int32)] = []
   private var inputNames: [String] = []
+  /// Each input's file (an archive's for its entries) and archive entry, as `inputNames`.
+  private var inputOrigins: [(path: String, entry: String?)] = []
   private var bands = BandTable()
   /// The band keys of the record being decided, and the records of this input that share them.
   private let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: CompactSignature.bands)
@@ -227,7 +231,8 @@ final class Ingestor {
         report.skippedFiles.append(entryName)
         continue
       }
-      try ingestUnit(ArchiveEntrySource(reader: reader), name: entryName)
+      try ingestUnit(
+        ArchiveEntrySource(reader: reader), name: entryName, origin: (name, entry.path))
     }
   }
 
@@ -249,9 +254,12 @@ final class Ingestor {
   /// to the other buffer (free by then: its batch was decided in `submit`) and reading goes on
   /// there. The input's SHA-256 is computed from the same bytes on another thread; every
   /// change to a buffer waits until the bytes read before are hashed.
-  private func ingestUnit(_ source: ByteSource, name: String) throws {
+  private func ingestUnit(
+    _ source: ByteSource, name: String, origin: (path: String, entry: String?)? = nil
+  ) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
+    inputOrigins.append(origin ?? (name, nil))
     let digest = BackgroundDigest()
     // However this ends, the digest no longer reads the buffers once this returns.
     defer { digest.wait() }
@@ -568,6 +576,11 @@ final class Ingestor {
   /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
     progress(report.recordsRead, report.bytesRead)
+    var sources = ProvenanceBuilder(inputs: inputOrigins)
+    for location in locations {
+      sources.addRecord(input: Int(location.input), line: Int(location.line))
+    }
+    provenance = sources.provenance
     bands = BandTable()
     seen = SeenRecords()
     locations = []
