@@ -4,8 +4,9 @@
 #   make test    build, then run the unit and end-to-end tests (the S3 remote tests against moto,
 #                installed into a throwaway virtual environment, .venv-moto, when missing), then
 #                the contract tests (titanoboa, in .venv-contracts)
+#   make fuzz    build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS (default 120)
 #
-# Both run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
+# All run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
 # The contract tests (Contracts/) run on a local EVM from PyPI, in a venv that `make test` creates
 # under .venv-contracts/ when it is missing (`make contracts-test` runs them alone), and then pay
 # a two-epoch export the binary wrote (`make contracts-export-test`).
@@ -20,7 +21,7 @@ CONTRACTS_PYTHON = $(abspath $(CONTRACTS_VENV))/bin/python
 MOTO_VENV ?= .venv-moto
 MOTO_SPEC ?= moto[server]==5.2.1
 
-.PHONY: all deps moto build release test demo install lint format clean
+.PHONY: all deps moto build release test demo fuzz install lint format clean
 .PHONY: contracts-venv contracts-test contracts-export-test contracts-gas contracts-artifacts
 
 all: build
@@ -63,6 +64,13 @@ test: deps moto
 	OPENLEDGER_MOTO_PYTHON="$(CURDIR)/$(MOTO_VENV)/bin/python" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory contracts-test
 	@$(MAKE) --no-print-directory contracts-export-test
+
+# Not part of `test`: ten targets, two minutes each by default (FUZZ_SECONDS=600 for longer,
+# FUZZ_TARGETS="leaves manifest" for some). Fuzz/README.md says what each reads.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) sh Fuzz/run.sh $(FUZZ_TARGETS)
 
 demo: build
 	@sh Examples/demo.sh "$$($(SWIFT) build --show-bin-path)/openledger"
@@ -126,11 +134,11 @@ contracts-artifacts: contracts-venv
 	"$(CONTRACTS_PYTHON)" Contracts/scripts/artifacts.py
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 	python3 Tests/Scripts/layers.py
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
 clean:
-	rm -rf .build $(MOTO_VENV)
+	rm -rf .build .build-fuzz $(MOTO_VENV)

@@ -117,6 +117,42 @@ func fixture(_ name: String) -> String {
     #expect(try records(sandbox) == 5)
   }
 
+  /// A near-duplicate index file whose entries name records it does not hold (damaged on disk;
+  /// `contribute` does not re-hash the files it searches) stops the next contribution with the
+  /// file and the repair, writing nothing, where `contribute` read outside the file and crashed
+  /// before (found by the `near-duplicate-segment` fuzz target). `rebuild-catalog` repairs it.
+  @Test func aDamagedNearDuplicateFileStopsContributeWithTheRepair() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["contribute", "trees", fixture("notes.jsonl"), "--as", "bob"])
+    let indexes = "\(sandbox.store)/indexes"
+    let datanet = try #require(try FileManager.default.contentsOfDirectory(atPath: indexes).first)
+    let folder = "\(indexes)/\(datanet)/near-duplicates"
+    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first)
+    let path = "\(folder)/\(name)"
+    // Header, then per record a 32-byte id and 112 u16 values, then 12-byte entries: a u64
+    // band key and the u32 record, which every entry now puts past the file's 5 records.
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let entries = 16 + 5 * (32 + 224)
+    for entry in stride(from: entries, to: bytes.count, by: 12) {
+      bytes.replaceSubrange((entry + 8)..<(entry + 12), with: [0xf0, 0xff, 0xff, 0x0f])
+    }
+    chmod(path, 0o644)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+    let result = try sandbox.run(["contribute", "trees", fixture("near.jsonl"), "--as", "alice"])
+    #expect(result.status == 74, "\(result.stderr)")
+    #expect(result.stderr.contains("the near-duplicate index file \(path) is damaged"))
+    #expect(result.stderr.contains("run `openledger rebuild-catalog` to rebuild it"))
+    #expect(try records(sandbox) == 5)
+
+    try sandbox.ok(["rebuild-catalog"])
+    let again = try json(
+      try sandbox.ok([
+        "contribute", "trees", fixture("near.jsonl"), "--as", "alice", "--format", "json",
+      ]))
+    #expect((again["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)
+  }
+
   @Test func stdinFoldersAndFormats() throws {
     let sandbox = try setUp()
     let lines = try Data(contentsOf: URL(fileURLWithPath: fixture("notes.jsonl")))

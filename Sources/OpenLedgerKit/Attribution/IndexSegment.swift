@@ -130,6 +130,42 @@ public final class IndexSegment: @unchecked Sendable {
     }
     rehashedFiles = rehash.files(version: manifest.version)
     try verify(files: rehashedFiles)
+    if let reason = tablesProblem() {
+      throw AttributionError.corruptSegment(path: directory, reason: reason)
+    }
+  }
+
+  /// What makes the tables point outside the segment's files, if anything: vocabulary offsets
+  /// that go backwards, a record that starts before the previous one ends or past the token
+  /// array, a contributor or contribution index past its table, tokens outside any record.
+  /// Queries index the mapped files with these numbers unchecked; a damaged segment whose
+  /// manifest was made to agree with it must be refused here, not read out of bounds. One pass
+  /// over the small tables (a few per cent of a segment's bytes).
+  private func tablesProblem() -> String? {
+    for index in 0..<manifest.vocabulary
+    where vocabularyOffsets[index] > vocabularyOffsets[index + 1] {
+      return "vocabulary.bin's offset \(index + 1) is below the one before it"
+    }
+    if recordCount == 0 {
+      return positionCount == 0 ? nil : "tokens.u32 holds tokens but records.bin no records"
+    }
+    guard recordStart(0) == 0 else { return "record 0 does not start at position 0" }
+    for index in 0..<recordCount {
+      // A record holds at least its separator: the next one starts after it.
+      let end = index + 1 < recordCount ? recordStart(index + 1) : positionCount
+      guard recordStart(index) < end else {
+        return "record \(index) starts at \(recordStart(index)), not before \(end)"
+      }
+      guard recordField(index, 1) < manifest.contributors else {
+        return
+          "record \(index) names contributor \(recordField(index, 1)) of \(manifest.contributors)"
+      }
+      guard recordField(index, 2) < manifest.contributions else {
+        return
+          "record \(index) names contribution \(recordField(index, 2)) of \(manifest.contributions)"
+      }
+    }
+    return nil
   }
 
   /// Stands in for an empty file's words, which are never read.

@@ -119,8 +119,10 @@ public struct NearDuplicateSegment {
           fromByteOffset: entriesOffset + Self.entrySize * entry + 8, as: UInt32.self)))
   }
 
-  /// The records that share band key `key`, lowest index first.
-  func records(withKey key: UInt64, into out: inout [Int]) {
+  /// The records that share band key `key`, lowest index first. An entry naming a record the
+  /// file does not hold means the file is damaged (its name, the SHA-256 it was written under,
+  /// is not checked when it is opened): that throws, rather than reading outside the file.
+  func records(withKey key: UInt64, into out: inout [Int]) throws(NearDuplicateIndexError) {
     var low = 0
     var high = entryCount
     while low < high {
@@ -128,7 +130,9 @@ public struct NearDuplicateSegment {
       if self.key(middle) < key { low = middle + 1 } else { high = middle }
     }
     while low < entryCount, self.key(low) == key {
-      out.append(record(low))
+      let record = record(low)
+      guard record < recordCount else { throw .malformedSegment(path: file.path) }
+      out.append(record)
       low += 1
     }
   }

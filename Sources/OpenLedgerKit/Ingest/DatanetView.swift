@@ -51,7 +51,8 @@ final class DatanetView {
     for segment in segments {
       candidates.removeAll(keepingCapacity: true)
       for band in 0..<CompactSignature.bands {
-        segment.records(withKey: CompactSignature.bandKey(band, signature), into: &candidates)
+        try segment.records(
+          withKey: CompactSignature.bandKey(band, signature), into: &candidates)
       }
       for candidate in Set(candidates) {
         let similarity = CompactSignature.agreement(signature, segment.signature(candidate))

@@ -45,6 +45,70 @@ import Testing
     #expect(try FileSystem.mode("\(segment.directory)/tokens.packed") == 0o444)
   }
 
+  /// Sets the little-endian u32 at `offset` of the file `name`, then makes the manifest agree
+  /// with the files again (sizes and SHA-256) and renames the folder to its new id, as whoever
+  /// crafts a segment can: the returned folder opens as far as the tables' contents.
+  private func craft(
+    _ segment: IndexSegment, _ name: String, at offset: Int, to value: UInt32
+  ) throws -> String {
+    for (index, byte) in withUnsafeBytes(of: value.littleEndian, Array.init).enumerated() {
+      try patch(segment, name, at: offset + index, to: byte)
+    }
+    var manifest = segment.manifest
+    for index in manifest.files.indices {
+      let data = try FileSystem.read("\(segment.directory)/\(manifest.files[index].name)")
+      manifest.files[index].sha256 = Digest.of(data)
+    }
+    let bytes = try CanonicalEncoder.encode(manifest)
+    let path = "\(segment.directory)/manifest.json"
+    chmod(path, 0o644)
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let crafted =
+      "\((segment.directory as NSString).deletingLastPathComponent)/\(Digest.of(bytes).hex)"
+    try FileManager.default.moveItem(atPath: segment.directory, toPath: crafted)
+    return crafted
+  }
+
+  /// Found by the `index-segment` fuzz target: a vocabulary offset far past vocabulary.bin in a
+  /// segment whose manifest agrees with its files. It opened, and listing the vocabulary (or
+  /// looking up a token) read outside the mapped file.
+  @Test func aVocabularyOffsetPastItsFileIsRefusedOnOpen() throws {
+    let folder = fuzzFixture("index-segment", "vocabulary-offset-past-the-file")
+    let segment = try #require(try FileSystem.list(folder).first)
+    #expect {
+      try IndexSegment(directory: "\(folder)/\(segment)")
+    } throws: { error in
+      guard case .corruptSegment(_, let reason) = error as? AttributionError else { return false }
+      return reason.contains("vocabulary.bin's offset 32 is below the one before it")
+    }
+  }
+
+  /// Tables whose numbers point outside the segment are refused when it opens, not followed by
+  /// a query: each of these read out of bounds (or trapped) before.
+  @Test(arguments: [
+    // Record 1's contributor and contribution: the segment has 2 contributors, 1 contribution.
+    ("records.bin", 44 + 36, UInt32(2), "record 1 names contributor 2 of 2"),
+    ("records.bin", 44 + 40, UInt32(7), "record 1 names contribution 7 of 1"),
+    // Record 1's first position: not after record 0's, then past the token array.
+    ("records.bin", 44 + 32, UInt32(0), "record 0 starts at 0, not before 0"),
+    ("records.bin", 44 + 32, UInt32(99), "record 1 starts at 99, not before 21"),
+    ("records.bin", 32, UInt32(3), "record 0 does not start at position 0"),
+    // The second vocabulary offset, past the third.
+    ("vocabulary.bin", 4, UInt32.max, "vocabulary.bin's offset 2 is below the one before it"),
+  ])
+  func tablesPointingOutsideTheSegmentAreRefusedOnOpen(
+    file: String, offset: Int, value: UInt32, reason expected: String
+  ) throws {
+    let directory = try TemporaryDirectory()
+    let crafted = try craft(try segment(in: directory), file, at: offset, to: value)
+    #expect {
+      try IndexSegment(directory: crafted)
+    } throws: { error in
+      guard case .corruptSegment(_, let reason) = error as? AttributionError else { return false }
+      return reason.contains(expected)
+    }
+  }
+
   @Test func aChangedByteIsCaughtByVerification() throws {
     let directory = try TemporaryDirectory()
     let segment = try segment(in: directory)

@@ -58,12 +58,12 @@ import Testing
       #expect(Array(segment.signature(index)) == values)
       for key in CompactSignature(values: values).bandKeys {
         var found = [Int]()
-        segment.records(withKey: key, into: &found)
+        try segment.records(withKey: key, into: &found)
         #expect(found == [index], "random texts share no band")
       }
     }
     var none = [Int]()
-    segment.records(withKey: 0x0123_4567_89ab_cdef, into: &none)
+    try segment.records(withKey: 0x0123_4567_89ab_cdef, into: &none)
     #expect(none.isEmpty)
   }
 
@@ -80,7 +80,7 @@ import Testing
     let segment = try NearDuplicateSegment(path: "\(directory.path)/\(name)")
     let key = CompactSignature(values: signature(signatures, 2)).bandKeys[3]
     var found = [Int]()
-    segment.records(withKey: key, into: &found)
+    try segment.records(withKey: key, into: &found)
     #expect(found == [2, 7, 20, 41])
   }
 
@@ -134,7 +134,7 @@ import Testing
     #expect(segment.recordCount == 65)
     #expect(segment.recordID(40) == second.ids[0])
     var found = [Int]()
-    segment.records(
+    try segment.records(
       withKey: CompactSignature(values: signature(second.signatures, 24)).bandKeys[13], into: &found
     )
     #expect(found == [64])
@@ -151,6 +151,35 @@ import Testing
     #expect(throws: NearDuplicateIndexError.self) {
       try NearDuplicateSegment(path: "\(directory.path)/cut.seg")
     }
+  }
+
+  /// Found by the `near-duplicate-segment` fuzz target: entry 119 of a file names record
+  /// 16,777,217 of 13. Opening checks only the sizes, so the file opened, and the search for a
+  /// new record's candidates handed out that index, whose signature was read far outside the
+  /// file (a crash in `contribute`). The search now refuses the file, saying how to rebuild it.
+  @Test func anEntryNamingAMissingRecordIsRefusedBySearch() throws {
+    let path = fuzzFixture("near-duplicate-segment", "entry-names-a-missing-record.seg")
+    let segment = try NearDuplicateSegment(path: path)
+    #expect(segment.recordCount == 13)
+    var refused: NearDuplicateIndexError?
+    var found = [Int]()
+    search: for record in 0..<segment.recordCount {
+      for key in CompactSignature(values: Array(segment.signature(record))).bandKeys {
+        do {
+          try segment.records(withKey: key, into: &found)
+        } catch {
+          refused = error
+          break search
+        }
+      }
+    }
+    #expect(found.allSatisfy { $0 < segment.recordCount })
+    guard case .malformedSegment(let named) = try #require(refused) else {
+      Issue.record("expected malformedSegment, got \(String(describing: refused))")
+      return
+    }
+    #expect(named == path)
+    #expect(try #require(refused).description.contains("rebuild-catalog"))
   }
 
   /// Small tables live on the heap, large ones in a mapping of their own; both grow.

@@ -62,4 +62,20 @@ import Testing
     envelope.payloadType = "x/z"
     #expect(!envelope.isSigned(by: fixture.alice.account), "the type is bound by PAE")
   }
+
+  /// Found by the `event-envelope` fuzz target, whose property is that an accepted envelope is
+  /// in its canonical encoding: a `datanet.create` by the fuzzing identity, indented. It
+  /// verified on fde767f, under an id of its own, so one signed payload made two events (issue
+  /// 13, defect 1); it must be refused as not canonical.
+  @Test func anIndentedEnvelopeIsNotASecondEvent() throws {
+    let indented = try FileSystem.read(
+      fuzzFixture("event-envelope", "datanet-create-indented.json"))
+    let canonical = try JSONDecoder().decode(Envelope.self, from: indented).encoded()
+    #expect(canonical != indented)
+    let event = try SignedEvent.verified(id: Digest.of(canonical), bytes: canonical)
+    #expect(event.payload.type == .datanetCreate)
+    #expect(throws: LedgerError.self) {
+      try SignedEvent.verified(id: Digest.of(indented), bytes: indented)
+    }
+  }
 }

@@ -22,6 +22,12 @@ final class TemporaryDirectory {
   }
 }
 
+/// An input a fuzz target found a crash with (Fuzz/README.md), kept in Inputs/fuzz/TARGET/:
+/// a file, or a folder of files.
+func fuzzFixture(_ target: String, _ name: String) -> String {
+  Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Inputs/fuzz/\(target)")!
+}
+
 /// A store with two identities, for tests of the ledger.
 struct Fixture {
   let directory: TemporaryDirectory
