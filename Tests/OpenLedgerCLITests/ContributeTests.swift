@@ -136,7 +136,8 @@ func fixture(_ name: String) -> String {
     #expect(
       inputs[0]["sha256"] as? String
         == "7b51b57be280e3a7af9bdaae80ea278001ad80eaaf64a2cba111766216bd1ab4")
-    #expect((report["skippedFiles"] as? [String])?.count == 1)
+    let skipped = try #require(report["skippedFiles"] as? [[String: Any]])
+    #expect(skipped.map { $0["reason"] as? String } == ["otherFormat"])
 
     try sandbox.ok([
       "datanet", "create", "tables", "--record-format", "csv", "--require", "text", "--as", "alice",

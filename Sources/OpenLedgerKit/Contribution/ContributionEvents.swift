@@ -29,15 +29,19 @@ public struct ContributionSubmit: Codable, Sendable, Equatable {
   public var duplicates: DuplicateSummary
   /// Records refused by the schema and skipped (`--skip-invalid`).
   public var invalid: Int
+  /// Which they were and why (the first `IngestReport.listLimit`); absent from events written
+  /// before openledger recorded them, and when none was skipped.
+  public var invalidRecords: [Violation]?
 
   public init(
     shards: [ShardInfo], records: Int, sources: [SourceFile], duplicates: DuplicateSummary,
-    invalid: Int
+    invalid: Int, invalidRecords: [Violation]? = nil
   ) {
     self.shards = shards
     self.records = records
     self.sources = sources
     self.duplicates = duplicates
     self.invalid = invalid
+    self.invalidRecords = invalidRecords
   }
 }

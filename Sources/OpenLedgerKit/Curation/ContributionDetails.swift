@@ -15,6 +15,8 @@ public struct ContributionDetails: Codable, Sendable {
   /// The records shown: all, or the first ones in shard order.
   public var records: [RecordView]
   public var duplicates: DuplicateDetails
+  /// The records `--skip-invalid` left out and why, as the event lists them.
+  public var invalidRecords: [Violation]
 }
 
 /// One record, for people: its id, its text, its canonical form, and whether it was removed.
@@ -119,7 +121,7 @@ extension Curation {
       return ContributionDetails(
         contribution: row.summary, datanetName: state.name, sources: body.sources,
         shards: body.shards, recordsCredited: credited, recordsRemoved: removed,
-        records: records, duplicates: duplicates)
+        records: records, duplicates: duplicates, invalidRecords: body.invalidRecords ?? [])
     }
   }
 }

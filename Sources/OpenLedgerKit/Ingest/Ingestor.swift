@@ -13,6 +13,9 @@ public struct IngestOptions: Sendable {
   public var nearDuplicateThreshold = NearDuplicatePolicy.threshold
   /// How far archives may expand.
   public var archiveLimits = ArchiveLimits()
+  /// How many violations, exact and near duplicates the report lists of each (the counts are
+  /// complete whatever this is).
+  public var listLimit = IngestReport.listLimit
 
   public init() {}
 }
@@ -79,6 +82,7 @@ final class Ingestor {
     self.shards = shards
     self.progress = progress
     self.storing = shards != nil
+    report.recordFormat = schema.format
     workerSets = (0..<2).map { _ in
       let set = UnsafeMutableBufferPointer<IngestWorker>.allocate(capacity: max(1, options.workers))
       _ = set.initialize(
@@ -127,9 +131,10 @@ final class Ingestor {
         }
       }
     }
-    if report.recordsRead == 0 && report.invalid == 0 {
+    if report.recordsRead == 0 {
       throw IngestError.emptyInput(
-        inputs: report.inputs.isEmpty ? inputs.map(Self.describe) : report.inputs.map(\.path))
+        inputs: report.inputs.isEmpty ? inputs.map(Self.describe) : report.inputs.map(\.path),
+        skipped: report.skippedFiles, format: schema.format)
     }
   }
 
@@ -166,7 +171,8 @@ final class Ingestor {
       switch info.st_mode & S_IFMT {
       case S_IFDIR: try ingestDirectory(path)
       case S_IFREG: try ingestFile(path, explicit: false)
-      default: report.skippedFiles.append(path)  // symlinks, devices, sockets: never followed
+      default:  // symbolic links, devices, sockets: never followed
+        report.skippedFiles.append(SkippedFile(path: path, reason: .notAFile))
       }
     }
   }
@@ -174,20 +180,60 @@ final class Ingestor {
   private func ingestFile(_ path: String, explicit: Bool) throws {
     let kind = try ArchiveReader.detect(path: path)
     if kind == .plain {
-      if !explicit && !InputFilter.accepts(path, format: schema.format) {
-        report.skippedFiles.append(path)
+      if explicit {
+        try ingestUnit(try FileByteSource(path: path), name: path)
+      } else {
+        try ingestIfFits(name: path, path: path) { try FileByteSource(path: path) }
+      }
+      return
+    }
+    var sniff = false
+    if !explicit && kind == .compressedFile {
+      switch InputFilter.verdict(Self.withoutArchiveSuffix(path), format: schema.format) {
+      case .read: break
+      case .sniff: sniff = true
+      case .skip(let reason):
+        report.skippedFiles.append(SkippedFile(path: path, reason: reason))
         return
       }
-      try ingestUnit(try FileByteSource(path: path), name: path)
+    }
+    try ingestArchive(
+      try ArchiveReader(path: path, limits: options.archiveLimits), name: path,
+      sniffCompressedFile: sniff)
+  }
+
+  /// Reads one file of a folder or archive when its name, or for text its content, fits the
+  /// record format, and otherwise notes it in the report as skipped, with the reason.
+  private func ingestIfFits(
+    name: String, path: String, source makeSource: () throws -> ByteSource
+  ) throws {
+    switch InputFilter.verdict(path, format: schema.format) {
+    case .read:
+      try ingestUnit(try makeSource(), name: name)
+    case .sniff:
+      try ingestIfText(try makeSource(), name: name)
+    case .skip(let reason):
+      report.skippedFiles.append(SkippedFile(path: name, reason: reason))
+    }
+  }
+
+  /// Reads `source` when its first bytes are UTF-8 text, and otherwise notes it as skipped.
+  private func ingestIfText(_ source: ByteSource, name: String) throws {
+    var prefix = [UInt8](repeating: 0, count: TextSniffer.byteCount)
+    var filled = 0
+    while filled < prefix.count {
+      let n = try prefix.withUnsafeMutableBytes {
+        try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+      }
+      if n == 0 { break }
+      filled += n
+    }
+    prefix.removeSubrange(filled...)
+    guard TextSniffer.isText(prefix, whole: filled < TextSniffer.byteCount) else {
+      report.skippedFiles.append(SkippedFile(path: name, reason: .notText))
       return
     }
-    if !explicit && !InputFilter.accepts(Self.withoutArchiveSuffix(path), format: schema.format)
-      && kind == .compressedFile
-    {
-      report.skippedFiles.append(path)
-      return
-    }
-    try ingestArchive(try ArchiveReader(path: path, limits: options.archiveLimits), name: path)
+    try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: name)
   }
 
   /// Standard input may be plain data or an archive: its first bytes tell.
@@ -214,20 +260,24 @@ final class Ingestor {
     }
   }
 
-  /// Reads each entry of an archive as an input named `archive:entry`. Entries whose extension
-  /// does not fit the format are passed over; a compressed single file is always read.
-  private func ingestArchive(_ reader: ArchiveReader, name: String) throws {
+  /// Reads each entry of an archive as an input named `archive:entry`. Entries that do not fit
+  /// the format (by name, or for text by content) are passed over; a compressed single file is
+  /// read, after a look at its content when `sniffCompressedFile`.
+  private func ingestArchive(
+    _ reader: ArchiveReader, name: String, sniffCompressedFile: Bool = false
+  ) throws {
     while let entry = try reader.nextEntry() {
       if reader.isCompressedFile {
-        try ingestUnit(ArchiveEntrySource(reader: reader), name: name)
+        if sniffCompressedFile {
+          try ingestIfText(ArchiveEntrySource(reader: reader), name: name)
+        } else {
+          try ingestUnit(ArchiveEntrySource(reader: reader), name: name)
+        }
         continue
       }
-      let entryName = "\(name):\(entry.path)"
-      guard InputFilter.accepts(entry.path, format: schema.format) else {
-        report.skippedFiles.append(entryName)
-        continue
+      try ingestIfFits(name: "\(name):\(entry.path)", path: entry.path) {
+        ArchiveEntrySource(reader: reader)
       }
-      try ingestUnit(ArchiveEntrySource(reader: reader), name: entryName)
     }
   }
 
@@ -252,11 +302,12 @@ final class Ingestor {
   private func ingestUnit(_ source: ByteSource, name: String) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
+    report.findingsByInput.append(InputFindings())
     let digest = BackgroundDigest()
     // However this ends, the digest no longer reads the buffers once this returns.
     defer { digest.wait() }
     var size = 0
-    let recordsBefore = report.recordsRead + report.invalid
+    let recordsBefore = report.recordsRead
     var splitter = makeSplitter()
     var header: CSVHeader?
     var expectsHeader = schema.format == .csv
@@ -343,7 +394,7 @@ final class Ingestor {
     report.inputs.append(
       SourceFile(
         path: name, sha256: digest.finalize(), size: size,
-        records: report.recordsRead + report.invalid - recordsBefore))
+        records: report.recordsRead - recordsBefore))
   }
 
   private func makeSplitter() -> any RecordSplitter {
@@ -430,6 +481,7 @@ final class Ingestor {
         start: worker * batch.chunk, input: batch.input)
     }
     decidedBytes += batch.bytes.count
+    progress(report.recordsRead, decidedBytes)
     sizeTables()
   }
 
@@ -440,7 +492,7 @@ final class Ingestor {
   /// seen records, whose slots are touched all over, are sized for at most 2 million records,
   /// so a poor guess costs little memory. Past the guess they grow as before.
   private func sizeTables() {
-    let decided = report.recordsRead + report.invalid
+    let decided = report.recordsRead
     guard !tablesSized, decided >= 4096 || decidedBytes >= namedBytes else { return }
     tablesSized = true
     guard namedBytes >= 64 << 20, decided > 0, decidedBytes > 0 else { return }
@@ -457,20 +509,22 @@ final class Ingestor {
       let result = worker.results[item]
       let raw = records[start + item]
       let location = (input, Int32(raw.line))
-      if item % 4096 == 0 { progress(report.recordsRead, report.bytesRead) }
+      if item % 4096 == 0 { progress(report.recordsRead, decidedBytes) }
+      report.recordsRead += 1
       if let violation = result.violation {
         addViolation(violation, at: location)
         continue
       }
-      report.recordsRead += 1
       let id = result.id
       if let first = seen.position(of: id, idAt: { stored[$0].id }) {
         report.exactDuplicatesInInput += 1
+        report.findingsByInput[Int(input)].exactDuplicatesInInput += 1
         appendExact(id, at: location, first: locations[first])
         continue
       }
       if let datanet, try datanet.contains(id) {
         report.exactDuplicatesInDatanet += 1
+        report.findingsByInput[Int(input)].exactDuplicatesInDatanet += 1
         appendExact(id, at: location, first: nil)
         continue
       }
@@ -479,10 +533,12 @@ final class Ingestor {
         let rejected = nearDuplicateAction == .reject
         if rejected {
           report.nearDuplicatesRejected += 1
+          report.findingsByInput[Int(input)].nearDuplicatesRejected += 1
         } else {
           report.nearDuplicatesFlagged += 1
+          report.findingsByInput[Int(input)].nearDuplicatesFlagged += 1
         }
-        if report.nearDuplicates.count < IngestReport.listLimit {
+        if report.nearDuplicates.count < options.listLimit {
           report.nearDuplicates.append(
             NearDuplicate(
               record: id.digest, location: describe(location), matches: match.id.digest,
@@ -544,8 +600,9 @@ final class Ingestor {
 
   private func addViolation(_ violation: RecordViolation, at location: (Int32, Int32)) {
     report.invalid += 1
+    report.findingsByInput[Int(location.0)].invalid += 1
     if !options.skipInvalid { storing = false }
-    if report.violations.count < IngestReport.listLimit {
+    if report.violations.count < options.listLimit {
       report.violations.append(
         Violation(
           location: describe(location), code: violation.code, message: violation.description))
@@ -555,7 +612,7 @@ final class Ingestor {
   private func appendExact(
     _ id: RecordID, at location: (Int32, Int32), first: (input: Int32, line: Int32)?
   ) {
-    guard report.exactDuplicates.count < IngestReport.listLimit else { return }
+    guard report.exactDuplicates.count < options.listLimit else { return }
     report.exactDuplicates.append(
       ExactDuplicate(
         record: id.digest, location: describe(location), firstLocation: first.map(describe)))
@@ -567,7 +624,7 @@ final class Ingestor {
 
   /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
-    progress(report.recordsRead, report.bytesRead)
+    progress(report.recordsRead, decidedBytes)
     bands = BandTable()
     seen = SeenRecords()
     locations = []
@@ -575,17 +632,30 @@ final class Ingestor {
   }
 }
 
-/// Which files in folders and archives are read for a format (files named explicitly always are).
+/// Which files in folders and archives are read for a format (files named explicitly always
+/// are): hidden files never; files named for the format always; for text, any other file whose
+/// content is UTF-8 text.
 enum InputFilter {
-  static func accepts(_ path: String, format: RecordFormat) -> Bool {
+  enum Verdict: Equatable {
+    case read
+    /// Read it if its first bytes are text.
+    case sniff
+    case skip(SkippedFile.Reason)
+  }
+
+  static func verdict(_ path: String, format: RecordFormat) -> Verdict {
     let name = (path as NSString).lastPathComponent.lowercased()
-    if name.hasPrefix(".") { return false }
-    let extensions: [String] =
-      switch format {
-      case .jsonl: [".jsonl", ".ndjson", ".json"]
-      case .csv: [".csv"]
-      case .text: [".txt", ".text", ".md", ".markdown", ".rst"]
-      }
-    return extensions.contains { name.hasSuffix($0) }
+    if name.hasPrefix(".") { return .skip(.hidden) }
+    if extensions(format).contains(where: { name.hasSuffix($0) }) { return .read }
+    return format == .text ? .sniff : .skip(.otherFormat)
+  }
+
+  /// The names a format's files end in.
+  static func extensions(_ format: RecordFormat) -> [String] {
+    switch format {
+    case .jsonl: [".jsonl", ".ndjson", ".json"]
+    case .csv: [".csv"]
+    case .text: [".txt", ".text", ".md", ".markdown", ".rst"]
+    }
   }
 }
