@@ -41,7 +41,7 @@ import Testing
     try sandbox.ok(["identity", "new", "bob"])
     try sandbox.ok([
       "datanet", "create", "notes", "--as", "alice", "--record-format", "jsonl",
-      "--description", Self.hostile, "--license", Self.hostile,
+      "--description", Self.hostile, "--license", "CC0-1.0",
     ])
     // JSON escapes the controls in the file; the record's text holds them raw.
     let escapedJSON = Self.hostile.unicodeScalars.map { scalar in
