@@ -37,7 +37,8 @@ public enum DatanetError: OpenLedgerError {
       "the schema file \(path) is not valid: \(reason)"
     case .nothingToUpdate:
       "nothing to update: pass --description, --license, --near-duplicates, --rewards-policy, "
-        + "--add-curator or --remove-curator"
+        + "--add-curator, --remove-curator, or a schema change (--min-length, --max-length, "
+        + "--require, --text-field, --schema)"
     case .curatorAddedAndRemoved(let account):
       "'\(account)' is both added and removed as a curator; pass it to one of --add-curator "
         + "and --remove-curator; nothing was written"

@@ -41,11 +41,14 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
   public var policy: DatanetPolicy?
   public var addCurators: [AccountID]?
   public var removeCurators: [AccountID]?
+  /// The schema new contributions follow from now on (owner only; see `SchemaChange.swift`).
+  public var schema: DatanetSchema?
 
   public init(
     description: String? = nil, license: String? = nil, policy: DatanetPolicy? = nil,
-    addCurators: [AccountID] = [], removeCurators: [AccountID] = []
+    addCurators: [AccountID] = [], removeCurators: [AccountID] = [], schema: DatanetSchema? = nil
   ) {
+    self.schema = schema
     self.description = description
     self.license = license
     self.policy = policy
@@ -56,6 +59,6 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
   public var changesCurators: Bool { addCurators != nil || removeCurators != nil }
 
   public var isEmpty: Bool {
-    description == nil && license == nil && policy == nil && !changesCurators
+    description == nil && license == nil && policy == nil && !changesCurators && schema == nil
   }
 }

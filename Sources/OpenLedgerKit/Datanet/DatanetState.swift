@@ -11,6 +11,8 @@ public struct DatanetState: Codable, Sendable, Equatable {
   public var curators: [AccountID]
   public var created: String
   public var updated: String
+  /// The schemas in force before each schema change, oldest first; nil until the first.
+  public var earlierSchemas: [DatanetSchema]?
 
   /// The state a `datanet.create` event starts.
   public init(created event: Digest, by actor: AccountID, at time: String, _ body: DatanetCreate)
@@ -55,6 +57,7 @@ public struct DatanetState: Codable, Sendable, Equatable {
         actor: actor, action: "update '\(name)'",
         requirement: "only its owner and curators may")
     }
+    try changeSchema(to: update.schema, by: actor)
     if let value = update.description { description = value }
     if let value = update.license { license = value }
     if let value = update.policy { policy = value }
