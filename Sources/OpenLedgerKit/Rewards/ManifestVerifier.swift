@@ -316,23 +316,24 @@ public struct ManifestVerifier: Sendable {
 
     // sum
     let totals = predicate.totals
+    let units = { (amount: DecimalAmount) in predicate.token.format(amount.value) }
     let (expected, overflow) = totals.previousCumulative.value.addingReportingOverflow(
       totals.epochFees.value)
     if overflow || expected != totals.cumulative.value {
       add(
         .sum, .failed,
-        "the statement's totals disagree: previous \(totals.previousCumulative) + epoch fees "
-          + "\(totals.epochFees) ≠ cumulative \(totals.cumulative)")
+        "the statement's totals disagree: previous \(units(totals.previousCumulative)) + epoch "
+          + "fees \(units(totals.epochFees)) ≠ cumulative \(units(totals.cumulative))")
     } else if leaves.total != totals.cumulative.value {
       add(
         .sum, .failed,
-        "the leaves sum to \(leaves.total.decimalString); the cumulative total is "
-          + "\(totals.cumulative)")
+        "the leaves sum to \(predicate.token.format(leaves.total)); the cumulative total is "
+          + "\(units(totals.cumulative))")
     } else {
       add(
         .sum, .passed,
-        "the leaves sum to \(totals.cumulative) = previous \(totals.previousCumulative) + epoch "
-          + "fees \(totals.epochFees)")
+        "the leaves sum to \(units(totals.cumulative)) = previous "
+          + "\(units(totals.previousCumulative)) + epoch fees \(units(totals.epochFees))")
     }
 
     // chain

@@ -19,7 +19,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
@@ -31,7 +31,8 @@ extension RewardsCommand {
     @Option(
       help: ArgumentHelp(
         "A policy file (JSON: basisPoints {contributors, curators, protocol}, protocolAccount, "
-          + "unattributedAccount, token {symbol, decimals}).", valueName: "file"))
+          + "unattributedAccount (account ids or local identity names), token {symbol, "
+          + "decimals}).", valueName: "file"))
     var policy: String?
 
     @Flag(
@@ -59,7 +60,9 @@ extension RewardsCommand {
       if !offline { try context.requirePulled(state, from: store) }
       var settings = try split.settings(identities: context.identities)
       if let policy {
-        settings = settings.merged(over: try RewardSettings.load(path: context.absolute(policy)))
+        settings = settings.merged(
+          over: try RewardSettings.load(
+            path: context.absolute(policy), resolveAccount: context.identities.resolveAccount))
       }
       let log = try RewardLog.read(path: context.absolute(inferences))
       let index = AttributionIndex(store: store, datanet: state)
@@ -86,12 +89,13 @@ extension RewardsCommand {
       let predicate = computed.manifest.predicate
       context.output.line(
         "Epoch \(computed.epoch.epoch) of \(state.name): \(log.inferences.count) inference(s), "
-          + "fees \(predicate.totals.epochFees) (\(predicate.token.symbol) smallest units), "
+          + "fees \(predicate.token.format(predicate.totals.epochFees.value)), "
           + "\(computed.epoch.accounts) account(s)")
       context.output.line("manifest \(computed.manifest.id.hex)")
       context.output.line("root     \(predicate.merkleRoot.hex)")
       context.output.line(
-        RewardsTable.render(allocations, names: context.accountNames(), shares: nil))
+        RewardsTable.render(
+          allocations, token: predicate.token, names: context.accountNames(), shares: nil))
       context.output.note(
         "Export it with `openledger manifest export \(state.name) --out DIR`; see who was paid "
           + "for what with `openledger rewards show \(state.name)`.")
@@ -170,7 +174,7 @@ struct PaidShare: Encodable {
 /// The accounts of an epoch as a table.
 enum RewardsTable {
   static func render(
-    _ allocations: [RewardEpochs.Allocation], names: AccountNames,
+    _ allocations: [RewardEpochs.Allocation], token: RewardToken, names: AccountNames,
     shares: [AccountID: [PaidShare]]?
   ) -> String {
     var headers = ["ACCOUNT", "ROLES", "EPOCH", "CUMULATIVE", "WEIGHT (TOKENS)", "INFERENCES"]
@@ -183,7 +187,8 @@ enum RewardsTable {
       var row = [
         names.label(allocation.account),
         allocation.roles.isEmpty ? "-" : allocation.roles.map(\.rawValue).joined(separator: ","),
-        "\(allocation.amount)", "\(allocation.cumulative)", tokens(allocation.units.value),
+        token.format(allocation.amount.value), token.format(allocation.cumulative.value),
+        tokens(allocation.units.value),
         "\(allocation.inferences)",
       ]
       if let shares {
