@@ -322,19 +322,22 @@ public struct AttributionIndex: Sendable {
     public var maskedRecords: Int
     /// Accepted contributions the index does not cover yet (`index build` adds them).
     public var pendingContributions: Int
+    /// The records of those contributions (a progress bar's total).
+    public var pendingRecords: Int
   }
 
   public func status() throws -> Status {
     let listed = try segments()
     let published = try DatanetRecords(store: store, datanet: datanet)
     let covered = try coveredContributions()
-    let pending = try published.contributions().filter { !covered.contains($0.id) }.count
+    let pendingRows = try published.contributions().filter { !covered.contains($0.id) }
     let masked = try maskedRecords(segments: listed, removed: published.removed())
     return Status(
       datanet: datanet.id, name: datanet.name, segments: listed,
       tokens: listed.reduce(0) { $0 + $1.tokens }, records: listed.reduce(0) { $0 + $1.records },
       bytes: listed.reduce(0) { $0 + $1.bytes }, maskedRecords: masked,
-      pendingContributions: pending)
+      pendingContributions: pendingRows.count,
+      pendingRecords: pendingRows.reduce(0) { $0 + $1.records })
   }
 
   /// How many of `removed` the listed segments still hold (each segment counted once).
