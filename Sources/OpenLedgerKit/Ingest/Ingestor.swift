@@ -69,6 +69,9 @@ final class Ingestor {
   private var tablesSized = false
   /// The bytes of the raw records decided so far.
   private var decidedBytes = 0
+  /// The bytes of input whose records are decided, for `progress`: it never runs ahead of the
+  /// records, and once an input is read to its end, all of its bytes count.
+  private var progressBytes = 0
 
   init(
     schema: DatanetSchema, options: IngestOptions, datanet: DatanetView?,
@@ -219,27 +222,17 @@ final class Ingestor {
 
   /// Reads `source` when its first bytes are UTF-8 text, and otherwise notes it as skipped.
   private func ingestIfText(_ source: ByteSource, name: String) throws {
-    var prefix = [UInt8](repeating: 0, count: TextSniffer.byteCount)
-    var filled = 0
-    while filled < prefix.count {
-      let n = try prefix.withUnsafeMutableBytes {
-        try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
-      }
-      if n == 0 { break }
-      filled += n
-    }
-    prefix.removeSubrange(filled...)
-    guard TextSniffer.isText(prefix, whole: filled < TextSniffer.byteCount) else {
+    let prefix = try Self.readPrefix(of: source, count: TextSniffer.byteCount)
+    guard TextSniffer.isText(prefix, whole: prefix.count < TextSniffer.byteCount) else {
       report.skippedFiles.append(SkippedFile(path: name, reason: .notText))
       return
     }
     try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: name)
   }
 
-  /// Standard input may be plain data or an archive: its first bytes tell.
-  private func ingestStandardInput(_ fd: Int32) throws {
-    let source = FileByteSource(fd: fd, name: "<stdin>")
-    var prefix = [UInt8](repeating: 0, count: ArchiveReader.detectionByteCount)
+  /// The first `count` bytes of `source`, or all of it when it is shorter.
+  private static func readPrefix(of source: ByteSource, count: Int) throws -> [UInt8] {
+    var prefix = [UInt8](repeating: 0, count: count)
     var filled = 0
     while filled < prefix.count {
       let n = try prefix.withUnsafeMutableBytes {
@@ -249,6 +242,13 @@ final class Ingestor {
       filled += n
     }
     prefix.removeSubrange(filled...)
+    return prefix
+  }
+
+  /// Standard input may be plain data or an archive: its first bytes tell.
+  private func ingestStandardInput(_ fd: Int32) throws {
+    let source = FileByteSource(fd: fd, name: "<stdin>")
+    let prefix = try Self.readPrefix(of: source, count: ArchiveReader.detectionByteCount)
     switch ArchiveReader.detect(firstBytes: prefix) {
     case .plain:
       try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: "<stdin>")
@@ -391,6 +391,9 @@ final class Ingestor {
       }
     }
     try drain()
+    // Every byte read is decided now, the separators between batches' records included.
+    progressBytes = report.bytesRead
+    progress(report.recordsRead, progressBytes)
     report.inputs.append(
       SourceFile(
         path: name, sha256: digest.finalize(), size: size,
@@ -481,7 +484,8 @@ final class Ingestor {
         start: worker * batch.chunk, input: batch.input)
     }
     decidedBytes += batch.bytes.count
-    progress(report.recordsRead, decidedBytes)
+    progressBytes += batch.bytes.count
+    progress(report.recordsRead, progressBytes)
     sizeTables()
   }
 
@@ -509,7 +513,7 @@ final class Ingestor {
       let result = worker.results[item]
       let raw = records[start + item]
       let location = (input, Int32(raw.line))
-      if item % 4096 == 0 { progress(report.recordsRead, decidedBytes) }
+      if item % 4096 == 0 { progress(report.recordsRead, progressBytes) }
       report.recordsRead += 1
       if let violation = result.violation {
         addViolation(violation, at: location)
@@ -624,7 +628,7 @@ final class Ingestor {
 
   /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
-    progress(report.recordsRead, decidedBytes)
+    progress(report.recordsRead, progressBytes)
     bands = BandTable()
     seen = SeenRecords()
     locations = []
