@@ -472,7 +472,8 @@ import Testing
     }
     // Standard input has no known size: counters, no bar.
     let piped = try sandbox.runOnTerminal(["fingerprint", "--datanet", "d", "-"])
-    #expect(!piped.stderr.contains("["), "\(piped.stderr)")
+    #expect(!piped.stderr.contains("fingerprint ["), "\(piped.stderr)")
+    #expect(piped.stderr.contains("fingerprint: 0 records"), "\(piped.stderr)")
   }
 
   /// Byte counts as the program prints them.
