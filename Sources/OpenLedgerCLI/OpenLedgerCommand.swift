@@ -49,8 +49,8 @@ public struct OpenLedgerCommand: ParsableCommand {
   /// every error the program prints (Docs/ExitCodes.md).
   public static var _errorPrefix: String { "openledger: error: " }
 
-  /// Parses the process arguments, runs the command and exits with the status DESIGN §8 gives
-  /// its outcome. The one place where errors become exit codes.
+  /// Parses the process arguments, runs the command and exits with the status
+  /// Docs/ExitCodes.md gives its outcome. The one place where errors become exit codes.
   public static func runMain(_ arguments: [String]? = nil) -> Never {
     let status: Int32
     do {

@@ -1,4 +1,5 @@
 import Foundation
+import OpenLedgerKit
 import Testing
 
 /// End-to-end: what a new user tripped on (issue 18), each checked as that user met it.
@@ -40,6 +41,51 @@ import Testing
     let missing = try sandbox.run(["datanet", "show", "nope"])
     #expect(missing.status == 66)
     #expect(missing.stderr.hasPrefix("openledger: error: "))
+  }
+
+  /// README, Guide and ExitCodes.md give the exit codes the program uses, every one of them, and
+  /// the prefix its errors really start with; ExitCodes.md cites nothing outside the repository.
+  @Test func docsAgreeWithTheBinaryOnExitCodes() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    func read(_ path: String) throws -> String {
+      try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+    let kinds: [FailureKind] = [
+      .checksFailed, .usage, .dataError, .notFound, .internalError, .cannotCreate, .ioError,
+      .permissionDenied,
+    ]
+    let codes = Set([0] + kinds.map { Int($0.exitStatus) })
+    let exitCodes = try read("Docs/ExitCodes.md")
+    let table = exitCodes.split(separator: "\n").compactMap { line -> Int? in
+      guard line.hasPrefix("| ") else { return nil }
+      return Int(line.dropFirst(2).prefix { $0.isNumber })
+    }
+    #expect(Set(table) == codes, "ExitCodes.md lists \(table)")
+    #expect(table.count == codes.count)
+    #expect(!exitCodes.contains("DESIGN"), "ExitCodes.md cites a document not in the repository")
+    let guide = try read("Docs/Guide.md").replacingOccurrences(of: "\n", with: " ")
+    let start = try #require(guide.range(of: "Exit codes are in [ExitCodes.md](ExitCodes.md):"))
+    let end = try #require(guide.range(of: ".", range: start.upperBound..<guide.endIndex))
+    let listed = guide[start.upperBound..<end.lowerBound].split(separator: ",").compactMap {
+      Int($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber })
+    }
+    #expect(Set(listed) == codes, "the Guide lists \(listed)")
+    // The prefix the docs give is the one the binary prints, for usage and other errors alike.
+    let sandbox = try Sandbox()
+    let usage = try sandbox.run(["bogus"])
+    let missing = try sandbox.run(["datanet", "show", "nope", "--store", "\(sandbox.work)/none"])
+    let prefix = "`openledger: error: `"
+    for (name, text) in [
+      ("ExitCodes.md", exitCodes), ("Guide.md", guide), ("README.md", try read("README.md")),
+    ] {
+      #expect(text.contains(prefix), "\(name)")
+    }
+    for result in [usage, missing] {
+      #expect(result.stderr.hasPrefix("openledger: error: "), "\(result.stderr)")
+    }
+    #expect(usage.status == FailureKind.usage.exitStatus)
+    #expect(missing.status == FailureKind.notFound.exitStatus)
   }
 
   // MARK: Quiet, help, counts

@@ -8,8 +8,8 @@ extension RewardsCommand {
       abstract: "Show an epoch: what each account earned, its attribution weight, and which "
         + "inferences paid it.",
       discussion: """
-        The latest epoch unless --epoch is given. Amounts are in the token's smallest unit; \
-        the weight is the account's attribution units in output tokens. --account lists that \
+        The latest epoch unless --epoch is given. Amounts are in token units, as a wallet \
+        shows them (JSON keeps exact integers in the token's smallest unit); the weight is the account's attribution units in output tokens. --account lists that \
         account's share of every inference that paid it.
         """)
 
