@@ -1,7 +1,9 @@
 # openledger — build, test and try it.
 #
 #   make demo    build, then run the walkthrough in Examples/ on a throwaway store
-#   make test    build, then run the unit and end-to-end tests, then the contract tests
+#   make test    build, then run the unit and end-to-end tests (the S3 remote tests against moto,
+#                installed into a throwaway virtual environment, .venv-moto, when missing), then
+#                the contract tests (titanoboa, in .venv-contracts)
 #
 # Both run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
 # The contract tests (Contracts/) run on a local EVM from PyPI, in a venv that `make test` creates
@@ -13,8 +15,11 @@ APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev pkg-config
 PYTHON3 ?= python3
 CONTRACTS_VENV ?= .venv-contracts
 CONTRACTS_PYTHON = $(abspath $(CONTRACTS_VENV))/bin/python
+# moto's S3 server, which checks SigV4 signatures, for Tests/OpenLedgerKitTests/Remote.
+MOTO_VENV ?= .venv-moto
+MOTO_SPEC ?= moto[server]==5.2.1
 
-.PHONY: all deps build release test demo install lint format clean
+.PHONY: all deps moto build release test demo install lint format clean
 .PHONY: contracts-venv contracts-test contracts-gas contracts-artifacts
 
 all: build
@@ -29,15 +34,32 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
 
+# A virtual environment with moto, made once (delete .venv-moto to make it again). python3 and its
+# venv module come from apt-get when missing, like `deps`.
+moto: $(MOTO_VENV)/.installed
+
+$(MOTO_VENV)/.installed:
+	@rm -rf $(MOTO_VENV)
+	@if command -v $(PYTHON3) >/dev/null 2>&1 && $(PYTHON3) -m venv $(MOTO_VENV) >/dev/null 2>&1; then :; else \
+	  echo "make moto: installing python3 and python3-venv with apt-get"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv && \
+	  rm -rf $(MOTO_VENV) && $(PYTHON3) -m venv $(MOTO_VENV); \
+	fi
+	@echo "make moto: installing $(MOTO_SPEC) into $(MOTO_VENV)"
+	@$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check "$(MOTO_SPEC)"
+	@touch $@
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps moto
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	OPENLEDGER_MOTO_PYTHON="$(CURDIR)/$(MOTO_VENV)/bin/python" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory contracts-test
 
 demo: build
@@ -95,4 +117,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build $(MOTO_VENV)

@@ -446,4 +446,54 @@ import Testing
     try carol.ok(["clone", remote, "c"])
     try carol.ok(["validate"], in: "\(carol.home)/work/c")
   }
+
+  /// A push killed midway leaves a remote that clones what was announced before, and running
+  /// it again finishes the job.
+  @Test func aKilledPushFinishesWhenRunAgain() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let store = try Store.open(at: "\(alice.home)/work/.openledger")
+    let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
+      .load(name: "alice")
+    for n in 0..<30 {
+      let path = "\(alice.home)/work/n\(n).jsonl"
+      try Data("{\"text\": \"Note \(n): \(UUID().uuidString)\"}\n".utf8).write(
+        to: URL(fileURLWithPath: path))
+      _ = try Contributor(store: store).contribute(
+        to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
+        clock: SystemClock())
+    }
+    func remoteObjects() -> Int {
+      (FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects ?? []).count
+    }
+    let before = remoteObjects()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = ["push"]
+    process.currentDirectoryURL = URL(fileURLWithPath: "\(alice.home)/work")
+    process.environment = sandbox.environment.merging(alice.environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning, remoteObjects() < before + 5 { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the push ended before the kill")
+
+    // What the remote announces is whole: a clone holds the Datanet as first pushed.
+    try bob.ok(["clone", remote, "c"])
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
+        as? [[String: Any]])
+    #expect(listed.isEmpty)
+    try alice.ok(["validate"])
+    try alice.ok(["push"])
+    try bob.ok(["pull"], in: "\(bob.home)/work/c")
+    let after = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
+        as? [[String: Any]])
+    #expect(after.count == 30)
+    try bob.ok(["validate"], in: "\(bob.home)/work/c")
+  }
 }

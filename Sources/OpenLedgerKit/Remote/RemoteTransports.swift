@@ -3,10 +3,15 @@
 public struct RemoteEnvironment: Sendable {
   public var variables: [String: String]
   public var home: String
+  /// For S3: force path-style or virtual-hosted addressing (default: chosen by the endpoint).
+  public var addressing: S3Configuration.Addressing?
 
-  public init(variables: [String: String], home: String) {
+  public init(
+    variables: [String: String], home: String, addressing: S3Configuration.Addressing? = nil
+  ) {
     self.variables = variables
     self.home = home
+    self.addressing = addressing
   }
 }
 
@@ -16,8 +21,13 @@ extension RemoteConfig {
     switch try RemoteURL(url) {
     case .directory(let path):
       return DirectoryTransport(root: path, location: url)
-    case .s3, .http:
-      throw RemoteError.unsupportedURL(url)
+    case .s3:
+      let configuration = try S3Configuration.resolve(
+        url: url, environment: environment.variables, home: environment.home,
+        endpoint: endpoint, addressing: environment.addressing)
+      return S3Transport(configuration: configuration)
+    case .http:
+      return try HTTPTransport(url: url)
     }
   }
 }

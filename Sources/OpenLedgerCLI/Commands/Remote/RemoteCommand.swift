@@ -104,9 +104,18 @@ extension Context {
     url.contains("://") || url.hasPrefix("/") ? url : absolute(url)
   }
 
-  /// What the core needs to open a remote's transport.
+  /// What the core needs to open a remote's transport. `OPENLEDGER_S3_ADDRESSING` (`path` or
+  /// `virtual`) forces how an S3 bucket is addressed.
   var remoteEnvironment: RemoteEnvironment {
-    RemoteEnvironment(variables: environment, home: environment["HOME"] ?? NSHomeDirectory())
+    let addressing: S3Configuration.Addressing? =
+      switch environment["OPENLEDGER_S3_ADDRESSING"] {
+      case "path": .path
+      case "virtual", "virtual-hosted": .virtualHosted
+      default: nil
+      }
+    return RemoteEnvironment(
+      variables: environment, home: environment["HOME"] ?? NSHomeDirectory(),
+      addressing: addressing)
   }
 
   /// The transport of the store's remote `name`.

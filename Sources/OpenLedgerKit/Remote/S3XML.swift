@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// An element of an S3 XML answer: its name, its text and its child elements. S3's answers
+/// are small trees of such elements (`ListBucketResult`, `Error`, `InitiateMultipartUploadResult`).
+struct S3XMLElement {
+  var name: String
+  var text = ""
+  var children = [S3XMLElement]()
+
+  /// The first child named `name`.
+  func child(_ name: String) -> S3XMLElement? { children.first { $0.name == name } }
+
+  /// The children named `name`.
+  func all(_ name: String) -> [S3XMLElement] { children.filter { $0.name == name } }
+
+  /// The text of the first child named `name`.
+  func text(of name: String) -> String? { child(name)?.text }
+
+  /// The document in `data`, or nil when it is not well-formed XML.
+  static func parse(_ data: Data) -> S3XMLElement? {
+    let builder = TreeBuilder()
+    let parser = XMLParser(data: data)
+    parser.delegate = builder
+    parser.shouldProcessNamespaces = true
+    guard parser.parse(), builder.stack.count == 1, let root = builder.stack[0].children.first
+    else { return nil }
+    return root
+  }
+
+  private final class TreeBuilder: NSObject, XMLParserDelegate {
+    /// The open elements; the bottom one holds the document's root.
+    var stack = [S3XMLElement(name: "")]
+
+    func parser(
+      _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+      qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
+      stack.append(S3XMLElement(name: name))
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+      stack[stack.count - 1].text += string
+    }
+
+    func parser(
+      _ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
+      qualifiedName: String?
+    ) {
+      guard stack.count > 1 else { return parser.abortParsing() }
+      let element = stack.removeLast()
+      stack[stack.count - 1].children.append(element)
+    }
+  }
+}
+
+/// One page of a ListObjectsV2 answer.
+struct S3ListPage {
+  var entries: [(key: String, size: Int)]
+  var isTruncated: Bool
+  var continuationToken: String?
+
+  enum Failure: Error {
+    case malformed(String)
+  }
+
+  /// The page in `data`; `Failure.malformed` says what is wrong with a page that is not one.
+  static func parse(_ data: Data) throws -> S3ListPage {
+    guard let root = S3XMLElement.parse(data) else {
+      throw Failure.malformed("the listing is not well-formed XML")
+    }
+    guard root.name == "ListBucketResult" else {
+      throw Failure.malformed(
+        "the listing's root element is <\(root.name)>, not <ListBucketResult>")
+    }
+    var entries = [(key: String, size: Int)]()
+    for contents in root.all("Contents") {
+      guard let key = contents.text(of: "Key"), !key.isEmpty else {
+        throw Failure.malformed("an entry of the listing has no <Key>")
+      }
+      guard let text = contents.text(of: "Size"), let size = Int(text), size >= 0 else {
+        throw Failure.malformed("entry \(key) of the listing has no size")
+      }
+      entries.append((key, size))
+    }
+    let truncated: Bool
+    switch root.text(of: "IsTruncated") {
+    case "true": truncated = true
+    case "false", nil: truncated = false
+    case let other?: throw Failure.malformed("<IsTruncated> is '\(other)'")
+    }
+    let token = root.text(of: "NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
+    if truncated && token == nil {
+      throw Failure.malformed("the listing says it is truncated but gives no continuation token")
+    }
+    return S3ListPage(entries: entries, isTruncated: truncated, continuationToken: token)
+  }
+}
+
+/// The `<Error>` body of a failed S3 request.
+struct S3ErrorBody: Equatable {
+  var code: String
+  var message: String
+  /// The region S3 says the bucket is in (`AuthorizationHeaderMalformed`, `PermanentRedirect`).
+  var region: String?
+
+  /// The error in `data`, or nil when the body is not an S3 error document (a HEAD answer has
+  /// no body; a proxy may answer in HTML).
+  static func parse(_ data: Data) -> S3ErrorBody? {
+    guard !data.isEmpty, let root = S3XMLElement.parse(data), root.name == "Error",
+      let code = root.text(of: "Code")
+    else { return nil }
+    return S3ErrorBody(
+      code: code, message: root.text(of: "Message") ?? "",
+      region: root.text(of: "Region") ?? root.text(of: "BucketRegion"))
+  }
+}
+
+/// `text` as the content of an XML element: `&`, `<` and `>` escaped.
+func xmlEscaped(_ text: String) -> String {
+  text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    .replacingOccurrences(of: ">", with: "&gt;")
+}
