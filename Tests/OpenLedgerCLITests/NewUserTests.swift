@@ -508,7 +508,7 @@ import Testing
     try sandbox.ok(["review", "accept", try #require(list.first?["id"] as? String)])
     for (command, unit) in [
       (["index", "build", "d"], "records"), (["export", "d", "--out", "out"], "records"),
-      (["gc"], "objects"),
+      (["gc"], "objects"), (["validate"], "objects"), (["fsck"], "objects"),
     ] {
       let result = try sandbox.runOnTerminal(command)
       #expect(result.status == 0, "\(command): \(result.stderr)")

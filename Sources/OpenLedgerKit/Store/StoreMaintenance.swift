@@ -48,8 +48,11 @@ public struct GCReport: Codable, Sendable {
 
 extension Store {
   /// Re-hashes every object and checks that every object the catalog references exists.
-  /// `progress` is called after each object with the objects and bytes done so far.
-  public func fsck(progress: (Int, Int) -> Void = { _, _ in }) throws -> FsckReport {
+  /// `progress` is called after each object with the objects done so far, their total and the
+  /// bytes done so far.
+  public func fsck(
+    progress: (_ objects: Int, _ total: Int, _ bytes: Int) -> Void = { _, _, _ in }
+  ) throws -> FsckReport {
     var malformed = [String]()
     let ids = try objects.allObjects(malformed: &malformed)
     var problems = malformed.map {
@@ -67,7 +70,7 @@ extension Store {
             kind: .corrupt, object: id.hex, path: objects.path(for: id),
             message: "object \(id.hex) is corrupt: its bytes hash to \(actual.hex)"))
       }
-      progress(index + 1, bytes)
+      progress(index + 1, ids.count, bytes)
     }
     let onDisk = Set(ids)
     let referenced = try catalog.read { db in try ObjectRefs.all(in: db) }

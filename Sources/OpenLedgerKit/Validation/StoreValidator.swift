@@ -10,16 +10,18 @@ public struct StoreValidator {
 
   /// Runs every check; `datanet` limits the per-Datanet checks to one Datanet. Objects are
   /// re-hashed store-wide either way, since Datanets can share them. `progress` is called with
-  /// the name of each check as it starts.
+  /// the name of each check as it starts, `objects` after each object re-hashed with the objects
+  /// done so far and their total.
   public func validate(
     datanet reference: String?, findingLimit: Int? = ValidationReport.defaultFindingLimit,
+    objects: (_ done: Int, _ total: Int) -> Void = { _, _ in },
     progress: (String) -> Void = { _ in }
   ) throws -> ValidationReport {
     var report = ValidationReport(findingLimit: findingLimit)
     let ledger = Ledger(store: store)
     let datanets = try reference.map { [try ledger.datanet($0)] } ?? ledger.datanets()
     progress("objects")
-    let fsck = try store.fsck()
+    let fsck = try store.fsck { done, total, _ in objects(done, total) }
     report.checks.append(Self.objectsCheck(fsck))
     report.checks.append(Self.catalogCheck(fsck))
     report.checks.append(Self.guarded("staging", category: "catalog") { try stagingCheck() })

@@ -69,11 +69,23 @@ struct Validate: ParsableCommand {
     var report: ValidationReport
     if inputs.isEmpty {
       let showSteps = context.output.stderrIsTerminal
+      // Re-hashing the objects is the long part, and its total is known: a bar for it.
+      var objects: ProgressBar?
       report = try StoreValidator(store: store).validate(
-        datanet: datanet, findingLimit: maxFindings == 0 ? nil : maxFindings
-      ) { step in
-        if showSteps { context.output.note("validate: \(step)") }
-      }
+        datanet: datanet, findingLimit: maxFindings == 0 ? nil : maxFindings,
+        objects: { done, total in
+          if objects == nil {
+            objects = ProgressBar(
+              label: "validate", unit: "objects", output: context.output, total: .items(total))
+          }
+          objects?.update(items: done)
+        },
+        progress: { step in
+          objects?.finish()
+          objects = nil
+          if showSteps { context.output.note("validate: \(step)") }
+        })
+      objects?.finish()
     } else {
       let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
       let format = try Ledger(store: store).datanet(datanet!).schema.format
