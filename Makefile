@@ -7,7 +7,8 @@
 #
 # Both run `deps` first: on a fresh Debian machine with the Swift toolchain they are all the set-up.
 # The contract tests (Contracts/) run on a local EVM from PyPI, in a venv that `make test` creates
-# under .venv-contracts/ when it is missing (`make contracts-test` runs them alone).
+# under .venv-contracts/ when it is missing (`make contracts-test` runs them alone), and then pay
+# a two-epoch export the binary wrote (`make contracts-export-test`).
 
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
@@ -20,7 +21,7 @@ MOTO_VENV ?= .venv-moto
 MOTO_SPEC ?= moto[server]==5.2.1
 
 .PHONY: all deps moto build release test demo install lint format clean
-.PHONY: contracts-venv contracts-test contracts-gas contracts-artifacts
+.PHONY: contracts-venv contracts-test contracts-export-test contracts-gas contracts-artifacts
 
 all: build
 
@@ -61,6 +62,7 @@ test: deps moto
 	$(SWIFT) build --build-tests
 	OPENLEDGER_MOTO_PYTHON="$(CURDIR)/$(MOTO_VENV)/bin/python" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory contracts-test
+	@$(MAKE) --no-print-directory contracts-export-test
 
 demo: build
 	@sh Examples/demo.sh "$$($(SWIFT) build --show-bin-path)/openledger"
@@ -101,6 +103,19 @@ $(CONTRACTS_VENV)/.installed: Contracts/requirements.txt
 
 contracts-test: contracts-venv
 	cd Contracts && "$(CONTRACTS_PYTHON)" -m pytest -q
+
+# Manifests the real binary produced, paid on the local EVM: the demo's two epochs (several
+# contributors, payout addresses, an operator's signed logs) are exported into a temporary
+# directory, the contract tests' test_a_real_export_pays_every_account replays them through
+# the distributor, and the demo's last step sends openledger's own calldata.
+contracts-export-test: build contracts-venv
+	@set -e; keep=$$(mktemp -d "$${TMPDIR:-/tmp}/openledger-export.XXXXXX"); \
+	trap 'rm -rf "$$keep"' EXIT; \
+	sh Examples/demo.sh "$$($(SWIFT) build --show-bin-path)/openledger" "$$keep" >"$$keep/demo.log" 2>&1 \
+	  || { cat "$$keep/demo.log"; exit 1; }; \
+	tail -n 3 "$$keep/demo.log"; \
+	cd Contracts && OPENLEDGER_EXPORT="$$keep/epoch-2" "$(CONTRACTS_PYTHON)" -m pytest -q \
+	  tests/test_export.py -k test_a_real_export_pays_every_account
 
 # Gas per claim, submitRoot and acceptRoot on py-evm, as Contracts/README.md reports it.
 contracts-gas: contracts-venv

@@ -175,6 +175,9 @@ def claim(
     """
     current: bytes32 = self.root
     assert current != empty(bytes32), "no root has been accepted yet"
+    # A leaf without a payout address holds the zero address: paying it would burn the amount
+    # with tokens that allow it, and mark it claimed.
+    assert recipient != empty(address), "no payout address: the account must set one first"
     epoch_: uint64 = self.epoch
     node: bytes32 = self._leaf(epoch_, account, recipient, cumulative)
     for sibling: bytes32 in proof:

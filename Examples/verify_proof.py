@@ -7,10 +7,10 @@ enough for others to implement.
     openledger manifest proof out/manifest.json alice > proof.json
     python3 Examples/verify_proof.py proof.json --manifest out/manifest.json --leaves out/leaves.jsonl
 
-It recomputes the account's leaf hash from the proof's fields, folds the proof up to the root,
-and, when given, checks that the envelope is the proof's manifest (its SHA-256) and that its
-statement names the same Datanet, epoch and Merkle root, and rebuilds the whole tree from
-leaves.jsonl. It does not check the envelope's Ed25519 signature: the standard library has no
+It recomputes the account's leaf hash from the proof's fields (leaf format v2 when the proof
+names a recipient, v1 otherwise), folds the proof up to the root, and, when given, checks that
+the envelope is the proof's manifest (its SHA-256), that its statement names the same Datanet,
+epoch, Merkle root and leaf format, and rebuilds the whole tree from leaves.jsonl. It does not check the envelope's Ed25519 signature: the standard library has no
 Ed25519, so use `openledger manifest verify` (or any DSSE tool) for that.
 
 Exit status: 0 when every check passes, 1 when one fails, 2 on bad usage or unreadable input.
@@ -24,12 +24,22 @@ import re
 import sys
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-PREDICATE_TYPE = "https://openledger.dev/rewards-manifest/v1"
+PREDICATE_TYPES = {
+    "https://openledger.dev/rewards-manifest/v1": 1,
+    "https://openledger.dev/rewards-manifest/v2": 2,
+}
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 MAX_AMOUNT = 2**128 - 1
 HEX32 = re.compile(r"\A[0-9a-f]{64}\Z")
 AMOUNT = re.compile(r"\A(0|[1-9][0-9]*)\Z")
-LEAF_LINE = re.compile(rb'\A\{"account":"([0-9a-f]{64})","cumulative":"(0|[1-9][0-9]*)"\}\Z')
+ADDRESS = re.compile(r"\A0x[0-9a-f]{40}\Z")
+LEAF_LINES = {
+    1: re.compile(rb'\A\{"account":"([0-9a-f]{64})","cumulative":"(0|[1-9][0-9]*)"\}\Z'),
+    2: re.compile(
+        rb'\A\{"account":"([0-9a-f]{64})","cumulative":"(0|[1-9][0-9]*)",'
+        rb'"recipient":"0x([0-9a-f]{40})"\}\Z'
+    ),
+}
 
 
 class Failure(Exception):
@@ -48,10 +58,14 @@ def amount(value, field):
     return int(value)
 
 
-def leaf_hash(datanet, epoch, account, cumulative):
-    """SHA-256(0x00 || datanet[32] || epoch u64 BE || account[32] || cumulative u256 BE)."""
-    message = b"\x00" + datanet + epoch.to_bytes(8, "big") + account + cumulative.to_bytes(32, "big")
-    assert len(message) == 105
+def leaf_hash(datanet, epoch, account, cumulative, recipient=None):
+    """v1: SHA-256(0x00 || datanet[32] || epoch u64 BE || account[32] || cumulative u256 BE);
+    v2 (with a 20-byte recipient): the recipient goes between the account and the amount."""
+    message = b"\x00" + datanet + epoch.to_bytes(8, "big") + account
+    if recipient is not None:
+        message += recipient
+    message += cumulative.to_bytes(32, "big")
+    assert len(message) == (105 if recipient is None else 125)
     return hashlib.sha256(message).digest()
 
 
@@ -86,8 +100,14 @@ def check_proof(proof):
     if not isinstance(siblings, list):
         raise Failure("proof is not a list of hashes")
     siblings = [hex32(s, f"proof[{i}]") for i, s in enumerate(siblings)]
+    recipient = None
+    if "recipient" in proof:
+        text = proof["recipient"]
+        if not isinstance(text, str) or not ADDRESS.match(text):
+            raise Failure(f"recipient is not 0x and 40 lowercase hex digits: {text!r}")
+        recipient = bytes.fromhex(text[2:])
 
-    computed = leaf_hash(datanet, epoch, account, cumulative)
+    computed = leaf_hash(datanet, epoch, account, cumulative, recipient)
     if computed != leaf:
         raise Failure(f"the leaf of these fields is {computed.hex()}, not {leaf.hex()}")
     current = leaf
@@ -108,8 +128,12 @@ def check_manifest(proof, path):
     statement = json.loads(base64.b64decode(envelope["payload"], validate=True))
     if statement.get("_type") != STATEMENT_TYPE:
         raise Failure(f"{path}: _type is not {STATEMENT_TYPE}")
-    if statement.get("predicateType") != PREDICATE_TYPE:
-        raise Failure(f"{path}: predicateType is not {PREDICATE_TYPE}")
+    version = PREDICATE_TYPES.get(statement.get("predicateType"))
+    if version is None:
+        raise Failure(f"{path}: predicateType is not one of {', '.join(PREDICATE_TYPES)}")
+    if (version == 2) != ("recipient" in proof):
+        raise Failure(f"{path}: a v{version} manifest, but the proof "
+                      + ("names no recipient" if version == 2 else "names a recipient"))
     predicate = statement["predicate"]
     for field, key in (("datanet", "datanet"), ("epoch", "epoch"), ("merkleRoot", "root")):
         if predicate.get(field) != proof[key]:
@@ -129,17 +153,21 @@ def check_leaves(proof, statement, path):
         raise Failure(f"{path}: the last line has no line feed")
     datanet = bytes.fromhex(predicate["datanet"])
     epoch = predicate["epoch"]
-    hashes, accounts, total = [], set(), 0
+    version = PREDICATE_TYPES[statement["predicateType"]]
+    hashes, accounts, total, unpaid = [], set(), 0, []
     for number, line in enumerate(raw[:-1].split(b"\n"), start=1):
-        match = LEAF_LINE.match(line)
+        match = LEAF_LINES[version].match(line)
         if not match:
-            raise Failure(f"{path}:{number}: not a canonical leaf line")
+            raise Failure(f"{path}:{number}: not a canonical v{version} leaf line")
         account, cumulative = bytes.fromhex(match[1].decode()), int(match[2])
+        recipient = bytes.fromhex(match[3].decode()) if version == 2 else None
         if account in accounts:
             raise Failure(f"{path}:{number}: a second leaf for account {account.hex()}")
         accounts.add(account)
         total += cumulative
-        hashes.append(leaf_hash(datanet, epoch, account, cumulative))
+        if recipient == bytes(20):
+            unpaid.append(account.hex())
+        hashes.append(leaf_hash(datanet, epoch, account, cumulative, recipient))
         if len(hashes) > 1 and hashes[-2] >= hashes[-1]:
             raise Failure(f"{path}:{number}: leaves are not in ascending leaf-hash order")
     if len(hashes) != predicate["leafCount"]:
@@ -147,6 +175,9 @@ def check_leaves(proof, statement, path):
     if total != int(predicate["totals"]["cumulative"]):
         raise Failure(f"{path}: the leaves sum to {total}, "
                       f"the statement says {predicate['totals']['cumulative']}")
+    if version == 2 and sorted(unpaid) != predicate.get("withoutPayoutAddress"):
+        raise Failure(f"{path}: the leaves paying the zero address are not the statement's "
+                      "withoutPayoutAddress")
     root = tree_root(hashes)
     if root.hex() != predicate["merkleRoot"]:
         raise Failure(f"{path}: the leaves give the root {root.hex()}, "
@@ -187,9 +218,10 @@ def main():
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"error: cannot read the input: {error}", file=sys.stderr)
         return 2
-    print(f"ok: account {proof['account']} holds {proof['cumulative']} (cumulative) in epoch "
-          f"{proof['epoch']} of Datanet {proof['datanet']}; the proof leads to root {proof['root']}"
-          + "".join(f"; {note}" for note in notes))
+    paid_to = f", paid to {proof['recipient']}" if "recipient" in proof else ""
+    print(f"ok: account {proof['account']} holds {proof['cumulative']} (cumulative{paid_to}) in "
+          f"epoch {proof['epoch']} of Datanet {proof['datanet']}; the proof leads to root "
+          f"{proof['root']}" + "".join(f"; {note}" for note in notes))
     return 0
 
 

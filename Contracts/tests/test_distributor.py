@@ -303,6 +303,29 @@ def test_a_claim_the_distributor_cannot_fund_changes_nothing(epochs, distributor
     assert epochs.claim(first, account_id("dave")) == EPOCH_1["dave"]
 
 
+def test_a_leaf_without_a_payout_address_is_not_paid(distributor_code, owner):
+    # The token lets anyone receive, the zero address included: the distributor must refuse.
+    token = boa.load(str(TOKENS / "NoReturnToken.vy"))
+    distributor = distributor_code.deploy(DATANET, token.address, owner, 0)
+    token.mint(distributor.address, 10**6)
+    leaves = leaves_for({"alice": 1_000}) + [
+        Leaf(account=account_id("nobody"), recipient=bytes(20), cumulative=500)
+    ]
+    tree = Tree(DATANET, 1, leaves)
+    distributor.submitRoot(tree.root, 1, bytes(32), sender=owner)
+    distributor.acceptRoot()
+    with boa.reverts("no payout address: the account must set one first"):
+        distributor.claim(
+            account_id("nobody"), "0x" + "00" * 20, 500, tree.proof(account_id("nobody"))
+        )
+    assert distributor.claimed(account_id("nobody")) == 0
+    leaf = tree.leaf_of(account_id("alice"))
+    assert (
+        distributor.claim(leaf.account, leaf.recipient_address, 1_000, tree.proof(leaf.account))
+        == 1_000
+    )
+
+
 def test_a_token_that_returns_false_is_refused(distributor_code, owner):
     token = boa.load(str(TOKENS / "FalseToken.vy"))
     distributor = distributor_code.deploy(DATANET, token.address, owner, 0)

@@ -32,6 +32,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Log.self,
       RewardsCommand.self,
       ManifestCommand.self,
+      PayoutCommand.self,
       Fsck.self,
       GC.self,
       RebuildCatalog.self,

@@ -38,14 +38,7 @@ import Testing
       "text",
     ])
     for (name, texts) in [("bob", Self.bobTexts), ("carol", Self.carolTexts)] {
-      try sandbox.write("\(name).jsonl", texts.map { "{\"text\": \"\($0)\"}\n" }.joined())
-      let result = try #require(
-        try decodeJSON(
-          try sandbox.ok(["contribute", "trees", "\(name).jsonl", "--as", name, "--format", "json"])
-        ) as? [String: Any])
-      try sandbox.ok([
-        "review", "accept", try #require(result["contribution"] as? String), "--as", "alice",
-      ])
+      try sandbox.contributeAccepted(texts, to: "trees", by: name, curator: "alice")
     }
     try sandbox.ok(["index", "build", "trees"])
     try sandbox.write("log.jsonl", Self.log)
@@ -440,9 +433,9 @@ import Testing
     let manifest = try RewardsManifest.load(path: "\(directory)/manifest.json")
     var predicate = manifest.predicate
     let leavesFile = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/leaves.jsonl"))
-    var cumulative = try RewardLeaves.parse(
-      leavesFile, datanet: predicate.datanet, epoch: predicate.epoch
-    ).cumulative
+    let parsed = try RewardLeaves.parse(
+      leavesFile, datanet: predicate.datanet, epoch: predicate.epoch, format: manifest.leafFormat)
+    var cumulative = parsed.cumulative
     let bob = try #require(AccountID(hex: try account("bob")))
     let carol = try #require(AccountID(hex: try account("carol")))
     let moved = try #require(cumulative[bob])
@@ -450,13 +443,16 @@ import Testing
     cumulative[bob] = 0
     cumulative[carol, default: 0] += moved
     let leaves = try RewardLeaves(
-      datanet: predicate.datanet, epoch: predicate.epoch, cumulative: cumulative)
+      datanet: predicate.datanet, epoch: predicate.epoch, cumulative: cumulative,
+      recipients: parsed.recipientsByAccount)
     predicate.merkleRoot = leaves.tree().root
     predicate.leafCount = leaves.count
     let alice = try IdentityStore(directory: "\(sandbox.root)/config/openledger/identities")
       .load(name: "alice")
     let forged = try RewardsManifest.sign(
-      RewardsStatement(leavesDigest: Digest.of(leaves.jsonLines()), predicate: predicate),
+      RewardsStatement(
+        leavesDigest: Digest.of(leaves.jsonLines()), predicate: predicate,
+        format: manifest.leafFormat),
       by: alice)
     try leaves.jsonLines().write(to: URL(fileURLWithPath: "\(directory)/leaves.jsonl"))
     try Data(leaves.tree().nodes).write(to: URL(fileURLWithPath: "\(directory)/tree.bin"))

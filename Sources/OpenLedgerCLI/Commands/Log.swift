@@ -109,10 +109,17 @@ enum EventSummary {
       if let policy = update.policy {
         parts.append("near duplicates \(policy.nearDuplicate.rawValue)")
         if policy.rewards != nil { parts.append("reward policy") }
+        if policy.requiresSignedLog { parts.append("signed inference logs required") }
       }
       for account in update.addCurators ?? [] { parts.append("+curator \(names.label(account))") }
       for account in update.removeCurators ?? [] {
         parts.append("-curator \(names.label(account))")
+      }
+      for account in update.addOperators ?? [] {
+        parts.append("+operator \(names.label(account))")
+      }
+      for account in update.removeOperators ?? [] {
+        parts.append("-operator \(names.label(account))")
       }
       return parts.joined(separator: ", ")
     case .contributionSubmit(let submit):
@@ -141,6 +148,10 @@ enum EventSummary {
       return "took down \(what)" + because(takedown.reason)
     case .rewardsEpoch(let epoch):
       return "rewards epoch \(epoch.epoch): manifest \(epoch.manifest.short)"
+        + (epoch.signedLog.map { ", signed log \($0.short)" } ?? "")
+    case .payoutSet(let payout):
+      return "payout address \(payout.address.checksummed)"
+        + (payout.chainId.map { " (chain \($0))" } ?? "")
     }
   }
 

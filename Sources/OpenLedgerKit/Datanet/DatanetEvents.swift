@@ -41,12 +41,17 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
   public var policy: DatanetPolicy?
   public var addCurators: [AccountID]?
   public var removeCurators: [AccountID]?
+  /// Model operators: the identities whose signed inference logs back reward epochs.
+  public var addOperators: [AccountID]?
+  public var removeOperators: [AccountID]?
   /// The schema new contributions follow from now on (owner only; see `SchemaChange.swift`).
   public var schema: DatanetSchema?
 
   public init(
     description: String? = nil, license: String? = nil, policy: DatanetPolicy? = nil,
-    addCurators: [AccountID] = [], removeCurators: [AccountID] = [], schema: DatanetSchema? = nil
+    addCurators: [AccountID] = [], removeCurators: [AccountID] = [],
+    addOperators: [AccountID] = [], removeOperators: [AccountID] = [],
+    schema: DatanetSchema? = nil
   ) {
     self.schema = schema
     self.description = description
@@ -54,11 +59,16 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
     self.policy = policy
     self.addCurators = addCurators.isEmpty ? nil : Array(Set(addCurators)).sorted()
     self.removeCurators = removeCurators.isEmpty ? nil : Array(Set(removeCurators)).sorted()
+    self.addOperators = addOperators.isEmpty ? nil : Array(Set(addOperators)).sorted()
+    self.removeOperators = removeOperators.isEmpty ? nil : Array(Set(removeOperators)).sorted()
   }
 
   public var changesCurators: Bool { addCurators != nil || removeCurators != nil }
 
+  public var changesOperators: Bool { addOperators != nil || removeOperators != nil }
+
   public var isEmpty: Bool {
-    description == nil && license == nil && policy == nil && !changesCurators && schema == nil
+    description == nil && license == nil && policy == nil && !changesCurators
+      && !changesOperators && schema == nil
   }
 }

@@ -9,10 +9,34 @@ public struct DatanetState: Codable, Sendable, Equatable {
   public var owner: AccountID
   /// Sorted.
   public var curators: [AccountID]
+  /// The model operators whose signed inference logs may back reward epochs, sorted.
+  public var operators: [AccountID]
   public var created: String
   public var updated: String
   /// The schemas in force before each schema change, oldest first; nil until the first.
   public var earlierSchemas: [DatanetSchema]?
+
+  enum CodingKeys: String, CodingKey {
+    case id, name, description, license, schema, policy, owner, curators, operators, created
+    case updated, earlierSchemas
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    id = try container.decode(Digest.self, forKey: .id)
+    name = try container.decode(String.self, forKey: .name)
+    description = try container.decode(String.self, forKey: .description)
+    license = try container.decode(String.self, forKey: .license)
+    schema = try container.decode(DatanetSchema.self, forKey: .schema)
+    policy = try container.decode(DatanetPolicy.self, forKey: .policy)
+    owner = try container.decode(AccountID.self, forKey: .owner)
+    curators = try container.decode([AccountID].self, forKey: .curators)
+    // Catalogs written before operators existed hold none.
+    operators = try container.decodeIfPresent([AccountID].self, forKey: .operators) ?? []
+    created = try container.decode(String.self, forKey: .created)
+    updated = try container.decode(String.self, forKey: .updated)
+    earlierSchemas = try container.decodeIfPresent([DatanetSchema].self, forKey: .earlierSchemas)
+  }
 
   /// The state a `datanet.create` event starts.
   public init(created event: Digest, by actor: AccountID, at time: String, _ body: DatanetCreate)
@@ -35,6 +59,7 @@ public struct DatanetState: Codable, Sendable, Equatable {
     policy = body.policy
     owner = body.owner
     curators = Array(Set(body.curators)).sorted()
+    operators = []
     created = time
     updated = time
   }
@@ -43,11 +68,20 @@ public struct DatanetState: Codable, Sendable, Equatable {
     curators.contains(account)
   }
 
+  public func isOperator(_ account: AccountID) -> Bool {
+    operators.contains(account)
+  }
+
   /// Applies a `datanet.update`, checking that `actor` may make each change.
   public mutating func apply(_ update: DatanetUpdate, by actor: AccountID, at time: String) throws {
     if update.changesCurators, actor != owner {
       throw LedgerError.notPermitted(
         actor: actor, action: "change the curators of '\(name)'",
+        requirement: "only its owner \(owner.fingerprint) may")
+    }
+    if update.changesOperators, actor != owner {
+      throw LedgerError.notPermitted(
+        actor: actor, action: "change the model operators of '\(name)'",
         requirement: "only its owner \(owner.fingerprint) may")
     }
     if update.description != nil || update.license != nil || update.policy != nil,
@@ -65,6 +99,9 @@ public struct DatanetState: Codable, Sendable, Equatable {
     set.formUnion(update.addCurators ?? [])
     set.subtract(update.removeCurators ?? [])
     curators = set.sorted()
+    operators = Set(operators).union(update.addOperators ?? []).subtracting(
+      update.removeOperators ?? []
+    ).sorted()
     updated = time
   }
 }

@@ -145,6 +145,7 @@ extension Store {
     for table in [
       "contributions", "records", "near_duplicate_segments", "removed_records",
       "attribution_segments", "attribution_contributions", "reward_epochs", "reward_allocations",
+      "payout_addresses",
     ] {
       try db.execute(sql: "DELETE FROM \(table) WHERE datanet = ?", arguments: [num])
     }

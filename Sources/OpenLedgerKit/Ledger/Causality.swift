@@ -7,7 +7,8 @@
 /// hold the right there, and no removal of that right may be **concurrent** with it (neither
 /// its ancestor nor its descendant): removal wins. Curator membership itself is a remove-wins
 /// set: an account is a curator in a set of events when one of the events that add it comes
-/// after every event in the set that removes it.
+/// after every event in the set that removes it. Model operators (whose signed inference logs
+/// back reward epochs) are a second remove-wins set, kept by the same events the same way.
 ///
 /// Replays (`rebuild-catalog`, ledger verification) build one `Causality` over every event they
 /// fold. Writing a new event needs none: its parents are all the Datanet's heads, so its causal
@@ -19,6 +20,8 @@ final class Causality {
     var curators: [AccountID]
     /// A `datanet.update` removing the actor as a curator, concurrent with the event.
     var concurrentRemoval: Digest?
+    /// The model operators of the Datanet in the event's causal past, sorted.
+    var operators: [AccountID] = []
   }
 
   private let parents: [Digest: [Digest]]
@@ -50,11 +53,16 @@ final class Causality {
       pastOf[id] = interned
       switch event.payload.body {
       case .datanetCreate(let body):
-        membership.record(id, past: interned, adds: body.curators, removes: [])
+        membership.record(id, past: interned, changes: [.curator: (body.curators, [])])
       case .datanetUpdate(let body)
-      where body.changesCurators && event.payload.actor == membership.owner:
+      where (body.changesCurators || body.changesOperators)
+        && event.payload.actor == membership.owner:
         membership.record(
-          id, past: interned, adds: body.addCurators ?? [], removes: body.removeCurators ?? [])
+          id, past: interned,
+          changes: [
+            .curator: (body.addCurators ?? [], body.removeCurators ?? []),
+            .operator: (body.addOperators ?? [], body.removeOperators ?? []),
+          ])
       default:
         break
       }
@@ -66,16 +74,24 @@ final class Causality {
   func standing(of actor: AccountID, at event: Digest, in datanet: Digest) -> Standing? {
     guard let membership = datanets[datanet], let past = pastOf[event] else { return nil }
     let bits = membership.pasts[past]
-    let curators = membership.curators(in: bits)
-    var removal: Digest?
-    for bit in membership.removals[actor] ?? [] where !membership.isSet(bit, in: bits) {
+    return Standing(
+      curators: membership.members(.curator, in: bits),
+      concurrentRemoval: concurrentRemoval(of: actor, as: .curator, at: event, in: datanet),
+      operators: membership.members(.operator, in: bits))
+  }
+
+  /// A `datanet.update` removing `account` from `role`, concurrent with `event` (neither in its
+  /// causal past nor descending from it), if any.
+  func concurrentRemoval(
+    of account: AccountID, as role: MemberRole, at event: Digest, in datanet: Digest
+  ) -> Digest? {
+    guard let membership = datanets[datanet], let past = pastOf[event] else { return nil }
+    let bits = membership.pasts[past]
+    for bit in membership.removals[role]?[account] ?? [] where !membership.isSet(bit, in: bits) {
       let candidate = membership.events[bit]
-      if !ancestors(of: candidate).contains(event) {
-        removal = candidate
-        break
-      }
+      if !ancestors(of: candidate).contains(event) { return candidate }
     }
-    return Standing(curators: curators, concurrentRemoval: removal)
+    return nil
   }
 
   /// Notes that `event` of `datanet` changed the Datanet (a membership event that applies).
@@ -88,12 +104,32 @@ final class Causality {
   /// keeps as the Datanet's current curators.
   func currentCurators(of datanet: Digest) -> [AccountID]? {
     guard let membership = datanets[datanet] else { return nil }
-    return membership.curators(in: membership.applied)
+    return membership.members(.curator, in: membership.applied)
+  }
+
+  /// The operators once every membership event applied so far is folded in.
+  func currentOperators(of datanet: Digest) -> [AccountID]? {
+    guard let membership = datanets[datanet] else { return nil }
+    return membership.members(.operator, in: membership.applied)
   }
 
   /// Whether `ancestor` is in the causal past of `event`.
   func isAncestor(_ ancestor: Digest, of event: Digest) -> Bool {
     ancestors(of: event).contains(ancestor)
+  }
+
+  /// Which of `candidates` are among `heads` or the events they descend from. Walks the parents
+  /// from the heads, and stops as soon as every candidate is found.
+  func candidates(_ candidates: Set<Digest>, inPastOf heads: [Digest]) -> Set<Digest> {
+    var found = Set<Digest>()
+    var seen = Set<Digest>()
+    var pending = heads
+    while found.count < candidates.count, let next = pending.popLast() {
+      guard seen.insert(next).inserted else { continue }
+      if candidates.contains(next) { found.insert(next) }
+      pending += parents[next] ?? []
+    }
+    return found
   }
 
   /// Every event `event` descends from (not itself).
@@ -109,21 +145,27 @@ final class Causality {
   }
 }
 
-/// One Datanet's curator membership events (its create and its owner's updates that add or
-/// remove curators), numbered in replay order, and the sets of them that events descend from,
-/// each kept once.
+/// The memberships a Datanet's owner grants and revokes, each a remove-wins set.
+enum MemberRole: Hashable {
+  case curator
+  case `operator`
+}
+
+/// One Datanet's membership events (its create and its owner's updates that add or remove
+/// curators or operators), numbered in replay order, and the sets of them that events descend
+/// from, each kept once.
 private final class Membership {
   let owner: AccountID
   /// Membership events by number.
   var events = [Digest]()
   var index = [Digest: Int]()
-  /// Account → the membership events that add it, and that remove it.
-  var additions = [AccountID: [Int]]()
-  var removals = [AccountID: [Int]]()
+  /// Role → account → the membership events that add it, and that remove it.
+  var additions = [MemberRole: [AccountID: [Int]]]()
+  var removals = [MemberRole: [AccountID: [Int]]]()
   /// Interned bit sets of membership events; `pasts[i]` for the events whose past is set `i`.
   var pasts = [[UInt64]]()
   private var interned = [[UInt64]: Int]()
-  private var curatorCache = [[UInt64]: [AccountID]]()
+  private var memberCache = [MemberRole: [[UInt64]: [AccountID]]]()
   /// Membership event number → the index in `pasts` of its own causal past.
   var pastIndex = [Int]()
   /// The membership events the replay has applied so far.
@@ -135,13 +177,19 @@ private final class Membership {
 
   var emptyPast: [UInt64] { [] }
 
-  func record(_ event: Digest, past: Int, adds: [AccountID], removes: [AccountID]) {
+  func record(
+    _ event: Digest, past: Int, changes: [MemberRole: (adds: [AccountID], removes: [AccountID])]
+  ) {
     let bit = events.count
     events.append(event)
     index[event] = bit
     pastIndex.append(past)
-    for account in adds { additions[account, default: []].append(bit) }
-    for account in removes { removals[account, default: []].append(bit) }
+    for (role, change) in changes {
+      for account in change.adds { additions[role, default: [:]][account, default: []].append(bit) }
+      for account in change.removes {
+        removals[role, default: [:]][account, default: []].append(bit)
+      }
+    }
   }
 
   func intern(_ bits: [UInt64]) -> Int {
@@ -166,22 +214,22 @@ private final class Membership {
     bit / 64 < bits.count && bits[bit / 64] & (1 << UInt64(bit % 64)) != 0
   }
 
-  /// Remove-wins membership over the membership events in `bits`: an account is a curator
+  /// Remove-wins membership over the membership events in `bits`: an account holds `role`
   /// when one of its additions there comes after every one of its removals there.
-  func curators(in bits: [UInt64]) -> [AccountID] {
-    if let known = curatorCache[bits] { return known }
-    var curators = [AccountID]()
-    for (account, adds) in additions {
-      let removes = (removals[account] ?? []).filter { isSet($0, in: bits) }
+  func members(_ role: MemberRole, in bits: [UInt64]) -> [AccountID] {
+    if let known = memberCache[role]?[bits] { return known }
+    var members = [AccountID]()
+    for (account, adds) in additions[role] ?? [:] {
+      let removes = (removals[role]?[account] ?? []).filter { isSet($0, in: bits) }
       let held = adds.contains { add in
         guard isSet(add, in: bits) else { return false }
         let after = pasts[pastIndex[add]]
         return removes.allSatisfy { isSet($0, in: after) }
       }
-      if held { curators.append(account) }
+      if held { members.append(account) }
     }
-    curators.sort()
-    curatorCache[bits] = curators
-    return curators
+    members.sort()
+    memberCache[role, default: [:]][bits] = members
+    return members
   }
 }

@@ -30,6 +30,29 @@ public struct Envelope: Codable, Sendable, Equatable {
       signatures: [Signature(keyid: identity.account.keyID, sig: signature.base64EncodedString())])
   }
 
+  /// Why bytes are not an envelope of the expected payload type.
+  public struct Problem: Error, Sendable {
+    public var reason: String
+  }
+
+  /// The envelope `bytes` hold and its decoded payload; throws unless they are a DSSE envelope
+  /// with payload type `type` and a base64 payload.
+  public static func open(_ bytes: Data, type: String) throws(Problem) -> (Envelope, Data) {
+    let envelope: Envelope
+    do {
+      envelope = try JSONDecoder().decode(Envelope.self, from: bytes)
+    } catch {
+      throw Problem(reason: "not a DSSE envelope: \(JSONDiagnostics.describe(error))")
+    }
+    guard envelope.payloadType == type else {
+      throw Problem(reason: "its payload type is '\(envelope.payloadType)', not '\(type)'")
+    }
+    guard let payload = envelope.payloadBytes else {
+      throw Problem(reason: "its payload is not base64")
+    }
+    return (envelope, payload)
+  }
+
   /// The decoded payload bytes, or nil when `payload` is not base64.
   public var payloadBytes: Data? { Data(base64Encoded: payload) }
 

@@ -12,6 +12,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
   case contributionWithdraw = "contribution.withdraw"
   case recordTakedown = "record.takedown"
   case rewardsEpoch = "rewards.epoch"
+  case payoutSet = "payout.set"
 }
 
 /// What an event says, by type.
@@ -23,6 +24,7 @@ public enum EventBody: Sendable, Equatable {
   case contributionWithdraw(ContributionWithdraw)
   case recordTakedown(RecordTakedown)
   case rewardsEpoch(RewardsEpoch)
+  case payoutSet(PayoutSet)
 
   public var type: EventType {
     switch self {
@@ -33,6 +35,7 @@ public enum EventBody: Sendable, Equatable {
     case .contributionWithdraw: .contributionWithdraw
     case .recordTakedown: .recordTakedown
     case .rewardsEpoch: .rewardsEpoch
+    case .payoutSet: .payoutSet
     }
   }
 }
@@ -84,6 +87,8 @@ public struct EventPayload: Sendable, Equatable, Codable {
       body = .recordTakedown(try container.decode(RecordTakedown.self, forKey: .body))
     case .rewardsEpoch:
       body = .rewardsEpoch(try container.decode(RewardsEpoch.self, forKey: .body))
+    case .payoutSet:
+      body = .payoutSet(try container.decode(PayoutSet.self, forKey: .body))
     }
   }
 
@@ -102,6 +107,7 @@ public struct EventPayload: Sendable, Equatable, Codable {
     case .contributionWithdraw(let value): try container.encode(value, forKey: .body)
     case .recordTakedown(let value): try container.encode(value, forKey: .body)
     case .rewardsEpoch(let value): try container.encode(value, forKey: .body)
+    case .payoutSet(let value): try container.encode(value, forKey: .body)
     }
   }
 }

@@ -96,6 +96,7 @@ enum EventApplier {
       if let causality {
         causality.markApplied(event.id, in: event.datanet)
         state.curators = causality.currentCurators(of: event.datanet) ?? state.curators
+        state.operators = causality.currentOperators(of: event.datanet) ?? state.operators
       }
       try DatanetRow.save(state, in: db)
     case .contributionSubmit(let body):
@@ -116,8 +117,60 @@ enum EventApplier {
       }
     case .rewardsEpoch(let body):
       let state = try judgedState(of: event, in: db, causality: causality)
-      try RewardsCatalog.record(event, body, state: state, objects: objects, in: db)
+      try RewardsCatalog.record(
+        event, body, state: state,
+        requiresSignedLog: try requiresSignedLog(
+          event, state: state, objects: objects, in: db, causality: causality),
+        objects: objects, in: db, causality: causality
+      ) { operatorAccount in
+        // Removal wins for operators as for curators: an epoch paid from the log of an
+        // operator whom the owner removed concurrently has no effect.
+        guard
+          let removal = causality?.concurrentRemoval(
+            of: operatorAccount, as: .operator, at: event.id, in: event.datanet)
+        else { return }
+        throw Overridden(
+          reason: "the operator \(operatorAccount.fingerprint) whose signed log it pays was "
+            + "removed by event \(removal.hex), concurrent with it: a removal wins")
+      }
+    case .payoutSet(let body):
+      // Any account may name its own payout address; the actor is the account.
+      _ = try existingState(of: event, in: db)
+      try PayoutCatalog.record(event, body, in: db)
     }
+  }
+
+  /// Whether the Datanet's policy, as `event`'s author could know it, requires a signed
+  /// inference log: during a replay, the policy of the latest `datanet.update` setting one in
+  /// the event's causal past (in the fold's order), else the create's; when writing, the
+  /// current policy.
+  private static func requiresSignedLog(
+    _ event: SignedEvent, state: DatanetState, objects: ObjectStore, in db: Database,
+    causality: Causality?
+  ) throws -> Bool {
+    guard let causality else { return state.policy.requiresSignedLog }
+    let create = try SignedEvent.verified(id: event.datanet, bytes: objects.read(event.datanet))
+    guard case .datanetCreate(let created) = create.payload.body else { return false }
+    // The updates that set a policy, latest in the fold's order first (updates are few).
+    var settings = [(event: Digest, requires: Bool)]()
+    for id in try String.fetchAll(
+      db,
+      sql: """
+        SELECT id FROM events WHERE datanet = ? AND type = ? AND overridden IS NULL
+        ORDER BY seq DESC
+        """, arguments: [event.datanet.hex, EventType.datanetUpdate.rawValue]
+    ).compactMap(Digest.init(hex:)) {
+      let update = try SignedEvent.verified(id: id, bytes: objects.read(id))
+      if case .datanetUpdate(let body) = update.payload.body, let policy = body.policy {
+        settings.append((id, policy.requiresSignedLog))
+      }
+    }
+    if settings.allSatisfy({ $0.requires == created.policy.requiresSignedLog }) {
+      return created.policy.requiresSignedLog
+    }
+    let seen = causality.candidates(Set(settings.map(\.event)), inPastOf: event.payload.parents)
+    return settings.first { seen.contains($0.event) }?.requires
+      ?? created.policy.requiresSignedLog
   }
 
   /// The Datanet's state with the curators its event could know of: during a replay, those of
@@ -132,6 +185,7 @@ enum EventApplier {
         of: event.payload.actor, at: event.id, in: event.datanet)
     else { return state }
     state.curators = standing.curators
+    state.operators = standing.operators
     if state.isCurator(event.payload.actor), let removal = standing.concurrentRemoval {
       throw Overridden(
         reason: "its actor \(event.payload.actor.fingerprint) was removed as a curator by event "
@@ -142,7 +196,7 @@ enum EventApplier {
   }
 
   /// Thrown inside a change to record its event without effect.
-  private struct Overridden: Error {
+  struct Overridden: Error {
     var reason: String
   }
 

@@ -323,7 +323,8 @@ private struct LedgerVerifier {
         """
         SELECT 'epoch ' || e.epoch AS key,
           'event ' || e.event || ', manifest ' || e.manifest || ', root ' || e.root
-            || ', cumulative ' || e.cumulative AS value
+            || ', cumulative ' || e.cumulative || ', signed log '
+            || IFNULL(e.signed_log, 'none') AS value
         FROM reward_epochs e JOIN datanets d ON d.num = e.datanet WHERE d.id = ?
         """, "reward"
       ),
@@ -334,6 +335,18 @@ private struct LedgerVerifier {
             || ', units ' || a.units AS value
         FROM reward_allocations a JOIN datanets d ON d.num = a.datanet WHERE d.id = ?
         """, "reward allocation in"
+      ),
+      (
+        // Each account's current payout address: its latest payout.set in the fold's order.
+        """
+        SELECT 'of account ' || p.account AS key,
+          p.address || ', chain id ' || IFNULL(p.chain_id, 'none') || ', event ' || p.event AS value
+        FROM payout_addresses p JOIN datanets d ON d.num = p.datanet
+        JOIN events e ON e.id = p.event
+        WHERE d.id = ? AND e.seq = (
+          SELECT MAX(e2.seq) FROM payout_addresses p2 JOIN events e2 ON e2.id = p2.event
+          WHERE p2.datanet = p.datanet AND p2.account = p.account)
+        """, "payout address"
       ),
     ] {
       func rows(_ db: Database) throws -> [String: String] {

@@ -340,7 +340,8 @@ public final class RemoteSync {
       switch event.payload.body {
       case .contributionSubmit(let body): shards += body.shards.map(\.id)
       case .rewardsEpoch(let body):
-        wanted += [body.manifest, body.tree, body.allocations]
+        wanted +=
+          [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
         manifests.append(body.manifest)
       default: break
       }
@@ -731,7 +732,8 @@ public final class RemoteSync {
           if object != shard.id { markers.append((shard.id, object)) }
         }
       case .rewardsEpoch(let body):
-        wanted += [body.manifest, body.tree, body.allocations]
+        wanted +=
+          [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
         if let manifest = try? RewardsManifest.decode(
           store.objects.read(body.manifest), name: body.manifest.short)
         {

@@ -7,6 +7,9 @@ public struct ClaimProof: Codable, Sendable, Equatable {
   public var datanet: Digest
   public var epoch: UInt64
   public var account: AccountID
+  /// Leaf format v2: the address the leaf pays (the zero address when the account had none);
+  /// absent in v1.
+  public var recipient: EVMAddress?
   public var cumulative: DecimalAmount
   public var leaf: Digest
   /// Sibling hashes from the leaf up; each step hashes the pair in ascending order.
@@ -16,13 +19,20 @@ public struct ClaimProof: Codable, Sendable, Equatable {
   /// Whether the leaf is this account's and the proof leads from it to the root.
   public var isValid: Bool {
     RewardLeaves.leafHash(
-      datanet: datanet, epoch: epoch, account: account, cumulative: cumulative.value) == leaf
+      datanet: datanet, epoch: epoch, account: account, recipient: recipient,
+      cumulative: cumulative.value) == leaf
       && MerkleTree.verify(leaf: leaf, proof: proof, root: root)
   }
 
   /// The proof for `account` in the manifest at `envelopePath`, whose `leaves.jsonl` lies next to
   /// it. The leaves must match the statement's digest and root.
   public static func make(envelopePath: String, account: AccountID) throws -> ClaimProof {
+    try make(bundle: load(envelopePath: envelopePath), account: account)
+  }
+
+  /// The manifest at `envelopePath` with the `leaves.jsonl` beside it, checked against each
+  /// other.
+  public static func load(envelopePath: String) throws -> ManifestBundle {
     let envelope: Data
     do {
       envelope = try FileSystem.read(envelopePath)
@@ -37,7 +47,11 @@ public struct ClaimProof: Codable, Sendable, Equatable {
     } catch let error as SystemError where error.kind == .notFound {
       throw RewardsError.fileNotFound(path: leavesPath, what: "the manifest's leaves file")
     }
-    let bundle = try ManifestBundle.load(envelope: envelope, leavesFile: data, name: envelopePath)
+    return try ManifestBundle.load(envelope: envelope, leavesFile: data, name: envelopePath)
+  }
+
+  /// The proof for `account` in `bundle`.
+  public static func make(bundle: ManifestBundle, account: AccountID) throws -> ClaimProof {
     let (manifest, predicate, leaves, tree) = (
       bundle.manifest, bundle.predicate, bundle.leaves, bundle.tree
     )
@@ -47,7 +61,8 @@ public struct ClaimProof: Codable, Sendable, Equatable {
     }
     return ClaimProof(
       manifest: manifest.id, datanet: predicate.datanet, epoch: predicate.epoch, account: account,
-      cumulative: DecimalAmount(leaves.amounts[index]), leaf: leaves.leafHash(at: index),
+      recipient: leaves.recipient(at: index), cumulative: DecimalAmount(leaves.amounts[index]),
+      leaf: leaves.leafHash(at: index),
       proof: tree.proof(forLeaf: index), root: tree.root)
   }
 }

@@ -38,16 +38,19 @@ public struct EpochComputation: Sendable {
     }
   }
 
-  /// Attributes and splits every inference of `log`, then builds and signs the manifest.
+  /// Attributes and splits every inference of `log`, then builds and signs the manifest. With
+  /// `recipients` (each account's payout address; the others are paid to the zero address)
+  /// the leaves are v2, else v1; `operators` says who owes the fees (v2 only).
   public static func run(
     datanet: Digest, start: Start, ledgerHeads: [Digest], log: RewardLog,
     attributor: some OutputAttributing, policy: RewardPolicy, token: RewardToken,
+    recipients: [AccountID: EVMAddress]? = [:], operators: [RewardsPredicate.OperatorFees] = [],
     signer: Identity
   ) throws -> EpochComputation {
     try run(
       datanet: datanet, start: start, ledgerHeads: ledgerHeads, log: log,
       weights: weights(of: log, attributor: attributor), attributor: attributor, policy: policy,
-      token: token, signer: signer)
+      token: token, recipients: recipients, operators: operators, signer: signer)
   }
 
   /// Splits every inference of `log` by its `weights` (what `attributor` gave), then builds and
@@ -55,27 +58,30 @@ public struct EpochComputation: Sendable {
   static func run(
     datanet: Digest, start: Start, ledgerHeads: [Digest], log: RewardLog,
     weights: [OutputWeights], attributor: some OutputAttributing, policy: RewardPolicy,
-    token: RewardToken, signer: Identity
+    token: RewardToken, recipients: [AccountID: EVMAddress]?,
+    operators: [RewardsPredicate.OperatorFees], signer: Identity
   ) throws -> EpochComputation {
     let allocation = try allocate(log: log, weights: weights, policy: policy, start: start)
     let leaves = try RewardLeaves(
-      datanet: datanet, epoch: start.epoch, cumulative: allocation.cumulative)
+      datanet: datanet, epoch: start.epoch, cumulative: allocation.cumulative,
+      recipients: recipients)
     let contents = ManifestContents(
       datanet: datanet, epoch: start.epoch, ledgerHeads: ledgerHeads,
       indexSegments: attributor.segmentIDs, attribution: attributor.settings,
       inferenceLog: .init(sha256: log.digest, inferences: log.inferences.count), policy: policy,
       token: token, epochFees: allocation.epochFees,
       previousCumulative: allocation.previousTotal,
-      previousManifest: start.previous?.manifest.id)
+      previousManifest: start.previous?.manifest.id, operators: operators)
     let bundle = try ManifestBundle.build(contents, leaves: leaves, by: signer)
     return EpochComputation(allocation: allocation, bundle: bundle)
   }
 
   /// The `leaves.jsonl` that attributing and splitting `log` again gives, for
-  /// `manifest verify --recompute`: the policy is the manifest's own.
+  /// `manifest verify --recompute`: the policy and leaf format are the manifest's own; a v2
+  /// manifest's leaves pay `recipients` (the payout addresses at its ledger heads).
   public static func recomputeLeaves(
     of manifest: RewardsManifest, log: RewardLog, attributor: some OutputAttributing,
-    previous: ManifestBundle?
+    previous: ManifestBundle?, recipients: [AccountID: EVMAddress] = [:]
   ) throws -> Data {
     let predicate = manifest.predicate
     let start = Start(previous: previous)
@@ -87,7 +93,8 @@ public struct EpochComputation: Sendable {
       log: log, weights: weights(of: log, attributor: attributor), policy: predicate.policy,
       start: start)
     return try RewardLeaves(
-      datanet: predicate.datanet, epoch: predicate.epoch, cumulative: allocation.cumulative
+      datanet: predicate.datanet, epoch: predicate.epoch, cumulative: allocation.cumulative,
+      recipients: manifest.leafFormat == .v2 ? recipients : nil
     ).jsonLines()
   }
 

@@ -1,14 +1,18 @@
 import Foundation
 
 /// `leaves.jsonl`: one canonical line per leaf, in leaf order (Docs/Manifest.md):
-/// `{"account":"<64 lowercase hex>","cumulative":"<decimal>"}` and a line feed. Written and read
-/// over raw bytes, since a manifest may hold millions of lines.
+/// `{"account":"<64 lowercase hex>","cumulative":"<decimal>"}` (v1) or
+/// `{"account":"<64 lowercase hex>","cumulative":"<decimal>","recipient":"0x<40 lowercase hex>"}`
+/// (v2), and a line feed. Written and read over raw bytes, since a manifest may hold millions of
+/// lines.
 extension RewardLeaves {
   private static let head = Array(#"{"account":""#.utf8)
   private static let middle = Array(#"","cumulative":""#.utf8)
+  private static let recipientKey = Array(#"","recipient":"0x"#.utf8)
   private static let tail = Array("\"}\n".utf8)
-  /// The longest line: 64 hex digits and a 39-digit amount between the literals.
-  private static let longestLine = 13 + 64 + 16 + 39 + 3
+  /// The longest line: 64 hex digits and a 39-digit amount between the literals, and in v2 the
+  /// recipient's 40 hex digits after theirs.
+  private static let longestLine = 13 + 64 + 16 + 39 + 17 + 40 + 3
 
   /// Why a `leaves.jsonl` is not valid: the 1-based line and what is wrong there.
   public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -27,18 +31,23 @@ extension RewardLeaves {
         literal.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
         out += literal.count
       }
-      accounts.withUnsafeBufferPointer { accounts in
-        for index in 0..<n {
-          put(Self.head)
-          for byte in accounts[index * 32..<index * 32 + 32] {
-            out[0] = hex[Int(byte >> 4)]
-            out[1] = hex[Int(byte & 0x0f)]
-            out += 2
-          }
-          put(Self.middle)
-          out += Self.writeDecimal(amounts[index], to: out)
-          put(Self.tail)
+      func putHex(_ bytes: ArraySlice<UInt8>) {
+        for byte in bytes {
+          out[0] = hex[Int(byte >> 4)]
+          out[1] = hex[Int(byte & 0x0f)]
+          out += 2
         }
+      }
+      for index in 0..<n {
+        put(Self.head)
+        putHex(accounts[index * 32..<index * 32 + 32])
+        put(Self.middle)
+        out += Self.writeDecimal(amounts[index], to: out)
+        if format == .v2 {
+          put(Self.recipientKey)
+          putHex(recipients[index * 20..<index * 20 + 20])
+        }
+        put(Self.tail)
       }
       written = out - buffer.baseAddress!
     }
@@ -77,17 +86,20 @@ extension RewardLeaves {
     }
   }
 
-  /// Parses `leaves.jsonl` for the leaves of `datanet`'s `epoch`: every line canonical, leaf
-  /// hashes strictly ascending (the tree order), accounts distinct, the sum within range.
+  /// Parses `leaves.jsonl` of leaf `format` (v1 unless told) for the leaves of `datanet`'s
+  /// `epoch`: every line canonical, leaf hashes strictly ascending (the tree order), accounts
+  /// distinct, the sum within range.
   ///
   /// With `checkingOrder` false, lines in the wrong order or repeating an account are kept as
   /// they are (for a verifier that reports them with `orderProblem()` and checks the rest).
   public static func parse(
-    _ data: Data, datanet: Digest, epoch: UInt64, checkingOrder: Bool = true
+    _ data: Data, datanet: Digest, epoch: UInt64, format: LeafFormat = .v1,
+    checkingOrder: Bool = true
   ) throws(FormatError) -> RewardLeaves {
     let result = data.withUnsafeBytes { raw in
       Result { () throws(FormatError) in
-        try parse(raw, datanet: datanet, epoch: epoch, checkingOrder: checkingOrder)
+        try parse(
+          raw, datanet: datanet, epoch: epoch, format: format, checkingOrder: checkingOrder)
       }
     }
     return try result.get()
@@ -95,7 +107,8 @@ extension RewardLeaves {
 
   /// Parses `leaves.jsonl` bytes in memory (read or mapped).
   public static func parse(
-    _ raw: UnsafeRawBufferPointer, datanet: Digest, epoch: UInt64, checkingOrder: Bool = true
+    _ raw: UnsafeRawBufferPointer, datanet: Digest, epoch: UInt64, format: LeafFormat = .v1,
+    checkingOrder: Bool = true
   ) throws(FormatError) -> RewardLeaves {
     var lines = 0
     if var cursor = raw.baseAddress {
@@ -110,29 +123,37 @@ extension RewardLeaves {
     var total: TokenAmount = 0
     var problem: FormatError?
     var amounts = [TokenAmount](repeating: 0, count: lines)
+    var recipients = [UInt8](repeating: 0, count: format == .v2 ? lines * 20 : 0)
     let accounts = [UInt8](unsafeUninitializedCapacity: lines * 32) { accounts, initialized in
       amounts.withUnsafeMutableBufferPointer { amounts in
-        problem = scan(
-          raw.bindMemory(to: UInt8.self), accounts: accounts.baseAddress!,
-          amounts: amounts.baseAddress!, total: &total)
+        recipients.withUnsafeMutableBufferPointer { recipients in
+          problem = scan(
+            raw.bindMemory(to: UInt8.self), accounts: accounts.baseAddress!,
+            amounts: amounts.baseAddress!, recipients: format == .v2 ? recipients.baseAddress : nil,
+            total: &total)
+        }
       }
       // Rows after an error are left as zeros; the leaves are thrown away then anyway.
       if problem != nil { accounts.initialize(repeating: 0) }
       initialized = lines * 32
     }
     if let problem { throw problem }
-    let hashes = hashLeaves(datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts)
+    let hashes = hashLeaves(
+      datanet: datanet, epoch: epoch, accounts: accounts, amounts: amounts,
+      recipients: format == .v2 ? recipients : nil)
     let leaves = RewardLeaves(
-      datanet: datanet, epoch: epoch, sortedAccounts: accounts, amounts: amounts, hashes: hashes,
-      total: total)
+      datanet: datanet, epoch: epoch, format: format, sortedAccounts: accounts, amounts: amounts,
+      recipients: recipients, hashes: hashes, total: total)
     if checkingOrder, let problem = leaves.orderProblem() { throw problem }
     return leaves
   }
 
-  /// Reads every line into `accounts` and `amounts` (sized by the caller to the line count).
+  /// Reads every line into `accounts`, `amounts` and, for v2 lines, `recipients` (sized by the
+  /// caller to the line count; nil reads v1 lines).
   private static func scan(
     _ bytes: UnsafeBufferPointer<UInt8>, accounts: UnsafeMutablePointer<UInt8>,
-    amounts: UnsafeMutablePointer<TokenAmount>, total: inout TokenAmount
+    amounts: UnsafeMutablePointer<TokenAmount>, recipients: UnsafeMutablePointer<UInt8>?,
+    total: inout TokenAmount
   ) -> FormatError? {
     let n = bytes.count
     let base = UnsafeRawPointer(bytes.baseAddress!)
@@ -151,7 +172,21 @@ extension RewardLeaves {
     let digits = Self.hexDigitValues
     var position = 0
     var line = 0
-    let expected = #"{"account":"<64 lowercase hex>","cumulative":"<decimal>"} and a line feed"#
+    let expected =
+      recipients == nil
+      ? #"{"account":"<64 lowercase hex>","cumulative":"<decimal>"} and a line feed"#
+      : #"{"account":"<64 lowercase hex>","cumulative":"<decimal>","recipient":"0x<40 lowercase hex>"} and a line feed (leaf format v2)"#
+    // Decodes `count` bytes of lowercase hex at `start` into `row`; false when a digit is not one.
+    func readHex(at start: Int, count: Int, into row: UnsafeMutablePointer<UInt8>) -> Bool {
+      var invalid: UInt8 = 0
+      for offset in 0..<count {
+        let high = digits[Int(bytes[start + 2 * offset])]
+        let low = digits[Int(bytes[start + 2 * offset + 1])]
+        invalid |= high | low
+        row[offset] = high << 4 | low
+      }
+      return invalid < 16
+    }
     while position < n {
       line += 1
       guard position + 12 + 64 + 16 <= n,
@@ -159,15 +194,7 @@ extension RewardLeaves {
         base.loadUnaligned(fromByteOffset: position + 8, as: UInt32.self) == head1
       else { return FormatError(line: line, reason: "expected \(expected)") }
       position += 12
-      let row = accounts + (line - 1) * 32
-      var invalid: UInt8 = 0
-      for offset in 0..<32 {
-        let high = digits[Int(bytes[position + 2 * offset])]
-        let low = digits[Int(bytes[position + 2 * offset + 1])]
-        invalid |= high | low
-        row[offset] = high << 4 | low
-      }
-      guard invalid < 16 else {
+      guard readHex(at: position, count: 32, into: accounts + (line - 1) * 32) else {
         return FormatError(line: line, reason: "the account is not 64 lowercase hex digits")
       }
       position += 64
@@ -195,6 +222,18 @@ extension RewardLeaves {
       if length == 0 || (length > 1 && bytes[start] == 0x30) {
         return FormatError(
           line: line, reason: "the cumulative amount is not a decimal without leading zeros")
+      }
+      if let recipients {
+        let key = Self.recipientKey
+        guard position + key.count + 40 <= n,
+          key.indices.allSatisfy({ bytes[position + $0] == key[$0] })
+        else { return FormatError(line: line, reason: "expected \(expected)") }
+        position += key.count
+        guard readHex(at: position, count: 20, into: recipients + (line - 1) * 20) else {
+          return FormatError(
+            line: line, reason: "the recipient is not 0x and 40 lowercase hex digits")
+        }
+        position += 40
       }
       guard position + 3 <= n, bytes[position] == 0x22, bytes[position + 1] == 0x7d,
         bytes[position + 2] == 0x0a

@@ -153,230 +153,280 @@ public struct ManifestVerifier: Sendable {
 
   /// Verifies the envelope at `path`, finding its files (`leaves.jsonl`, `tree.bin`,
   /// `previous-manifest.json`, `previous-leaves.jsonl`) where `locate` says; nil means the file
-  /// is not there.
+  /// is not there. Each check is one method below, in `ManifestCheck`'s order; a check that
+  /// leaves nothing for the later ones to read marks them skipped.
   public func verify(path: String, locate: (String) -> String?) -> VerificationReport {
     var report = VerificationReport(
       path: path, manifest: nil, datanet: nil, epoch: nil, checks: [])
-    func add(_ check: ManifestCheck, _ status: CheckResult.Status, _ detail: String) {
-      report.checks.append(CheckResult(check, status, detail))
-    }
-    func skipRest(after check: ManifestCheck, because reason: String) {
+    func skippingRest(after check: ManifestCheck, because reason: String) -> VerificationReport {
       let all = ManifestCheck.allCases
       for later in all[(all.firstIndex(of: check)! + 1)...]
       where !report.checks.contains(where: { $0.check == later }) {
         if later == .recompute, recompute == nil { continue }
-        add(later, .skipped, reason)
+        report.checks.append(CheckResult(later, .skipped, reason))
       }
+      return report
     }
 
-    // envelope
+    let (envelope, loaded) = checkEnvelope(path)
+    report.checks.append(envelope)
+    guard let manifest = loaded else {
+      return skippingRest(after: .envelope, because: "the envelope could not be read")
+    }
+    report.manifest = manifest.id
+    report.datanet = manifest.predicate.datanet
+    report.epoch = manifest.predicate.epoch
+
+    report.checks.append(checkSignature(manifest))
+    let (subject, leavesFile) = checkSubject(manifest, locate: locate)
+    report.checks.append(subject)
+    let (leavesCheck, parsed) = checkLeaves(manifest, file: leavesFile)
+    report.checks.append(leavesCheck)
+    guard let leavesFile, let leaves = parsed else {
+      return skippingRest(
+        after: .leaves,
+        because: leavesFile == nil ? "there are no leaves to check" : "the leaves could not be read"
+      )
+    }
+    let tree = leaves.tree()
+    report.checks.append(checkRoot(manifest, tree: tree))
+    report.checks.append(checkTree(tree, at: locate(ManifestFiles.tree)))
+    report.checks.append(checkSum(manifest, leaves: leaves))
+    let (chainStatus, chainDetail) = checkChain(
+      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope),
+      localLeaves: locate(ManifestFiles.previousLeaves))
+    report.checks.append(CheckResult(.chain, chainStatus, chainDetail))
+    let (ledgerStatus, ledgerDetail) = checkLedger(manifest)
+    report.checks.append(CheckResult(.ledger, ledgerStatus, ledgerDetail))
+    if let recompute {
+      report.checks.append(checkRecompute(manifest, leaves: leavesFile, by: recompute))
+    }
+    return report
+  }
+
+  /// `envelope`: the file is a DSSE envelope around the rewards statement; the manifest when it is.
+  private func checkEnvelope(_ path: String) -> (CheckResult, RewardsManifest?) {
     let manifest: RewardsManifest
     do {
       manifest = try RewardsManifest.load(path: path)
     } catch let error as RewardsError {
       if case .malformedManifest(_, let reason) = error {
-        add(.envelope, .failed, reason)
-      } else {
-        add(.envelope, .failed, error.description)
+        return (CheckResult(.envelope, .failed, reason), nil)
       }
-      skipRest(after: .envelope, because: "the envelope could not be read")
-      return report
+      return (CheckResult(.envelope, .failed, error.description), nil)
     } catch {
-      add(.envelope, .failed, "\(error)")
-      skipRest(after: .envelope, because: "the envelope could not be read")
-      return report
+      return (CheckResult(.envelope, .failed, "\(error)"), nil)
     }
     let predicate = manifest.predicate
-    report.manifest = manifest.id
-    report.datanet = predicate.datanet
-    report.epoch = predicate.epoch
-    add(
-      .envelope, .passed,
-      "DSSE envelope with an in-toto statement for Datanet \(predicate.datanet.short), "
-        + "epoch \(predicate.epoch)")
+    return (
+      CheckResult(
+        .envelope, .passed,
+        "DSSE envelope with an in-toto statement for Datanet \(predicate.datanet.short), "
+          + "epoch \(predicate.epoch)"),
+      manifest
+    )
+  }
 
-    // signature
+  /// `signature`: a trusted key signed the envelope.
+  private func checkSignature(_ manifest: RewardsManifest) -> CheckResult {
     let signers = manifest.signers(among: trusted.keys)
     if trusted.isEmpty {
-      add(
+      return CheckResult(
         .signature, .failed,
         "no trusted keys to check against: pass --key FILE, or verify inside the store that "
           + "holds the Datanet so its curators are trusted")
-    } else if signers.isEmpty {
+    }
+    if signers.isEmpty {
       let keyIDs = manifest.envelope.signatures.map { String($0.keyid.prefix(12)) }
-      add(
+      return CheckResult(
         .signature, .failed,
         "no signature verifies against a trusted key (the envelope has \(keyIDs.count) "
           + "signature(s), key ids \(keyIDs.joined(separator: ", "))); the statement was altered, "
           + "the signature replaced, or it was signed by a key that is not trusted "
           + "(trusted: \(trusted.keys.sorted().map { "\($0.fingerprint) (\(trusted[$0]!))" }.joined(separator: ", ")))"
       )
-    } else {
-      add(
-        .signature, .passed,
-        "signed by " + signers.map { "\($0.fingerprint) (\(trusted[$0]!))" }.joined(separator: ", ")
-      )
     }
+    return CheckResult(
+      .signature, .passed,
+      "signed by " + signers.map { "\($0.fingerprint) (\(trusted[$0]!))" }.joined(separator: ", ")
+    )
+  }
 
-    // subject
+  /// `subject`: every subject file has the SHA-256 the statement gives; the leaves file, mapped,
+  /// when it is there.
+  private func checkSubject(_ manifest: RewardsManifest, locate: (String) -> String?) -> (
+    CheckResult, MappedFile?
+  ) {
     var leavesFile: MappedFile?
-    var subjectProblems = [String]()
+    var problems = [String]()
     if manifest.subjectDigest(ManifestFiles.leaves) == nil {
-      subjectProblems.append(
-        "the statement lists no subject '\(ManifestFiles.leaves)' with a sha256")
+      problems.append("the statement lists no subject '\(ManifestFiles.leaves)' with a sha256")
     }
     for subject in manifest.statement.subject {
       guard Self.isPlainFileName(subject.name) else {
-        subjectProblems.append("subject name '\(subject.name)' is not a plain file name")
+        problems.append("subject name '\(subject.name)' is not a plain file name")
         continue
       }
       guard let expected = subject.digest["sha256"].flatMap(Digest.init(hex:)) else {
-        subjectProblems.append("subject '\(subject.name)' has no sha256 digest")
+        problems.append("subject '\(subject.name)' has no sha256 digest")
         continue
       }
       // Mapped, not read: a manifest's files may be hundreds of megabytes.
       guard let filePath = locate(subject.name), let file = try? MappedFile(path: filePath) else {
-        subjectProblems.append("\(locate(subject.name) ?? subject.name) is missing or unreadable")
+        problems.append("\(locate(subject.name) ?? subject.name) is missing or unreadable")
         continue
       }
       if subject.name == ManifestFiles.leaves { leavesFile = file }
       let actual = Digest.of(file.bytes)
       if actual != expected {
-        subjectProblems.append(
+        problems.append(
           "\(subject.name) has SHA-256 \(actual.short)…, the statement says \(expected.short)…; "
             + "the file was changed after signing")
       }
     }
-    if subjectProblems.isEmpty {
-      add(
-        .subject, .passed,
-        manifest.statement.subject.map { "\($0.name) matches its sha256" }.joined(separator: "; "))
-    } else {
-      add(.subject, .failed, subjectProblems.joined(separator: "; "))
+    if problems.isEmpty {
+      return (
+        CheckResult(
+          .subject, .passed,
+          manifest.statement.subject.map { "\($0.name) matches its sha256" }.joined(
+            separator: "; ")),
+        leavesFile
+      )
     }
+    return (CheckResult(.subject, .failed, problems.joined(separator: "; ")), leavesFile)
+  }
 
-    // leaves
-    guard let leavesFile else {
-      add(.leaves, .failed, "\(ManifestFiles.leaves) is not available")
-      skipRest(after: .leaves, because: "there are no leaves to check")
-      return report
+  /// `leaves`: the leaves file parses, in order, with the payout addresses the statement
+  /// implies and `leafCount` leaves; the leaves when they parse at all.
+  private func checkLeaves(_ manifest: RewardsManifest, file: MappedFile?) -> (
+    CheckResult, RewardLeaves?
+  ) {
+    let predicate = manifest.predicate
+    guard let file else {
+      return (CheckResult(.leaves, .failed, "\(ManifestFiles.leaves) is not available"), nil)
     }
     let leaves: RewardLeaves
     do {
       leaves = try RewardLeaves.parse(
-        leavesFile.bytes, datanet: predicate.datanet, epoch: predicate.epoch,
-        checkingOrder: false)
+        file.bytes, datanet: predicate.datanet, epoch: predicate.epoch,
+        format: manifest.leafFormat, checkingOrder: false)
     } catch {
-      add(.leaves, .failed, "\(ManifestFiles.leaves) \(error.description)")
-      skipRest(after: .leaves, because: "the leaves could not be read")
-      return report
+      return (CheckResult(.leaves, .failed, "\(ManifestFiles.leaves) \(error.description)"), nil)
     }
     if let problem = leaves.orderProblem() {
-      add(.leaves, .failed, "\(ManifestFiles.leaves) \(problem.description)")
-    } else if leaves.count == predicate.leafCount {
-      add(.leaves, .passed, "\(leaves.count) leaves, sorted by leaf hash, one per account")
-    } else {
-      add(
+      return (
+        CheckResult(.leaves, .failed, "\(ManifestFiles.leaves) \(problem.description)"), leaves
+      )
+    }
+    if let problem = leaves.payoutProblem(predicate) {
+      return (CheckResult(.leaves, .failed, "\(ManifestFiles.leaves): \(problem)"), leaves)
+    }
+    if leaves.count == predicate.leafCount {
+      return (
+        CheckResult(
+          .leaves, .passed, "\(leaves.count) leaves, sorted by leaf hash, one per account"),
+        leaves
+      )
+    }
+    return (
+      CheckResult(
         .leaves, .failed,
         "\(ManifestFiles.leaves) holds \(leaves.count) leaves; the statement's leafCount is "
-          + "\(predicate.leafCount)")
-    }
+          + "\(predicate.leafCount)"),
+      leaves
+    )
+  }
 
-    // root
-    let tree = leaves.tree()
-    if tree.root == predicate.merkleRoot {
-      add(.root, .passed, "the leaves give the Merkle root \(tree.root.hex)")
-    } else {
-      add(
-        .root, .failed,
-        "the leaves give the Merkle root \(tree.root.hex); the statement says "
-          + "\(predicate.merkleRoot.hex)")
+  /// `root`: the leaves' Merkle root is the statement's.
+  private func checkRoot(_ manifest: RewardsManifest, tree: MerkleTree) -> CheckResult {
+    let root = manifest.predicate.merkleRoot
+    if tree.root == root {
+      return CheckResult(.root, .passed, "the leaves give the Merkle root \(tree.root.hex)")
     }
+    return CheckResult(
+      .root, .failed,
+      "the leaves give the Merkle root \(tree.root.hex); the statement says \(root.hex)")
+  }
 
-    // tree
-    let treePath = locate(ManifestFiles.tree).flatMap { FileSystem.exists($0) ? $0 : nil }
-    if treePath == nil {
-      add(.tree, .skipped, "no \(ManifestFiles.tree) next to the envelope")
-    } else if let treePath, let stored = try? MappedFile(path: treePath) {
-      let same =
-        tree.nodes.withUnsafeBytes { Self.same($0, stored.bytes) }
-      if same {
-        add(
-          .tree, .passed,
-          "\(ManifestFiles.tree) holds the \(tree.nodes.count / 32) nodes of the tree")
-      } else {
-        add(
-          .tree, .failed,
-          "\(ManifestFiles.tree) is not the tree of the leaves (\(stored.bytes.count) bytes; the tree "
-            + "has \(tree.nodes.count / 32) nodes of 32 bytes)")
-      }
-    } else {
-      add(.tree, .failed, "\(treePath ?? ManifestFiles.tree) cannot be read")
+  /// `tree`: `tree.bin`, when there, holds the leaves' tree.
+  private func checkTree(_ tree: MerkleTree, at located: String?) -> CheckResult {
+    guard let treePath = located.flatMap({ FileSystem.exists($0) ? $0 : nil }) else {
+      return CheckResult(.tree, .skipped, "no \(ManifestFiles.tree) next to the envelope")
     }
+    guard let stored = try? MappedFile(path: treePath) else {
+      return CheckResult(.tree, .failed, "\(treePath) cannot be read")
+    }
+    if tree.nodes.withUnsafeBytes({ Self.same($0, stored.bytes) }) {
+      return CheckResult(
+        .tree, .passed, "\(ManifestFiles.tree) holds the \(tree.nodes.count / 32) nodes of the tree"
+      )
+    }
+    return CheckResult(
+      .tree, .failed,
+      "\(ManifestFiles.tree) is not the tree of the leaves (\(stored.bytes.count) bytes; the tree "
+        + "has \(tree.nodes.count / 32) nodes of 32 bytes)")
+  }
 
-    // sum
+  /// `sum`: the totals add up, and the leaves sum to the cumulative total.
+  private func checkSum(_ manifest: RewardsManifest, leaves: RewardLeaves) -> CheckResult {
+    let predicate = manifest.predicate
     let totals = predicate.totals
     let units = { (amount: DecimalAmount) in predicate.token.format(amount.value) }
     let (expected, overflow) = totals.previousCumulative.value.addingReportingOverflow(
       totals.epochFees.value)
     if overflow || expected != totals.cumulative.value {
-      add(
+      return CheckResult(
         .sum, .failed,
         "the statement's totals disagree: previous \(units(totals.previousCumulative)) + epoch "
           + "fees \(units(totals.epochFees)) ≠ cumulative \(units(totals.cumulative))")
-    } else if leaves.total != totals.cumulative.value {
-      add(
+    }
+    if leaves.total != totals.cumulative.value {
+      return CheckResult(
         .sum, .failed,
         "the leaves sum to \(predicate.token.format(leaves.total)); the cumulative total is "
           + "\(units(totals.cumulative))")
-    } else {
-      add(
-        .sum, .passed,
-        "the leaves sum to \(units(totals.cumulative)) = previous "
-          + "\(units(totals.previousCumulative)) + epoch fees \(units(totals.epochFees))")
     }
-
-    // chain
-    let (chainStatus, chainDetail) = checkChain(
-      manifest, leaves: leaves, local: locate(ManifestFiles.previousEnvelope),
-      localLeaves: locate(ManifestFiles.previousLeaves))
-    add(.chain, chainStatus, chainDetail)
-
-    // ledger
-    let (ledgerStatus, ledgerDetail) = checkLedger(manifest)
-    add(.ledger, ledgerStatus, ledgerDetail)
-
-    // recompute
-    if let recompute {
-      do {
-        let again = try recompute(manifest)
-        let segments = again.indexSegments.sorted()
-        let changed =
-          segments == predicate.indexSegments
-          ? ""
-          : " (the index has changed since the epoch: it had segments "
-            + predicate.indexSegments.map(\.short).joined(separator: ", ")
-            + ", it has " + segments.map(\.short).joined(separator: ", ")
-            + "; records taken down or added since change attribution)"
-        if Self.same(again.leaves, leavesFile.bytes) {
-          add(
-            .recompute, .passed,
-            "re-running attribution and allocation gives the same leaves" + changed)
-        } else {
-          add(
-            .recompute, .failed,
-            "re-running attribution and allocation gives different leaves: "
-              + Self.firstDifference(again.leaves, Data(leavesFile.bytes)) + changed)
-        }
-      } catch let error as OpenLedgerError {
-        add(.recompute, .failed, "cannot re-run the epoch: \(error.description)")
-      } catch {
-        add(.recompute, .failed, "cannot re-run the epoch: \(error)")
-      }
-    }
-    return report
+    return CheckResult(
+      .sum, .passed,
+      "the leaves sum to \(units(totals.cumulative)) = previous "
+        + "\(units(totals.previousCumulative)) + epoch fees \(units(totals.epochFees))")
   }
 
+  /// `recompute`: attribution and allocation, run again, give the same leaves byte for byte.
+  private func checkRecompute(
+    _ manifest: RewardsManifest, leaves: MappedFile,
+    by recompute: @Sendable (RewardsManifest) throws -> Recomputation
+  ) -> CheckResult {
+    let again: Recomputation
+    do {
+      again = try recompute(manifest)
+    } catch let error as OpenLedgerError {
+      return CheckResult(.recompute, .failed, "cannot re-run the epoch: \(error.description)")
+    } catch {
+      return CheckResult(.recompute, .failed, "cannot re-run the epoch: \(error)")
+    }
+    let recorded = manifest.predicate.indexSegments
+    let segments = again.indexSegments.sorted()
+    let changed =
+      segments == recorded
+      ? ""
+      : " (the index has changed since the epoch: it had segments "
+        + recorded.map(\.short).joined(separator: ", ")
+        + ", it has " + segments.map(\.short).joined(separator: ", ")
+        + "; records taken down or added since change attribution)"
+    if Self.same(again.leaves, leaves.bytes) {
+      return CheckResult(
+        .recompute, .passed, "re-running attribution and allocation gives the same leaves" + changed
+      )
+    }
+    return CheckResult(
+      .recompute, .failed,
+      "re-running attribution and allocation gives different leaves: "
+        + Self.firstDifference(again.leaves, Data(leaves.bytes)) + changed)
+  }
+
+  /// `chain`: the previous manifest is the one named, one epoch earlier, of the same Datanet,
+  /// with the cumulative total this one starts from, and no account's amount went down.
   private func checkChain(
     _ manifest: RewardsManifest, leaves: RewardLeaves, local: String?, localLeaves: String?
   ) -> (CheckResult.Status, String) {
@@ -460,7 +510,8 @@ public struct ManifestVerifier: Sendable {
     if let previousLeavesData = found.leaves {
       guard previousManifest.subjectDigest(ManifestFiles.leaves) == Digest.of(previousLeavesData),
         let previousLeaves = try? RewardLeaves.parse(
-          previousLeavesData, datanet: before.datanet, epoch: before.epoch)
+          previousLeavesData, datanet: before.datanet, epoch: before.epoch,
+          format: previousManifest.leafFormat)
       else {
         return (
           .failed,

@@ -39,6 +39,8 @@ public struct RewardEpochs: Sendable {
     /// The curator who recorded it, and when.
     public var actor: AccountID
     public var time: String
+    /// The model operator's signed statement about the log, when it was signed.
+    public var signedLog: Digest?
   }
 
   /// One account's part of an epoch.
@@ -133,15 +135,20 @@ public struct RewardEpochs: Sendable {
   /// records it as a `rewards.epoch` event. Only a curator may; the check comes first, so a
   /// refused computation writes nothing. `requestedEpoch`, when given, must be the next epoch.
   /// `ledgerHeads`, the heads the attributor's masking was taken at (the current ones when not
-  /// given), go into the manifest so that `--recompute` masks the same records.
+  /// given), go into the manifest so that `--recompute` masks the same records, and the leaves
+  /// (format v2) pay each account's payout address as of those heads.
+  ///
+  /// `signedLog`, the operator's signed statement about `log`, is checked (an operator of the
+  /// Datanet, about this log, Datanet and token), stored and recorded with the epoch; the
+  /// manifest says the operator owes the log's fees. The policy can require one.
   ///
   /// Another computation may record an epoch while this one runs. Then, unless an epoch was
   /// requested, this one is numbered, checked and split again after it (the attribution, the
   /// long part, is kept), up to `attempts` times in all.
   public func compute(
     log: RewardLog, requestedEpoch: UInt64? = nil, settings: RewardSettings = RewardSettings(),
-    attributor: some OutputAttributing, ledgerHeads: [Digest]? = nil, by identity: Identity,
-    clock: any Clock
+    attributor: some OutputAttributing, ledgerHeads: [Digest]? = nil,
+    signedLog: SignedInferenceLog? = nil, by identity: Identity, clock: any Clock
   ) throws -> Computed {
     try checkMayCompute(identity.account)
     let lock = try store.lock(.shared)
@@ -149,6 +156,10 @@ public struct RewardEpochs: Sendable {
     let heads = try ledgerHeads?.sorted() ?? Ledger(store: store).heads(of: datanet.id)
     let (policy, token) = try settings.merged(over: datanet.policy.rewards ?? RewardSettings())
       .resolve(curators: datanet.curators, owner: datanet.owner)
+    let operators = try check(signedLog, of: log, token: token)
+    let recipients = try store.catalog.read { db in
+      try PayoutCatalog.addresses(of: datanet.id, asOf: heads, in: db).mapValues(\.address)
+    }
     // The log is checked before it is attributed, so a refused log costs nothing.
     var (next, previous) = try nextEpoch(for: log, requested: requestedEpoch)
     let weights = EpochComputation.weights(of: log, attributor: attributor)
@@ -156,9 +167,11 @@ public struct RewardEpochs: Sendable {
     while true {
       let computation = try EpochComputation.run(
         datanet: datanet.id, start: .init(previous: previous), ledgerHeads: heads, log: log,
-        weights: weights, attributor: attributor, policy: policy, token: token, signer: identity)
+        weights: weights, attributor: attributor, policy: policy, token: token,
+        recipients: recipients, operators: operators, signer: identity)
       do {
-        let event = try record(computation, of: log, as: next, by: identity, clock: clock)
+        let event = try record(
+          computation, of: log, signedLog: signedLog, as: next, by: identity, clock: clock)
         return Computed(
           epoch: try epoch(next), event: event, allocation: computation.allocation,
           manifest: computation.bundle.manifest)
@@ -176,6 +189,27 @@ public struct RewardEpochs: Sendable {
 
   /// How many times `compute` numbers and records an epoch before it gives up.
   static let attempts = 5
+
+  /// Checks `signedLog` against the Datanet, `log` and `token`, and the policy's requirement
+  /// of one; returns what the manifest says the operator owes.
+  private func check(_ signedLog: SignedInferenceLog?, of log: RewardLog, token: RewardToken)
+    throws -> [RewardsPredicate.OperatorFees]
+  {
+    guard let signedLog else {
+      if datanet.policy.requiresSignedLog { throw RewardsError.unsignedLog(datanet: datanet.name) }
+      return []
+    }
+    let operatorAccount = signedLog.statement.operatorAccount
+    try SignedInferenceLog.checkSigner(operatorAccount, of: datanet)
+    if let reason = signedLog.mismatch(
+      log: log.digest, inferences: log.inferences.count, fees: log.totalFees, token: token,
+      datanet: datanet.id)
+    {
+      throw RewardsError.signedLogMismatch(
+        path: "the signed log \(signedLog.id.short)", log: log.name, reason: reason)
+    }
+    return [.init(account: operatorAccount, owes: log.totalFees, signedLog: signedLog.id)]
+  }
 
   /// The epoch `log` would be recorded as, and the previous epoch's manifest; throws when that
   /// is not `requested`, or when the log, or an inference in it, was paid already.
@@ -212,13 +246,14 @@ public struct RewardEpochs: Sendable {
   /// the process dies before it is recorded the next write deletes them (`ObjectJournal`), so
   /// a killed computation never looks like a ledger that lost its epoch.
   private func record(
-    _ computation: EpochComputation, of log: RewardLog, as next: UInt64, by identity: Identity,
-    clock: any Clock
+    _ computation: EpochComputation, of log: RewardLog, signedLog: SignedInferenceLog?,
+    as next: UInt64, by identity: Identity, clock: any Clock
   ) throws -> SignedEvent {
     let built = computation.bundle
     let allocations = try EpochAllocations(computation.allocation, log: log).encoded()
     let objects = store.objects
-    let files = [log.bytes, built.leavesFile, Data(built.tree.nodes), allocations]
+    var files = [log.bytes, built.leavesFile, Data(built.tree.nodes), allocations]
+    if let signedLog { files.append(signedLog.bytes) }
     let journal = try ObjectJournal.begin(
       (files + [built.manifest.bytes]).map(Digest.of), in: store)
     do {
@@ -227,8 +262,10 @@ public struct RewardEpochs: Sendable {
       let tree = try objects.put(Data(built.tree.nodes))
       let allocationsID = try objects.put(allocations)
       try objects.put(built.manifest.bytes)
+      if let signedLog { try objects.put(signedLog.bytes) }
       let body = RewardsEpoch(
-        epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID)
+        epoch: next, manifest: built.manifest.id, tree: tree, allocations: allocationsID,
+        signedLog: signedLog?.id)
       let event = try Ledger(store: store).append(
         .rewardsEpoch(body), to: datanet.id, by: identity, clock: clock)
       journal.finish()
@@ -351,8 +388,12 @@ public struct RewardEpochs: Sendable {
       }
       return try bundle(of: epoch)
     }
+    let recipients = try store.catalog.read { db in
+      try PayoutCatalog.addresses(of: datanet.id, asOf: predicate.ledgerHeads, in: db)
+        .mapValues(\.address)
+    }
     return try EpochComputation.recomputeLeaves(
-      of: manifest, log: log, attributor: attributor, previous: previous)
+      of: manifest, log: log, attributor: attributor, previous: previous, recipients: recipients)
   }
 
   private static func epoch(from row: Row) throws -> Epoch {
@@ -363,7 +404,7 @@ public struct RewardEpochs: Sendable {
       allocations: Digest(hex: row["allocations"])!, root: Digest(hex: row["root"])!,
       inferences: row["inferences"], accounts: row["accounts"], fees: try amount(row["fees"]),
       cumulative: try amount(row["cumulative"]), actor: AccountID(hex: row["actor"])!,
-      time: row["time"])
+      time: row["time"], signedLog: (row["signed_log"] as String?).flatMap(Digest.init(hex:)))
   }
 
   private static func amount(_ text: String) throws -> DecimalAmount {

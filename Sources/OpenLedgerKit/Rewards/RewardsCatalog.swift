@@ -6,11 +6,17 @@ import GRDB
 /// same things: the actor is a curator, the epoch is the next one, and the objects it names are
 /// there and agree with each other (the manifest is the actor's and names this Datanet, epoch
 /// and previous manifest; the leaves give its root and sum; the allocations add up to the
-/// difference between this epoch's leaves and the previous one's).
+/// difference between this epoch's leaves and the previous one's). In leaf format v2 the
+/// leaves pay each account's payout address as of the manifest's ledger heads, and a signed
+/// inference log must be its operator's (an operator in the event's causal past) and about the
+/// epoch's log; the policy can require one.
 enum RewardsCatalog {
+  /// `requiresSignedLog`: the policy as the event's author could know it. `checkOperator` is
+  /// called with the signed log's operator and throws when the operator's removal wins.
   static func record(
-    _ event: SignedEvent, _ body: RewardsEpoch, state: DatanetState, objects: ObjectStore,
-    in db: Database
+    _ event: SignedEvent, _ body: RewardsEpoch, state: DatanetState, requiresSignedLog: Bool,
+    objects: ObjectStore, in db: Database, causality: Causality?,
+    checkOperator: (AccountID) throws -> Void
   ) throws {
     let actor = event.payload.actor
     guard state.isCurator(actor) else {
@@ -73,13 +79,23 @@ enum RewardsCatalog {
     let leaves: RewardLeaves
     do {
       leaves = try RewardLeaves.parse(
-        read(leavesID, "leaves file"), datanet: state.id, epoch: body.epoch)
+        read(leavesID, "leaves file"), datanet: state.id, epoch: body.epoch,
+        format: manifest.leafFormat)
     } catch let error as RewardLeaves.FormatError {
       throw refuse("its leaves file \(error.description)")
     }
     guard leaves.count == predicate.leafCount, leaves.total == predicate.totals.cumulative.value,
       predicate.totals.previousCumulative.value == (previous?.cumulative ?? 0)
     else { throw refuse("the leaves' count or sum is not the manifest's") }
+    if let problem = leaves.payoutProblem(predicate) { throw refuse(problem) }
+    if leaves.format == .v2 {
+      try checkRecipients(
+        leaves, of: predicate, event: event, in: db, causality: causality, refuse: refuse)
+    }
+    let signedLog = try checkSignedLog(
+      body.signedLog, manifest: manifest, state: state, requiresSignedLog: requiresSignedLog,
+      read: read, refuse: refuse)
+    if let signedLog { try checkOperator(signedLog.statement.operatorAccount) }
     let tree = try read(body.tree, "tree")
     guard tree.count == (2 * leaves.count - 1) * 32,
       Digest(bytes: tree.prefix(32)) == predicate.merkleRoot
@@ -130,14 +146,15 @@ enum RewardsCatalog {
     try db.execute(
       sql: """
         INSERT INTO reward_epochs (datanet, epoch, event, manifest, leaves, tree, log,
-          allocations, root, inferences, accounts, fees, cumulative, actor, time)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          allocations, root, inferences, accounts, fees, cumulative, actor, time, signed_log)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         datanet, body.epoch, event.id.hex, body.manifest.hex, leavesID.hex, body.tree.hex,
         predicate.inferenceLog.sha256.hex, body.allocations.hex, predicate.merkleRoot.hex,
         predicate.inferenceLog.inferences, leaves.count, predicate.totals.epochFees.description,
         predicate.totals.cumulative.description, actor.hex, event.payload.time,
+        body.signedLog?.hex,
       ])
     let insert = try db.cachedStatement(
       sql: """
@@ -155,9 +172,86 @@ enum RewardsCatalog {
     for (id, size) in [
       (body.manifest, manifest.bytes.count), (leavesID, -1), (body.tree, tree.count),
       (predicate.inferenceLog.sha256, -1), (body.allocations, -1),
-    ] {
+    ] + (signedLog.map { [($0.id, $0.bytes.count)] } ?? []) {
       try ObjectRefs.add(id, kind: .manifest, size: size >= 0 ? size : objects.size(of: id), in: db)
     }
+  }
+
+  /// Throws unless every v2 leaf pays its account's payout address as the ledger stood at the
+  /// manifest's heads (the zero address for an account that had none), and those heads are
+  /// events of the Datanet folded before this one.
+  private static func checkRecipients(
+    _ leaves: RewardLeaves, of predicate: RewardsPredicate, event: SignedEvent, in db: Database,
+    causality: Causality?, refuse: (String) -> LedgerError
+  ) throws {
+    if let head = try PayoutCatalog.unknown(predicate.ledgerHeads, of: event.datanet, in: db).first
+    {
+      throw refuse(
+        "the manifest's ledger head \(head.hex) is not an event of the Datanet that comes "
+          + "before this one")
+    }
+    let addresses = try PayoutCatalog.addresses(
+      of: event.datanet, asOf: predicate.ledgerHeads, in: db, causality: causality)
+    for index in 0..<leaves.count {
+      let account = leaves.account(at: index)
+      let expected = addresses[account]?.address ?? .zero
+      let paid = leaves.recipient(at: index)!
+      if paid != expected {
+        throw refuse(
+          "account \(account.hex)'s leaf pays \(paid.hex), but its payout address in the ledger "
+            + "at the manifest's heads is "
+            + (expected.isZero ? "not set (the zero address)" : expected.hex))
+      }
+    }
+  }
+
+  /// The epoch's signed inference log, checked: a v2 manifest, a statement about the epoch's
+  /// log (SHA-256, inference count, fees, token, Datanet) by an operator of the Datanet (as the
+  /// event's author could know), and the manifest's `operators` naming it with the fees. Nil
+  /// when the epoch has none, which the policy may forbid.
+  private static func checkSignedLog(
+    _ id: Digest?, manifest: RewardsManifest, state: DatanetState, requiresSignedLog: Bool,
+    read: (Digest, String) throws -> Data, refuse: (String) -> LedgerError
+  ) throws -> SignedInferenceLog? {
+    let predicate = manifest.predicate
+    guard let id else {
+      if !(predicate.operators ?? []).isEmpty {
+        throw refuse("the manifest names operators, but the event records no signed log")
+      }
+      if requiresSignedLog {
+        throw refuse(
+          "the Datanet's policy requires a signed inference log (`datanet update "
+            + "--require-signed-log`), and the event records none")
+      }
+      return nil
+    }
+    guard manifest.leafFormat == .v2 else {
+      throw refuse("a v1 manifest cannot record a signed inference log")
+    }
+    let signed: SignedInferenceLog
+    do {
+      signed = try SignedInferenceLog.decode(read(id, "signed log"), name: "signed log \(id.short)")
+    } catch let error as RewardsError {
+      throw refuse(error.description)
+    }
+    let statement = signed.statement
+    if let reason = signed.mismatch(
+      log: predicate.inferenceLog.sha256, inferences: predicate.inferenceLog.inferences,
+      fees: predicate.totals.epochFees.value, token: predicate.token, datanet: state.id)
+    {
+      throw refuse("its signed log \(id.short): \(reason)")
+    }
+    try SignedInferenceLog.checkSigner(statement.operatorAccount, of: state)
+    let expected = [
+      RewardsPredicate.OperatorFees(
+        account: statement.operatorAccount, owes: statement.fees.value, signedLog: id)
+    ]
+    guard predicate.operators == expected else {
+      throw refuse(
+        "the manifest's operators are not the signed log's operator \(statement.operatorAccount.hex) "
+          + "owing \(statement.fees)")
+    }
+    return signed
   }
 
   struct LastEpoch {

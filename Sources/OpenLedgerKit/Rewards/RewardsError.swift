@@ -28,12 +28,19 @@ public enum RewardsError: OpenLedgerError {
   case noEpochs(datanet: String)
   case unknownEpoch(datanet: String, epoch: UInt64, last: UInt64)
   case notOfDatanet(manifest: Digest, datanet: String)
+  /// A signed inference log that cannot be read, or whose signature is not its operator's.
+  case malformedSignedLog(path: String, reason: String)
+  /// A signed inference log about another log, Datanet or token.
+  case signedLogMismatch(path: String, log: String, reason: String)
+  /// The Datanet's policy requires a signed log, and none was given.
+  case unsignedLog(datanet: String)
 
   public var kind: FailureKind {
     switch self {
     case .fileNotFound, .accountNotInManifest: .notFound
     case .badFee, .feesOverflow, .malformedPolicy, .weightsTooLarge, .amountOverflow,
-      .malformedManifest, .inferenceAlreadyPaid:
+      .malformedManifest, .inferenceAlreadyPaid, .malformedSignedLog, .signedLogMismatch,
+      .unsignedLog:
       .dataError
     case .invalidPolicy: .usage
     case .leavesDoNotMatch, .verificationFailed: .checksFailed
@@ -107,6 +114,15 @@ public enum RewardsError: OpenLedgerError {
       "\(datanet) has no epoch \(epoch); its epochs are 1 to \(last)"
     case .notOfDatanet(let manifest, let datanet):
       "manifest \(manifest.short) is not one of \(datanet)'s epochs in this store"
+    case .malformedSignedLog(let path, let reason):
+      "\(path) is not a signed inference log: \(reason)"
+    case .signedLogMismatch(let path, let log, let reason):
+      "\(path) is not a signature of \(log): \(reason). Ask the operator to sign this log with "
+        + "`openledger rewards sign-log DATANET LOG --as OPERATOR`; nothing was written"
+    case .unsignedLog(let datanet):
+      "the policy of \(datanet) requires every inference log to be signed by one of its model "
+        + "operators: have the operator run `openledger rewards sign-log \(datanet) LOG --as "
+        + "OPERATOR --out LOG.sig` and pass --signed-log LOG.sig; nothing was written"
     case .inconsistent(let what):
       "internal error: \(what); nothing was written. Please report this"
     }

@@ -10,11 +10,17 @@ public struct RewardsEpoch: Codable, Sendable, Equatable {
   public var tree: Digest
   /// The allocations object: how each inference's fee was divided (`EpochAllocations`).
   public var allocations: Digest
+  /// The model operator's signed statement about the inference log (`SignedInferenceLog`), an
+  /// object; absent when the log was not signed.
+  public var signedLog: Digest?
 
-  public init(epoch: UInt64, manifest: Digest, tree: Digest, allocations: Digest) {
+  public init(
+    epoch: UInt64, manifest: Digest, tree: Digest, allocations: Digest, signedLog: Digest? = nil
+  ) {
     self.epoch = epoch
     self.manifest = manifest
     self.tree = tree
     self.allocations = allocations
+    self.signedLog = signedLog
   }
 }

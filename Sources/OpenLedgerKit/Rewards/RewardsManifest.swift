@@ -5,7 +5,31 @@ public let inTotoPayloadType = "application/vnd.in-toto+json"
 
 /// What a reward manifest's statement says, beyond the file it is about (DESIGN §7).
 public struct RewardsPredicate: Codable, Sendable, Equatable {
-  public static let type = "https://openledger.dev/rewards-manifest/v1"
+  /// The predicate type of manifests whose leaves have `format`.
+  public static func type(of format: LeafFormat) -> String {
+    "https://openledger.dev/rewards-manifest/v\(format.rawValue)"
+  }
+
+  /// The leaf format a predicate type names, or nil.
+  public static func format(ofType type: String) -> LeafFormat? {
+    LeafFormat.allCases.first { Self.type(of: $0) == type }
+  }
+
+  /// What one model operator owes for an epoch: the fees of the inference log it signed.
+  public struct OperatorFees: Codable, Sendable, Equatable {
+    /// The operator's account.
+    public var account: AccountID
+    /// The sum of the fees of the log it signed: what it owes the Datanet's distributor.
+    public var owes: DecimalAmount
+    /// The signed log's DSSE envelope (its SHA-256; an object in the store).
+    public var signedLog: Digest
+
+    public init(account: AccountID, owes: TokenAmount, signedLog: Digest) {
+      self.account = account
+      self.owes = DecimalAmount(owes)
+      self.signedLog = signedLog
+    }
+  }
 
   /// The inference log the epoch paid out: its SHA-256 and how many inferences it held.
   public struct InferenceLogSummary: Codable, Sendable, Equatable {
@@ -51,12 +75,19 @@ public struct RewardsPredicate: Codable, Sendable, Equatable {
   public var leafCount: Int
   /// The id of the previous epoch's manifest; absent for epoch 1.
   public var previousManifest: Digest?
+  /// v2: the accounts whose leaf pays the zero address because they had set no payout address
+  /// (sorted; may be empty). Absent in v1.
+  public var withoutPayoutAddress: [AccountID]?
+  /// v2: who owes the epoch's fees, one entry per signed inference log (empty when the log was
+  /// not signed). Absent in v1.
+  public var operators: [OperatorFees]?
 
   public init(
     datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [Digest],
     attribution: AttributionSettings, inferenceLog: InferenceLogSummary, policy: RewardPolicy,
     token: RewardToken, totals: Totals,
-    merkleRoot: Digest, leafCount: Int, previousManifest: Digest?
+    merkleRoot: Digest, leafCount: Int, previousManifest: Digest?,
+    withoutPayoutAddress: [AccountID]? = nil, operators: [OperatorFees]? = nil
   ) {
     self.datanet = datanet
     self.epoch = epoch
@@ -70,6 +101,8 @@ public struct RewardsPredicate: Codable, Sendable, Equatable {
     self.merkleRoot = merkleRoot
     self.leafCount = leafCount
     self.previousManifest = previousManifest
+    self.withoutPayoutAddress = withoutPayoutAddress?.sorted()
+    self.operators = operators?.sorted { $0.account < $1.account }
   }
 }
 
@@ -94,12 +127,15 @@ public struct RewardsStatement: Codable, Sendable, Equatable {
   public var predicateType: String
   public var predicate: RewardsPredicate
 
-  public init(leavesDigest: Digest, predicate: RewardsPredicate) {
+  public init(leavesDigest: Digest, predicate: RewardsPredicate, format: LeafFormat) {
     type = Self.type
     subject = [Subject(name: ManifestFiles.leaves, sha256: leavesDigest)]
-    predicateType = RewardsPredicate.type
+    predicateType = RewardsPredicate.type(of: format)
     self.predicate = predicate
   }
+
+  /// The leaf format the predicate type names (v1 for a type `decode` would refuse).
+  public var leafFormat: LeafFormat { RewardsPredicate.format(ofType: predicateType) ?? .v1 }
 
   enum CodingKeys: String, CodingKey {
     case type = "_type"
@@ -133,6 +169,9 @@ public struct RewardsManifest: Sendable {
 
   public var predicate: RewardsPredicate { statement.predicate }
 
+  /// How its leaves are laid out.
+  public var leafFormat: LeafFormat { statement.leafFormat }
+
   /// Signs `statement` as `identity`.
   public static func sign(_ statement: RewardsStatement, by identity: Identity) throws
     -> RewardsManifest
@@ -148,15 +187,12 @@ public struct RewardsManifest: Sendable {
   public static func decode(_ bytes: Data, name: String) throws -> RewardsManifest {
     func fail(_ reason: String) -> RewardsError { .malformedManifest(path: name, reason: reason) }
     let envelope: Envelope
+    let payload: Data
     do {
-      envelope = try JSONDecoder().decode(Envelope.self, from: bytes)
+      (envelope, payload) = try Envelope.open(bytes, type: inTotoPayloadType)
     } catch {
-      throw fail("not a DSSE envelope: \(JSONDiagnostics.describe(error))")
+      throw fail(error.reason)
     }
-    guard envelope.payloadType == inTotoPayloadType else {
-      throw fail("its payload type is '\(envelope.payloadType)', not '\(inTotoPayloadType)'")
-    }
-    guard let payload = envelope.payloadBytes else { throw fail("its payload is not base64") }
     let statement: RewardsStatement
     do {
       statement = try JSONDecoder().decode(RewardsStatement.self, from: payload)
@@ -166,9 +202,19 @@ public struct RewardsManifest: Sendable {
     guard statement.type == RewardsStatement.type else {
       throw fail("the statement's _type is '\(statement.type)', not '\(RewardsStatement.type)'")
     }
-    guard statement.predicateType == RewardsPredicate.type else {
+    guard let format = RewardsPredicate.format(ofType: statement.predicateType) else {
       throw fail(
-        "the predicate type is '\(statement.predicateType)', not '\(RewardsPredicate.type)'")
+        "the predicate type is '\(statement.predicateType)', not one of "
+          + LeafFormat.allCases.map { "'\(RewardsPredicate.type(of: $0))'" }.joined(
+            separator: ", "))
+    }
+    let predicate = statement.predicate
+    switch format {
+    case .v1 where predicate.withoutPayoutAddress != nil || predicate.operators != nil:
+      throw fail("a v1 predicate has no withoutPayoutAddress or operators (those are v2's)")
+    case .v2 where predicate.withoutPayoutAddress == nil || predicate.operators == nil:
+      throw fail("a v2 predicate lists withoutPayoutAddress and operators (each may be empty)")
+    default: break
     }
     return RewardsManifest(
       id: Digest.of(bytes), bytes: bytes, envelope: envelope, statement: statement)
@@ -210,13 +256,15 @@ public struct ManifestContents: Sendable {
   public var epochFees: TokenAmount
   public var previousCumulative: TokenAmount
   public var previousManifest: Digest?
+  /// v2: who owes the epoch's fees (one entry per signed log).
+  public var operators: [RewardsPredicate.OperatorFees]
 
   public init(
     datanet: Digest, epoch: UInt64, ledgerHeads: [Digest], indexSegments: [Digest],
     attribution: AttributionSettings, inferenceLog: RewardsPredicate.InferenceLogSummary,
     policy: RewardPolicy,
     token: RewardToken, epochFees: TokenAmount, previousCumulative: TokenAmount,
-    previousManifest: Digest?
+    previousManifest: Digest?, operators: [RewardsPredicate.OperatorFees] = []
   ) {
     self.datanet = datanet
     self.epoch = epoch
@@ -229,6 +277,7 @@ public struct ManifestContents: Sendable {
     self.epochFees = epochFees
     self.previousCumulative = previousCumulative
     self.previousManifest = previousManifest
+    self.operators = operators
   }
 }
 
@@ -242,7 +291,9 @@ public struct ManifestBundle: Sendable {
 
   public var predicate: RewardsPredicate { manifest.predicate }
 
-  /// Builds and signs the manifest of `leaves`, checking that they sum to the cumulative pool.
+  /// Builds and signs the manifest of `leaves`, checking that they sum to the cumulative pool;
+  /// its predicate type is the leaves' format (v2 lists the accounts without a payout address
+  /// and the operators; v1 has neither).
   public static func build(
     _ contents: ManifestContents, leaves: RewardLeaves, by identity: Identity
   ) throws -> ManifestBundle {
@@ -258,8 +309,12 @@ public struct ManifestBundle: Sendable {
         "the leaves sum to \(leaves.total.decimalString), the cumulative pool is "
           + cumulative.decimalString)
     }
+    guard leaves.format == .v2 || contents.operators.isEmpty else {
+      throw RewardsError.inconsistent("a v1 manifest cannot name operators")
+    }
     let leavesFile = leaves.jsonLines()
     let tree = leaves.tree()
+    let v2 = leaves.format == .v2
     let predicate = RewardsPredicate(
       datanet: contents.datanet, epoch: contents.epoch, ledgerHeads: contents.ledgerHeads,
       indexSegments: contents.indexSegments, attribution: contents.attribution,
@@ -268,8 +323,11 @@ public struct ManifestBundle: Sendable {
       totals: RewardsPredicate.Totals(
         epochFees: contents.epochFees, previousCumulative: contents.previousCumulative,
         cumulative: cumulative),
-      merkleRoot: tree.root, leafCount: leaves.count, previousManifest: contents.previousManifest)
-    let statement = RewardsStatement(leavesDigest: Digest.of(leavesFile), predicate: predicate)
+      merkleRoot: tree.root, leafCount: leaves.count, previousManifest: contents.previousManifest,
+      withoutPayoutAddress: v2 ? leaves.accountsWithoutRecipient : nil,
+      operators: v2 ? contents.operators : nil)
+    let statement = RewardsStatement(
+      leavesDigest: Digest.of(leavesFile), predicate: predicate, format: leaves.format)
     let manifest = try RewardsManifest.sign(statement, by: identity)
     return ManifestBundle(manifest: manifest, leaves: leaves, leavesFile: leavesFile, tree: tree)
   }
@@ -286,7 +344,8 @@ public struct ManifestBundle: Sendable {
     let leaves: RewardLeaves
     do {
       leaves = try RewardLeaves.parse(
-        leavesFile, datanet: predicate.datanet, epoch: predicate.epoch)
+        leavesFile, datanet: predicate.datanet, epoch: predicate.epoch,
+        format: manifest.leafFormat)
     } catch {
       throw RewardsError.leavesDoNotMatch(path: name, reason: "leaves.jsonl \(error.description)")
     }
@@ -294,6 +353,9 @@ public struct ManifestBundle: Sendable {
     guard tree.root == predicate.merkleRoot else {
       throw RewardsError.leavesDoNotMatch(
         path: name, reason: "the leaves give the root \(tree.root.short)…, not the statement's")
+    }
+    if let problem = leaves.payoutProblem(predicate) {
+      throw RewardsError.leavesDoNotMatch(path: name, reason: problem)
     }
     return ManifestBundle(manifest: manifest, leaves: leaves, leavesFile: leavesFile, tree: tree)
   }

@@ -33,6 +33,11 @@ import GRDB
 ///   correctness.
 /// - `reward_allocations`: per (Datanet, epoch, account): what the account earned in the epoch
 ///   and in all epochs so far, its roles, its attribution units and how many inferences paid it.
+/// - `payout_addresses`: every applied `payout.set` event, by event: the Datanet, the account
+///   (its actor), the EVM address (`0x` and lowercase hex), the chain id when given, and the
+///   time. An account's payout address is its row whose event is latest in `events.seq`.
+/// - `reward_epochs.signed_log`: the operator's signed inference log object of the epoch, NULL
+///   when the log was not signed.
 enum CatalogSchema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -186,6 +191,22 @@ enum CatalogSchema {
         // For a head file: the heads it announces, space-separated.
         t.column("heads", .text)
         t.primaryKey(["remote", "key"])
+      }
+    }
+    migrator.registerMigration("8-payouts") { db in
+      try db.create(table: "payout_addresses") { t in
+        t.primaryKey("event", .text)
+        t.column("datanet", .integer).notNull()
+        t.column("account", .text).notNull()
+        t.column("address", .text).notNull()
+        t.column("chain_id", .integer)
+        t.column("time", .text).notNull()
+      }
+      try db.create(
+        index: "payout_addresses_by_account", on: "payout_addresses",
+        columns: ["datanet", "account"])
+      try db.alter(table: "reward_epochs") { t in
+        t.add(column: "signed_log", .text)
       }
     }
     return migrator

@@ -29,6 +29,10 @@ extension DatanetCommand {
       table.add(["owner", names.label(state.owner)])
       table.add(["curators", state.curators.map(names.label).joined(separator: ", ")])
       table.add([
+        "model operators",
+        state.operators.isEmpty ? "-" : state.operators.map(names.label).joined(separator: ", "),
+      ])
+      table.add([
         "record format",
         schema.format.rawValue + (schema.split.map { " (one record per \($0.rawValue))" } ?? ""),
       ])
@@ -41,6 +45,11 @@ extension DatanetCommand {
         "\(schema.minLength ?? 0) to \(schema.maxLength.map(String.init) ?? "any") characters",
       ])
       table.add(["near duplicates", state.policy.nearDuplicate.rawValue])
+      table.add([
+        "inference logs",
+        state.policy.requiresSignedLog
+          ? "must be signed by a model operator" : "signed or unsigned",
+      ])
       if let (split, token) = try? (state.policy.rewards ?? RewardSettings()).resolve(
         curators: state.curators, owner: state.owner)
       {

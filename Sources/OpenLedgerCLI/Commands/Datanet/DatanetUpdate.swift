@@ -4,9 +4,11 @@ import OpenLedgerKit
 extension DatanetCommand {
   struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Change a Datanet's description, license, policy, curators or schema.",
+      abstract:
+        "Change a Datanet's description, license, policy, curators, model operators or schema.",
       discussion: """
-        Only the owner may change curators and the schema; the owner and curators may change \
+        Only the owner may change curators, model operators (the identities whose signed \
+        inference logs back reward epochs) and the schema; the owner and curators may change \
         the rest. A schema change (--min-length, --max-length, --require, --text-field, or \
         --schema FILE; the record format and split stay) applies to contributions from now \
         on: the records already in the Datanet stay as they are. --min-length 0 and \
@@ -45,15 +47,34 @@ extension DatanetCommand {
     @Option(name: .long, help: "Remove a curator (repeatable).", completion: .identities)
     var removeCurator: [String] = []
 
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Register a model operator, whose signed inference logs may back reward epochs: an "
+          + "account id or a local identity's name (repeatable)."), completion: .identities)
+    var addOperator: [String] = []
+
+    @Option(name: .long, help: "Remove a model operator (repeatable).", completion: .identities)
+    var removeOperator: [String] = []
+
+    @Flag(help: "From now on, refuse reward epochs whose inference log no operator signed.")
+    var requireSignedLog = false
+
+    @Flag(help: "From now on, accept reward epochs from unsigned inference logs (the default).")
+    var allowUnsignedLog = false
+
     @OptionGroup(title: "Schema (owner only; for contributions from now on)")
     var schemaChange: SchemaOptions
 
     func validate() throws {
       if description == nil, license == nil, nearDuplicates == nil, rewardsPolicy == nil,
-        addCurator.isEmpty, removeCurator.isEmpty, !schemaChange.hasFlags,
-        schemaChange.schema == nil
+        addCurator.isEmpty, removeCurator.isEmpty, addOperator.isEmpty, removeOperator.isEmpty,
+        !requireSignedLog, !allowUnsignedLog, !schemaChange.hasFlags, schemaChange.schema == nil
       {
         throw ValidationError(DatanetError.nothingToUpdate.description)
+      }
+      if requireSignedLog, allowUnsignedLog {
+        throw ValidationError("give one of --require-signed-log and --allow-unsigned-log")
       }
       do {
         _ = try license.map(License.normalize)
@@ -84,27 +105,30 @@ extension DatanetCommand {
         policy = policy ?? state.policy
         policy?.rewards = settings
       }
-      let adds = try addCurator.map { ($0, try context.identities.resolveAccount($0)) }
-      let removes = try removeCurator.map { ($0, try context.identities.resolveAccount($0)) }
+      if requireSignedLog || allowUnsignedLog {
+        policy = policy ?? state.policy
+        // Not requiring is the absence of the field, so a policy has one encoding per meaning.
+        policy?.requireSignedLog = requireSignedLog ? true : nil
+      }
+      let resolve = { (names: [String]) in
+        try names.map { ($0, try context.identities.resolveAccount($0)) }
+      }
+      let (adds, removes) = (try resolve(addCurator), try resolve(removeCurator))
+      let (addsOperators, removesOperators) = (
+        try resolve(addOperator), try resolve(removeOperator)
+      )
       // A change that changes nothing is refused rather than signed; only for the owner, whom
-      // the ledger lets change curators (anyone else is refused there, exit 77).
+      // the ledger lets change curators and operators (anyone else is refused there, exit 77).
       if identity.account == state.owner {
-        for (name, account) in adds {
-          if removes.contains(where: { $0.1 == account }) {
-            throw DatanetError.curatorAddedAndRemoved(name)
-          }
-          if state.curators.contains(account) {
-            throw DatanetError.alreadyCurator(name, datanet: state.name)
-          }
-        }
-        for (name, account) in removes where !state.curators.contains(account) {
-          throw DatanetError.notCurator(name, datanet: state.name)
-        }
+        try Self.check(adds, removes, members: state.curators, as: .curator, of: state)
+        try Self.check(
+          addsOperators, removesOperators, members: state.operators, as: .operator, of: state)
         let remaining = Set(state.curators).union(adds.map(\.1)).subtracting(removes.map(\.1))
         if remaining.isEmpty { throw DatanetError.noCuratorsLeft(datanet: state.name) }
       }
       if identity.account == state.owner || state.curators.contains(identity.account),
-        adds.isEmpty, removes.isEmpty, description.map({ $0 == state.description }) ?? true,
+        adds.isEmpty, removes.isEmpty, addsOperators.isEmpty, removesOperators.isEmpty,
+        description.map({ $0 == state.description }) ?? true,
         license.map({ $0 == state.license }) ?? true, policy.map({ $0 == state.policy }) ?? true,
         schema.map({ $0 == state.schema }) ?? true
       {
@@ -112,7 +136,9 @@ extension DatanetCommand {
       }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,
-        addCurators: adds.map(\.1), removeCurators: removes.map(\.1), schema: schema)
+        addCurators: adds.map(\.1), removeCurators: removes.map(\.1),
+        addOperators: addsOperators.map(\.1), removeOperators: removesOperators.map(\.1),
+        schema: schema)
       try ledger.append(.datanetUpdate(update), to: state.id, by: identity, clock: context.clock)
       let updated = try ledger.datanet(state.id.hex)
       if context.output.isJSON {
@@ -126,6 +152,25 @@ extension DatanetCommand {
         context.output.note(
           "the schema of \(state.name) changed (\(change)): the \(records) record(s) already in "
             + "it stay as they are; contributions from now on follow the new schema")
+      }
+    }
+
+    /// Throws when `adds` and `removes` (each with the name given) would change nothing: an
+    /// account both added and removed, added while a member, or removed while not one.
+    static func check(
+      _ adds: [(String, AccountID)], _ removes: [(String, AccountID)], members: [AccountID],
+      as role: DatanetMembership, of state: DatanetState
+    ) throws {
+      for (name, account) in adds {
+        if removes.contains(where: { $0.1 == account }) {
+          throw DatanetError.addedAndRemoved(name, role)
+        }
+        if members.contains(account) {
+          throw DatanetError.alreadyMember(name, role, datanet: state.name)
+        }
+      }
+      for (name, account) in removes where !members.contains(account) {
+        throw DatanetError.notMember(name, role, datanet: state.name)
       }
     }
   }

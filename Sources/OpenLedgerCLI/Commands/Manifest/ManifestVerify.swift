@@ -62,37 +62,17 @@ extension ManifestCommand {
       }
       // Verifying is offline and needs no store; --recompute does.
       let store = recompute ? try context.openStore() : try? context.openStore()
-      let trusted = try trustedKeys(context: context, store: store, envelopePath: path)
-      let previousPath = previous.map(context.absolute)
-      let previousData = try previousPath.map { path in
+      let keys = try key.isEmpty ? nil : trustedKeys(context: context)
+      let given = try previous.map(context.absolute).map { path in
         guard FileSystem.exists(path) else {
           throw RewardsError.fileNotFound(path: path, what: "the previous manifest")
         }
-        return try FileSystem.read(path)
+        return PreviousManifest(
+          envelope: try FileSystem.read(path), leaves: Self.leaves(beside: path), source: path)
       }
-      let previousLeaves = previousPath.flatMap(Self.leaves(beside:))
-      let objects = store?.objects
-      var verifier = ManifestVerifier(trusted: trusted) { id in
-        if let previousData, let previousPath, Digest.of(previousData) == id {
-          return PreviousManifest(
-            envelope: previousData, leaves: previousLeaves, source: previousPath)
-        }
-        guard let objects, objects.contains(id) else { return nil }
-        let envelope = try objects.read(id)
-        let leaves = (try? RewardsManifest.decode(envelope, name: id.hex))
-          .flatMap { $0.subjectDigest(ManifestFiles.leaves) }
-          .flatMap { objects.contains($0) ? try? objects.read($0) : nil }
-        return PreviousManifest(envelope: envelope, leaves: leaves, source: "the store")
-      }
-      if recompute, let store {
-        verifier.recompute = try recomputation(store: store, envelopePath: path, context: context)
-      }
-      if let store, let manifest = try? RewardsManifest.load(path: path),
-        let state = try? Ledger(store: store).datanet(manifest.predicate.datanet.hex)
-      {
-        let epochs = RewardEpochs(store: store, datanet: state)
-        verifier.ledger = { try epochs.ledgerRecord(of: $0) }
-      }
+      let log = try inferences.map { try RewardLog.read(path: context.absolute($0)) }
+      let verifier = ManifestVerifier(
+        envelope: path, store: store, keys: keys, previous: given, recompute: recompute, log: log)
       let report = verifier.verify(path: path)
       if context.output.isJSON {
         try context.output.json(report)
@@ -117,51 +97,14 @@ extension ManifestCommand {
       return try? FileSystem.read("\(directory.isEmpty ? "." : directory)/\(name)")
     }
 
-    /// The keys given with --key, else the curators of the manifest's Datanet in the store.
-    private func trustedKeys(context: Context, store: Store?, envelopePath: String) throws
-      -> [AccountID: String]
-    {
-      if !key.isEmpty {
-        var keys = [AccountID: String]()
-        for file in key {
-          let document = try PublicKeyDocument.load(path: context.absolute(file))
-          keys[document.account] = "key file \(file)"
-        }
-        return keys
-      }
-      guard let store, let manifest = try? RewardsManifest.load(path: envelopePath),
-        let state = try? Ledger(store: store).datanet(manifest.predicate.datanet.hex)
-      else { return [:] }
+    /// The keys given with --key, each with the file it came from.
+    private func trustedKeys(context: Context) throws -> [AccountID: String] {
       var keys = [AccountID: String]()
-      for curator in state.curators { keys[curator] = "a curator of \(state.name)" }
-      // The curator who recorded the epoch was one then (checked on write and replay), even if
-      // no longer.
-      if let epoch = try? RewardEpochs(store: store, datanet: state).epoch(manifest: manifest.id),
-        keys[epoch.actor] == nil
-      {
-        keys[epoch.actor] = "recorded epoch \(epoch.epoch) of \(state.name)"
+      for file in key {
+        let document = try PublicKeyDocument.load(path: context.absolute(file))
+        keys[document.account] = "key file \(file)"
       }
       return keys
-    }
-
-    /// Re-runs the manifest's epoch from the store: the index segments it queried, masking the
-    /// records removed before it, with its attribution settings, on the stored inference log
-    /// (or --inferences).
-    private func recomputation(store: Store, envelopePath: String, context: Context) throws
-      -> @Sendable (RewardsManifest) throws -> ManifestVerifier.Recomputation
-    {
-      let log = try inferences.map { try RewardLog.read(path: context.absolute($0)) }
-      return { manifest in
-        let state = try Ledger(store: store).datanet(manifest.predicate.datanet.hex)
-        let predicate = manifest.predicate
-        let attributor = try AttributionIndex(store: store, datanet: state).attributor(
-          settings: predicate.attribution, segments: predicate.indexSegments,
-          ledgerHeads: predicate.ledgerHeads, usedBy: "reward epoch \(predicate.epoch)",
-          verify: true)
-        let leaves = try RewardEpochs(store: store, datanet: state).recomputeLeaves(
-          of: manifest, log: log, attributor: attributor)
-        return .init(leaves: leaves, indexSegments: attributor.segmentIDs)
-      }
     }
 
     private func print(_ report: VerificationReport, names: AccountNames, output: Output) {

@@ -12,7 +12,11 @@ extension RewardsCommand {
         Datanet's policy (`datanet update --rewards-policy FILE`), else 8000/1000/1000 basis \
         points with the owner as protocol and unattributed account; --policy FILE and the \
         flags override it field by field. Only a curator may record an epoch (others exit 77, \
-        and nothing is written). When the store has remotes, each is asked first whether it \
+        and nothing is written). --signed-log FILE is the model operator's signature of the log \
+        (`rewards sign-log`): it must be an operator's (77 otherwise) and about this log (65), \
+        and the manifest then says the operator owes the fees; a Datanet whose policy requires \
+        it refuses an unsigned log (65). The leaves pay each account's payout address \
+        (`payout set`), the zero address for an account without one. When the store has remotes, each is asked first whether it \
         holds changes to the Datanet not pulled yet; if one does, the command refuses (exit \
         65: pull first, or pass --offline).
         """)
@@ -24,6 +28,11 @@ extension RewardsCommand {
 
     @Option(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
     var inferences: String
+
+    @Option(
+      help: ArgumentHelp(
+        "The model operator's signature of the log, from `rewards sign-log`.", valueName: "file"))
+    var signedLog: String?
 
     @Option(help: "The epoch to compute; it must be the next one (default: the next one).")
     var epoch: UInt64?
@@ -65,6 +74,7 @@ extension RewardsCommand {
             path: context.absolute(policy), resolveAccount: context.identities.resolveAccount))
       }
       let log = try RewardLog.read(path: context.absolute(inferences))
+      let signed = try signedLog.map { try SignedInferenceLog.load(path: context.absolute($0)) }
       let index = AttributionIndex(store: store, datanet: state)
       let status = try index.status()
       context.notePendingIndex(status, of: state, " and earn nothing in this epoch")
@@ -77,7 +87,7 @@ extension RewardsCommand {
         verify: true)
       let computed = try epochs.compute(
         log: log, requestedEpoch: epoch, settings: settings, attributor: attributor,
-        ledgerHeads: heads, by: identity, clock: context.clock)
+        ledgerHeads: heads, signedLog: signed, by: identity, clock: context.clock)
       let allocations = try epochs.allocations(of: computed.epoch)
       if context.output.isJSON {
         try context.output.json(
@@ -93,9 +103,22 @@ extension RewardsCommand {
           + "\(computed.epoch.accounts) account(s)")
       context.output.line("manifest \(computed.manifest.id.hex)")
       context.output.line("root     \(predicate.merkleRoot.hex)")
+      for debt in predicate.operators ?? [] {
+        context.output.line(
+          "operator \(context.accountNames().label(debt.account)) owes \(debt.owes) (signed log "
+            + "\(debt.signedLog.short))")
+      }
       context.output.line(
         RewardsTable.render(
           allocations, token: predicate.token, names: context.accountNames(), shares: nil))
+      if let without = predicate.withoutPayoutAddress, !without.isEmpty {
+        context.output.note(
+          "\(without.count) account(s) have no payout address, so their leaves pay the zero "
+            + "address and cannot be claimed yet: "
+            + without.map(context.accountNames().label).joined(separator: ", ")
+            + ". They run `openledger payout set \(state.name) --address 0x…`; the next epoch "
+            + "pays them everything.")
+      }
       context.output.note(
         "Export it with `openledger manifest export \(state.name) --out DIR`; see who was paid "
           + "for what with `openledger rewards show \(state.name)`.")
