@@ -382,6 +382,23 @@ import Testing
     try sandbox.ok(["manifest", "export", "d", "--out", "m"])
     let verified = try sandbox.ok(["manifest", "verify", "m/manifest.json"])
     #expect(verified.contains("2.5 OPEN"), "\(verified)")
+    let payouts = try sandbox.ok(["payout", "show", "d"])
+    #expect(payouts.contains("2.5 OPEN"), "\(payouts)")
+    // An operator's signed log and the debt an epoch records are in token units too.
+    try sandbox.ok(["datanet", "update", "d", "--add-operator", "alice"])
+    try sandbox.write(
+      "log2.jsonl", "{\"id\":\"q2\",\"output\":\"As they say, \(text)\",\"fee\":\"1250000\"}\n")
+    let signed = try sandbox.run([
+      "rewards", "sign-log", "d", "log2.jsonl", "--out", "log2.sig", "--token", "OPEN",
+      "--decimals", "6",
+    ])
+    #expect(signed.status == 0, "\(signed.stderr)")
+    #expect(signed.stderr.contains("fees 1.25 OPEN"), "\(signed.stderr)")
+    let owed = try sandbox.ok([
+      "rewards", "compute", "d", "--inferences", "log2.jsonl", "--signed-log", "log2.sig",
+      "--token", "OPEN", "--decimals", "6",
+    ])
+    #expect(owed.contains("owes 1.25 OPEN"), "\(owed)")
   }
 
   /// A permission error names a known identity beside its short id.
@@ -437,6 +454,18 @@ import Testing
       "---completion", "review", "accept", "--", "--as", "0", "0", "",
     ])
     #expect(identities.stdout.split(separator: "\n") == ["alice", "bob"], "\(identities.stdout)")
+    // The same for the commands that came with remotes and payouts.
+    for command in [["payout", "show"], ["payout", "set"], ["rewards", "sign-log"]] {
+      let offered = try sandbox.run(
+        ["---completion"] + command + ["--", "positional@0", "0", "0", ""])
+      #expect(offered.stdout.split(separator: "\n") == ["d", "dogs"], "\(command)")
+    }
+    let pushed = try sandbox.run(["---completion", "push", "--", "--datanet", "0", "0", "d"])
+    #expect(pushed.stdout.split(separator: "\n") == ["d", "dogs"], "\(pushed.stdout)")
+    let proof = try sandbox.run([
+      "---completion", "manifest", "proof", "--", "positional@1", "0", "0", "",
+    ])
+    #expect(proof.stdout.split(separator: "\n") == ["alice", "bob"], "\(proof.stdout)")
     let script = try sandbox.ok(["--generate-completion-script", "bash"])
     #expect(script.contains("---completion contribute -- positional@0"), "bash script")
   }

@@ -105,7 +105,7 @@ extension RewardsCommand {
       context.output.line("root     \(predicate.merkleRoot.hex)")
       for debt in predicate.operators ?? [] {
         context.output.line(
-          "operator \(context.accountNames().label(debt.account)) owes \(debt.owes) (signed log "
+          "operator \(context.accountNames().label(debt.account)) owes \(predicate.token.format(debt.owes.value)) (signed log "
             + "\(debt.signedLog.short))")
       }
       context.output.line(

@@ -9,7 +9,8 @@ extension RewardsCommand {
         + "inferences paid it.",
       discussion: """
         The latest epoch unless --epoch is given. Amounts are in token units, as a wallet \
-        shows them (JSON keeps exact integers in the token's smallest unit); the weight is the account's attribution units in output tokens. --account lists that \
+        shows them (JSON keeps exact integers in the token's smallest unit); the weight is \
+        the account's attribution units in output tokens. --account lists that \
         account's share of every inference that paid it.
         """)
 
@@ -21,7 +22,8 @@ extension RewardsCommand {
     @Option(help: "The epoch (default: the latest).")
     var epoch: UInt64?
 
-    @Option(help: "Only this account: an account id or a local identity's name.")
+    @Option(
+      help: "Only this account: an account id or a local identity's name.", completion: .identities)
     var account: String?
 
     func run() throws {
