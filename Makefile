@@ -127,6 +127,7 @@ contracts-artifacts: contracts-venv
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	python3 Tests/Scripts/layers.py
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -1,4 +1,3 @@
-import CDirectIO
 import Foundation
 
 /// Small, careful POSIX file operations: the only place the core opens, syncs and renames files.
@@ -141,12 +140,8 @@ public final class StagedFile {
   private var finished = false
   /// Bytes written so far; the file can be longer by the padding of a direct write.
   private var length = 0
-  /// While writing around the cache: the aligned memory that writes pass through.
-  private var directBuffer: UnsafeMutableRawBufferPointer?
-
-  /// The alignment of memory, offsets and lengths of writes around the cache.
-  private static let directAlignment = 4096
-  private static let directBufferSize = 8 << 20
+  /// While writing around the cache.
+  private var direct: DirectWrites?
 
   public init(in stagingDirectory: String, mode: mode_t = 0o644) throws {
     var template = Array("\(stagingDirectory)/staged-XXXXXXXX".utf8CString)
@@ -163,7 +158,6 @@ public final class StagedFile {
   }
 
   deinit {
-    directBuffer?.deallocate()
     if !finished {
       close(fd)
       unlink(temporaryPath)
@@ -171,15 +165,11 @@ public final class StagedFile {
   }
 
   /// Makes the writes that follow go around the kernel's file cache where the platform and file
-  /// system allow it (Linux `O_DIRECT`, macOS `F_NOCACHE`), for a large file written once:
-  /// `commit` syncs it anyway, and writing through the cache costs a copy of every byte and a
-  /// fresh cache page every 4 KiB (on a virtual machine, several times the copy). Where it is
-  /// not allowed, or a write is refused, writing goes through the cache as usual.
-  ///
-  /// Writes pass through an aligned buffer, the last block padded and cut off at `commit`.
+  /// system allow it (`DirectWrites`), for a large file written once: `commit` syncs it anyway.
+  /// Where it is not allowed, or a write is refused, writing goes through the cache as usual.
   public func writeAroundCache() {
-    guard directBuffer == nil, length == 0, ol_set_direct_io(fd, 1) == 0 else { return }
-    directBuffer = .allocate(byteCount: Self.directBufferSize, alignment: Self.directAlignment)
+    guard direct == nil, length == 0 else { return }
+    direct = DirectWrites(fd: fd, path: temporaryPath)
   }
 
   public func write(_ data: Data) throws {
@@ -188,58 +178,15 @@ public final class StagedFile {
 
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
     var offset = 0
-    if let buffer = directBuffer {
-      if length % Self.directAlignment != 0 { try writeThroughCache() }
-      // Aligned memory of whole blocks goes to the disk as it is, without the buffer's copy.
-      if directBuffer != nil, Int(bitPattern: bytes.baseAddress) % Self.directAlignment == 0,
-        bytes.count % Self.directAlignment == 0
-      {
-        if try writeAll(bytes, direct: true) {
-          length += bytes.count
-          return
-        }
-        try writeThroughCache()
-      }
-      while directBuffer != nil && offset < bytes.count {
-        let part = min(bytes.count - offset, buffer.count)
-        buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: part)
-        let padded = (part + Self.directAlignment - 1) / Self.directAlignment * Self.directAlignment
-        (buffer.baseAddress! + part).initializeMemory(
-          as: UInt8.self, repeating: 0, count: padded - part)
-        if try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<padded]), direct: true) {
-          offset += part
-          length += part
-        } else {
-          try writeThroughCache()
-        }
-      }
+    if let direct {
+      offset = try direct.write(bytes, after: length)
+      if !direct.isOn { self.direct = nil }
     }
-    _ = try writeAll(UnsafeRawBufferPointer(rebasing: bytes[offset...]), direct: false)
-    length += bytes.count - offset
-  }
-
-  /// Writes all of `bytes`; false when a direct write is refused before any byte is written.
-  private func writeAll(_ bytes: UnsafeRawBufferPointer, direct: Bool) throws -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-      let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-      if n < 0 {
-        if errno == EINTR { continue }
-        if direct && errno == EINVAL && offset == 0 { return false }
-        throw SystemError("cannot write", path: temporaryPath, code: errno)
-      }
-      offset += n
+    if offset < bytes.count {
+      _ = try FileSystem.writeAll(
+        UnsafeRawBufferPointer(rebasing: bytes[offset...]), to: fd, path: temporaryPath)
     }
-    return true
-  }
-
-  /// Goes back to writing through the cache, after the bytes written so far.
-  private func writeThroughCache() throws {
-    directBuffer?.deallocate()
-    directBuffer = nil
-    guard ol_set_direct_io(fd, 0) == 0, ftruncate(fd, off_t(length)) == 0,
-      lseek(fd, off_t(length), SEEK_SET) >= 0
-    else { throw SystemError("cannot write", path: temporaryPath, code: errno) }
+    length += bytes.count
   }
 
   /// Syncs the file, gives it its final mode, renames it to `path` and syncs the directory
@@ -268,11 +215,7 @@ public final class StagedFile {
 
   private func prepareToCommit(durable: Bool = true) throws {
     precondition(!finished, "a staged file is committed once")
-    if directBuffer != nil && length % Self.directAlignment != 0 {
-      guard ftruncate(fd, off_t(length)) == 0 else {
-        throw SystemError("cannot write", path: temporaryPath, code: errno)
-      }
-    }
+    try direct?.finish(length: length)
     guard fchmod(fd, mode) == 0 else {
       throw SystemError("cannot set the mode of", path: temporaryPath, code: errno)
     }
