@@ -69,10 +69,3 @@ public struct SystemError: OpenLedgerError {
     "\(operation) \(path): \(String(cString: strerror(code)))"
   }
 }
-
-/// An error whose message names accounts. A caller that knows people's names for some
-/// accounts (the command line, from the local identities) shows them beside the short id, as
-/// listings do; `description` shows the short id alone.
-public protocol NamesAccounts {
-  func description(naming name: (AccountID) -> String) -> String
-}
