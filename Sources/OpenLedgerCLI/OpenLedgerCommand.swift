@@ -23,6 +23,7 @@ public struct OpenLedgerCommand: ParsableCommand {
       Contribute.self,
       Fingerprint.self,
       ReviewCommand.self,
+      RecordCommand.self,
       Withdraw.self,
       Takedown.self,
       VerifyLedger.self,

@@ -152,7 +152,9 @@ import Testing
     for line in exported {
       #expect(line["contribution"] as? String == scene.bobFirst)
       #expect(line["contributor"] as? String == bob)
-      #expect(line["record"] as? String == "{\"text\":\"\(line["text"] as? String ?? "")\"}")
+      #expect(
+        (line["record"] as? [String: Any])?.mapValues { "\($0)" }
+          == ["text": line["text"] as? String ?? ""])
     }
     let package = try #require(
       try decodeJSON(
@@ -163,7 +165,11 @@ import Testing
       contentsOf: URL(fileURLWithPath: "\(sandbox.work)/export/data/records-00000.jsonl"))
     #expect(resource["hash"] as? String == "sha256:\(Digest.of(shard).hex)")
     #expect(resource["bytes"] as? Int == shard.count)
-    #expect((package["contributors"] as? [[String: Any]])?.map { $0["title"] as? String } == [bob])
+    // bob is one of this machine's identities: named, with his account beside the name.
+    #expect(
+      (package["contributors"] as? [[String: Any]])?.map { $0["title"] as? String } == ["bob"])
+    #expect(
+      (package["contributors"] as? [[String: Any]])?.map { $0["account"] as? String } == [bob])
 
     // The catalog rebuilt from the objects agrees.
     let shown = try sandbox.ok(["datanet", "show", "trees", "--format", "json"])
@@ -360,7 +366,8 @@ import Testing
     #expect(lines.count == CurationTests.texts.count)
     // Each line is canonical JSON: sorted keys, no spaces.
     #expect(lines[0].hasPrefix("{\"contribution\":\""))
-    #expect(lines[0].contains(#""record":"{\"n\":1,\"text\":"#))
+    // The record is embedded as JSON (its canonical bytes), not as a string holding JSON.
+    #expect(lines[0].contains(#""record":{"n":1,"text":"#))
 
     let refused = try sandbox.run(["export", "trees", "--out", "one"])
     #expect(refused.status == 73)
@@ -420,6 +427,10 @@ import Testing
       #expect(croissant["warnings"] as? Int == 0, "\(croissant)")
       #expect((croissant["sha256Mismatches"] as? [String])?.isEmpty == true)
       #expect((croissant["records"] as? [String])?.count == count)
+      // mlcroissant reads the source object's sub-fields.
+      let sample = try #require(croissant["sample"] as? [String: Any])
+      #expect((sample["source"] as? [String: Any])?["path"] as? String != nil)
+      #expect(sample["contributor_name"] as? String != nil)
     }
     // A changed byte is caught by the Data Package's hash.
     let path = "\(sandbox.work)/trees/data/records-00000.jsonl"

@@ -428,9 +428,10 @@ import Testing
     #expect(headFiles.count <= 5, "\(headFiles.count) head files")
     let clone = try #require(
       try bob.json(["clone", remote, "c"]) as? [String: Any])
-    // 20 shards (one per contribution), then a listing of heads/ and of the Datanet's, the
-    // few head files left and their packs; without consolidation, 20 head files and 20 packs.
-    #expect((clone["requests"] as? Int ?? 999) <= 32, "\(clone["requests"] ?? "")")
+    // 20 shards and 20 provenance objects (two per contribution), then a listing of heads/ and
+    // of the Datanet's, the few head files left and their packs; without consolidation, 20
+    // head files and 20 packs more.
+    #expect((clone["requests"] as? Int ?? 999) <= 52, "\(clone["requests"] ?? "")")
     let listing = try #require(
       try bob.json(["review", "list", "notes"], in: "\(bob.home)/work/c") as? [[String: Any]])
     #expect(listing.count == 20)

@@ -10,7 +10,8 @@ struct Attribute: ParsableCommand {
       (at least --min-span tokens, at most --max-occurrences occurrences), and splits each \
       covered token's credit among the records its longest span occurs in. Credit is in units: \
       1,000,000,000 per output token. Text output marks the spans in the output ([[n: …]] in a \
-      pipe, colour on a terminal); --format json gives every span, record and contributor. Run \
+      pipe, colour on a terminal); --format json gives every span (with its text: the output's \
+      bytes it covers, as given), record and contributor. Run \
       `openledger index build` first. Docs/Attribution.md explains the method and its limits.
 
       Each segment's records, contributors, contributions, vocabulary and counts are re-hashed \

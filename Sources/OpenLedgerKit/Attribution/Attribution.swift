@@ -65,6 +65,8 @@ public struct Attribution: Codable, Sendable, Equatable {
     public var creditedByteEnd: Int
     /// The distinct records it occurs in, by record id.
     public var records: [SpanRecord]
+    /// The output's text in `byteStart..<byteEnd`: what the span covers, exactly as given.
+    public var text = ""
   }
 
   /// A record a span occurs in.
@@ -109,4 +111,14 @@ public struct Attribution: Codable, Sendable, Equatable {
 
   /// All units of the output: `tokens × unitsPerToken`.
   public var totalUnits: UInt64 { UInt64(tokens) * unitsPerToken }
+
+  /// Sets each span's `text` from `output`, the UTF-8 bytes the spans' byte ranges point into.
+  mutating func quoteSpans(from output: UnsafeRawBufferPointer) {
+    for index in spans.indices {
+      let span = spans[index]
+      spans[index].text = String(
+        decoding: UnsafeRawBufferPointer(rebasing: output[span.byteStart..<span.byteEnd]),
+        as: UTF8.self)
+    }
+  }
 }

@@ -297,7 +297,7 @@ public struct AttributionIndex: Sendable {
     }
   }
 
-  private func coveredContributions() throws -> Set<Digest> {
+  func coveredContributions() throws -> Set<Digest> {
     try store.catalog.read { db in
       let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
       return Set(

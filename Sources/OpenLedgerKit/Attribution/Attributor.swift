@@ -46,7 +46,9 @@ public final class Attributor: Sendable {
   public func attribute(utf8 text: UnsafeRawBufferPointer) -> Attribution {
     let output = OutputTokens(text)
     let spans = maximalSpans(output)
-    return credit(spans, output: output)
+    var attribution = credit(spans, output: output)
+    attribution.quoteSpans(from: text)
+    return attribution
   }
 
   // MARK: - Spans

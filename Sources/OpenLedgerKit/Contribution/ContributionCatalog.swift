@@ -6,6 +6,8 @@ import GRDB
 struct ContributionExtras {
   /// Every record of the shards, in order, with where its bytes are.
   var records: [StoredRecord]
+  /// Where they came from: the event's provenance object, as written.
+  var provenance: Provenance?
   /// The near-duplicate index file written for the new records, and their count. It may still
   /// be being written on another thread when the event is applied, so it is asked for only
   /// once the record rows are in.
@@ -60,6 +62,10 @@ enum ContributionCatalog {
       let size = object == shard.id ? shard.bytes : try objects.size(of: object)
       try ObjectRefs.add(object, kind: .shard, size: size, in: db)
     }
+    if let id = body.provenance {
+      try checkProvenance(id, of: event, body, written: extras?.provenance, objects: objects)
+      try ObjectRefs.add(id, kind: .provenance, size: try objects.size(of: id), in: db)
+    }
     let records =
       try extras?.records
       ?? readRecords(
@@ -83,6 +89,27 @@ enum ContributionCatalog {
         sql:
           "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
         arguments: [datanet, segment.file, segment.records])
+    }
+  }
+
+  /// Checks that the provenance object `id` accounts for every record of the contribution and
+  /// for each of its sources; it is read back unless it was `written` by this process.
+  static func checkProvenance(
+    _ id: Digest, of event: SignedEvent, _ body: ContributionSubmit, written: Provenance?,
+    objects: ObjectStore
+  ) throws {
+    let provenance: Provenance
+    do {
+      provenance = try written ?? Provenance.decode(objects.read(id), name: id.hex)
+    } catch let error as ProvenanceError {
+      throw LedgerError.corruptEvent(event.id, reason: "its \(error.description)")
+    }
+    guard provenance.records == body.records, provenance.sources.count == body.sources.count
+    else {
+      throw LedgerError.corruptEvent(
+        event.id,
+        reason: "its provenance object \(id.hex) lists \(provenance.records) records from "
+          + "\(provenance.sources.count) sources, not \(body.records) from \(body.sources.count)")
     }
   }
 

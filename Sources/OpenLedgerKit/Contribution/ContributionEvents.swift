@@ -32,10 +32,13 @@ public struct ContributionSubmit: Codable, Sendable, Equatable {
   /// Which they were and why (the first `IngestReport.listLimit`); absent from events written
   /// before openledger recorded them, and when none was skipped.
   public var invalidRecords: [Violation]?
+  /// The provenance object: where each record of the shards came from (`Provenance`). Absent
+  /// in contributions written before openledger kept it; their records' source is unknown.
+  public var provenance: Digest?
 
   public init(
     shards: [ShardInfo], records: Int, sources: [SourceFile], duplicates: DuplicateSummary,
-    invalid: Int, invalidRecords: [Violation]? = nil
+    invalid: Int, invalidRecords: [Violation]? = nil, provenance: Digest? = nil
   ) {
     self.shards = shards
     self.records = records
@@ -43,5 +46,6 @@ public struct ContributionSubmit: Codable, Sendable, Equatable {
     self.duplicates = duplicates
     self.invalid = invalid
     self.invalidRecords = invalidRecords
+    self.provenance = provenance
   }
 }

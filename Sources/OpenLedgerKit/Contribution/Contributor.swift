@@ -89,10 +89,12 @@ public struct Contributor {
     }
     // However this ends, the segment's thread is done before the function returns.
     defer { _ = try? segment.value() }
-    let shardList = try shards.finish()
     let relative = { (path: String) in
       workingDirectory.map { FileSystem.relative(path, to: $0) } ?? path
     }
+    let provenance = ingestor.provenance.renamingPaths(relative)
+    let provenanceID = try store.objects.put(provenance.encoded())
+    let shardList = try shards.finish()
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count,
       sources: report.inputs.map { source in
@@ -107,9 +109,9 @@ public struct Contributor {
           var named = violation
           named.location.input = relative(violation.location.input)
           return named
-        })
+        }, provenance: provenanceID)
     let extras = ContributionExtras(
-      records: ingestor.stored,
+      records: ingestor.stored, provenance: provenance,
       nearDuplicateSegment: {
         let file = try segment.value()
         try Store.checkPresent(file, in: directory)

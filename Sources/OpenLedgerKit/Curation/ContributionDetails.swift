@@ -12,6 +12,9 @@ public struct ContributionDetails: Codable, Sendable {
   /// How many records the contribution is credited with, and how many of those were removed.
   public var recordsCredited: Int
   public var recordsRemoved: Int
+  /// Whether the contribution kept where each record came from (contributions written before
+  /// openledger kept it did not: their records' source is unknown).
+  public var sourcesKept: Bool
   /// The records shown: all, or the first ones in shard order.
   public var records: [RecordView]
   public var duplicates: DuplicateDetails
@@ -28,6 +31,9 @@ public struct RecordView: Codable, Sendable, Equatable {
   /// Its canonical bytes, as stored; nil once erased.
   public var canonical: String?
   public var removed: Bool
+  /// Where it was read from; nil when its contribution did not keep it (written before
+  /// openledger kept sources) or the record was not looked up with its contribution.
+  public var source: RecordSource?
 }
 
 /// A record a duplicate matched, with where it is credited.
@@ -98,14 +104,17 @@ extension Curation {
       }
       var viewer = RecordViewer(
         schema: state.schema, datanet: row.datanetNum, objects: store.objects)
+      let sources = try RecordSources(body, event: row.id, objects: store.objects)
       var records = [RecordView]()
       var credited = 0
       var removed = 0
-      try row.forEachRecord(in: db, objects: store.objects) { id, bytes, isRemoved in
+      try row.forEachRecord(in: db, objects: store.objects) { id, bytes, isRemoved, ordinal in
         credited += 1
         if isRemoved { removed += 1 }
         if recordLimit.map({ records.count < $0 }) ?? true {
-          records.append(viewer.view(id: id.digest, bytes: bytes, removed: isRemoved))
+          var view = viewer.view(id: id.digest, bytes: bytes, removed: isRemoved)
+          view.source = sources.source(ofRecord: ordinal)
+          records.append(view)
         }
       }
       let summary = body.duplicates
@@ -121,6 +130,7 @@ extension Curation {
       return ContributionDetails(
         contribution: row.summary, datanetName: state.name, sources: body.sources,
         shards: body.shards, recordsCredited: credited, recordsRemoved: removed,
+        sourcesKept: sources.provenance != nil,
         records: records, duplicates: duplicates, invalidRecords: body.invalidRecords ?? [])
     }
   }

@@ -111,10 +111,14 @@ struct ContributionRow {
 
   /// The shard objects of this contribution, in order.
   func shards(in db: Database) throws -> [ShardRef] {
-    try Row.fetchAll(
-      db, sql: "SELECT num, id FROM shards WHERE contribution = ? ORDER BY position",
+    var first = 0
+    return try Row.fetchAll(
+      db, sql: "SELECT num, id, records FROM shards WHERE contribution = ? ORDER BY position",
       arguments: [num]
-    ).compactMap { row in Digest(hex: row["id"]).map { ShardRef(num: row["num"], id: $0) } }
+    ).compactMap { row in
+      defer { first += row["records"] as Int }
+      return Digest(hex: row["id"]).map { ShardRef(num: row["num"], id: $0, firstRecord: first) }
+    }
   }
 
   /// The records of shard `shard` (whose bytes are `data`) that this contribution is credited
@@ -128,8 +132,10 @@ struct ContributionRow {
         WHERE r.datanet = ? AND r.id = ? AND r.contribution = ? AND r.shard = ?
         """)
     var records = [CreditedRecord]()
+    var ordinal = shard.firstRecord
     do {
       try ShardReader(data: data).forEachEntry { entry in
+        defer { ordinal += 1 }
         let (id, offset, length) =
           switch entry {
           case .record(let bytes, let offset): (RecordID(of: bytes), offset, bytes.count)
@@ -139,7 +145,9 @@ struct ContributionRow {
           let removed = try Bool.fetchOne(
             credited, arguments: [datanetNum, id.data, num, shard.num])
         else { return }
-        records.append(CreditedRecord(id: id, offset: offset, length: length, removed: removed))
+        records.append(
+          CreditedRecord(
+            id: id, offset: offset, length: length, removed: removed, ordinal: ordinal))
       }
     } catch is ShardReader.Failure {
       throw LedgerError.corruptEvent(
@@ -150,17 +158,18 @@ struct ContributionRow {
 
   /// Calls `body` with each record this contribution is credited with, in shard order then
   /// position in the shard: its id, canonical bytes (valid during the call only; empty when
-  /// `gc` erased them), and whether it has been removed.
+  /// `gc` erased them), whether it has been removed, and its ordinal among the shards' records
+  /// (what its `Provenance` is looked up by).
   func forEachRecord(
     in db: Database, objects: ObjectStore,
-    _ body: (RecordID, UnsafeRawBufferPointer, _ removed: Bool) throws -> Void
+    _ body: (RecordID, UnsafeRawBufferPointer, _ removed: Bool, _ ordinal: Int) throws -> Void
   ) throws {
     for shard in try shards(in: db) {
       let data = try objects.read(shard.id)
       let records = try creditedRecords(in: shard, data: data, db: db)
       try data.withUnsafeBytes { bytes in
         for record in records {
-          try body(record.id, record.bytes(in: bytes), record.removed)
+          try body(record.id, record.bytes(in: bytes), record.removed, record.ordinal)
         }
       }
     }
@@ -171,6 +180,8 @@ struct ContributionRow {
 struct ShardRef {
   var num: Int64
   var id: Digest
+  /// The ordinal of its first record among its contribution's records.
+  var firstRecord: Int
 }
 
 /// A record of a shard that its contribution is credited with.
@@ -180,6 +191,8 @@ struct CreditedRecord {
   /// 0 for a record `gc` erased (records are never empty).
   var length: Int
   var removed: Bool
+  /// Its position among its contribution's records, in shard order.
+  var ordinal: Int
 
   func bytes(in shard: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(rebasing: shard[offset..<offset + length])

@@ -60,7 +60,7 @@ public struct Curation: Sendable {
     try requireReason(reason)
     let records = try store.catalog.read { db in
       let num = try ContributionCatalog.datanetNumber(state.id, in: db)
-      return try references.map { try Self.resolveRecord($0, in: num, name: state.name, db: db) }
+      return try references.map { try Self.resolveRecord($0, in: [num], name: state.name, db: db) }
     }
     return try ledger.append(
       .recordTakedown(RecordTakedown(records: records, reason: reason)), to: state.id,
@@ -101,27 +101,36 @@ public struct Curation: Sendable {
     }
   }
 
-  /// The record of Datanet `datanet` called `reference`: a full id, or a unique prefix of at
-  /// least 8 hex digits.
-  static func resolveRecord(_ reference: String, in datanet: Int64, name: String, db: Database)
-    throws -> Digest
-  {
+  /// The record called `reference` (a full id, or a unique prefix of at least 8 hex digits)
+  /// among the records of the Datanets numbered `datanets`; `name` names the one Datanet
+  /// searched, for errors (nil: the whole store).
+  static func resolveRecord(
+    _ reference: String, in datanets: [Int64], name: String?, db: Database
+  ) throws -> Digest {
     let lowered = reference.lowercased()
     guard lowered.utf8.count >= 8, lowered.utf8.count <= 64, Hex.isLowercaseHex(lowered) else {
       throw CurationError.unknownRecord(reference, datanet: name)
     }
     // Prefixes bound a range of the (datanet, id) primary key.
-    let low = Hex.decode(lowered.padding(toLength: 64, withPad: "0", startingAt: 0))!
-    let high = Hex.decode(lowered.padding(toLength: 64, withPad: "f", startingAt: 0))!
-    let ids = try Data.fetchAll(
-      db,
-      sql: "SELECT id FROM records WHERE datanet = ? AND id BETWEEN ? AND ? ORDER BY id LIMIT 6",
-      arguments: [datanet, Data(low), Data(high)])
-    if ids.isEmpty { throw CurationError.unknownRecord(reference, datanet: name) }
-    if ids.count > 1 {
-      throw CurationError.ambiguousRecord(
-        reference, matches: ids.prefix(5).map { String(Hex.encode($0).prefix(16)) })
+    let low = Data(Hex.decode(lowered.padding(toLength: 64, withPad: "0", startingAt: 0))!)
+    let high = Data(Hex.decode(lowered.padding(toLength: 64, withPad: "f", startingAt: 0))!)
+    var ids = Set<Data>()
+    for datanet in datanets {
+      ids.formUnion(
+        try Data.fetchAll(
+          db,
+          sql:
+            "SELECT id FROM records WHERE datanet = ? AND id BETWEEN ? AND ? ORDER BY id LIMIT 6",
+          arguments: [datanet, low, high]))
     }
-    return Digest(bytes: ids[0])
+    let sorted = ids.sorted { $0.lexicographicallyPrecedes($1) }
+    guard let first = sorted.first else {
+      throw CurationError.unknownRecord(reference, datanet: name)
+    }
+    if sorted.count > 1 {
+      throw CurationError.ambiguousRecord(
+        reference, matches: sorted.prefix(5).map { String(Hex.encode($0).prefix(16)) })
+    }
+    return Digest(bytes: first)
   }
 }

@@ -49,7 +49,7 @@ enum CurationCatalog {
     try row.decide(.withdrawn, by: event, reason: body.reason, in: db)
     let insert = try db.cachedStatement(
       sql: "INSERT OR IGNORE INTO removed_records (datanet, id, event) VALUES (?, ?, ?)")
-    try row.forEachRecord(in: db, objects: objects) { id, _, _ in
+    try row.forEachRecord(in: db, objects: objects) { id, _, _, _ in
       try insert.execute(arguments: [row.datanetNum, id.data, event.id.hex])
     }
   }
@@ -86,7 +86,7 @@ enum CurationCatalog {
     case (nil, let contribution?):
       let row = try self.contribution(contribution, of: state, in: db)
       var removed = 0
-      try row.forEachRecord(in: db, objects: objects) { id, _, _ in
+      try row.forEachRecord(in: db, objects: objects) { id, _, _, _ in
         if case .removed = try remove(id.bytes, of: datanet, by: event, in: db) { removed += 1 }
       }
       if removed == 0 { throw CurationError.nothingToTakeDown(contribution: row.id) }

@@ -3,7 +3,8 @@
 public enum CurationError: OpenLedgerError, NamesAccounts {
   case unknownContribution(String)
   case ambiguousContribution(String, matches: [String])
-  case unknownRecord(String, datanet: String)
+  /// No record `reference` in the Datanet named, or in the whole store when none is.
+  case unknownRecord(String, datanet: String?)
   case ambiguousRecord(String, matches: [String])
   /// A review of a contribution that has been decided already.
   case alreadyDecided(contribution: Digest, status: ContributionStatus, by: AccountID, at: String)
@@ -37,8 +38,9 @@ public enum CurationError: OpenLedgerError, NamesAccounts {
       "'\(prefix)' matches several contributions (\(matches.joined(separator: ", "))); "
         + "give more digits"
     case .unknownRecord(let reference, let datanet):
-      "Datanet \(datanet) holds no record '\(reference)'; give a record id (64 hex digits, or a "
-        + "unique prefix of at least 8)"
+      "\(datanet.map { "Datanet \($0)" } ?? "this store") holds no record '\(reference)'; give a "
+        + "record id (64 hex digits, or a unique prefix of at least 8), as `review show` and "
+        + "`attribute` print them"
     case .ambiguousRecord(let prefix, let matches):
       "'\(prefix)' matches several records (\(matches.joined(separator: ", "))); give more digits"
     case .alreadyDecided(let contribution, let status, let actor, let time):

@@ -67,9 +67,12 @@ public struct ExportReport: Codable, Sendable {
 /// ```
 ///
 /// Each JSONL line is canonical JSON (sorted keys, no spaces): `record_id`, `contribution`,
-/// `contributor`, `text` (the record's text fields), and for JSON and CSV Datanets `record`, the
-/// record's canonical JSON as a string, whose SHA-256 is `record_id` (for text Datanets the
-/// SHA-256 of `text` is). The same ledger state always gives the same bytes. The export is
+/// `contributor`, `contributor_name` (the local identity's name, or null), `source` (the file,
+/// archive entry and line the record was read from, or null when its contribution did not keep
+/// it), `text` (the record's text fields), and for JSON and CSV Datanets `record`, the record
+/// itself: its canonical JSON, embedded as a JSON value, whose bytes hash to `record_id` (for
+/// text Datanets the SHA-256 of `text` does). The same ledger state and local identity names
+/// always give the same bytes. The export is
 /// written in a staging directory beside DIR and renamed into place when complete, so a
 /// failure leaves nothing half written; a staging directory a killed export left is removed by
 /// the next export into DIR (`ExportStaging`). DIR may be a symbolic link to a directory: the
@@ -84,9 +87,12 @@ public struct DatanetExport: Sendable {
   /// A new shard is started before one would pass this many bytes.
   public static let defaultShardBytes = 256 << 20
 
+  /// Exports Datanet `reference` into `directory`. Contributors are named in the records and
+  /// the metadata by `names` (the local identities' names, by account) where it has them.
   public func export(
     _ reference: String, to directory: String, shardBytes: Int = defaultShardBytes,
-    force: Bool = false, progress: (_ records: Int, _ total: Int) -> Void = { _, _ in }
+    force: Bool = false, names: [AccountID: String] = [:],
+    progress: (_ records: Int, _ total: Int) -> Void = { _, _ in }
   ) throws -> ExportReport {
     let state = try Ledger(store: store).datanet(reference)
     let destination = try ExportError.resolveOutput(directory)
@@ -110,17 +116,18 @@ public struct DatanetExport: Sendable {
     // The total counts removed records too; they are few, and the bar ends at the last record.
     let total = try published.contributions().reduce(0) { $0 + $1.records }
     var written = 0
-    try published.forEachRecord { record in
+    try published.forEachRecord(sources: true) { record in
       contributors[record.contributor, default: 0] += 1
       written += 1
       progress(written, total)
-      try writer.append(record, text: text.extract(record.bytes))
+      try writer.append(
+        record, text: text.extract(record.bytes), contributorName: names[record.contributor])
     }
     var files = try writer.finish()
 
     let metadata = ExportMetadata(
       state: state, ledger: ledger, files: files, contributors: contributors,
-      withRecord: state.schema.format != .text)
+      withRecord: state.schema.format != .text, names: names)
     for (name, value) in [
       ("datapackage.json", try metadata.dataPackage()),
       ("croissant.json", try metadata.croissant()),
@@ -159,21 +166,60 @@ private struct ShardFileWriter {
     self.withRecord = withRecord
   }
 
-  mutating func append(_ record: DatanetRecords.Record, text: [UInt8]) throws {
+  mutating func append(
+    _ record: DatanetRecords.Record, text: [UInt8], contributorName: String?
+  ) throws {
     line.removeAll(keepingCapacity: true)
-    func field(_ name: String, _ value: [UInt8], first: Bool = false) {
+    func key(_ name: String, first: Bool = false) {
       line.append(contentsOf: Array((first ? "{\"" : ",\"").utf8))
       line.append(contentsOf: Array(name.utf8))
-      line.append(contentsOf: Array("\":\"".utf8))
+      line.append(contentsOf: Array("\":".utf8))
+    }
+    func string(_ value: [UInt8]) {
+      line.append(UInt8(ascii: "\""))
       JSONCanonicalizer.escape(value, into: &line)
       line.append(UInt8(ascii: "\""))
     }
     // Keys in sorted order, so each line is canonical JSON.
-    field("contribution", Array(record.contribution.hex.utf8), first: true)
-    field("contributor", Array(record.contributor.hex.utf8))
-    if withRecord { field("record", Array(record.bytes)) }
-    field("record_id", Array(record.id.hex.utf8))
-    field("text", text)
+    key("contribution", first: true)
+    string(Array(record.contribution.hex.utf8))
+    key("contributor")
+    string(Array(record.contributor.hex.utf8))
+    key("contributor_name")
+    if let contributorName {
+      string(Array(contributorName.utf8))
+    } else {
+      line.append(contentsOf: Array("null".utf8))
+    }
+    if withRecord {
+      // The record's canonical JSON is canonical inside the line too.
+      key("record")
+      line.append(contentsOf: record.bytes)
+    }
+    key("record_id")
+    string(Array(record.id.hex.utf8))
+    key("source")
+    if let source = record.source {
+      // {"entry", "line", "path"}, sorted; the first two only when there are.
+      var first = true
+      if let entry = source.entry {
+        key("entry", first: true)
+        string(Array(entry.utf8))
+        first = false
+      }
+      if let number = source.line {
+        key("line", first: first)
+        line.append(contentsOf: Array(String(number).utf8))
+        first = false
+      }
+      key("path", first: first)
+      string(Array(source.path.utf8))
+      line.append(UInt8(ascii: "}"))
+    } else {
+      line.append(contentsOf: Array("null".utf8))
+    }
+    key("text")
+    string(text)
     line.append(contentsOf: Array("}\n".utf8))
     if file != nil, records > 0, bytes + line.count > shardBytes { try close() }
     if file == nil { file = try StagedFile(in: directory) }

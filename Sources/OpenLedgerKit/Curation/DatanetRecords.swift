@@ -55,6 +55,8 @@ public struct DatanetRecords: Sendable {
     public var contributor: AccountID
     /// Its canonical bytes (what `id` hashes). Valid during the call only: copy to keep.
     public var bytes: UnsafeRawBufferPointer
+    /// Where it was read from, when the walk asks for sources and its contribution kept them.
+    public var source: RecordSource?
   }
 
   /// The accepted contributions, in the order `forEachRecord` walks them.
@@ -64,9 +66,14 @@ public struct DatanetRecords: Sendable {
 
   /// Calls `body` with each published record, in order. `only`, when given, restricts the walk
   /// to those accepted contributions (an incremental index build passes the ones it has not
-  /// indexed yet).
-  public func forEachRecord(only: Set<Digest>? = nil, _ body: (Record) throws -> Void) throws {
+  /// indexed yet); with `sources`, each record comes with where it was read from (each
+  /// contribution's provenance object is read for it).
+  public func forEachRecord(
+    only: Set<Digest>? = nil, sources: Bool = false, _ body: (Record) throws -> Void
+  ) throws {
     for row in try acceptedRows() where only?.contains(row.id) ?? true {
+      let origins =
+        sources ? try RecordSources(contribution: row.id, objects: store.objects) : nil
       let shards = try snapshot.read { db in try row.shards(in: db) }
       for shard in shards {
         let data = try store.objects.read(shard.id)
@@ -78,7 +85,8 @@ public struct DatanetRecords: Sendable {
             try body(
               Record(
                 id: record.id, contribution: row.id, contributor: row.summary.contributor,
-                bytes: record.bytes(in: bytes)))
+                bytes: record.bytes(in: bytes),
+                source: origins?.source(ofRecord: record.ordinal)))
           }
         }
       }

@@ -2,8 +2,9 @@ import Foundation
 
 /// The two descriptions an export carries: a Frictionless Data Package (`datapackage.json`) and
 /// an MLCommons Croissant 1.0 JSON-LD document (`croissant.json`). Both list every record file
-/// with its size and SHA-256, describe the fields of a record line, and name the contributors
-/// (by account id: the store knows keys, not people's names).
+/// with its size and SHA-256, describe the fields of a record line, and name the contributors:
+/// by the name of the local identity that holds their key where there is one (names are local:
+/// the store itself knows keys, not people's names), always with their account id.
 struct ExportMetadata {
   let state: DatanetState
   let ledger: (heads: [Digest], time: String)
@@ -13,30 +14,73 @@ struct ExportMetadata {
   let contributors: [AccountID: Int]
   /// Whether lines carry `record` (the canonical JSON of JSON and CSV records).
   let withRecord: Bool
+  /// Local identity names, by account.
+  let names: [AccountID: String]
 
   private static let hex64 = "^[0-9a-f]{64}$"
 
-  /// The fields of a record line: name, description, and whether it is a 64-digit hex id.
-  private var fields: [(name: String, description: String, isID: Bool)] {
-    var fields: [(String, String, Bool)] = [
+  /// What a column of a record line holds.
+  private enum Kind {
+    /// A 64-digit hex id, always present.
+    case id
+    /// A string, always present.
+    case text
+    /// A string or null.
+    case optionalText
+    /// A JSON object, always present.
+    case object
+    /// A JSON object or null.
+    case optionalObject
+
+    var frictionlessType: String {
+      switch self {
+      case .id, .text, .optionalText: "string"
+      case .object, .optionalObject: "object"
+      }
+    }
+
+    var isRequired: Bool {
+      switch self {
+      case .id, .text, .object: true
+      case .optionalText, .optionalObject: false
+      }
+    }
+  }
+
+  /// The columns of a record line, sorted by name.
+  private var fields: [(name: String, description: String, kind: Kind)] {
+    var fields: [(String, String, Kind)] = [
       (
-        "record_id", "SHA-256 of the record's canonical bytes: the record's id in openledger.", true
+        "record_id", "SHA-256 of the record's canonical bytes: the record's id in openledger.", .id
       ),
       (
         "contribution",
-        "The openledger contribution (contribution.submit event id) credited with the record.", true
+        "The openledger contribution (contribution.submit event id) credited with the record.", .id
       ),
-      ("contributor", "The account (Ed25519 public key) that contributed the record.", true),
+      ("contributor", "The account (Ed25519 public key) that contributed the record.", .id),
+      (
+        "contributor_name",
+        "The name of the contributor's identity on the machine that exported the data, when "
+          + "one there holds the key (names are local, not part of the ledger); else null.",
+        .optionalText
+      ),
+      (
+        "source",
+        "Where the record was read from: path (the file, as the contributor named it), entry "
+          + "(in an archive) and line (where the record starts); null when the contribution "
+          + "did not keep it (written before openledger kept sources).", .optionalObject
+      ),
       (
         "text", "The text the record contributes: its schema's text fields, joined by newlines.",
-        false
+        .text
       ),
     ]
     if withRecord {
       fields.append(
         (
-          "record", "The record as canonical JSON (RFC 8785 style); its SHA-256 is record_id.",
-          false
+          "record",
+          "The record itself, a JSON object whose fields are the contributed ones; its canonical "
+            + "JSON (RFC 8785 style), as embedded in the line, hashes to record_id.", .object
         ))
     }
     return fields.sorted { $0.0 < $1.0 }
@@ -61,11 +105,11 @@ struct ExportMetadata {
     let schema = JSONValue.object([
       "fields": .array(
         fields.map { field in
-          var constraints: [String: JSONValue] = ["required": .bool(true)]
-          if field.isID { constraints["pattern"] = .string(Self.hex64) }
+          var constraints: [String: JSONValue] = ["required": .bool(field.kind.isRequired)]
+          if case .id = field.kind { constraints["pattern"] = .string(Self.hex64) }
           if field.name == "record_id" { constraints["unique"] = .bool(true) }
           return .object([
-            "name": .string(field.name), "type": .string("string"),
+            "name": .string(field.name), "type": .string(field.kind.frictionlessType),
             "description": .string(field.description), "constraints": .object(constraints),
           ])
         }),
@@ -80,7 +124,8 @@ struct ExportMetadata {
       "contributors": .array(
         contributorList.map { entry in
           .object([
-            "title": .string(entry.account.hex), "role": .string("author"),
+            "title": .string(names[entry.account] ?? entry.account.hex),
+            "account": .string(entry.account.hex), "role": .string("author"),
             "records": .int(entry.records),
           ])
         }),
@@ -130,7 +175,8 @@ struct ExportMetadata {
       "contributor": .array(
         contributorList.map { entry in
           .object([
-            "@type": .string("sc:Person"), "name": .string(entry.account.fingerprint),
+            "@type": .string("sc:Person"),
+            "name": .string(names[entry.account] ?? entry.account.fingerprint),
             "identifier": .string(entry.account.hex),
           ])
         }),
@@ -162,25 +208,67 @@ struct ExportMetadata {
           "name": .string("records"),
           "description": .string("One record of the Datanet, with its provenance."),
           "key": .object(["@id": .string("records/record_id")]),
-          "field": .array(
-            fields.map { field in
-              .object([
-                "@type": .string("cr:Field"),
-                "@id": .string("records/\(field.name)"),
-                "name": .string(field.name),
-                "description": .string(field.description),
-                "dataType": .string("sc:Text"),
-                "source": .object([
-                  "fileSet": .object(["@id": .string(fileSet)]),
-                  "extract": .object(["column": .string(field.name)]),
-                ]),
-              ])
-            }),
+          "field": .array(fields.map { croissantField($0, fileSet: fileSet) }),
         ])
       ]),
     ]
     if !state.license.isEmpty { document["license"] = .string(state.license) }
     return try CanonicalEncoder.encodePretty(JSONValue.object(document))
+  }
+
+  /// The Croissant field of column `field`. A JSON object's parts are its sub-fields, each
+  /// taken from the column by a JSONPath: a source's path, entry and line, and a record's text
+  /// fields (the schema names those; other fields vary from record to record).
+  private func croissantField(
+    _ field: (name: String, description: String, kind: Kind), fileSet: String
+  ) -> JSONValue {
+    let id = "records/\(field.name)"
+    let source = { (path: String?) -> JSONValue in
+      var source: [String: JSONValue] = [
+        "fileSet": .object(["@id": .string(fileSet)]),
+        "extract": .object(["column": .string(field.name)]),
+      ]
+      if let path { source["transform"] = .object(["jsonPath": .string(path)]) }
+      return .object(source)
+    }
+    var object: [String: JSONValue] = [
+      "@type": .string("cr:Field"),
+      "@id": .string(id),
+      "name": .string(field.name),
+      "description": .string(field.description),
+    ]
+    let parts: [(name: String, type: String, description: String)]
+    switch field.name {
+    case "source":
+      parts = [
+        ("path", "sc:Text", "The file read, as the contributor named it."),
+        ("entry", "sc:Text", "The entry of the archive the record was read from, if any."),
+        ("line", "sc:Integer", "The line the record starts on; none for a whole file."),
+      ]
+    case "record":
+      parts = state.schema.textFields.sorted().map {
+        ($0, "sc:Text", "The record's text field \($0).")
+      }
+    default:
+      parts = []
+    }
+    if parts.isEmpty {
+      object["dataType"] = .string("sc:Text")
+      object["source"] = source(nil)
+    } else {
+      object["subField"] = .array(
+        parts.map { part in
+          .object([
+            "@type": .string("cr:Field"),
+            "@id": .string("\(id)/\(part.name)"),
+            "name": .string(part.name),
+            "description": .string(part.description),
+            "dataType": .string(part.type),
+            "source": source("$['\(part.name)']"),
+          ])
+        })
+    }
+    return .object(object)
   }
 
   /// The license as a Data Package license `name` (an identifier such as `CC-BY-4.0`), when it

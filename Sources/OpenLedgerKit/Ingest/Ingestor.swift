@@ -50,11 +50,15 @@ final class Ingestor {
   /// The new records, in input order, and their compact signatures (flat, 112 each).
   private(set) var stored: [StoredRecord] = []
   private(set) var storedSignatures: [UInt16] = []
+  /// Where each record of `stored` came from; set by `finish`.
+  private(set) var provenance = Provenance(sources: [])
 
   /// The new records by id; a record's position there is its index in `stored` and `locations`.
   private var seen = SeenRecords()
   private var locations: [(input: Int32, line: Int32)] = []
   private var inputNames: [String] = []
+  /// Each input's file (an archive's for its entries) and archive entry, as `inputNames`.
+  private var inputOrigins: [(path: String, entry: String?)] = []
   private var bands = BandTable()
   /// The band keys of the record being decided, and the records of this input that share them.
   private let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: CompactSignature.bands)
@@ -208,26 +212,29 @@ final class Ingestor {
   /// Reads one file of a folder or archive when its name, or for text its content, fits the
   /// record format, and otherwise notes it in the report as skipped, with the reason.
   private func ingestIfFits(
-    name: String, path: String, source makeSource: () throws -> ByteSource
+    name: String, path: String, origin: (path: String, entry: String?)? = nil,
+    source makeSource: () throws -> ByteSource
   ) throws {
     switch InputFilter.verdict(path, format: schema.format) {
     case .read:
-      try ingestUnit(try makeSource(), name: name)
+      try ingestUnit(try makeSource(), name: name, origin: origin)
     case .sniff:
-      try ingestIfText(try makeSource(), name: name)
+      try ingestIfText(try makeSource(), name: name, origin: origin)
     case .skip(let reason):
       report.skippedFiles.append(SkippedFile(path: name, reason: reason))
     }
   }
 
   /// Reads `source` when its first bytes are UTF-8 text, and otherwise notes it as skipped.
-  private func ingestIfText(_ source: ByteSource, name: String) throws {
+  private func ingestIfText(
+    _ source: ByteSource, name: String, origin: (path: String, entry: String?)? = nil
+  ) throws {
     let prefix = try Self.readPrefix(of: source, count: TextSniffer.byteCount)
     guard TextSniffer.isText(prefix, whole: prefix.count < TextSniffer.byteCount) else {
       report.skippedFiles.append(SkippedFile(path: name, reason: .notText))
       return
     }
-    try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: name)
+    try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: name, origin: origin)
   }
 
   /// The first `count` bytes of `source`, or all of it when it is shorter.
@@ -275,7 +282,9 @@ final class Ingestor {
         }
         continue
       }
-      try ingestIfFits(name: "\(name):\(entry.path)", path: entry.path) {
+      try ingestIfFits(
+        name: "\(name):\(entry.path)", path: entry.path, origin: (name, entry.path)
+      ) {
         ArchiveEntrySource(reader: reader)
       }
     }
@@ -299,10 +308,13 @@ final class Ingestor {
   /// to the other buffer (free by then: its batch was decided in `submit`) and reading goes on
   /// there. The input's SHA-256 is computed from the same bytes on another thread; every
   /// change to a buffer waits until the bytes read before are hashed.
-  private func ingestUnit(_ source: ByteSource, name: String) throws {
+  private func ingestUnit(
+    _ source: ByteSource, name: String, origin: (path: String, entry: String?)? = nil
+  ) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
     report.findingsByInput.append(InputFindings())
+    inputOrigins.append(origin ?? (name, nil))
     let digest = BackgroundDigest()
     // However this ends, the digest no longer reads the buffers once this returns.
     defer { digest.wait() }
@@ -629,6 +641,11 @@ final class Ingestor {
   /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
     progress(report.recordsRead, progressBytes)
+    var sources = ProvenanceBuilder(inputs: inputOrigins)
+    for location in locations {
+      sources.addRecord(input: Int(location.input), line: Int(location.line))
+    }
+    provenance = sources.provenance
     bands = BandTable()
     seen = SeenRecords()
     locations = []

@@ -242,7 +242,7 @@ enum EventApplier {
 /// The `objects` table: what the catalog references, and so what `gc` keeps.
 public enum ObjectRefs {
   public enum Kind: String, Sendable {
-    case event, shard, manifest
+    case event, shard, manifest, provenance
   }
 
   static func add(_ id: Digest, kind: Kind, size: Int, in db: Database) throws {

@@ -330,15 +330,18 @@ public final class RemoteSync {
     try store.catalog.read { db in try DatanetRow.load(datanet, in: db)?.name }
   }
 
-  /// The objects `events` need that the store lacks (shards; an epoch's manifest, tree,
-  /// allocations, leaves and inference log), fetched, re-hashed and stored. Returns how many.
+  /// The objects `events` need that the store lacks (a contribution's shards and provenance; an
+  /// epoch's manifest, tree, allocations, leaves and inference log), fetched, re-hashed and
+  /// stored. Returns how many.
   private func fetchObjects(for events: [SignedEvent]) throws -> Int {
     var wanted = [Digest]()
     var manifests = [Digest]()
     var shards = [Digest]()
     for event in events {
       switch event.payload.body {
-      case .contributionSubmit(let body): shards += body.shards.map(\.id)
+      case .contributionSubmit(let body):
+        shards += body.shards.map(\.id)
+        if let provenance = body.provenance { wanted.append(provenance) }
       case .rewardsEpoch(let body):
         wanted +=
           [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
@@ -731,6 +734,7 @@ public final class RemoteSync {
           wanted.append(object)
           if object != shard.id { markers.append((shard.id, object)) }
         }
+        if let provenance = body.provenance { wanted.append(provenance) }
       case .rewardsEpoch(let body):
         wanted +=
           [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])

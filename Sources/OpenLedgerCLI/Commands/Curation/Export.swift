@@ -6,10 +6,13 @@ struct Export: ParsableCommand {
     abstract: "Export a Datanet's accepted records for training, with their provenance.",
     discussion: """
       Writes DIR/data/records-NNNNN.jsonl (the accepted records that were not taken down or \
-      withdrawn, each line with record_id, contribution, contributor, text, and for JSON and \
-      CSV Datanets the canonical record), DIR/datapackage.json (Frictionless Data Package) and \
-      DIR/croissant.json (MLCommons Croissant 1.0), both listing each file with its SHA-256. \
-      The same ledger state gives the same bytes. The export is written beside DIR (in \
+      withdrawn, each line with record_id, contribution, contributor, contributor_name, source \
+      (file, archive entry, line), text, and for JSON and CSV Datanets the record itself as a \
+      JSON object), DIR/datapackage.json (Frictionless Data Package) and DIR/croissant.json \
+      (MLCommons Croissant 1.0), both listing each file with its SHA-256. Contributors are \
+      named by the local identity that holds their key, where there is one: names are local, \
+      so the same ledger state and the same local identities give the same bytes. The export \
+      is written beside DIR (in \
       .DIR.export-XXXXXX) and renamed into place: a failure leaves nothing half written, and \
       what a killed export left there is removed by the next export into DIR. A non-empty DIR \
       is refused (exit 73) unless --force; DIR may be a symbolic link to a directory.
@@ -38,7 +41,8 @@ struct Export: ParsableCommand {
     let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
     var progress: ProgressBar?
     let report = try DatanetExport(store: store).export(
-      datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force
+      datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
+      names: context.accountNames().names
     ) { records, total in
       if progress == nil {
         progress = ProgressBar(

@@ -97,10 +97,19 @@ struct ContributionPrinter {
       shown == details.recordsCredited
         ? "Records (\(shown)):"
         : "Records (first \(shown) of \(details.recordsCredited); --all shows every one):")
-    for record in details.records {
+    if !details.sourcesKept, !details.records.isEmpty {
       output.line(
-        "  \(record.id.short)  \(excerpt(record.text))\(record.removed ? "  [removed]" : "")")
+        "  (source unknown: this contribution was written before openledger kept each "
+          + "record's file and line)")
     }
+    var records = TextTable(["  RECORD", "SOURCE", "TEXT"])
+    for record in details.records {
+      records.add([
+        "  \(record.id.short)", record.source.map(show) ?? "unknown",
+        excerpt(record.text) + (record.removed ? "  [removed]" : ""),
+      ])
+    }
+    if !details.records.isEmpty { output.line(records.rendered) }
 
     let duplicates = details.duplicates
     output.line()
@@ -156,6 +165,10 @@ struct ContributionPrinter {
 
   private func show(_ path: String) -> String {
     show(SourceLocation(input: path, line: 0))
+  }
+
+  private func show(_ source: RecordSource) -> String {
+    DisplayText.escaped(source.description)
   }
 
   private func show(_ location: SourceLocation) -> String {

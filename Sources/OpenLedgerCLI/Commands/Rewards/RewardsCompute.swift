@@ -18,7 +18,10 @@ extension RewardsCommand {
         it refuses an unsigned log (65). The leaves pay each account's payout address \
         (`payout set`), the zero address for an account without one. When the store has remotes, each is asked first whether it \
         holds changes to the Datanet not pulled yet; if one does, the command refuses (exit \
-        65: pull first, or pass --offline).
+        65: pull first, or pass --offline). When accepted contributions are not in the \
+        attribution index yet, it refuses too (exit 65, naming them): their records would earn \
+        nothing and their share would go to the unattributed account for good, since an \
+        inference is paid once. Run `openledger index build` first, or pass --allow-unindexed.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -47,6 +50,12 @@ extension RewardsCommand {
     @Flag(
       help: "Compute without asking the store's remotes whether they hold changes not pulled.")
     var offline = false
+
+    @Flag(
+      help: ArgumentHelp(
+        "Pay even when accepted contributions are not indexed yet (they earn nothing in this "
+          + "epoch, and its inferences cannot be paid again)."))
+    var allowUnindexed = false
 
     @OptionGroup var split: RewardSplitOptions
 
@@ -77,7 +86,11 @@ extension RewardsCommand {
       let signed = try signedLog.map { try SignedInferenceLog.load(path: context.absolute($0)) }
       let index = AttributionIndex(store: store, datanet: state)
       let status = try index.status()
-      context.notePendingIndex(status, of: state, " and earn nothing in this epoch")
+      if allowUnindexed {
+        context.notePendingIndex(status, of: state, " and earn nothing in this epoch")
+      } else {
+        try index.requireCurrent(usedBy: "this reward epoch", override: "--allow-unindexed")
+      }
       // The records masked are exactly those removed by the heads the manifest records, so
       // that `manifest verify --recompute` masks the same ones even after later takedowns.
       let heads = try Ledger(store: store).heads(of: state.id)

@@ -12,6 +12,17 @@ import subprocess
 import sys
 
 
+def plain(value):
+    """A record as mlcroissant yields it, with text decoded and fields by their short names."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, dict):
+        return {key.split("/")[-1]: plain(item) for key, item in value.items()}
+    if hasattr(value, "item"):  # a numpy scalar
+        return value.item()
+    return value
+
+
 def main() -> int:
     venv, export = sys.argv[1], os.path.abspath(sys.argv[2])
     bin_dir = os.path.join(venv, "bin")
@@ -62,11 +73,10 @@ def main() -> int:
 
         os.chdir(export)
         dataset = mlc.Dataset(jsonld="croissant.json")
-        records = [
-            {key.split("/")[-1]: value.decode() for key, value in record.items()}
-            for record in dataset.records(record_set="records")
-        ]
+        records = [plain(record) for record in dataset.records(record_set="records")]
         summary["croissant"]["records"] = sorted(record["record_id"] for record in records)
+        # The sub-fields of the record and source objects, as mlcroissant read them.
+        summary["croissant"]["sample"] = records[0] if records else None
     except Exception as error:  # noqa: BLE001 - reported, not hidden
         summary["croissant"]["loadError"] = repr(error)
         summary["croissant"]["valid"] = False

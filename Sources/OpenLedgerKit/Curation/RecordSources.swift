@@ -1,0 +1,35 @@
+import Foundation
+
+/// Where the records of one contribution came from, read from its provenance object.
+/// Contributions written before openledger kept one have none: their records' source is
+/// unknown.
+struct RecordSources {
+  let provenance: Provenance?
+
+  /// The sources of the contribution whose `contribution.submit` body is `body`.
+  init(_ body: ContributionSubmit, event: Digest, objects: ObjectStore) throws {
+    guard let id = body.provenance else {
+      provenance = nil
+      return
+    }
+    do {
+      provenance = try Provenance.decode(objects.read(id), name: id.hex)
+    } catch let error as ProvenanceError {
+      throw LedgerError.corruptEvent(event, reason: "its \(error.description)")
+    }
+  }
+
+  /// The sources of contribution `contribution`, reading its event.
+  init(contribution: Digest, objects: ObjectStore) throws {
+    let event = try SignedEvent.verified(id: contribution, bytes: objects.read(contribution))
+    guard case .contributionSubmit(let body) = event.payload.body else {
+      throw LedgerError.corruptEvent(contribution, reason: "it is not a contribution.submit")
+    }
+    try self.init(body, event: contribution, objects: objects)
+  }
+
+  /// The source of the record at `ordinal` among the contribution's records in shard order.
+  func source(ofRecord ordinal: Int) -> RecordSource? {
+    provenance?.source(ofRecord: ordinal)
+  }
+}
