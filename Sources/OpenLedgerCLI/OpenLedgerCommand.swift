@@ -49,8 +49,12 @@ public struct OpenLedgerCommand: ParsableCommand {
 
   public init() {}
 
-  /// Parses the process arguments, runs the command and exits with the status DESIGN §8 gives
-  /// its outcome. The one place where errors become exit codes.
+  /// Usage errors from argument parsing start like every other error, so one prefix marks
+  /// every error the program prints (Docs/ExitCodes.md).
+  public static var _errorPrefix: String { "openledger: error: " }
+
+  /// Parses the process arguments, runs the command and exits with the status
+  /// Docs/ExitCodes.md gives its outcome. The one place where errors become exit codes.
   public static func runMain(_ arguments: [String]? = nil) -> Never {
     let status: Int32
     do {
@@ -58,7 +62,13 @@ public struct OpenLedgerCommand: ParsableCommand {
       try command.run()
       status = 0
     } catch let error as OpenLedgerError {
-      Diagnostics.error(error.description)
+      if let naming = error as? NamesAccounts {
+        let names = AccountNames(
+          names: Context.identityStore(ProcessInfo.processInfo.environment).publicDirectory())
+        Diagnostics.error(naming.description(naming: names.label))
+      } else {
+        Diagnostics.error(error.description)
+      }
       status = error.kind.exitStatus
     } catch let error as CocoaError where error.code == .fileWriteOutOfSpace {
       Diagnostics.error("\(error.localizedDescription)")

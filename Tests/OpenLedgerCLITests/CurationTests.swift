@@ -328,7 +328,7 @@ import Testing
     ])
     try sandbox.ok([
       "datanet", "create", "prose", "--as", "alice", "--record-format", "text", "--split",
-      "paragraph", "--license", "public domain, more or less",
+      "paragraph", "--license", "LicenseRef-public-domain",
     ])
     try sandbox.write(
       "trees.jsonl", CurationTests.texts.map { "{\"text\": \"\($0)\", \"n\": 1}\n" }.joined())

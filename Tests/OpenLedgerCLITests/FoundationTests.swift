@@ -272,7 +272,7 @@ import Testing
     let outsider = try sandbox.run(["identity", "new", "mallory"])
     #expect(outsider.status == 0)
     let refusedOutsider = try sandbox.run([
-      "datanet", "update", "papers", "--as", "mallory", "--license", "none",
+      "datanet", "update", "papers", "--as", "mallory", "--license", "MIT",
     ])
     #expect(refusedOutsider.status == 77)
   }

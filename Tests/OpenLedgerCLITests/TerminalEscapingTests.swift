@@ -41,8 +41,12 @@ import Testing
     try sandbox.ok(["identity", "new", "bob"])
     try sandbox.ok([
       "datanet", "create", "notes", "--as", "alice", "--record-format", "jsonl",
-      "--description", Self.hostile, "--license", Self.hostile,
+      "--description", Self.hostile, "--license", "CC0-1.0",
     ])
+    // A licence is checked against the SPDX list; the refusal quotes it escaped.
+    let license = try sandbox.run(["datanet", "create", "other", "--license", Self.hostile])
+    #expect(license.status == 64)
+    expectEscaped(license, "datanet create --license")
     // JSON escapes the controls in the file; the record's text holds them raw.
     let escapedJSON = Self.hostile.unicodeScalars.map { scalar in
       scalar.value < 0x20 ? String(format: "\\u%04x", scalar.value) : String(scalar)
@@ -58,7 +62,8 @@ import Testing
     try sandbox.ok(["review", "reject", contribution, "--as", "alice", "--reason", Self.hostile])
 
     for arguments in [
-      ["datanet", "show", "notes"], ["datanet", "list"], ["log", "notes"],
+      // `datanet list` shows no free text any more: names and licences are checked.
+      ["datanet", "show", "notes"], ["log", "notes"],
       ["review", "show", contribution, "--all"],
     ] {
       let result = try sandbox.run(arguments)

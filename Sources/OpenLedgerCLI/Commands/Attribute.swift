@@ -23,7 +23,7 @@ struct Attribute: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.")
+  @Argument(help: "The Datanet's name or id.", completion: .datanets)
   var datanet: String
 
   @Option(help: "The output to attribute.")

@@ -15,7 +15,12 @@ struct Contribute: ParsableCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var ingest: IngestOptionGroup
 
-  @Argument(help: "The Datanet's name or id.")
+  @Flag(
+    name: .long,
+    help: "Store the valid records and report the invalid ones, instead of refusing the input.")
+  var skipInvalid = false
+
+  @Argument(help: "The Datanet's name or id.", completion: .datanets)
   var datanet: String
 
   @Argument(help: "Files, folders or archives to read; '-' reads standard input.")
@@ -32,9 +37,14 @@ struct Contribute: ParsableCommand {
     let store = try context.openStore()
     let identity = try context.identity()
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
-    let progress = ProgressBar(label: "contribute", unit: "records", output: context.output)
+    let format = try Ledger(store: store).datanet(datanet).schema.format
+    let progress = ProgressBar(
+      label: "contribute", unit: "records", output: context.output,
+      total: InputPath.knownBytes(paths, format: format).map(ProgressTotal.bytes))
+    var options = ingest.options
+    options.skipInvalid = skipInvalid
     let outcome = try Contributor(store: store).contribute(
-      to: datanet, inputs: paths, by: identity, options: ingest.options, clock: context.clock,
+      to: datanet, inputs: paths, by: identity, options: options, clock: context.clock,
       workingDirectory: context.workingDirectory,
       waiting: {
         context.output.note(

@@ -25,18 +25,24 @@ struct Context {
     self.workingDirectory = FileManager.default.currentDirectoryPath
     self.output = Output(format: format, quiet: common.quiet, environment: environment)
     self.clock = SystemClock()
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    self.identities = IdentityStore(
+    self.identities = Self.identityStore(environment)
+  }
+
+  /// The identities of `$XDG_CONFIG_HOME/openledger/identities` (or `~/.config/…`).
+  static func identityStore(_ environment: [String: String]) -> IdentityStore {
+    IdentityStore(
       directory: IdentityStore.defaultDirectory(
-        xdgConfigHome: environment["XDG_CONFIG_HOME"], home: home))
+        xdgConfigHome: environment["XDG_CONFIG_HOME"],
+        home: environment["HOME"] ?? NSHomeDirectory()))
   }
 
   /// The store named by --store, $OPENLEDGER_STORE, or the nearest .openledger/ upward.
-  func openStore() throws -> Store {
+  /// `catalogMayBeMissing` is for the command that recreates it.
+  func openStore(catalogMayBeMissing: Bool = false) throws -> Store {
     let root = try Store.locate(
       explicit: common.store, environment: environment["OPENLEDGER_STORE"],
       workingDirectory: workingDirectory)
-    return try Store.open(at: root)
+    return try Store.open(at: root, catalogMayBeMissing: catalogMayBeMissing)
   }
 
   /// The identity named by --as or $OPENLEDGER_IDENTITY, else the only one.

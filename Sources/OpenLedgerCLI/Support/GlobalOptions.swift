@@ -15,14 +15,17 @@ struct CommonOptions: ParsableArguments {
       valueName: "path"))
   var store: String?
 
-  @Flag(name: .shortAndLong, help: "Print no progress or notes; errors still go to stderr.")
+  @Flag(
+    name: .shortAndLong,
+    help:
+      "Print no progress, notes or tables (only a bare result, if any); errors still go to stderr.")
   var quiet = false
 
   @Option(
     name: [.customLong("as")],
     help: ArgumentHelp(
       "The identity to act as (default: $OPENLEDGER_IDENTITY, else the only one).",
-      valueName: "name"))
+      valueName: "name"), completion: .identities)
   var identity: String?
 }
 

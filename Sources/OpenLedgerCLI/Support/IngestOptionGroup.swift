@@ -2,13 +2,9 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-/// Flags shared by commands that read input: limits and what to do with invalid records.
+/// Flags shared by commands that read input: the limits. `--skip-invalid` means something
+/// different to each command that takes it, so each declares it with its own help.
 struct IngestOptionGroup: ParsableArguments {
-  @Flag(
-    name: .long,
-    help: "Store the valid records and report the invalid ones, instead of refusing the input.")
-  var skipInvalid = false
-
   @Option(
     name: .long, help: ArgumentHelp("The longest record accepted (e.g. 64MiB).", valueName: "size"))
   var maxRecordSize = ByteSize(64 << 20)
@@ -40,7 +36,6 @@ struct IngestOptionGroup: ParsableArguments {
 
   var options: IngestOptions {
     var options = IngestOptions()
-    options.skipInvalid = skipInvalid
     options.maxRecordBytes = Int(maxRecordSize.bytes)
     if let maxExpandedSize { options.archiveLimits.maxExpandedBytes = maxExpandedSize.bytes }
     if let maxEntrySize { options.archiveLimits.maxEntryBytes = maxEntrySize.bytes }
@@ -93,8 +88,9 @@ struct IngestReportPrinter {
   func printSummary(_ report: IngestReport, storedVerb: String) {
     let inputs = report.inputs.count
     output.line(
-      "Read \(inputs) input\(inputs == 1 ? "" : "s") (\(formatBytes(report.bytesRead))): "
-        + "\(report.recordsRead + report.invalid) record(s)")
+      "Read \(inputs) input\(inputs == 1 ? "" : "s") (\(formatBytes(report.bytesRead))) as "
+        + "\(report.recordFormat.rawValue): "
+        + "\(report.recordsRead) record(s)")
     var table = TextTable(["  \(storedVerb)", "\(report.recordsNew)"])
     let exact = report.exactDuplicatesInInput + report.exactDuplicatesInDatanet
     table.add([
@@ -110,10 +106,10 @@ struct IngestReportPrinter {
     output.line(table.rendered)
     if !report.skippedFiles.isEmpty {
       output.line(
-        "  skipped \(report.skippedFiles.count) file(s) that do not fit the record format: "
-          + report.skippedFiles.prefix(5).map { show(SourceLocation(input: $0, line: 0)) }.joined(
-            separator: ", ")
-          + (report.skippedFiles.count > 5 ? ", …" : ""))
+        "  skipped \(report.skippedFiles.count) file(s): "
+          + SkippedFile.summary(report.skippedFiles, format: report.recordFormat) {
+            show(SourceLocation(input: $0, line: 0))
+          })
     }
     if !report.nearDuplicates.isEmpty {
       output.line("Near duplicates:")

@@ -1,51 +1,73 @@
 import Foundation
 import OpenLedgerKit
 
-/// A one-line progress display on stderr: items (records, objects) and bytes done, with their
-/// rates per second. Drawn only when stderr is a terminal and --quiet is off, at most ten times
-/// a second, so a pipe or a CI log never sees it.
+/// What a progress display counts toward, when it is known before the work starts.
+enum ProgressTotal {
+  /// Bytes of input: files of known size.
+  case bytes(Int)
+  /// Items: records to index or export, objects to look at.
+  case items(Int)
+}
+
+/// A one-line progress display on stderr. When the total is known it is a bar: done of total,
+/// the percentage, the rate and the time left (`contribute [██████······] 52% 14.1 MB/27.0 MB,
+/// 60123 records, 3.1 MB/s, 4 s left`); when it is not, counters and rates only. Drawn only
+/// when stderr is a terminal and --quiet is off, at most ten times a second (and once more when
+/// the work is done), so a pipe or a CI log never sees it.
 final class ProgressBar {
   private let label: String
   private let unit: String
   private let enabled: Bool
-  private let total: Int?
+  private let total: ProgressTotal?
   private let start = Date()
   private var lastDraw = Date.distantPast
   private var drawn = false
+  private var finalDrawn = false
 
-  /// `totalBytes`, when known, adds a percentage.
-  init(label: String, unit: String, output: Output, totalBytes: Int? = nil) {
+  init(label: String, unit: String, output: Output, total: ProgressTotal? = nil) {
     self.label = label
     self.unit = unit
     self.enabled = output.stderrIsTerminal && !output.quiet
-    self.total = totalBytes
+    self.total = total
   }
 
-  func update(items: Int, bytes: Int) {
+  /// Draws `items` done (records, objects) and, for input, `bytes` read and decided.
+  func update(items: Int, bytes: Int = 0) {
     guard enabled else { return }
     let now = Date()
-    guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
-    lastDraw = now
     let elapsed = max(now.timeIntervalSince(start), 0.001)
-    var text = "\(label): \(items) \(unit), \(formatBytes(bytes))"
-    if let total, total > 0 {
-      text += String(format: " (%.0f%%)", min(100, Double(bytes) * 100 / Double(total)))
+    let text: String
+    switch total {
+    case .bytes(let whole) where whole > 0:
+      guard shouldDraw(now, complete: bytes >= whole) else { return }
+      let rate = Double(bytes) / elapsed
+      text =
+        Self.bar(done: Double(bytes), of: Double(whole), label: label)
+        + " \(formatBytes(bytes))/\(formatBytes(whole)), \(items) \(unit), "
+        + "\(formatBytes(Int(rate)))/s" + Self.timeLeft(Double(whole - bytes), rate: rate)
+    case .items(let whole) where whole > 0:
+      guard shouldDraw(now, complete: items >= whole) else { return }
+      let rate = Double(items) / elapsed
+      text =
+        Self.bar(done: Double(items), of: Double(whole), label: label)
+        + " \(items)/\(whole) \(unit), " + String(format: "%.0f \(unit)/s", rate)
+        + Self.timeLeft(Double(whole - items), rate: rate)
+    default:
+      guard shouldDraw(now, complete: false) else { return }
+      var counters = "\(label): \(items) \(unit)"
+      if bytes > 0 { counters += ", \(formatBytes(bytes))" }
+      counters += String(format: " — %.0f \(unit)/s", Double(items) / elapsed)
+      if bytes > 0 { counters += ", \(formatBytes(Int(Double(bytes) / elapsed)))/s" }
+      text = counters
     }
-    text += " — \(formatBytes(Int(Double(bytes) / elapsed)))/s, "
-    text += String(format: "%.0f \(unit)/s", Double(items) / elapsed)
-    var line = TerminalText()
-    line.appendStyle(Self.clearLine)
-    line.append(text)
-    Diagnostics.write(line)
-    drawn = true
+    draw(text)
   }
 
   /// Draws a transfer: files and bytes done of their totals, the rate, and the time left.
   func transfer(_ progress: TransferProgress) {
     guard enabled else { return }
     let now = Date()
-    guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
-    lastDraw = now
+    guard shouldDraw(now, complete: false) else { return }
     let elapsed = max(now.timeIntervalSince(start), 0.001)
     let rate = Double(progress.bytes) / elapsed
     var text = "\(label): \(progress.files)/\(progress.totalFiles) \(unit), "
@@ -59,11 +81,46 @@ final class ProgressBar {
       }
     }
     text += " — \(formatBytes(Int(rate)))/s"
+    draw(text)
+  }
+
+  /// At most ten draws a second; the one that completes the total is always drawn, once.
+  private func shouldDraw(_ now: Date, complete: Bool) -> Bool {
+    if complete {
+      guard !finalDrawn else { return false }
+      finalDrawn = true
+    } else if now.timeIntervalSince(lastDraw) < 0.1 {
+      return false
+    }
+    lastDraw = now
+    return true
+  }
+
+  private func draw(_ text: String) {
     var line = TerminalText()
     line.appendStyle(Self.clearLine)
     line.append(text)
     Diagnostics.write(line)
     drawn = true
+  }
+
+  /// `label [████████············]  40%`.
+  static func bar(done: Double, of whole: Double, label: String) -> String {
+    let share = max(0, min(1, done / whole))
+    let width = 20
+    let filled = Int((share * Double(width)).rounded(.down))
+    return "\(label) [" + String(repeating: "█", count: filled)
+      + String(repeating: "·", count: width - filled) + "]"
+      + String(format: " %3.0f%%", share * 100)
+  }
+
+  /// `, 4 s left`, `, 2 min 5 s left`; nothing while there is no rate yet or nothing left.
+  static func timeLeft(_ remaining: Double, rate: Double) -> String {
+    guard rate > 0, remaining > 0 else { return "" }
+    let seconds = Int((remaining / rate).rounded(.up))
+    if seconds < 60 { return ", \(seconds) s left" }
+    if seconds < 3600 { return ", \(seconds / 60) min \(seconds % 60) s left" }
+    return ", \(seconds / 3600) h \(seconds % 3600 / 60) min left"
   }
 
   /// Back to the start of the line, and clear it.

@@ -62,3 +62,57 @@ struct SchemaOptions: ParsableArguments {
     return built
   }
 }
+
+extension SchemaOptions {
+  /// The schema `current` becomes with these flags (`datanet update`), or nil when none was
+  /// given: `--schema FILE` replaces it whole; each flag replaces its part (`--text-field` and
+  /// `--require` their lists; `--min-length 0` and `--max-length 0` remove the limit).
+  func change(of current: DatanetSchema, workingDirectory: String) throws -> DatanetSchema? {
+    var new: DatanetSchema
+    if let schema {
+      new = try DatanetSchema.load(
+        path: schema.hasPrefix("/") ? schema : "\(workingDirectory)/\(schema)")
+    } else {
+      guard hasFlags else { return nil }
+      new = current
+      new.format = recordFormat ?? current.format
+      if let split { new.split = split }
+      if !textFields.isEmpty { new.textFields = textFields }
+      if !required.isEmpty { new.required = required }
+      if let minLength { new.minLength = minLength == 0 ? nil : minLength }
+      if let maxLength { new.maxLength = maxLength == 0 ? nil : maxLength }
+    }
+    if let problem = DatanetState.schemaChangeProblem(from: current, to: new) {
+      throw ValidationError(problem)
+    }
+    do {
+      try new.check()
+    } catch let error as DatanetError {
+      throw ValidationError(error.description)
+    }
+    return new
+  }
+
+  /// What changes from `old` to `new`, for people: `minimum length 0 → 100`.
+  static func describeChange(from old: DatanetSchema, to new: DatanetSchema) -> String {
+    func list(_ values: [String]) -> String {
+      values.isEmpty ? "none" : values.joined(separator: ", ")
+    }
+    var parts = [String]()
+    if old.textFields != new.textFields {
+      parts.append("text fields \(list(old.textFields)) → \(list(new.textFields))")
+    }
+    if old.required != new.required {
+      parts.append("required \(list(old.required)) → \(list(new.required))")
+    }
+    if old.minLength != new.minLength {
+      parts.append("minimum length \(old.minLength ?? 0) → \(new.minLength ?? 0)")
+    }
+    if old.maxLength != new.maxLength {
+      parts.append(
+        "maximum length \(old.maxLength.map(String.init) ?? "any") → "
+          + "\(new.maxLength.map(String.init) ?? "any")")
+    }
+    return parts.joined(separator: ", ")
+  }
+}

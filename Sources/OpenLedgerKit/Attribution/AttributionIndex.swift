@@ -322,6 +322,8 @@ public struct AttributionIndex: Sendable {
     public var maskedRecords: Int
     /// Accepted contributions the index does not cover yet (`index build` adds them).
     public var pendingContributions: Int
+    /// The records of those contributions (a progress bar's total).
+    public var pendingRecords: Int
     /// Bytes on disk per token, over all segments (0 for an empty index).
     public var bytesPerToken: Double
     /// Segments written in an earlier format version: still read, and rewritten in the current
@@ -333,7 +335,7 @@ public struct AttributionIndex: Sendable {
     let listed = try segments()
     let published = try DatanetRecords(store: store, datanet: datanet)
     let covered = try coveredContributions()
-    let pending = try published.contributions().filter { !covered.contains($0.id) }.count
+    let pendingRows = try published.contributions().filter { !covered.contains($0.id) }
     let masked = try maskedRecords(segments: listed, removed: published.removed())
     let tokens = listed.reduce(0) { $0 + $1.tokens }
     let bytes = listed.reduce(0) { $0 + $1.bytes }
@@ -345,7 +347,8 @@ public struct AttributionIndex: Sendable {
     return Status(
       datanet: datanet.id, name: datanet.name, segments: listed, tokens: tokens,
       records: listed.reduce(0) { $0 + $1.records }, bytes: bytes, maskedRecords: masked,
-      pendingContributions: pending,
+      pendingContributions: pendingRows.count,
+      pendingRecords: pendingRows.reduce(0) { $0 + $1.records },
       bytesPerToken: tokens > 0 ? Double(bytes) / Double(tokens) : 0,
       olderFormatSegments: older)
   }

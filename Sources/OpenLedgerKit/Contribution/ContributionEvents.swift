@@ -29,19 +29,23 @@ public struct ContributionSubmit: Codable, Sendable, Equatable {
   public var duplicates: DuplicateSummary
   /// Records refused by the schema and skipped (`--skip-invalid`).
   public var invalid: Int
+  /// Which they were and why (the first `IngestReport.listLimit`); absent from events written
+  /// before openledger recorded them, and when none was skipped.
+  public var invalidRecords: [Violation]?
   /// The provenance object: where each record of the shards came from (`Provenance`). Absent
   /// in contributions written before openledger kept it; their records' source is unknown.
   public var provenance: Digest?
 
   public init(
     shards: [ShardInfo], records: Int, sources: [SourceFile], duplicates: DuplicateSummary,
-    invalid: Int, provenance: Digest? = nil
+    invalid: Int, invalidRecords: [Violation]? = nil, provenance: Digest? = nil
   ) {
     self.shards = shards
     self.records = records
     self.sources = sources
     self.duplicates = duplicates
     self.invalid = invalid
+    self.invalidRecords = invalidRecords
     self.provenance = provenance
   }
 }

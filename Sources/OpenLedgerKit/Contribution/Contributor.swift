@@ -89,21 +89,27 @@ public struct Contributor {
     }
     // However this ends, the segment's thread is done before the function returns.
     defer { _ = try? segment.value() }
-    let provenance = ingestor.provenance.renamingPaths { path in
+    let relative = { (path: String) in
       workingDirectory.map { FileSystem.relative(path, to: $0) } ?? path
     }
+    let provenance = ingestor.provenance.renamingPaths(relative)
     let provenanceID = try store.objects.put(provenance.encoded())
     let shardList = try shards.finish()
     let body = ContributionSubmit(
       shards: shardList, records: ingestor.stored.count,
       sources: report.inputs.map { source in
         var named = source
-        if let workingDirectory {
-          named.path = FileSystem.relative(source.path, to: workingDirectory)
-        }
+        named.path = relative(source.path)
         return named
       },
-      duplicates: DuplicateSummary(report), invalid: report.invalid, provenance: provenanceID)
+      duplicates: DuplicateSummary(report), invalid: report.invalid,
+      invalidRecords: report.violations.isEmpty
+        ? nil
+        : report.violations.map { violation in
+          var named = violation
+          named.location.input = relative(violation.location.input)
+          return named
+        }, provenance: provenanceID)
     let extras = ContributionExtras(
       records: ingestor.stored, provenance: provenance,
       nearDuplicateSegment: {

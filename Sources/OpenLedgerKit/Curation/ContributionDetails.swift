@@ -18,6 +18,8 @@ public struct ContributionDetails: Codable, Sendable {
   /// The records shown: all, or the first ones in shard order.
   public var records: [RecordView]
   public var duplicates: DuplicateDetails
+  /// The records `--skip-invalid` left out and why, as the event lists them.
+  public var invalidRecords: [Violation]
 }
 
 /// One record, for people: its id, its text, its canonical form, and whether it was removed.
@@ -129,7 +131,7 @@ extension Curation {
         contribution: row.summary, datanetName: state.name, sources: body.sources,
         shards: body.shards, recordsCredited: credited, recordsRemoved: removed,
         sourcesKept: sources.provenance != nil,
-        records: records, duplicates: duplicates)
+        records: records, duplicates: duplicates, invalidRecords: body.invalidRecords ?? [])
     }
   }
 }

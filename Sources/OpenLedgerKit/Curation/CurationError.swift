@@ -1,6 +1,6 @@
 /// Failures of curation: contributions and records that cannot be found, or whose state does
 /// not allow the change.
-public enum CurationError: OpenLedgerError {
+public enum CurationError: OpenLedgerError, NamesAccounts {
   case unknownContribution(String)
   case ambiguousContribution(String, matches: [String])
   /// No record `reference` in the Datanet named, or in the whole store when none is.
@@ -27,7 +27,9 @@ public enum CurationError: OpenLedgerError {
     }
   }
 
-  public var description: String {
+  public var description: String { description(naming: \.fingerprint) }
+
+  public func description(naming name: (AccountID) -> String) -> String {
     switch self {
     case .unknownContribution(let reference):
       "no contribution '\(reference)' in this store; give a contribution id (64 hex digits, or "
@@ -44,9 +46,9 @@ public enum CurationError: OpenLedgerError {
     case .alreadyDecided(let contribution, let status, let actor, let time):
       status == .withdrawn
         ? "contribution \(contribution.short) was withdrawn by its contributor "
-          + "\(actor.fingerprint) at \(time); there is nothing to review"
+          + "\(name(actor)) at \(time); there is nothing to review"
         : "contribution \(contribution.short) was already \(status.rawValue) by "
-          + "\(actor.fingerprint) at \(time); a contribution is reviewed once (to remove its "
+          + "\(name(actor)) at \(time); a contribution is reviewed once (to remove its "
           + "records now, use `openledger takedown`)"
     case .notPending(let contribution, let status):
       "contribution \(contribution.short) is \(status.rawValue), not pending; only a pending "

@@ -91,7 +91,8 @@ public struct DatanetExport: Sendable {
   /// the metadata by `names` (the local identities' names, by account) where it has them.
   public func export(
     _ reference: String, to directory: String, shardBytes: Int = defaultShardBytes,
-    force: Bool = false, names: [AccountID: String] = [:]
+    force: Bool = false, names: [AccountID: String] = [:],
+    progress: (_ records: Int, _ total: Int) -> Void = { _, _ in }
   ) throws -> ExportReport {
     let state = try Ledger(store: store).datanet(reference)
     let destination = try ExportError.resolveOutput(directory)
@@ -112,8 +113,13 @@ public struct DatanetExport: Sendable {
       withRecord: state.schema.format != .text)
     var text = RecordText(schema: state.schema)
     var contributors = [AccountID: Int]()
+    // The total counts removed records too; they are few, and the bar ends at the last record.
+    let total = try published.contributions().reduce(0) { $0 + $1.records }
+    var written = 0
     try published.forEachRecord(sources: true) { record in
       contributors[record.contributor, default: 0] += 1
+      written += 1
+      progress(written, total)
       try writer.append(
         record, text: text.extract(record.bytes), contributorName: names[record.contributor])
     }

@@ -51,7 +51,8 @@ public enum DatanetError: OpenLedgerError {
     case .nothingToUpdate:
       "nothing to update: pass --description, --license, --near-duplicates, --rewards-policy, "
         + "--require-signed-log, --allow-unsigned-log, --add-curator, --remove-curator, "
-        + "--add-operator or --remove-operator"
+        + "--add-operator, --remove-operator, or a schema change (--min-length, --max-length, "
+        + "--require, --text-field, --schema)"
     case .addedAndRemoved(let account, let role):
       "'\(account)' is both added and removed as \(role.title); pass it to one of "
         + "--add-\(role.flag) and --remove-\(role.flag); nothing was written"

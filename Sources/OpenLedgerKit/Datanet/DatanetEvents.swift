@@ -44,12 +44,16 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
   /// Model operators: the identities whose signed inference logs back reward epochs.
   public var addOperators: [AccountID]?
   public var removeOperators: [AccountID]?
+  /// The schema new contributions follow from now on (owner only; see `SchemaChange.swift`).
+  public var schema: DatanetSchema?
 
   public init(
     description: String? = nil, license: String? = nil, policy: DatanetPolicy? = nil,
     addCurators: [AccountID] = [], removeCurators: [AccountID] = [],
-    addOperators: [AccountID] = [], removeOperators: [AccountID] = []
+    addOperators: [AccountID] = [], removeOperators: [AccountID] = [],
+    schema: DatanetSchema? = nil
   ) {
+    self.schema = schema
     self.description = description
     self.license = license
     self.policy = policy
@@ -65,6 +69,6 @@ public struct DatanetUpdate: Codable, Sendable, Equatable {
 
   public var isEmpty: Bool {
     description == nil && license == nil && policy == nil && !changesCurators
-      && !changesOperators
+      && !changesOperators && schema == nil
   }
 }

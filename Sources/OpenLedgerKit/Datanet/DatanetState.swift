@@ -13,10 +13,12 @@ public struct DatanetState: Codable, Sendable, Equatable {
   public var operators: [AccountID]
   public var created: String
   public var updated: String
+  /// The schemas in force before each schema change, oldest first; nil until the first.
+  public var earlierSchemas: [DatanetSchema]?
 
   enum CodingKeys: String, CodingKey {
     case id, name, description, license, schema, policy, owner, curators, operators, created
-    case updated
+    case updated, earlierSchemas
   }
 
   public init(from decoder: Decoder) throws {
@@ -33,6 +35,7 @@ public struct DatanetState: Codable, Sendable, Equatable {
     operators = try container.decodeIfPresent([AccountID].self, forKey: .operators) ?? []
     created = try container.decode(String.self, forKey: .created)
     updated = try container.decode(String.self, forKey: .updated)
+    earlierSchemas = try container.decodeIfPresent([DatanetSchema].self, forKey: .earlierSchemas)
   }
 
   /// The state a `datanet.create` event starts.
@@ -88,6 +91,7 @@ public struct DatanetState: Codable, Sendable, Equatable {
         actor: actor, action: "update '\(name)'",
         requirement: "only its owner and curators may")
     }
+    try changeSchema(to: update.schema, by: actor)
     if let value = update.description { description = value }
     if let value = update.license { license = value }
     if let value = update.policy { policy = value }

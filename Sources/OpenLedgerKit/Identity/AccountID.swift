@@ -49,3 +49,10 @@ public struct AccountID: Hashable, Comparable, Sendable, Codable, CustomStringCo
     try container.encode(hex)
   }
 }
+
+/// An error whose message names accounts. A caller that knows people's names for some
+/// accounts (the command line, from the local identities) shows them beside the short id, as
+/// listings do; `description` shows the short id alone.
+public protocol NamesAccounts {
+  func description(naming name: (AccountID) -> String) -> String
+}

@@ -8,12 +8,15 @@ public enum IngestError: OpenLedgerError {
   /// not valid UTF-8: it would reach curators' terminals and split listings, or could not be
   /// named at all.
   case unusableName(path: String, reason: String)
-  case emptyInput(inputs: [String])
+  /// No record was read; `skipped` lists the files of folders and archives passed over.
+  case emptyInput(inputs: [String], skipped: [SkippedFile], format: RecordFormat)
   case recordTooLarge(input: String, line: Int, limit: Int)
   case invalidRecords(count: Int)
   /// `fingerprint` found invalid records (it stores nothing either way).
   case invalidRecordsChecked(count: Int)
   case nothingNew(read: Int)
+  /// Input without a schema holds files named for several formats.
+  case ambiguousFormat(input: String, counts: [(format: RecordFormat, files: Int)])
 
   public var kind: FailureKind {
     switch self {
@@ -23,6 +26,7 @@ public enum IngestError: OpenLedgerError {
     case .unusableName, .emptyInput, .recordTooLarge, .invalidRecords, .invalidRecordsChecked,
       .nothingNew:
       .dataError
+    case .ambiguousFormat: .usage
     }
   }
 
@@ -35,8 +39,12 @@ public enum IngestError: OpenLedgerError {
     case .unusableName(let path, let reason):
       "\(path): \(reason); rename it (names are shown to curators and recorded in the "
         + "contribution, so they may not hold control characters or line breaks)"
-    case .emptyInput(let inputs):
-      "no records found in \(inputs.joined(separator: ", ")); the input is empty"
+    case .emptyInput(let inputs, let skipped, let format):
+      skipped.isEmpty
+        ? "no records found in \(inputs.joined(separator: ", ")); the input is empty"
+        : "no records found in \(inputs.joined(separator: ", ")): \(skipped.count) file(s) "
+          + "skipped, \(SkippedFile.summary(skipped, format: format)) (a file named on the "
+          + "command line is read whatever its name)"
     case .recordTooLarge(let input, let line, let limit):
       "\(SourceLocation(input: input, line: line)): a record is longer than \(limit) bytes; "
         + "split it, or raise --max-record-size"
@@ -46,6 +54,12 @@ public enum IngestError: OpenLedgerError {
     case .invalidRecordsChecked(let count):
       "\(count) record(s) do not fit the schema (listed above); fix them before contributing, "
         + "or contribute with --skip-invalid to store the valid records only"
+    case .ambiguousFormat(let input, let counts):
+      "\(input) holds files of several record formats ("
+        + counts.map { "\($0.files) \($0.format.rawValue)" }.joined(separator: ", ")
+        + "); say how to read it with --record-format "
+        + counts.map(\.format.rawValue).joined(separator: "|") + ", or compare with a Datanet "
+        + "with --datanet"
     case .nothingNew(let read):
       "all \(read) record(s) are already in the Datanet or were refused; nothing to contribute"
     }

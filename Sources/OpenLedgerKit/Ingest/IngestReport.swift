@@ -41,15 +41,34 @@ public struct Violation: Codable, Sendable, Equatable {
   public var message: String
 }
 
+/// What one input held besides its new records, counted in full whatever the report's lists
+/// hold: what `validate` needs to give each file its totals.
+public struct InputFindings: Codable, Sendable, Equatable {
+  public var invalid = 0
+  public var exactDuplicatesInInput = 0
+  public var exactDuplicatesInDatanet = 0
+  public var nearDuplicatesFlagged = 0
+  public var nearDuplicatesRejected = 0
+
+  public init() {}
+}
+
 /// What reading an input found: counts, duplicates, near duplicates and violations.
 public struct IngestReport: Codable, Sendable {
-  /// Lists are cut at this many entries; the counts are always complete.
+  /// Lists are cut at this many entries unless `IngestOptions.listLimit` says otherwise; the
+  /// counts are always complete.
   public static let listLimit = 1000
 
+  /// How the input was cut into records.
+  public var recordFormat = RecordFormat.text
   public var inputs: [SourceFile] = []
-  /// Files in folders and archives passed over because their extension does not fit the format.
-  public var skippedFiles: [String] = []
+  /// The findings of each input, in the order of `inputs`.
+  public var findingsByInput: [InputFindings] = []
+  /// Files in folders and archives passed over, and why (hidden, not named for the format, or
+  /// for text, not UTF-8 text).
+  public var skippedFiles: [SkippedFile] = []
   public var bytesRead = 0
+  /// Every record read, the invalid ones included.
   public var recordsRead = 0
   /// Records that are new, valid and not refused: what a contribution stores.
   public var recordsNew = 0
@@ -59,6 +78,7 @@ public struct IngestReport: Codable, Sendable {
   public var nearDuplicatesFlagged = 0
   public var nearDuplicatesRejected = 0
   public var nearDuplicates: [NearDuplicate] = []
+  /// Records read that do not fit the schema (counted in `recordsRead` too).
   public var invalid = 0
   public var violations: [Violation] = []
 

@@ -13,6 +13,9 @@ public struct IngestOptions: Sendable {
   public var nearDuplicateThreshold = NearDuplicatePolicy.threshold
   /// How far archives may expand.
   public var archiveLimits = ArchiveLimits()
+  /// How many violations, exact and near duplicates the report lists of each (the counts are
+  /// complete whatever this is).
+  public var listLimit = IngestReport.listLimit
 
   public init() {}
 }
@@ -70,6 +73,9 @@ final class Ingestor {
   private var tablesSized = false
   /// The bytes of the raw records decided so far.
   private var decidedBytes = 0
+  /// The bytes of input whose records are decided, for `progress`: it never runs ahead of the
+  /// records, and once an input is read to its end, all of its bytes count.
+  private var progressBytes = 0
 
   init(
     schema: DatanetSchema, options: IngestOptions, datanet: DatanetView?,
@@ -83,6 +89,7 @@ final class Ingestor {
     self.shards = shards
     self.progress = progress
     self.storing = shards != nil
+    report.recordFormat = schema.format
     workerSets = (0..<2).map { _ in
       let set = UnsafeMutableBufferPointer<IngestWorker>.allocate(capacity: max(1, options.workers))
       _ = set.initialize(
@@ -131,9 +138,10 @@ final class Ingestor {
         }
       }
     }
-    if report.recordsRead == 0 && report.invalid == 0 {
+    if report.recordsRead == 0 {
       throw IngestError.emptyInput(
-        inputs: report.inputs.isEmpty ? inputs.map(Self.describe) : report.inputs.map(\.path))
+        inputs: report.inputs.isEmpty ? inputs.map(Self.describe) : report.inputs.map(\.path),
+        skipped: report.skippedFiles, format: schema.format)
     }
   }
 
@@ -170,7 +178,8 @@ final class Ingestor {
       switch info.st_mode & S_IFMT {
       case S_IFDIR: try ingestDirectory(path)
       case S_IFREG: try ingestFile(path, explicit: false)
-      default: report.skippedFiles.append(path)  // symlinks, devices, sockets: never followed
+      default:  // symbolic links, devices, sockets: never followed
+        report.skippedFiles.append(SkippedFile(path: path, reason: .notAFile))
       }
     }
   }
@@ -178,26 +187,59 @@ final class Ingestor {
   private func ingestFile(_ path: String, explicit: Bool) throws {
     let kind = try ArchiveReader.detect(path: path)
     if kind == .plain {
-      if !explicit && !InputFilter.accepts(path, format: schema.format) {
-        report.skippedFiles.append(path)
+      if explicit {
+        try ingestUnit(try FileByteSource(path: path), name: path)
+      } else {
+        try ingestIfFits(name: path, path: path) { try FileByteSource(path: path) }
+      }
+      return
+    }
+    var sniff = false
+    if !explicit && kind == .compressedFile {
+      switch InputFilter.verdict(Self.withoutArchiveSuffix(path), format: schema.format) {
+      case .read: break
+      case .sniff: sniff = true
+      case .skip(let reason):
+        report.skippedFiles.append(SkippedFile(path: path, reason: reason))
         return
       }
-      try ingestUnit(try FileByteSource(path: path), name: path)
-      return
     }
-    if !explicit && !InputFilter.accepts(Self.withoutArchiveSuffix(path), format: schema.format)
-      && kind == .compressedFile
-    {
-      report.skippedFiles.append(path)
-      return
-    }
-    try ingestArchive(try ArchiveReader(path: path, limits: options.archiveLimits), name: path)
+    try ingestArchive(
+      try ArchiveReader(path: path, limits: options.archiveLimits), name: path,
+      sniffCompressedFile: sniff)
   }
 
-  /// Standard input may be plain data or an archive: its first bytes tell.
-  private func ingestStandardInput(_ fd: Int32) throws {
-    let source = FileByteSource(fd: fd, name: "<stdin>")
-    var prefix = [UInt8](repeating: 0, count: ArchiveReader.detectionByteCount)
+  /// Reads one file of a folder or archive when its name, or for text its content, fits the
+  /// record format, and otherwise notes it in the report as skipped, with the reason.
+  private func ingestIfFits(
+    name: String, path: String, origin: (path: String, entry: String?)? = nil,
+    source makeSource: () throws -> ByteSource
+  ) throws {
+    switch InputFilter.verdict(path, format: schema.format) {
+    case .read:
+      try ingestUnit(try makeSource(), name: name, origin: origin)
+    case .sniff:
+      try ingestIfText(try makeSource(), name: name, origin: origin)
+    case .skip(let reason):
+      report.skippedFiles.append(SkippedFile(path: name, reason: reason))
+    }
+  }
+
+  /// Reads `source` when its first bytes are UTF-8 text, and otherwise notes it as skipped.
+  private func ingestIfText(
+    _ source: ByteSource, name: String, origin: (path: String, entry: String?)? = nil
+  ) throws {
+    let prefix = try Self.readPrefix(of: source, count: TextSniffer.byteCount)
+    guard TextSniffer.isText(prefix, whole: prefix.count < TextSniffer.byteCount) else {
+      report.skippedFiles.append(SkippedFile(path: name, reason: .notText))
+      return
+    }
+    try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: name, origin: origin)
+  }
+
+  /// The first `count` bytes of `source`, or all of it when it is shorter.
+  private static func readPrefix(of source: ByteSource, count: Int) throws -> [UInt8] {
+    var prefix = [UInt8](repeating: 0, count: count)
     var filled = 0
     while filled < prefix.count {
       let n = try prefix.withUnsafeMutableBytes {
@@ -207,6 +249,13 @@ final class Ingestor {
       filled += n
     }
     prefix.removeSubrange(filled...)
+    return prefix
+  }
+
+  /// Standard input may be plain data or an archive: its first bytes tell.
+  private func ingestStandardInput(_ fd: Int32) throws {
+    let source = FileByteSource(fd: fd, name: "<stdin>")
+    let prefix = try Self.readPrefix(of: source, count: ArchiveReader.detectionByteCount)
     switch ArchiveReader.detect(firstBytes: prefix) {
     case .plain:
       try ingestUnit(PrefixedByteSource(prefix: prefix, rest: source), name: "<stdin>")
@@ -218,21 +267,26 @@ final class Ingestor {
     }
   }
 
-  /// Reads each entry of an archive as an input named `archive:entry`. Entries whose extension
-  /// does not fit the format are passed over; a compressed single file is always read.
-  private func ingestArchive(_ reader: ArchiveReader, name: String) throws {
+  /// Reads each entry of an archive as an input named `archive:entry`. Entries that do not fit
+  /// the format (by name, or for text by content) are passed over; a compressed single file is
+  /// read, after a look at its content when `sniffCompressedFile`.
+  private func ingestArchive(
+    _ reader: ArchiveReader, name: String, sniffCompressedFile: Bool = false
+  ) throws {
     while let entry = try reader.nextEntry() {
       if reader.isCompressedFile {
-        try ingestUnit(ArchiveEntrySource(reader: reader), name: name)
+        if sniffCompressedFile {
+          try ingestIfText(ArchiveEntrySource(reader: reader), name: name)
+        } else {
+          try ingestUnit(ArchiveEntrySource(reader: reader), name: name)
+        }
         continue
       }
-      let entryName = "\(name):\(entry.path)"
-      guard InputFilter.accepts(entry.path, format: schema.format) else {
-        report.skippedFiles.append(entryName)
-        continue
+      try ingestIfFits(
+        name: "\(name):\(entry.path)", path: entry.path, origin: (name, entry.path)
+      ) {
+        ArchiveEntrySource(reader: reader)
       }
-      try ingestUnit(
-        ArchiveEntrySource(reader: reader), name: entryName, origin: (name, entry.path))
     }
   }
 
@@ -259,12 +313,13 @@ final class Ingestor {
   ) throws {
     let inputIndex = Int32(inputNames.count)
     inputNames.append(name)
+    report.findingsByInput.append(InputFindings())
     inputOrigins.append(origin ?? (name, nil))
     let digest = BackgroundDigest()
     // However this ends, the digest no longer reads the buffers once this returns.
     defer { digest.wait() }
     var size = 0
-    let recordsBefore = report.recordsRead + report.invalid
+    let recordsBefore = report.recordsRead
     var splitter = makeSplitter()
     var header: CSVHeader?
     var expectsHeader = schema.format == .csv
@@ -348,10 +403,13 @@ final class Ingestor {
       }
     }
     try drain()
+    // Every byte read is decided now, the separators between batches' records included.
+    progressBytes = report.bytesRead
+    progress(report.recordsRead, progressBytes)
     report.inputs.append(
       SourceFile(
         path: name, sha256: digest.finalize(), size: size,
-        records: report.recordsRead + report.invalid - recordsBefore))
+        records: report.recordsRead - recordsBefore))
   }
 
   private func makeSplitter() -> any RecordSplitter {
@@ -438,6 +496,8 @@ final class Ingestor {
         start: worker * batch.chunk, input: batch.input)
     }
     decidedBytes += batch.bytes.count
+    progressBytes += batch.bytes.count
+    progress(report.recordsRead, progressBytes)
     sizeTables()
   }
 
@@ -448,7 +508,7 @@ final class Ingestor {
   /// seen records, whose slots are touched all over, are sized for at most 2 million records,
   /// so a poor guess costs little memory. Past the guess they grow as before.
   private func sizeTables() {
-    let decided = report.recordsRead + report.invalid
+    let decided = report.recordsRead
     guard !tablesSized, decided >= 4096 || decidedBytes >= namedBytes else { return }
     tablesSized = true
     guard namedBytes >= 64 << 20, decided > 0, decidedBytes > 0 else { return }
@@ -465,20 +525,22 @@ final class Ingestor {
       let result = worker.results[item]
       let raw = records[start + item]
       let location = (input, Int32(raw.line))
-      if item % 4096 == 0 { progress(report.recordsRead, report.bytesRead) }
+      if item % 4096 == 0 { progress(report.recordsRead, progressBytes) }
+      report.recordsRead += 1
       if let violation = result.violation {
         addViolation(violation, at: location)
         continue
       }
-      report.recordsRead += 1
       let id = result.id
       if let first = seen.position(of: id, idAt: { stored[$0].id }) {
         report.exactDuplicatesInInput += 1
+        report.findingsByInput[Int(input)].exactDuplicatesInInput += 1
         appendExact(id, at: location, first: locations[first])
         continue
       }
       if let datanet, try datanet.contains(id) {
         report.exactDuplicatesInDatanet += 1
+        report.findingsByInput[Int(input)].exactDuplicatesInDatanet += 1
         appendExact(id, at: location, first: nil)
         continue
       }
@@ -487,10 +549,12 @@ final class Ingestor {
         let rejected = nearDuplicateAction == .reject
         if rejected {
           report.nearDuplicatesRejected += 1
+          report.findingsByInput[Int(input)].nearDuplicatesRejected += 1
         } else {
           report.nearDuplicatesFlagged += 1
+          report.findingsByInput[Int(input)].nearDuplicatesFlagged += 1
         }
-        if report.nearDuplicates.count < IngestReport.listLimit {
+        if report.nearDuplicates.count < options.listLimit {
           report.nearDuplicates.append(
             NearDuplicate(
               record: id.digest, location: describe(location), matches: match.id.digest,
@@ -552,8 +616,9 @@ final class Ingestor {
 
   private func addViolation(_ violation: RecordViolation, at location: (Int32, Int32)) {
     report.invalid += 1
+    report.findingsByInput[Int(location.0)].invalid += 1
     if !options.skipInvalid { storing = false }
-    if report.violations.count < IngestReport.listLimit {
+    if report.violations.count < options.listLimit {
       report.violations.append(
         Violation(
           location: describe(location), code: violation.code, message: violation.description))
@@ -563,7 +628,7 @@ final class Ingestor {
   private func appendExact(
     _ id: RecordID, at location: (Int32, Int32), first: (input: Int32, line: Int32)?
   ) {
-    guard report.exactDuplicates.count < IngestReport.listLimit else { return }
+    guard report.exactDuplicates.count < options.listLimit else { return }
     report.exactDuplicates.append(
       ExactDuplicate(
         record: id.digest, location: describe(location), firstLocation: first.map(describe)))
@@ -575,7 +640,7 @@ final class Ingestor {
 
   /// Finishes the report and lets go of the search tables, which only reading needs.
   func finish() throws -> IngestReport {
-    progress(report.recordsRead, report.bytesRead)
+    progress(report.recordsRead, progressBytes)
     var sources = ProvenanceBuilder(inputs: inputOrigins)
     for location in locations {
       sources.addRecord(input: Int(location.input), line: Int(location.line))
@@ -588,17 +653,30 @@ final class Ingestor {
   }
 }
 
-/// Which files in folders and archives are read for a format (files named explicitly always are).
+/// Which files in folders and archives are read for a format (files named explicitly always
+/// are): hidden files never; files named for the format always; for text, any other file whose
+/// content is UTF-8 text.
 enum InputFilter {
-  static func accepts(_ path: String, format: RecordFormat) -> Bool {
+  enum Verdict: Equatable {
+    case read
+    /// Read it if its first bytes are text.
+    case sniff
+    case skip(SkippedFile.Reason)
+  }
+
+  static func verdict(_ path: String, format: RecordFormat) -> Verdict {
     let name = (path as NSString).lastPathComponent.lowercased()
-    if name.hasPrefix(".") { return false }
-    let extensions: [String] =
-      switch format {
-      case .jsonl: [".jsonl", ".ndjson", ".json"]
-      case .csv: [".csv"]
-      case .text: [".txt", ".text", ".md", ".markdown", ".rst"]
-      }
-    return extensions.contains { name.hasSuffix($0) }
+    if name.hasPrefix(".") { return .skip(.hidden) }
+    if extensions(format).contains(where: { name.hasSuffix($0) }) { return .read }
+    return format == .text ? .sniff : .skip(.otherFormat)
+  }
+
+  /// The names a format's files end in.
+  static func extensions(_ format: RecordFormat) -> [String] {
+    switch format {
+    case .jsonl: [".jsonl", ".ndjson", ".json"]
+    case .csv: [".csv"]
+    case .text: [".txt", ".text", ".md", ".markdown", ".rst"]
+    }
   }
 }

@@ -1,5 +1,5 @@
 /// Failures of the ledger: events that do not verify, permissions, unknown Datanets.
-public enum LedgerError: OpenLedgerError {
+public enum LedgerError: OpenLedgerError, NamesAccounts {
   case corruptEvent(Digest, reason: String)
   /// A validly signed event stored in another encoding than the one its signer produced.
   case nonCanonicalEvent(Digest, problem: String)
@@ -26,7 +26,9 @@ public enum LedgerError: OpenLedgerError {
     }
   }
 
-  public var description: String {
+  public var description: String { description(naming: \.fingerprint) }
+
+  public func description(naming name: (AccountID) -> String) -> String {
     switch self {
     case .corruptEvent(let id, let reason):
       "event \(id.hex) is corrupt: \(reason)"
@@ -37,14 +39,14 @@ public enum LedgerError: OpenLedgerError {
     case .notAnEvent(let id, let type):
       "object \(id.hex) is not a ledger event (its payload type is '\(type)')"
     case .badSignature(let id, let actor):
-      "event \(id.hex): the signature does not verify against its actor \(actor.fingerprint); "
+      "event \(id.hex): the signature does not verify against its actor \(name(actor)); "
         + "the event was altered or signed by another key"
     case .missingParent(let event, let parent):
       "event \(event.hex) names parent \(parent.hex), which is not in the store"
     case .wrongDatanet(let event, let expected):
       "event \(event.hex) does not belong to Datanet \(expected.short)"
     case .notPermitted(let actor, let action, let requirement):
-      "\(actor.fingerprint) may not \(action): \(requirement)"
+      "\(name(actor)) may not \(action): \(requirement)"
     case .unknownDatanet(let name, let known):
       "no Datanet named '\(name)' in this store"
         + (known.isEmpty

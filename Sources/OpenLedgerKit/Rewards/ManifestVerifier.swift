@@ -369,25 +369,27 @@ public struct ManifestVerifier: Sendable {
 
   /// `sum`: the totals add up, and the leaves sum to the cumulative total.
   private func checkSum(_ manifest: RewardsManifest, leaves: RewardLeaves) -> CheckResult {
-    let totals = manifest.predicate.totals
+    let predicate = manifest.predicate
+    let totals = predicate.totals
+    let units = { (amount: DecimalAmount) in predicate.token.format(amount.value) }
     let (expected, overflow) = totals.previousCumulative.value.addingReportingOverflow(
       totals.epochFees.value)
     if overflow || expected != totals.cumulative.value {
       return CheckResult(
         .sum, .failed,
-        "the statement's totals disagree: previous \(totals.previousCumulative) + epoch fees "
-          + "\(totals.epochFees) ≠ cumulative \(totals.cumulative)")
+        "the statement's totals disagree: previous \(units(totals.previousCumulative)) + epoch "
+          + "fees \(units(totals.epochFees)) ≠ cumulative \(units(totals.cumulative))")
     }
     if leaves.total != totals.cumulative.value {
       return CheckResult(
         .sum, .failed,
-        "the leaves sum to \(leaves.total.decimalString); the cumulative total is "
-          + "\(totals.cumulative)")
+        "the leaves sum to \(predicate.token.format(leaves.total)); the cumulative total is "
+          + "\(units(totals.cumulative))")
     }
     return CheckResult(
       .sum, .passed,
-      "the leaves sum to \(totals.cumulative) = previous \(totals.previousCumulative) + epoch "
-        + "fees \(totals.epochFees)")
+      "the leaves sum to \(units(totals.cumulative)) = previous "
+        + "\(units(totals.previousCumulative)) + epoch fees \(units(totals.epochFees))")
   }
 
   /// `recompute`: attribution and allocation, run again, give the same leaves byte for byte.

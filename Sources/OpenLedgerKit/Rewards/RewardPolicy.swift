@@ -165,8 +165,15 @@ public struct RewardSettings: Codable, Sendable, Equatable {
 
   /// Reads a policy file (JSON with any of `basisPoints`, `protocolAccount`,
   /// `unattributedAccount`, `token`), naming the field at fault when it is malformed.
-  public static func load(path: String) throws -> RewardSettings {
-    let data = try FileSystem.read(path)
+  /// Reads a policy file. Its `protocolAccount` and `unattributedAccount` may be account ids or
+  /// whatever else `resolveAccount` knows (a local identity's name), as the flags take them.
+  public static func load(
+    path: String, resolveAccount: ((String) throws -> AccountID)? = nil
+  ) throws -> RewardSettings {
+    var data = try FileSystem.read(path)
+    if let resolveAccount {
+      data = try accountsResolved(data, path: path, resolveAccount)
+    }
     let settings: RewardSettings
     do {
       settings = try JSONDecoder().decode(RewardSettings.self, from: data)
@@ -177,6 +184,30 @@ public struct RewardSettings: Codable, Sendable, Equatable {
       throw RewardsError.malformedPolicy(path: path, reason: reason)
     }
     return settings
+  }
+
+  /// The policy file's bytes with its account names replaced by the account ids they name.
+  /// Bytes that are not a JSON object are left for the decoder to describe.
+  private static func accountsResolved(
+    _ data: Data, path: String, _ resolve: (String) throws -> AccountID
+  ) throws -> Data {
+    guard var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      return data
+    }
+    for key in [CodingKeys.protocolAccount, .unattributedAccount] {
+      guard let text = object[key.rawValue] as? String, AccountID(hex: text) == nil else {
+        continue
+      }
+      do {
+        object[key.rawValue] = try resolve(text).hex
+      } catch let error as IdentityError {
+        throw RewardsError.malformedPolicy(
+          path: path,
+          reason: "\(key.rawValue) '\(text)' is neither an account id (64 hex digits) nor the name "
+            + "of a local identity (\(error.description))")
+      }
+    }
+    return try JSONSerialization.data(withJSONObject: object)
   }
 
   static func check(_ token: RewardToken) -> String? {

@@ -112,9 +112,17 @@ public final class Store: Sendable {
     }
   }
 
-  /// Opens the store at `root` (the directory holding `config.json`).
-  public static func open(at root: String) throws -> Store {
+  /// Opens the store at `root` (the directory holding `config.json`). A store that holds
+  /// objects but lost its catalog is refused, since a new, empty catalog would show it empty,
+  /// unless `catalogMayBeMissing` (`rebuild-catalog`, which recreates it).
+  public static func open(at root: String, catalogMayBeMissing: Bool = false) throws -> Store {
     let config = try StoreConfig.load(from: "\(root)/config.json")
+    let catalog = "\(root)/catalog.sqlite"
+    if !catalogMayBeMissing, !FileSystem.exists(catalog),
+      !(try FileSystem.list("\(root)/objects/sha256")).isEmpty
+    {
+      throw StoreError.catalogMissing(path: catalog)
+    }
     return try Store(root: root, config: config)
   }
 

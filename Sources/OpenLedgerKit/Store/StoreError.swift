@@ -12,13 +12,15 @@ public enum StoreError: OpenLedgerError {
   case objectCorrupt(Digest, actual: Digest)
   case catalogBusy(path: String, waitedMilliseconds: Int)
   case catalog(path: String, message: String)
+  /// The store holds objects but no catalog: opened as it is, it would look empty.
+  case catalogMissing(path: String)
 
   public var kind: FailureKind {
     switch self {
     case .notFound, .notAStore: .notFound
     case .alreadyExists, .initPathTaken: .cannotCreate
     case .unsupportedFormat, .malformedConfig, .objectMissing, .objectCorrupt, .catalogBusy,
-      .catalog:
+      .catalog, .catalogMissing:
       .ioError
     }
   }
@@ -50,6 +52,9 @@ public enum StoreError: OpenLedgerError {
         + "(or raise busyTimeoutMilliseconds in config.json)"
     case .catalog(let path, let message):
       "the catalog \(path) failed: \(message)"
+    case .catalogMissing(let path):
+      "the catalog \(path) is missing, though the store holds objects: the store would look "
+        + "empty; run `openledger rebuild-catalog` to recreate it from the objects"
     }
   }
 }

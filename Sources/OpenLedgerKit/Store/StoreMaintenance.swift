@@ -48,8 +48,11 @@ public struct GCReport: Codable, Sendable {
 
 extension Store {
   /// Re-hashes every object and checks that every object the catalog references exists.
-  /// `progress` is called after each object with the objects and bytes done so far.
-  public func fsck(progress: (Int, Int) -> Void = { _, _ in }) throws -> FsckReport {
+  /// `progress` is called after each object with the objects done so far, their total and the
+  /// bytes done so far.
+  public func fsck(
+    progress: (_ objects: Int, _ total: Int, _ bytes: Int) -> Void = { _, _, _ in }
+  ) throws -> FsckReport {
     var malformed = [String]()
     let ids = try objects.allObjects(malformed: &malformed)
     var problems = malformed.map {
@@ -67,7 +70,7 @@ extension Store {
             kind: .corrupt, object: id.hex, path: objects.path(for: id),
             message: "object \(id.hex) is corrupt: its bytes hash to \(actual.hex)"))
       }
-      progress(index + 1, bytes)
+      progress(index + 1, ids.count, bytes)
     }
     let onDisk = Set(ids)
     let referenced = try catalog.read { db in try ObjectRefs.all(in: db) }
@@ -84,7 +87,11 @@ extension Store {
   /// commands; first erases removed records' bytes, from the shards and from the attribution
   /// indexes (compacting those whose segments hold any; `clock` dates the new segments). Holds
   /// the store lock exclusively, so no running writer loses an object it is about to record.
-  public func gc(dryRun: Bool, clock: any Clock) throws -> GCReport {
+  /// `progress` is called with the objects looked at so far and their total.
+  public func gc(
+    dryRun: Bool, clock: any Clock,
+    progress: (_ objects: Int, _ total: Int) -> Void = { _, _ in }
+  ) throws -> GCReport {
     let lock = try lock(.exclusive)
     defer { withExtendedLifetime(lock) {} }
     // Every journal is stale under the exclusive lock: undo the writes that died.
@@ -100,7 +107,9 @@ extension Store {
     let referenced = try catalog.read { db in try ObjectRefs.all(in: db) }
     var removed = [Digest]()
     var freed = 0
-    for id in ids where referenced[id] == nil {
+    for (index, id) in ids.enumerated() {
+      progress(index + 1, ids.count)
+      guard referenced[id] == nil else { continue }
       freed += (try? objects.size(of: id)) ?? 0
       removed.append(id)
       if !dryRun { try objects.remove(id) }

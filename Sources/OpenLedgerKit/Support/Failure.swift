@@ -1,6 +1,6 @@
 import Foundation
 
-/// The kinds of failure a command can end in, one per exit code of DESIGN §8.
+/// The kinds of failure a command can end in, one per exit code of Docs/ExitCodes.md.
 ///
 /// The core only classifies its errors; the command-line layer alone turns a kind into a process
 /// exit status, so the mapping lives in one place.
@@ -29,7 +29,7 @@ public protocol OpenLedgerError: Error, CustomStringConvertible {
 }
 
 extension FailureKind {
-  /// The sysexits status of DESIGN §8.
+  /// The sysexits status Docs/ExitCodes.md gives for the kind.
   public var exitStatus: Int32 {
     switch self {
     case .checksFailed: 1

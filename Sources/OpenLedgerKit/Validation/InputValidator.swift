@@ -3,9 +3,11 @@
 public struct InputValidator {
   public init() {}
 
-  /// One check per input file (an archive entry counts as a file of its archive): schema and
-  /// encoding violations and policy-refused near duplicates are errors; flagged near duplicates
-  /// and exact duplicates, which `contribute` would skip, are warnings.
+  /// One check per input file (an archive entry counts as a file of its archive), with the
+  /// verdicts `contribute` would give: schema and encoding violations are errors (contribute
+  /// refuses the input); near duplicates, flagged or refused by the policy, and exact
+  /// duplicates inside the input are warnings (contribute stores the rest). Records already in
+  /// the Datanet are one note, not a finding each: contributing them again is harmless.
   public func validate(
     _ inputs: [InputPath], datanet: (store: Store, reference: String), options: IngestOptions,
     workingDirectory: String, progress: @escaping (Int, Int) -> Void = { _, _ in }
@@ -31,7 +33,10 @@ public struct InputValidator {
           ])
       ])
     }
-    return Self.checks(of: report, inputs: inputs, workingDirectory: workingDirectory)
+    var result = Self.checks(of: report, inputs: inputs, workingDirectory: workingDirectory)
+    result.findingLimit = options.listLimit == Int.max ? nil : options.listLimit
+    result.noteUnlisted()
+    return result
   }
 
   /// Turns an analysis into one check per source file, in the order they were read. Paths
@@ -88,35 +93,53 @@ public struct InputValidator {
       let refused = near.action == .rejected
       add(
         ValidationFinding(
-          refused ? .error : .warning, code: "near-duplicate",
+          .warning, code: refused ? "near-duplicate-refused" : "near-duplicate",
           message: describe(
             near.location,
             "near duplicate of \(match) (estimated Jaccard \(jaccard)); the Datanet's policy "
-              + (refused ? "refuses it: change or drop the record" : "flags it for the curators")),
+              + (refused
+                ? "refuses it: contribute would leave it out and store the rest"
+                : "flags it for the curators")),
           subject: near.record.hex, file: file, line: line), to: near.location.input)
     }
+    var inDatanet: ExactDuplicate?
     for duplicate in report.exactDuplicates {
+      guard let first = duplicate.firstLocation else {
+        inDatanet = inDatanet ?? duplicate
+        continue
+      }
       let (file, line, _) = place(duplicate.location)
-      let first =
-        duplicate.firstLocation.map { "the same as \(relative($0))" } ?? "already in the Datanet"
       add(
         ValidationFinding(
           .warning, code: "exact-duplicate",
-          message: describe(duplicate.location, "\(first); contribute would not store it again"),
+          message: describe(
+            duplicate.location,
+            "the same as \(relative(first)); contribute would store it once"),
           subject: duplicate.record.hex, file: file, line: line), to: duplicate.location.input)
     }
+    // What the lists left out is counted in the check of the file it is in.
+    for (index, source) in report.inputs.enumerated() where index < report.findingsByInput.count {
+      let counts = report.findingsByInput[index]
+      guard var check = checks[source.path] else { continue }
+      let listedErrors = check.findings.filter { $0.severity == .error }.count
+      let listedWarnings = check.findings.count - listedErrors
+      check.unlistedErrors = max(0, counts.invalid - listedErrors)
+      check.unlistedWarnings = max(
+        0,
+        counts.exactDuplicatesInInput + counts.nearDuplicatesFlagged
+          + counts.nearDuplicatesRejected - listedWarnings)
+      checks[source.path] = check
+    }
     var result = ValidationReport(checks: order.compactMap { checks[$0] })
-    let unlisted = report.invalid - report.violations.count
-    if unlisted > 0 {
-      result.checks.append(
-        ValidationCheck(
-          name: "input", category: "input", checked: report.recordsRead + report.invalid,
-          findings: [
-            ValidationFinding(
-              .error, code: "more-invalid-records",
-              message: "\(unlisted) more invalid record(s) are not listed; fix the ones shown first"
-            )
-          ]))
+    if report.exactDuplicatesInDatanet > 0 {
+      let example = inDatanet.map { duplicate -> String in
+        let (file, line, entry) = place(duplicate.location)
+        return " (e.g. " + (entry.map { "\(file) entry \($0)" } ?? file)
+          + (line.map { ":\($0)" } ?? "") + ")"
+      }
+      result.notes.append(
+        "\(report.exactDuplicatesInDatanet) record(s) are already in the Datanet\(example ?? ""); "
+          + "contribute would not store them again")
     }
     return result
   }

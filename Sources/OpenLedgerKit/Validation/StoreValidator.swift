@@ -10,15 +10,18 @@ public struct StoreValidator {
 
   /// Runs every check; `datanet` limits the per-Datanet checks to one Datanet. Objects are
   /// re-hashed store-wide either way, since Datanets can share them. `progress` is called with
-  /// the name of each check as it starts.
-  public func validate(datanet reference: String?, progress: (String) -> Void = { _ in })
-    throws -> ValidationReport
-  {
-    var report = ValidationReport()
+  /// the name of each check as it starts, `objects` after each object re-hashed with the objects
+  /// done so far and their total.
+  public func validate(
+    datanet reference: String?, findingLimit: Int? = ValidationReport.defaultFindingLimit,
+    objects: (_ done: Int, _ total: Int) -> Void = { _, _ in },
+    progress: (String) -> Void = { _ in }
+  ) throws -> ValidationReport {
+    var report = ValidationReport(findingLimit: findingLimit)
     let ledger = Ledger(store: store)
     let datanets = try reference.map { [try ledger.datanet($0)] } ?? ledger.datanets()
     progress("objects")
-    let fsck = try store.fsck()
+    let fsck = try store.fsck { done, total, _ in objects(done, total) }
     report.checks.append(Self.objectsCheck(fsck))
     report.checks.append(Self.catalogCheck(fsck))
     report.checks.append(Self.guarded("staging", category: "catalog") { try stagingCheck() })
@@ -34,7 +37,7 @@ public struct StoreValidator {
     for state in datanets {
       progress("Datanet \(state.name)")
       if let check = replay.byDatanet[state.id] { report.checks.append(check) }
-      report.checks += checks(of: state)
+      report.checks += checks(of: state, findingLimit: findingLimit ?? Int.max)
       report.checks.append(
         Self.guarded("unrecorded manifests \(state.name)", category: "manifests") {
           try ManifestObjectsCheck(
@@ -42,14 +45,15 @@ public struct StoreValidator {
           ).run()
         })
     }
+    report.noteUnlisted()
     return report
   }
 
   /// The checks of one Datanet beyond its ledger.
-  func checks(of state: DatanetState) -> [ValidationCheck] {
+  func checks(of state: DatanetState, findingLimit: Int) -> [ValidationCheck] {
     [
       Self.guarded("records \(state.name)", category: "records") {
-        try RecordCheck(store: store, state: state).run()
+        try RecordCheck(store: store, state: state, listLimit: findingLimit).run()
       },
       Self.guarded("index \(state.name)", category: "index") {
         try IndexCheck(store: store, state: state).run()

@@ -40,7 +40,11 @@ public struct ValidationCheck: Codable, Sendable {
   public var category: String
   /// How many items (objects, events, records, files...) were looked at.
   public var checked: Int
+  /// The findings listed: up to the report's `findingLimit` of each kind.
   public var findings: [ValidationFinding]
+  /// Errors and warnings found past the limit: counted, not listed.
+  public var unlistedErrors = 0
+  public var unlistedWarnings = 0
 
   public init(name: String, category: String, checked: Int, findings: [ValidationFinding] = []) {
     self.name = name
@@ -49,11 +53,17 @@ public struct ValidationCheck: Codable, Sendable {
     self.findings = findings
   }
 
-  /// Whether no finding is an error.
-  public var passed: Bool { !findings.contains { $0.severity == .error } }
+  /// Whether no finding, listed or not, is an error.
+  public var passed: Bool { unlistedErrors == 0 && !findings.contains { $0.severity == .error } }
+
+  /// Every error, listed or not.
+  public var errors: Int { findings.filter { $0.severity == .error }.count + unlistedErrors }
+  /// Every warning, listed or not.
+  public var warnings: Int { findings.filter { $0.severity == .warning }.count + unlistedWarnings }
 
   enum CodingKeys: String, CodingKey {
-    case name, category, checked, findings, passed
+    case name, category, checked, findings, passed, errors, warnings, unlistedErrors,
+      unlistedWarnings
   }
 
   public init(from decoder: Decoder) throws {
@@ -62,6 +72,8 @@ public struct ValidationCheck: Codable, Sendable {
     category = try container.decode(String.self, forKey: .category)
     checked = try container.decode(Int.self, forKey: .checked)
     findings = try container.decode([ValidationFinding].self, forKey: .findings)
+    unlistedErrors = try container.decodeIfPresent(Int.self, forKey: .unlistedErrors) ?? 0
+    unlistedWarnings = try container.decodeIfPresent(Int.self, forKey: .unlistedWarnings) ?? 0
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -71,18 +83,43 @@ public struct ValidationCheck: Codable, Sendable {
     try container.encode(checked, forKey: .checked)
     try container.encode(findings, forKey: .findings)
     try container.encode(passed, forKey: .passed)
+    try container.encode(errors, forKey: .errors)
+    try container.encode(warnings, forKey: .warnings)
+    try container.encode(unlistedErrors, forKey: .unlistedErrors)
+    try container.encode(unlistedWarnings, forKey: .unlistedWarnings)
   }
 }
 
 /// Every check that ran, in order.
 public struct ValidationReport: Codable, Sendable {
-  public var checks: [ValidationCheck]
+  /// The most findings of one kind a check lists (the rest are counted); nil when unlimited.
+  public static let defaultFindingLimit = 1000
 
-  public init(checks: [ValidationCheck] = []) {
+  public var checks: [ValidationCheck]
+  /// How many findings of one kind a check lists at most; nil when all are listed.
+  public var findingLimit: Int?
+  /// Lines for people about the whole run, that are not findings: records already in the
+  /// Datanet, a limit that left findings unlisted.
+  public var notes: [String] = []
+
+  public init(checks: [ValidationCheck] = [], findingLimit: Int? = nil) {
     self.checks = checks
+    self.findingLimit = findingLimit
   }
 
   public var passed: Bool { checks.allSatisfy(\.passed) }
+
+  /// Findings counted but not listed, in every check.
+  public var unlisted: Int { checks.reduce(0) { $0 + $1.unlistedErrors + $1.unlistedWarnings } }
+
+  /// Adds the note saying how many findings the limit left unlisted and how to list them all;
+  /// call it once the checks are complete.
+  public mutating func noteUnlisted() {
+    guard unlisted > 0, let findingLimit else { return }
+    notes.append(
+      "\(unlisted) finding(s) are counted but not listed: each check lists at most "
+        + "\(findingLimit) of each kind; --max-findings 0 lists them all")
+  }
 
   /// Every warning made an error (`validate --strict`), so that every format reports the
   /// failure the exit status says.
@@ -91,23 +128,25 @@ public struct ValidationReport: Codable, Sendable {
       for finding in checks[check].findings.indices {
         checks[check].findings[finding].severity = .error
       }
+      checks[check].unlistedErrors += checks[check].unlistedWarnings
+      checks[check].unlistedWarnings = 0
     }
   }
 
-  public var errors: Int {
-    checks.reduce(0) { $0 + $1.findings.filter { $0.severity == .error }.count }
-  }
-  public var warnings: Int {
-    checks.reduce(0) { $0 + $1.findings.filter { $0.severity == .warning }.count }
-  }
+  /// Every error, listed or not.
+  public var errors: Int { checks.reduce(0) { $0 + $1.errors } }
+  /// Every warning, listed or not.
+  public var warnings: Int { checks.reduce(0) { $0 + $1.warnings } }
 
   enum CodingKeys: String, CodingKey {
-    case checks, passed, errors, warnings
+    case checks, passed, errors, warnings, unlisted, findingLimit, notes
   }
 
   public init(from decoder: Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     checks = try container.decode([ValidationCheck].self, forKey: .checks)
+    findingLimit = try container.decodeIfPresent(Int.self, forKey: .findingLimit)
+    notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -116,5 +155,8 @@ public struct ValidationReport: Codable, Sendable {
     try container.encode(passed, forKey: .passed)
     try container.encode(errors, forKey: .errors)
     try container.encode(warnings, forKey: .warnings)
+    try container.encode(unlisted, forKey: .unlisted)
+    try container.encode(findingLimit, forKey: .findingLimit)
+    try container.encode(notes, forKey: .notes)
   }
 }

@@ -20,7 +20,7 @@ struct Export: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.")
+  @Argument(help: "The Datanet's name or id.", completion: .datanets)
   var datanet: String
 
   @Option(name: .long, help: ArgumentHelp("The directory to write.", valueName: "dir"))
@@ -39,9 +39,18 @@ struct Export: ParsableCommand {
     let context = Context(global)
     let store = try context.openStore()
     let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
+    var progress: ProgressBar?
     let report = try DatanetExport(store: store).export(
       datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
-      names: context.accountNames().names)
+      names: context.accountNames().names
+    ) { records, total in
+      if progress == nil {
+        progress = ProgressBar(
+          label: "export", unit: "records", output: context.output, total: .items(total))
+      }
+      progress?.update(items: records)
+    }
+    progress?.finish()
     if !report.staleStagingRemoved.isEmpty {
       context.output.note(
         "removed \(report.staleStagingRemoved.count) staging folder(s) that interrupted exports "
@@ -51,6 +60,7 @@ struct Export: ParsableCommand {
       try context.output.json(report)
       return
     }
+    if context.output.quiet { return }
     var table = TextTable(["FILE", "RECORDS", "SIZE", "SHA-256"])
     for file in report.files {
       table.add([

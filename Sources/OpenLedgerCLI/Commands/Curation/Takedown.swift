@@ -15,7 +15,7 @@ struct Takedown: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.")
+  @Argument(help: "The Datanet's name or id.", completion: .datanets)
   var datanet: String
 
   @Option(

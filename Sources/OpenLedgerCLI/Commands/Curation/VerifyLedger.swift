@@ -16,7 +16,9 @@ struct VerifyLedger: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id (default: every Datanet in the store).")
+  @Argument(
+    help: "The Datanet's name or id (default: every Datanet in the store).",
+    completion: .datanets)
   var datanet: String?
 
   func run() throws {

@@ -18,8 +18,12 @@ extension DatanetCommand {
     @Option(name: .long, help: "What the Datanet collects.")
     var description = ""
 
-    @Option(name: .long, help: "The license contributions are made under (an SPDX id).")
-    var license = "unspecified"
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "The license contributions are made under: an SPDX license id or expression (MIT OR "
+          + "Apache-2.0), or LicenseRef-NAME for one outside the SPDX list.", valueName: "spdx"))
+    var license = License.unspecified
 
     @OptionGroup var schema: SchemaOptions
 
@@ -35,12 +39,18 @@ extension DatanetCommand {
 
     @Option(
       name: .customLong("curator"),
-      help: "Another curator: an account id or a local identity's name (repeatable).")
+      help: "Another curator: an account id or a local identity's name (repeatable).",
+      completion: .identities)
     var curators: [String] = []
 
     func validate() throws {
       guard DatanetCreate.isValidName(name) else {
         throw ValidationError(DatanetError.invalidName(name).description)
+      }
+      do {
+        _ = try License.normalize(license)
+      } catch {
+        throw ValidationError(error.description)
       }
     }
 
@@ -50,11 +60,15 @@ extension DatanetCommand {
       let store = try context.openStore()
       let identity = try context.identity()
       let curators = try curators.map(context.identities.resolveAccount) + [identity.account]
-      let rewards = try rewardsPolicy.map { try RewardSettings.load(path: context.absolute($0)) }
+      let rewards = try rewardsPolicy.map {
+        try RewardSettings.load(
+          path: context.absolute($0), resolveAccount: context.identities.resolveAccount)
+      }
       // Checked now, so a Datanet never holds a split that cannot be used.
       _ = try rewards?.resolve(curators: curators, owner: identity.account)
       let body = DatanetCreate(
-        name: name, description: description, license: license, schema: schema,
+        name: name, description: description, license: try License.normalize(license),
+        schema: schema,
         policy: DatanetPolicy(nearDuplicate: nearDuplicates, rewards: rewards),
         owner: identity.account, curators: curators)
       let event = try Ledger(store: store).append(

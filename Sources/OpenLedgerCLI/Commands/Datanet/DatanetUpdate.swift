@@ -4,20 +4,29 @@ import OpenLedgerKit
 extension DatanetCommand {
   struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Change a Datanet's description, license, policy, curators or model operators.",
+      abstract:
+        "Change a Datanet's description, license, policy, curators, model operators or schema.",
       discussion: """
-        Only the owner may change curators and model operators (the identities whose signed         inference logs back reward epochs); the owner and curators may change the rest.
+        Only the owner may change curators, model operators (the identities whose signed \
+        inference logs back reward epochs) and the schema; the owner and curators may change \
+        the rest. A schema change (--min-length, --max-length, --require, --text-field, or \
+        --schema FILE; the record format and split stay) applies to contributions from now \
+        on: the records already in the Datanet stay as they are. --min-length 0 and \
+        --max-length 0 remove a limit.
         """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(name: .long, help: "A new description.")
     var description: String?
 
-    @Option(name: .long, help: "A new license.")
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "A new license: an SPDX license id or expression, or LicenseRef-NAME.", valueName: "spdx"))
     var license: String?
 
     @Option(name: .long, help: "What near duplicates get from now on: flag or reject.")
@@ -31,20 +40,21 @@ extension DatanetCommand {
     var rewardsPolicy: String?
 
     @Option(
-      name: .long, help: "Add a curator: an account id or a local identity's name (repeatable).")
+      name: .long, help: "Add a curator: an account id or a local identity's name (repeatable).",
+      completion: .identities)
     var addCurator: [String] = []
 
-    @Option(name: .long, help: "Remove a curator (repeatable).")
+    @Option(name: .long, help: "Remove a curator (repeatable).", completion: .identities)
     var removeCurator: [String] = []
 
     @Option(
       name: .long,
       help: ArgumentHelp(
         "Register a model operator, whose signed inference logs may back reward epochs: an "
-          + "account id or a local identity's name (repeatable)."))
+          + "account id or a local identity's name (repeatable)."), completion: .identities)
     var addOperator: [String] = []
 
-    @Option(name: .long, help: "Remove a model operator (repeatable).")
+    @Option(name: .long, help: "Remove a model operator (repeatable).", completion: .identities)
     var removeOperator: [String] = []
 
     @Flag(help: "From now on, refuse reward epochs whose inference log no operator signed.")
@@ -53,31 +63,43 @@ extension DatanetCommand {
     @Flag(help: "From now on, accept reward epochs from unsigned inference logs (the default).")
     var allowUnsignedLog = false
 
+    @OptionGroup(title: "Schema (owner only; for contributions from now on)")
+    var schemaChange: SchemaOptions
+
     func validate() throws {
       if description == nil, license == nil, nearDuplicates == nil, rewardsPolicy == nil,
         addCurator.isEmpty, removeCurator.isEmpty, addOperator.isEmpty, removeOperator.isEmpty,
-        !requireSignedLog, !allowUnsignedLog
+        !requireSignedLog, !allowUnsignedLog, !schemaChange.hasFlags, schemaChange.schema == nil
       {
         throw ValidationError(DatanetError.nothingToUpdate.description)
       }
       if requireSignedLog, allowUnsignedLog {
         throw ValidationError("give one of --require-signed-log and --allow-unsigned-log")
       }
+      do {
+        _ = try license.map(License.normalize)
+      } catch {
+        throw ValidationError(error.description)
+      }
     }
 
     func run() throws {
+      let license = try self.license.map(License.normalize)
       let context = Context(global)
       let store = try context.openStore()
       let ledger = Ledger(store: store)
       let state = try ledger.datanet(datanet)
       let identity = try context.identity()
+      let schema = try schemaChange.change(
+        of: state.schema, workingDirectory: context.workingDirectory)
       var policy: DatanetPolicy?
       if let nearDuplicates {
         policy = policy ?? state.policy
         policy?.nearDuplicate = nearDuplicates
       }
       if let rewardsPolicy {
-        let settings = try RewardSettings.load(path: context.absolute(rewardsPolicy))
+        let settings = try RewardSettings.load(
+          path: context.absolute(rewardsPolicy), resolveAccount: context.identities.resolveAccount)
         // Checked now, so a Datanet never holds a split that cannot be used.
         _ = try settings.resolve(curators: state.curators, owner: state.owner)
         policy = policy ?? state.policy
@@ -107,20 +129,29 @@ extension DatanetCommand {
       if identity.account == state.owner || state.curators.contains(identity.account),
         adds.isEmpty, removes.isEmpty, addsOperators.isEmpty, removesOperators.isEmpty,
         description.map({ $0 == state.description }) ?? true,
-        license.map({ $0 == state.license }) ?? true, policy.map({ $0 == state.policy }) ?? true
+        license.map({ $0 == state.license }) ?? true, policy.map({ $0 == state.policy }) ?? true,
+        schema.map({ $0 == state.schema }) ?? true
       {
         throw DatanetError.nothingChanges(datanet: state.name)
       }
       let update = DatanetUpdate(
         description: description, license: license, policy: policy,
         addCurators: adds.map(\.1), removeCurators: removes.map(\.1),
-        addOperators: addsOperators.map(\.1), removeOperators: removesOperators.map(\.1))
+        addOperators: addsOperators.map(\.1), removeOperators: removesOperators.map(\.1),
+        schema: schema)
       try ledger.append(.datanetUpdate(update), to: state.id, by: identity, clock: context.clock)
       let updated = try ledger.datanet(state.id.hex)
       if context.output.isJSON {
         try context.output.json(updated)
       } else {
         context.output.line("Updated Datanet \(updated.name)")
+      }
+      if let schema, schema != state.schema {
+        let records = try ledger.statistics(of: state.id).records
+        let change = SchemaOptions.describeChange(from: state.schema, to: schema)
+        context.output.note(
+          "the schema of \(state.name) changed (\(change)): the \(records) record(s) already in "
+            + "it stay as they are; contributions from now on follow the new schema")
       }
     }
 

@@ -10,7 +10,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The identity's name (default: the one you act as).")
+    @Argument(help: "The identity's name (default: the one you act as).", completion: .identities)
     var name: String?
 
     @Option(name: .long, help: "Write the document to this file instead of stdout.")

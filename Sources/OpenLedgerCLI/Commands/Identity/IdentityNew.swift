@@ -21,6 +21,9 @@ extension IdentityCommand {
       let identity = try context.identities.create(name: name, clock: context.clock)
       if context.output.isJSON {
         try context.output.json(IdentitySummary(identity))
+      } else if context.output.quiet {
+        // The one value a script needs; the table is for people.
+        context.output.line(identity.account.hex)
       } else {
         context.output.line("Created identity \(identity.name)")
         context.output.line("account  \(identity.account.hex)")

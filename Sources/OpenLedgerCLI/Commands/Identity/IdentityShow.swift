@@ -8,7 +8,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The identity's name.")
+    @Argument(help: "The identity's name.", completion: .identities)
     var name: String?
 
     func run() throws {

@@ -12,15 +12,18 @@ extension IndexCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     func run() throws {
       let context = Context(global)
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
-      let progress = ProgressBar(label: "index", unit: "records", output: context.output)
-      let report = try AttributionIndex(store: store, datanet: state).build(
+      let index = AttributionIndex(store: store, datanet: state)
+      let progress = ProgressBar(
+        label: "index", unit: "records", output: context.output,
+        total: .items(try index.status().pendingRecords))
+      let report = try index.build(
         clock: context.clock
       ) { records, bytes in progress.update(items: records, bytes: bytes) }
       progress.finish()

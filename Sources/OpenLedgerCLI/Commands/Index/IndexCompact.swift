@@ -13,7 +13,7 @@ extension IndexCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     func run() throws {

@@ -26,7 +26,8 @@ extension ManifestCommand {
     @Argument(help: "The manifest's envelope (manifest.json of an export).")
     var envelope: String
 
-    @Argument(help: "The account: 64 hex digits, or the name of a local identity.")
+    @Argument(
+      help: "The account: 64 hex digits, or the name of a local identity.", completion: .identities)
     var account: String
 
     func run() throws {

@@ -16,7 +16,7 @@ extension PayoutCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(help: ArgumentHelp("The EVM address (0x and 40 hex digits).", valueName: "0x…"))

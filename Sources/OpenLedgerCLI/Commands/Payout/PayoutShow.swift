@@ -13,10 +13,12 @@ extension PayoutCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
-    @Option(help: "Show only this account (an account id or a local identity's name).")
+    @Option(
+      help: "Show only this account (an account id or a local identity's name).",
+      completion: .identities)
     var account: String?
 
     func run() throws {
@@ -36,12 +38,17 @@ extension PayoutCommand {
         return
       }
       let names = context.accountNames()
+      // The cumulative amounts are the latest epoch's, in its token.
+      let epochs = RewardEpochs(store: store, datanet: state)
+      let token =
+        accounts.contains { $0.cumulative != nil }
+        ? try epochs.bundle(of: try epochs.epoch(nil)).predicate.token : nil
       var table = TextTable(["ACCOUNT", "ROLES", "CUMULATIVE", "PAYOUT ADDRESS", "CHAIN", "SET"])
       for entry in accounts {
         table.add([
           names.label(entry.account),
           entry.roles.isEmpty ? "-" : entry.roles.map(\.rawValue).joined(separator: ","),
-          entry.cumulative.map(\.description) ?? "-",
+          entry.cumulative.map { token?.format($0.value) ?? $0.description } ?? "-",
           entry.payout?.address.checksummed ?? "none",
           entry.payout?.chainId.map(String.init) ?? "-",
           entry.payout?.time ?? "-",

@@ -17,7 +17,9 @@ struct Pull: ParsableCommand {
   @Argument(help: "The remote (default: origin).")
   var remote: String = "origin"
 
-  @Option(name: .customLong("datanet"), help: "Pull only this Datanet (repeatable).")
+  @Option(
+    name: .customLong("datanet"), help: "Pull only this Datanet (repeatable).",
+    completion: .datanets)
   var datanets: [String] = []
 
   func run() throws {

@@ -16,7 +16,9 @@ struct Push: ParsableCommand {
   @Argument(help: "The remote (default: origin).")
   var remote: String = "origin"
 
-  @Option(name: .customLong("datanet"), help: "Push only this Datanet (repeatable).")
+  @Option(
+    name: .customLong("datanet"), help: "Push only this Datanet (repeatable).",
+    completion: .datanets)
   var datanets: [String] = []
 
   func run() throws {

@@ -20,7 +20,7 @@ extension ReviewCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(name: .long, help: "pending, accepted, rejected, withdrawn or all.")

@@ -77,6 +77,20 @@ struct ContributionPrinter {
     }
     output.line(sources.rendered)
 
+    if summary.invalid > 0 {
+      output.line()
+      output.line("Invalid records (\(summary.invalid), skipped; not stored):")
+      for violation in details.invalidRecords {
+        output.line("  \(show(violation.location)): \(violation.message)")
+      }
+      if details.invalidRecords.count < summary.invalid {
+        output.line(
+          details.invalidRecords.isEmpty
+            ? "  (the contribution's event does not list them)"
+            : "  (the contribution's event lists the first \(details.invalidRecords.count))")
+      }
+    }
+
     output.line()
     let shown = details.records.count
     output.line(

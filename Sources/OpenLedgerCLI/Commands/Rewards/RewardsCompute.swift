@@ -26,7 +26,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
@@ -43,7 +43,8 @@ extension RewardsCommand {
     @Option(
       help: ArgumentHelp(
         "A policy file (JSON: basisPoints {contributors, curators, protocol}, protocolAccount, "
-          + "unattributedAccount, token {symbol, decimals}).", valueName: "file"))
+          + "unattributedAccount (account ids or local identity names), token {symbol, "
+          + "decimals}).", valueName: "file"))
     var policy: String?
 
     @Flag(
@@ -77,7 +78,9 @@ extension RewardsCommand {
       if !offline { try context.requirePulled(state, from: store) }
       var settings = try split.settings(identities: context.identities)
       if let policy {
-        settings = settings.merged(over: try RewardSettings.load(path: context.absolute(policy)))
+        settings = settings.merged(
+          over: try RewardSettings.load(
+            path: context.absolute(policy), resolveAccount: context.identities.resolveAccount))
       }
       let log = try RewardLog.read(path: context.absolute(inferences))
       let signed = try signedLog.map { try SignedInferenceLog.load(path: context.absolute($0)) }
@@ -109,17 +112,18 @@ extension RewardsCommand {
       let predicate = computed.manifest.predicate
       context.output.line(
         "Epoch \(computed.epoch.epoch) of \(state.name): \(log.inferences.count) inference(s), "
-          + "fees \(predicate.totals.epochFees) (\(predicate.token.symbol) smallest units), "
+          + "fees \(predicate.token.format(predicate.totals.epochFees.value)), "
           + "\(computed.epoch.accounts) account(s)")
       context.output.line("manifest \(computed.manifest.id.hex)")
       context.output.line("root     \(predicate.merkleRoot.hex)")
       for debt in predicate.operators ?? [] {
         context.output.line(
-          "operator \(context.accountNames().label(debt.account)) owes \(debt.owes) (signed log "
+          "operator \(context.accountNames().label(debt.account)) owes \(predicate.token.format(debt.owes.value)) (signed log "
             + "\(debt.signedLog.short))")
       }
       context.output.line(
-        RewardsTable.render(allocations, names: context.accountNames(), shares: nil))
+        RewardsTable.render(
+          allocations, token: predicate.token, names: context.accountNames(), shares: nil))
       if let without = predicate.withoutPayoutAddress, !without.isEmpty {
         context.output.note(
           "\(without.count) account(s) have no payout address, so their leaves pay the zero "
@@ -206,7 +210,7 @@ struct PaidShare: Encodable {
 /// The accounts of an epoch as a table.
 enum RewardsTable {
   static func render(
-    _ allocations: [RewardEpochs.Allocation], names: AccountNames,
+    _ allocations: [RewardEpochs.Allocation], token: RewardToken, names: AccountNames,
     shares: [AccountID: [PaidShare]]?
   ) -> String {
     var headers = ["ACCOUNT", "ROLES", "EPOCH", "CUMULATIVE", "WEIGHT (TOKENS)", "INFERENCES"]
@@ -219,7 +223,8 @@ enum RewardsTable {
       var row = [
         names.label(allocation.account),
         allocation.roles.isEmpty ? "-" : allocation.roles.map(\.rawValue).joined(separator: ","),
-        "\(allocation.amount)", "\(allocation.cumulative)", tokens(allocation.units.value),
+        token.format(allocation.amount.value), token.format(allocation.cumulative.value),
+        tokens(allocation.units.value),
         "\(allocation.inferences)",
       ]
       if let shares {

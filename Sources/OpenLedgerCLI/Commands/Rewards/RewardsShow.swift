@@ -8,20 +8,22 @@ extension RewardsCommand {
       abstract: "Show an epoch: what each account earned, its attribution weight, and which "
         + "inferences paid it.",
       discussion: """
-        The latest epoch unless --epoch is given. Amounts are in the token's smallest unit; \
-        the weight is the account's attribution units in output tokens. --account lists that \
+        The latest epoch unless --epoch is given. Amounts are in token units, as a wallet \
+        shows them (JSON keeps exact integers in the token's smallest unit); the weight is \
+        the account's attribution units in output tokens. --account lists that \
         account's share of every inference that paid it.
         """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Option(help: "The epoch (default: the latest).")
     var epoch: UInt64?
 
-    @Option(help: "Only this account: an account id or a local identity's name.")
+    @Option(
+      help: "Only this account: an account id or a local identity's name.", completion: .identities)
     var account: String?
 
     func run() throws {
@@ -61,24 +63,27 @@ extension RewardsCommand {
       context.output.line(
         "Epoch \(chosen.epoch) of \(state.name) (recorded \(chosen.time) by "
           + "\(names.label(chosen.actor))): \(chosen.inferences) inference(s), fees "
-          + "\(chosen.fees), cumulative \(chosen.cumulative) (\(token.symbol) smallest units, "
-          + "\(token.decimals) decimals)")
+          + "\(token.format(chosen.fees.value)), cumulative "
+          + "\(token.format(chosen.cumulative.value))")
       context.output.line("manifest \(chosen.manifest.hex)")
       context.output.line("root     \(chosen.root.hex)")
       if let only, let shares = paidBy[only] {
-        context.output.line(RewardsTable.render(allocations, names: names, shares: nil))
+        context.output.line(
+          RewardsTable.render(allocations, token: token, names: names, shares: nil))
         context.output.line()
         var table = TextTable(["INFERENCE", "LINE", "FEE", "SHARE", "WEIGHT (TOKENS)", "ROLES"])
         for share in shares {
           table.add([
-            share.inference, "\(share.line)", "\(share.fee)", "\(share.amount)",
+            share.inference, "\(share.line)", token.format(share.fee.value),
+            token.format(share.amount.value),
             RewardsTable.tokens(TokenAmount(share.weight)),
             share.roles.map(\.rawValue).joined(separator: ","),
           ])
         }
         context.output.line(table.rendered)
       } else {
-        context.output.line(RewardsTable.render(allocations, names: names, shares: paidBy))
+        context.output.line(
+          RewardsTable.render(allocations, token: token, names: names, shares: paidBy))
       }
     }
   }

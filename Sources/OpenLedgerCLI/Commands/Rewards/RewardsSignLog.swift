@@ -18,7 +18,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.")
+    @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
     @Argument(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
@@ -64,8 +64,8 @@ extension RewardsCommand {
           signed.bytes, to: path,
           stagingDirectory: (path as NSString).deletingLastPathComponent, durable: false)
         context.output.note(
-          "Signed \(log): \(parsed.inferences.count) inference(s), fees \(parsed.totalFees) "
-            + "\(paid.symbol) smallest units, as operator \(identity.account.fingerprint); wrote "
+          "Signed \(log): \(parsed.inferences.count) inference(s), fees "
+            + "\(paid.format(parsed.totalFees)), as operator \(identity.account.fingerprint); wrote "
             + "\(out) (signed log \(signed.id.short)). Give it to a curator of \(state.name) for "
             + "`rewards compute --signed-log \(out)`.")
       } else {

@@ -11,11 +11,15 @@ struct Fsck: ParsableCommand {
   func run() throws {
     let context = Context(global)
     let store = try context.openStore()
-    let progress = ProgressBar(label: "fsck", unit: "objects", output: context.output)
-    let report = try store.fsck { objects, bytes in
-      progress.update(items: objects, bytes: bytes)
+    var progress: ProgressBar?
+    let report = try store.fsck { objects, total, bytes in
+      if progress == nil {
+        progress = ProgressBar(
+          label: "fsck", unit: "objects", output: context.output, total: .items(total))
+      }
+      progress?.update(items: objects, bytes: bytes)
     }
-    progress.finish()
+    progress?.finish()
     if context.output.isJSON {
       try context.output.json(report)
     } else {

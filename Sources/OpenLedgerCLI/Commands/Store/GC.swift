@@ -36,7 +36,15 @@ struct GC: ParsableCommand {
   func run() throws {
     let context = Context(global)
     let store = try context.openStore()
-    let report = try store.gc(dryRun: dryRun, clock: context.clock)
+    var progress: ProgressBar?
+    let report = try store.gc(dryRun: dryRun, clock: context.clock) { objects, total in
+      if progress == nil {
+        progress = ProgressBar(
+          label: "gc", unit: "objects", output: context.output, total: .items(total))
+      }
+      progress?.update(items: objects)
+    }
+    progress?.finish()
     let remoteReport = try remote.map { name in
       let config = try store.remote(name)
       return try RemoteSync(store: store, remote: name, transport: try context.transport(config))

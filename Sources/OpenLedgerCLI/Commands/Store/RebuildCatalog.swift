@@ -19,7 +19,7 @@ struct RebuildCatalog: ParsableCommand {
 
   func run() throws {
     let context = Context(global)
-    let store = try context.openStore()
+    let store = try context.openStore(catalogMayBeMissing: true)
     let report = try store.rebuildCatalog()
     if context.output.isJSON {
       try context.output.json(report)

@@ -22,12 +22,10 @@ struct ValidationPrinter {
   func text(_ report: ValidationReport) -> String {
     var lines = [String]()
     for check in report.checks {
-      let errors = check.findings.filter { $0.severity == .error }.count
-      let warnings = check.findings.count - errors
       var status = check.passed ? "ok  " : "FAIL"
       status += "  \(DisplayText.escaped(check.name)) (\(check.checked) checked"
-      if errors > 0 { status += ", \(Self.count(errors, "error"))" }
-      if warnings > 0 { status += ", \(Self.count(warnings, "warning"))" }
+      if check.errors > 0 { status += ", \(Self.count(check.errors, "error"))" }
+      if check.warnings > 0 { status += ", \(Self.count(check.warnings, "warning"))" }
       lines.append(status + ")")
       for finding in check.findings {
         let place = location(finding).map { "\($0): " } ?? ""
@@ -35,13 +33,27 @@ struct ValidationPrinter {
           "      \(DisplayText.escaped(place))\(finding.severity.rawValue): "
             + DisplayText.escaped(finding.message))
       }
+      if let unlisted = Self.unlisted(check) { lines.append("      \(unlisted)") }
     }
-    let failed = report.checks.filter { !$0.passed }.count
-    lines.append(
-      "\(Self.count(report.checks.count, "check")): "
-        + (failed == 0 ? "all passed" : "\(failed) failed")
-        + " (\(Self.count(report.errors, "error")), \(Self.count(report.warnings, "warning")))")
+    for note in report.notes { lines.append("note: " + DisplayText.escaped(note)) }
+    lines.append(Self.summary(report))
     return lines.joined(separator: "\n")
+  }
+
+  /// The closing line: checks, failures and every finding, listed or not.
+  static func summary(_ report: ValidationReport) -> String {
+    let failed = report.checks.filter { !$0.passed }.count
+    return "\(Self.count(report.checks.count, "check")): "
+      + (failed == 0 ? "all passed" : "\(failed) failed")
+      + " (\(Self.count(report.errors, "error")), \(Self.count(report.warnings, "warning")))"
+  }
+
+  /// "… and 1000 more warnings, not listed", for a check whose findings passed the limit.
+  static func unlisted(_ check: ValidationCheck) -> String? {
+    var parts = [String]()
+    if check.unlistedErrors > 0 { parts.append(count(check.unlistedErrors, "more error")) }
+    if check.unlistedWarnings > 0 { parts.append(count(check.unlistedWarnings, "more warning")) }
+    return parts.isEmpty ? nil : "… and " + parts.joined(separator: " and ") + ", not listed"
   }
 
   // MARK: JUnit
@@ -67,11 +79,12 @@ struct ValidationPrinter {
         xml +=
           "    <testcase classname=\"openledger.validate.\(Self.escape(category))\" "
           + "name=\"\(Self.escape(check.name))\""
-        let lines = check.findings.map { finding in
-          (location(finding).map { "\($0): " } ?? "") + "\(finding.severity.rawValue): "
-            + finding.message
-        }
-        if check.findings.isEmpty {
+        let lines =
+          check.findings.map { finding in
+            (location(finding).map { "\($0): " } ?? "") + "\(finding.severity.rawValue): "
+              + finding.message
+          } + [Self.unlisted(check)].compactMap { $0 }
+        if lines.isEmpty {
           xml += "/>\n"
           continue
         }
@@ -86,6 +99,13 @@ struct ValidationPrinter {
         }
         xml += "    </testcase>\n"
       }
+      xml += "  </testsuite>\n"
+    }
+    if !report.notes.isEmpty {
+      // Notes are no test: a suite of none carries them, so every reporter shows them.
+      xml += "  <testsuite name=\"notes\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
+      xml +=
+        "    <system-out>" + Self.escape(report.notes.joined(separator: "\n")) + "</system-out>\n"
       xml += "  </testsuite>\n"
     }
     xml += "</testsuites>"
@@ -119,7 +139,8 @@ struct ValidationPrinter {
   // MARK: GitHub
 
   /// GitHub Actions workflow commands: one `::error` or `::warning` annotation per finding,
-  /// pointing at its file and line when it has them, then a summary line.
+  /// pointing at its file and line when it has them, one per check whose findings passed the
+  /// limit, a `::notice` per note, then a summary line.
   func github(_ report: ValidationReport) -> String {
     var lines = [String]()
     for check in report.checks {
@@ -132,6 +153,16 @@ struct ValidationPrinter {
           "::\(finding.severity.rawValue) \(properties.joined(separator: ","))::"
             + Self.data(finding.message))
       }
+    }
+    for check in report.checks {
+      guard let unlisted = Self.unlisted(check) else { continue }
+      let severity = check.unlistedErrors > 0 ? "error" : "warning"
+      lines.append(
+        "::\(severity) title=" + Self.property("openledger \(check.name)") + "::"
+          + Self.data(unlisted))
+    }
+    for note in report.notes {
+      lines.append("::notice title=openledger validate::" + Self.data(note))
     }
     let failed = report.checks.filter { !$0.passed }.count
     lines.append(
