@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-struct Attribute: ParsableCommand {
+struct Attribute: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Find which records and contributors a model output came from.",
     discussion: """
@@ -60,8 +60,7 @@ struct Attribute: ParsableCommand {
     var results: [Result]
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let state = try Ledger(store: store).datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)

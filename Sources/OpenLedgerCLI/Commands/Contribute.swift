@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-struct Contribute: ParsableCommand {
+struct Contribute: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Add files, folders, archives or stdin to a Datanet, as one signed contribution.",
     discussion: """
@@ -32,8 +32,7 @@ struct Contribute: ParsableCommand {
     }
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let identity = try context.identity()
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)

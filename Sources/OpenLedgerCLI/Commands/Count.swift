@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Count: ParsableCommand {
+struct Count: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Count a phrase's occurrences in a Datanet's attribution index.",
     discussion: """
@@ -34,8 +34,7 @@ struct Count: ParsableCommand {
     var segments: [Digest]
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let state = try Ledger(store: store).datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)

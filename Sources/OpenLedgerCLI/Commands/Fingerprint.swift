@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-struct Fingerprint: ParsableCommand {
+struct Fingerprint: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Check files as `contribute` would, without writing anything.",
     discussion: """
@@ -43,8 +43,7 @@ struct Fingerprint: ParsableCommand {
     }
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
     let report: IngestReport
     if let datanet {

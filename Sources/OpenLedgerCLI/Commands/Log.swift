@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Log: ParsableCommand {
+struct Log: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "List a Datanet's events, oldest first, each verified against its signature.")
 
@@ -10,8 +10,7 @@ struct Log: ParsableCommand {
   @Argument(help: "The Datanet's name or id.", completion: .datanets)
   var datanet: String
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let ledger = Ledger(store: store)
     let state = try ledger.datanet(datanet)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Search: ParsableCommand {
+struct Search: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "List the records of a Datanet that contain a phrase, with the match in context.",
     discussion: """
@@ -51,8 +51,7 @@ struct Search: ParsableCommand {
     var more: Bool
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let state = try Ledger(store: store).datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)

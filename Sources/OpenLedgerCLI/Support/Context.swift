@@ -19,12 +19,22 @@ struct Context {
   /// A context whose output is `format`; commands with formats of their own print those
   /// themselves and pass the nearest of text and json here.
   init(_ common: CommonOptions, format: OutputFormat) {
+    self.init(
+      common, format: format, environment: ProcessInfo.processInfo.environment,
+      workingDirectory: FileManager.default.currentDirectoryPath, clock: SystemClock())
+  }
+
+  /// A context from the given surroundings instead of the process's: for running commands
+  /// in-process (tests), where the environment and working directory must not be shared.
+  init(
+    _ common: CommonOptions, format: OutputFormat, environment: [String: String],
+    workingDirectory: String, clock: any Clock
+  ) {
     self.common = common
-    let environment = ProcessInfo.processInfo.environment
     self.environment = environment
-    self.workingDirectory = FileManager.default.currentDirectoryPath
+    self.workingDirectory = workingDirectory
     self.output = Output(format: format, quiet: common.quiet, environment: environment)
-    self.clock = SystemClock()
+    self.clock = clock
     self.identities = Self.identityStore(environment)
   }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Export: ParsableCommand {
+struct Export: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Export a Datanet's accepted records for training, with their provenance.",
     discussion: """
@@ -35,8 +35,7 @@ struct Export: ParsableCommand {
       "Start a new shard before one passes this size (e.g. 64MB).", valueName: "size"))
   var shardSize = ByteSize(Int64(DatanetExport.defaultShardBytes))
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
     var progress: ProgressBar?

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Takedown: ParsableCommand {
+struct Takedown: ContextCommand {
   static let configuration = CommandConfiguration(
     commandName: "takedown",
     abstract: "Take records down from a Datanet (curators), with a reason.",
@@ -38,8 +38,7 @@ struct Takedown: ParsableCommand {
     }
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let identity = try context.identity()
     let curation = Curation(store: store)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct VerifyLedger: ParsableCommand {
+struct VerifyLedger: ContextCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify-ledger",
     abstract: "Replay a Datanet's ledger from the objects and check the catalog against it.",
@@ -21,8 +21,7 @@ struct VerifyLedger: ParsableCommand {
     completion: .datanets)
   var datanet: String?
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     var scope: Digest?
     if let datanet {

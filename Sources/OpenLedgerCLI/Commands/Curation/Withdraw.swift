@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Withdraw: ParsableCommand {
+struct Withdraw: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Withdraw your own pending contribution; its records leave the Datanet.",
     discussion: """
@@ -18,8 +18,7 @@ struct Withdraw: ParsableCommand {
   @Option(name: .long, help: "Why (optional).")
   var reason: String?
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let identity = try context.identity()
     let curation = Curation(store: store)

@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension DatanetCommand {
-  struct Create: ParsableCommand {
+  struct Create: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Create a Datanet, owned by you.",
       discussion: """
@@ -54,8 +54,7 @@ extension DatanetCommand {
       }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let schema = try schema.resolve(workingDirectory: context.workingDirectory)
       let store = try context.openStore()
       let identity = try context.identity()

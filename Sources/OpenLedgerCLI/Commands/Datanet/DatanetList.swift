@@ -2,13 +2,12 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension DatanetCommand {
-  struct List: ParsableCommand {
+  struct List: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "List the store's Datanets.")
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let datanets = try Ledger(store: store).datanets()
       if context.output.isJSON {

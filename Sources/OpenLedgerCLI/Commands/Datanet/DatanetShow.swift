@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension DatanetCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "Show a Datanet's settings.")
 
     @OptionGroup var global: GlobalOptions
@@ -10,8 +10,7 @@ extension DatanetCommand {
     @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let ledger = Ledger(store: store)
       let state = try ledger.datanet(datanet)

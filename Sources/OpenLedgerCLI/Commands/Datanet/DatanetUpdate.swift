@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension DatanetCommand {
-  struct Update: ParsableCommand {
+  struct Update: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract:
         "Change a Datanet's description, license, policy, curators, model operators or schema.",
@@ -83,9 +83,8 @@ extension DatanetCommand {
       }
     }
 
-    func run() throws {
+    func run(_ context: Context) throws {
       let license = try self.license.map(License.normalize)
-      let context = Context(global)
       let store = try context.openStore()
       let ledger = Ledger(store: store)
       let state = try ledger.datanet(datanet)

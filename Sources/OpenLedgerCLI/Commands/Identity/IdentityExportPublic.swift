@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension IdentityCommand {
-  struct ExportPublic: ParsableCommand {
+  struct ExportPublic: ContextCommand {
     static let configuration = CommandConfiguration(
       commandName: "export-public",
       abstract: "Print an identity's public key as a JSON document others can trust (--key).")
@@ -16,8 +16,7 @@ extension IdentityCommand {
     @Option(name: .long, help: "Write the document to this file instead of stdout.")
     var out: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let identity = try name.map { try context.identities.load(name: $0) } ?? context.identity()
       let document = PublicKeyDocument(name: identity.name, account: identity.account)
       let data = try CanonicalEncoder.encodePretty(document) + Data("\n".utf8)

@@ -2,13 +2,12 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IdentityCommand {
-  struct List: ParsableCommand {
+  struct List: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "List your identities.")
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       // A key file that cannot be used does not hide the others: they are listed, and the
       // command then fails with the first problem (the rest as notes).
       var identities = [Identity]()

@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IdentityCommand {
-  struct New: ParsableCommand {
+  struct New: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "Create a new identity.")
 
     @OptionGroup var global: GlobalOptions
@@ -16,8 +16,7 @@ extension IdentityCommand {
       }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let identity = try context.identities.create(name: name, clock: context.clock)
       if context.output.isJSON {
         try context.output.json(IdentitySummary(identity))

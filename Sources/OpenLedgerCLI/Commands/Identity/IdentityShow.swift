@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IdentityCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show an identity (by default, the one you act as).")
 
@@ -11,8 +11,7 @@ extension IdentityCommand {
     @Argument(help: "The identity's name.", completion: .identities)
     var name: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let identity = try name.map { try context.identities.load(name: $0) } ?? context.identity()
       if context.output.isJSON {
         try context.output.json(IdentitySummary(identity))

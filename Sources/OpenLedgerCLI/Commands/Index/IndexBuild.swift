@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IndexCommand {
-  struct Build: ParsableCommand {
+  struct Build: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Index the accepted records that the index does not cover yet.",
       discussion: """
@@ -15,8 +15,7 @@ extension IndexCommand {
     @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let index = AttributionIndex(store: store, datanet: state)

@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IndexCommand {
-  struct Compact: ParsableCommand {
+  struct Compact: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Rewrite the index as one segment, without removed records.",
       discussion: """
@@ -16,8 +16,7 @@ extension IndexCommand {
     @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let progress = ProgressBar(label: "compact", unit: "records", output: context.output)

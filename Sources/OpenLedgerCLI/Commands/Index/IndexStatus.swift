@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension IndexCommand {
-  struct Status: ParsableCommand {
+  struct Status: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show the index's segments, tokens, records and size.",
       discussion: """
@@ -16,8 +16,7 @@ extension IndexCommand {
     @Argument(help: "The Datanet's name or id.", completion: .datanets)
     var datanet: String
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let status = try AttributionIndex(store: store, datanet: state).status()

@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension ManifestCommand {
-  struct Export: ParsableCommand {
+  struct Export: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Write an epoch's signed manifest, leaves and Merkle tree to a directory.",
       discussion: """
@@ -39,8 +39,7 @@ extension ManifestCommand {
       var files: [String]
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let epochs = RewardEpochs(store: store, datanet: state)

@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension ManifestCommand {
-  struct Verify: ParsableCommand {
+  struct Verify: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Check a reward manifest offline: signature, files, leaves, root, sums, chain.",
       discussion: """
@@ -53,8 +53,7 @@ extension ManifestCommand {
       if inferences != nil, !recompute { throw ValidationError("--inferences needs --recompute") }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let path = context.absolute(envelope)
       // A file that is not there is a missing input (66), not a manifest that fails a check.
       guard FileSystem.exists(path) else {

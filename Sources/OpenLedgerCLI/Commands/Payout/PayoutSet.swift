@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension PayoutCommand {
-  struct SetAddress: ParsableCommand {
+  struct SetAddress: ContextCommand {
     static let configuration = CommandConfiguration(
       commandName: "set",
       abstract: "Name the EVM address that receives your rewards in a Datanet (a signed event).",
@@ -34,8 +34,7 @@ extension PayoutCommand {
     @Flag(help: "Accept an address without an EIP-55 checksum (all one case).")
     var uncheckedAddress = false
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let identity = try context.identity()

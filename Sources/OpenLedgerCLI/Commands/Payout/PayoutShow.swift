@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension PayoutCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show every account a Datanet may pay, its roles, earnings and payout address.",
       discussion: """
@@ -21,8 +21,7 @@ extension PayoutCommand {
       completion: .identities)
     var account: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       var accounts = try Payouts(store: store, datanet: state).accounts()

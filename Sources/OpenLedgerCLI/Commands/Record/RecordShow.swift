@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension RecordCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show a record: text, contributor, status, source, near duplicates, epochs.",
       discussion: """
@@ -27,8 +27,7 @@ extension RecordCommand {
     @Option(help: "Only in this Datanet (its name or id).")
     var datanet: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let found = try Curation(store: store).record(record, datanet: datanet)
       let names = context.accountNames()

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-struct Clone: ParsableCommand {
+struct Clone: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Create a store from a remote's Datanets.",
     discussion: """
@@ -25,8 +25,7 @@ struct Clone: ParsableCommand {
   @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
   var endpoint: String?
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let url = context.remoteURL(self.url)
     let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint)
     let transport = try context.transport(config)

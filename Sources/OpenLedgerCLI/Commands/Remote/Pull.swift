@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Pull: ParsableCommand {
+struct Pull: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fetch a remote's Datanets into this store.",
     discussion: """
@@ -22,8 +22,7 @@ struct Pull: ParsableCommand {
     completion: .datanets)
   var datanets: [String] = []
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let config = try store.remote(remote)
     let (bar, progress) = context.transferProgress("pull")

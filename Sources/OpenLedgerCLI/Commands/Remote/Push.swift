@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Push: ParsableCommand {
+struct Push: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Send this store's Datanets to a remote.",
     discussion: """
@@ -21,8 +21,7 @@ struct Push: ParsableCommand {
     completion: .datanets)
   var datanets: [String] = []
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     let config = try store.remote(remote)
     let ledger = Ledger(store: store)

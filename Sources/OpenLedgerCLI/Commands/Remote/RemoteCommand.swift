@@ -15,7 +15,7 @@ struct RemoteCommand: ParsableCommand {
 }
 
 extension RemoteCommand {
-  struct Add: ParsableCommand {
+  struct Add: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "Add a remote.")
 
     @OptionGroup var global: GlobalOptions
@@ -29,8 +29,7 @@ extension RemoteCommand {
     @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
     var endpoint: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let remote = RemoteConfig(name: name, url: context.remoteURL(url), endpoint: endpoint)
       try store.addRemote(remote)
@@ -42,13 +41,12 @@ extension RemoteCommand {
     }
   }
 
-  struct List: ParsableCommand {
+  struct List: ContextCommand {
     static let configuration = CommandConfiguration(abstract: "List the store's remotes.")
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let remotes = try context.openStore().remotes()
       if context.output.isJSON {
         try context.output.json(remotes.map(RemoteListing.init))
@@ -64,7 +62,7 @@ extension RemoteCommand {
     }
   }
 
-  struct Remove: ParsableCommand {
+  struct Remove: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Remove a remote (nothing on the remote is touched).")
 
@@ -73,8 +71,7 @@ extension RemoteCommand {
     @Argument(help: "The remote's name.")
     var name: String
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       try context.openStore().removeRemote(name)
       if context.output.isJSON {
         try context.output.json(["removed": name])

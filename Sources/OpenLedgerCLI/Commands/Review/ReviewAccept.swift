@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension ReviewCommand {
-  struct Accept: ParsableCommand {
+  struct Accept: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Accept pending contributions: their records join the Datanet's published data.",
       discussion: """
@@ -22,21 +22,19 @@ extension ReviewCommand {
       if contributions.isEmpty { throw ValidationError("name at least one contribution") }
     }
 
-    func run() throws {
-      try ReviewDecisionRun(global: global, contributions: contributions, reason: reason)
-        .run(.accept)
+    func run(_ context: Context) throws {
+      try ReviewDecisionRun(contributions: contributions, reason: reason)
+        .run(.accept, context: context)
     }
   }
 }
 
 /// What `review accept` and `review reject` share: resolve, sign, report.
 struct ReviewDecisionRun {
-  var global: GlobalOptions
   var contributions: [String]
   var reason: String
 
-  func run(_ decision: ReviewDecision) throws {
-    let context = Context(global)
+  func run(_ decision: ReviewDecision, context: Context) throws {
     let store = try context.openStore()
     let identity = try context.identity()
     let curation = Curation(store: store)

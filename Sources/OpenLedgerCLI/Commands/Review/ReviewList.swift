@@ -9,7 +9,7 @@ enum StatusFilter: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ReviewCommand {
-  struct List: ParsableCommand {
+  struct List: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "List a Datanet's contributions: pending ones by default.",
       discussion: """
@@ -29,8 +29,7 @@ extension ReviewCommand {
     @Option(name: .long, help: "Only this contributor's: an account id or a local identity's name.")
     var contributor: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let account = try contributor.map(context.identities.resolveAccount)
       let contributions = try Curation(store: store).contributions(

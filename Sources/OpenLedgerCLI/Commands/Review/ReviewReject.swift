@@ -2,7 +2,7 @@ import ArgumentParser
 import OpenLedgerKit
 
 extension ReviewCommand {
-  struct Reject: ParsableCommand {
+  struct Reject: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Reject pending contributions, with a reason.",
       discussion: """
@@ -26,9 +26,9 @@ extension ReviewCommand {
       }
     }
 
-    func run() throws {
-      try ReviewDecisionRun(global: global, contributions: contributions, reason: reason)
-        .run(.reject)
+    func run(_ context: Context) throws {
+      try ReviewDecisionRun(contributions: contributions, reason: reason)
+        .run(.reject, context: context)
     }
   }
 }

@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension ReviewCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show a contribution: sources, records, duplicates, who submitted it and when.")
 
@@ -22,8 +22,7 @@ extension ReviewCommand {
       if sample < 0 { throw ValidationError("--sample must be 0 or more") }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let details = try Curation(store: store).details(
         of: contribution, recordLimit: all ? nil : sample)

@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension RewardsCommand {
-  struct Compute: ParsableCommand {
+  struct Compute: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Compute and record the next reward epoch from an inference log (curators).",
       discussion: """
@@ -67,8 +67,7 @@ extension RewardsCommand {
       if let epoch, epoch < 1 { throw ValidationError("--epoch starts at 1") }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let identity = try context.identity()

@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension RewardsCommand {
-  struct Show: ParsableCommand {
+  struct Show: ContextCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show an epoch: what each account earned, its attribution weight, and which "
         + "inferences paid it.",
@@ -26,8 +26,7 @@ extension RewardsCommand {
       help: "Only this account: an account id or a local identity's name.", completion: .identities)
     var account: String?
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let epochs = RewardEpochs(store: store, datanet: state)

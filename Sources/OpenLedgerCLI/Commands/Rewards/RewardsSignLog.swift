@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension RewardsCommand {
-  struct SignLog: ParsableCommand {
+  struct SignLog: ContextCommand {
     static let configuration = CommandConfiguration(
       commandName: "sign-log",
       abstract: "Sign an inference log as a model operator of a Datanet (what you owe).",
@@ -41,8 +41,7 @@ extension RewardsCommand {
       }
     }
 
-    func run() throws {
-      let context = Context(global)
+    func run(_ context: Context) throws {
       let store = try context.openStore()
       let state = try Ledger(store: store).datanet(datanet)
       let identity = try context.identity()

@@ -1,15 +1,14 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Fsck: ParsableCommand {
+struct Fsck: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Re-hash every object and check that the catalog's objects exist.",
     discussion: "Exits 1 when a problem is found; each problem names the object.")
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     var progress: ProgressBar?
     let report = try store.fsck { objects, total, bytes in

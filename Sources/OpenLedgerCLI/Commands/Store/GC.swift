@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct GC: ParsableCommand {
+struct GC: ContextCommand {
   static let configuration = CommandConfiguration(
     commandName: "gc",
     abstract: "Remove objects nothing references any more.",
@@ -33,8 +33,7 @@ struct GC: ParsableCommand {
     if dryRun, remote != nil { throw ValidationError("--remote cannot be combined with --dry-run") }
   }
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     var progress: ProgressBar?
     let report = try store.gc(dryRun: dryRun, clock: context.clock) { objects, total in

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct Init: ParsableCommand {
+struct Init: ContextCommand {
   static let configuration = CommandConfiguration(
     abstract: "Create a new, empty store.",
     discussion: """
@@ -11,8 +11,7 @@ struct Init: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let root = Store.initLocation(
       explicit: global.store, environment: context.environment["OPENLEDGER_STORE"],
       workingDirectory: context.workingDirectory)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenLedgerKit
 
-struct RebuildCatalog: ParsableCommand {
+struct RebuildCatalog: ContextCommand {
   static let configuration = CommandConfiguration(
     commandName: "rebuild-catalog",
     abstract: "Recreate the catalog from the store's objects.",
@@ -17,8 +17,7 @@ struct RebuildCatalog: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    let context = Context(global)
+  func run(_ context: Context) throws {
     let store = try context.openStore(catalogMayBeMissing: true)
     let report = try store.rebuildCatalog()
     if context.output.isJSON {
