@@ -9,7 +9,9 @@ struct RewardsCommand: ParsableCommand {
       index, splits every fee by the Datanet's policy (contributors by attribution weight, \
       curators equally, the protocol account; what no record accounts for goes to the \
       unattributed account), adds the amounts to the earlier epochs', and records a signed \
-      manifest with a Merkle root of every account's cumulative amount. A model operator signs       the log it submits (`sign-log`), so the manifest says who owes the fees. See       Docs/Manifest.md.
+      manifest with a Merkle root of every account's cumulative amount. A model operator signs \
+      the log it submits (`sign-log`), so the manifest says who owes the fees. See \
+      Docs/Manifest.md.
       """,
     subcommands: [Compute.self, Show.self, SignLog.self])
 }
