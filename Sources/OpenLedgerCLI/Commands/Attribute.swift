@@ -61,8 +61,7 @@ struct Attribute: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let store = try context.openStore()
-    let state = try Ledger(store: store).datanet(datanet)
+    let (store, state) = try context.datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)
     context.notePendingIndex(try index.status(), of: state, "")
     let attributor = try index.attributor(settings: attribution.settings)

@@ -52,8 +52,7 @@ struct Search: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let store = try context.openStore()
-    let state = try Ledger(store: store).datanet(datanet)
+    let (store, state) = try context.datanet(datanet)
     let index = AttributionIndex(store: store, datanet: state)
     context.notePendingIndex(try index.status(), of: state, " and are not searched")
     let search = try index.search(phrase, limit: limit)

@@ -55,6 +55,12 @@ struct Context {
     return try Store.open(at: root, catalogMayBeMissing: catalogMayBeMissing)
   }
 
+  /// The store, and the state of its Datanet named `datanet` (a name or an id).
+  func datanet(_ datanet: String) throws -> (store: Store, state: DatanetState) {
+    let store = try openStore()
+    return (store, try Ledger(store: store).datanet(datanet))
+  }
+
   /// The identity named by --as or $OPENLEDGER_IDENTITY, else the only one.
   func identity() throws -> Identity {
     try identities.select(common.identity ?? environment["OPENLEDGER_IDENTITY"])

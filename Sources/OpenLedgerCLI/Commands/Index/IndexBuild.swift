@@ -16,8 +16,7 @@ extension IndexCommand {
     var datanet: String
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let index = AttributionIndex(store: store, datanet: state)
       let progress = ProgressBar(
         label: "index", unit: "records", output: context.output,

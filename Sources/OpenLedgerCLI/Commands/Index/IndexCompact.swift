@@ -17,8 +17,7 @@ extension IndexCommand {
     var datanet: String
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let progress = ProgressBar(label: "compact", unit: "records", output: context.output)
       let report = try AttributionIndex(store: store, datanet: state).compact(
         clock: context.clock

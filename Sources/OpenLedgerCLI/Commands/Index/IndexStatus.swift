@@ -17,8 +17,7 @@ extension IndexCommand {
     var datanet: String
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let status = try AttributionIndex(store: store, datanet: state).status()
       if context.output.isJSON {
         try context.output.json(status)

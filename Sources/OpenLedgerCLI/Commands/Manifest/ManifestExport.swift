@@ -40,8 +40,7 @@ extension ManifestCommand {
     }
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
       let directory = context.absolute(out)

@@ -35,8 +35,7 @@ extension PayoutCommand {
     var uncheckedAddress = false
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let identity = try context.identity()
       if let account {
         let named = try context.identities.resolveAccount(account)

@@ -22,8 +22,7 @@ extension PayoutCommand {
     var account: String?
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       var accounts = try Payouts(store: store, datanet: state).accounts()
       if let account {
         let wanted = try context.identities.resolveAccount(account)

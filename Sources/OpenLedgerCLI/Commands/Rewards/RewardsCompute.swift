@@ -68,8 +68,7 @@ extension RewardsCommand {
     }
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let identity = try context.identity()
       let epochs = RewardEpochs(store: store, datanet: state)
       // Refused before anything is read: a non-curator writes nothing.

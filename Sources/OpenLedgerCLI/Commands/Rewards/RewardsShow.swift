@@ -27,8 +27,7 @@ extension RewardsCommand {
     var account: String?
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let (store, state) = try context.datanet(datanet)
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
       let only = try account.map(context.identities.resolveAccount)

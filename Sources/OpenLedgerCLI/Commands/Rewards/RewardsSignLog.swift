@@ -42,8 +42,7 @@ extension RewardsCommand {
     }
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let state = try Ledger(store: store).datanet(datanet)
+      let state = try context.datanet(datanet).state
       let identity = try context.identity()
       try SignedInferenceLog.checkSigner(identity.account, of: state)
       let paid: RewardToken
