@@ -20,7 +20,7 @@ import Testing
         }.joined(separator: " ")
         line = "{\"text\":\"\(text) \(index)\"}"
       }
-      _ = try Array(line.utf8).withUnsafeBytes { try writer.append($0) }
+      _ = try Array(line.utf8).withUnsafeBytes { try writer.append($0, id: RecordID(of: $0)) }
     }
     return try writer.finish().map(\.id)
   }
