@@ -22,7 +22,7 @@ import sys
 
 FLOORS = [
     ["Support"],
-    ["Store", "Identity"],
+    ["Store", "Identity", "Shard"],
     ["Ledger"],
     ["Datanet"],
     ["Ingest", "Fingerprint"],

@@ -122,11 +122,7 @@ enum ContributionCatalog {
     for (position, shard) in shards.enumerated() {
       let data = try objects.read(shard)
       do {
-        records += try ShardEntry.list(data).map { entry in
-          StoredRecord(
-            id: entry.id,
-            location: RecordLocation(shard: position, offset: entry.offset, length: entry.length))
-        }
+        records += try StoredRecord.list(data, shard: position)
       } catch is ShardReader.Failure {
         throw LedgerError.corruptEvent(event, reason: "its shard \(shard.hex) is malformed")
       }

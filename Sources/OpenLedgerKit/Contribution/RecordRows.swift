@@ -72,9 +72,9 @@ enum RecordRows {
       ids[4 * row + 3] = words.3.bigEndian
       let column = CInt(4 * row)
       sqlite3_bind_blob(statement, column + 1, ids.baseAddress! + 4 * row, 32, nil)
-      sqlite3_bind_int64(statement, column + 2, shards[record.location.shard])
-      sqlite3_bind_int64(statement, column + 3, Int64(record.location.offset))
-      sqlite3_bind_int64(statement, column + 4, Int64(record.location.length))
+      sqlite3_bind_int64(statement, column + 2, shards[record.shard])
+      sqlite3_bind_int64(statement, column + 3, Int64(record.offset))
+      sqlite3_bind_int64(statement, column + 4, Int64(record.length))
     }
     let code = sqlite3_step(statement)
     // Rows whose conflict update did not apply (the record is held) are not counted.

@@ -72,13 +72,13 @@ extension Store {
 
   /// Writes the redacted copy of shard `id` without the bytes of the records in `removed`.
   private func redact(_ id: Digest, removing removed: Set<RecordID>) throws -> (
-    object: Digest, size: Int, erased: Int, entries: [ShardEntry]
+    object: Digest, size: Int, erased: Int, entries: [StoredRecord]
   ) {
     let reader = ShardReader(data: try objects.read(id))
     let writer = try objects.makeWriter()
     try ShardFormat.redactedMagic.withUnsafeBytes { try writer.append($0) }
     try (reader.original ?? id).bytes.withUnsafeBytes { try writer.append($0) }
-    var entries = [ShardEntry]()
+    var entries = [StoredRecord]()
     var erased = 0
     func appendLength(_ value: UInt32) throws {
       var length = value.littleEndian
@@ -91,17 +91,18 @@ extension Store {
           let record = RecordID(of: bytes)
           if removed.contains(record) {
             try appendLength(ShardFormat.tombstone)
-            entries.append(ShardEntry(id: record, offset: writer.count, length: 0))
+            entries.append(StoredRecord(id: record, shard: 0, offset: writer.count, length: 0))
             try record.bytes.withUnsafeBytes { try writer.append($0) }
             erased += 1
           } else {
             try appendLength(UInt32(bytes.count))
-            entries.append(ShardEntry(id: record, offset: writer.count, length: bytes.count))
+            entries.append(
+              StoredRecord(id: record, shard: 0, offset: writer.count, length: bytes.count))
             try writer.append(bytes)
           }
         case .tombstone(let record, _):
           try appendLength(ShardFormat.tombstone)
-          entries.append(ShardEntry(id: record, offset: writer.count, length: 0))
+          entries.append(StoredRecord(id: record, shard: 0, offset: writer.count, length: 0))
           try record.bytes.withUnsafeBytes { try writer.append($0) }
         }
       }

@@ -152,10 +152,6 @@ extension Store {
     let num = try ContributionCatalog.datanetNumber(state.id, in: db)
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: indexesDirectory)
     try FileSystem.makeDirectory(directory)
-    var ids = [RecordID]()
-    var signatures = [UInt16]()
-    var text = RecordText(schema: state.schema)
-    let hasher = MinHasher()
     let rows = try Row.fetchAll(
       db,
       sql: """
@@ -164,21 +160,11 @@ extension Store {
         WHERE c.datanet = ? AND c.status IN ('pending', 'accepted')
         ORDER BY c.num, s.position
         """, arguments: [num])
-    let credited = try db.cachedStatement(
-      sql: "SELECT 1 FROM records WHERE datanet = ? AND id = ? AND shard = ?")
-    for row in rows {
-      guard let shard = Digest(hex: row["shard"]) else { continue }
-      let shardNum: Int64 = row["shardNum"]
-      try ShardReader(data: objects.read(shard)).forEachRecord { bytes, _ in
-        let id = RecordID(of: bytes)
-        guard try Bool.fetchOne(credited, arguments: [num, id.data, shardNum]) == true else {
-          return
-        }
-        ids.append(id)
-        signatures.append(
-          contentsOf: CompactSignature.compute(text: text.extract(bytes), id: id, hasher: hasher))
-      }
+    let shards = rows.compactMap { row -> (id: Digest, num: Int64)? in
+      Digest(hex: row["shard"]).map { ($0, row["shardNum"]) }
     }
+    let (ids, signatures) = try creditedSignatures(
+      of: shards, datanet: num, schema: state.schema, db: db)
     try db.execute(sql: "DELETE FROM near_duplicate_segments WHERE datanet = ?", arguments: [num])
     guard !ids.isEmpty else { return }
     let file = try NearDuplicateSegment.write(

@@ -565,14 +565,14 @@ final class Ingestor {
         if rejected { continue }
       }
       report.recordsNew += 1
-      var recordLocation = RecordLocation(shard: 0, offset: 0, length: result.canonical.count)
+      var record = StoredRecord(id: id, shard: 0, offset: 0, length: result.canonical.count)
       if storing, let shards {
-        recordLocation = try worker.canonicalBytes(item) { try shards.append($0) }
+        record = try worker.canonicalBytes(item) { try shards.append($0, id: id) }
       }
       seen.insert(id, at: locations.count)
       locations.append(location)
       let storedIndex = UInt32(stored.count)
-      stored.append(StoredRecord(id: id, location: recordLocation))
+      stored.append(record)
       worker.withSignature(item) { storedSignatures.append(contentsOf: $0) }
       // `nearestMatch` left this record's band keys in `keys`.
       for key in keys { bands.insertIfAbsent(key, storedIndex) }

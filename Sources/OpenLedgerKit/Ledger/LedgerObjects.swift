@@ -77,7 +77,7 @@ struct ShardLocator {
       }
       var best: (id: Digest, tombstones: Int)?
       for id in ids.sorted() {
-        guard let entries = try? ShardEntry.read(id, objects: objects) else { continue }
+        guard let entries = try? StoredRecord.read(id, objects: objects) else { continue }
         let tombstones = entries.reduce(0) { $0 + ($1.length == 0 ? 1 : 0) }
         if tombstones > best?.tombstones ?? -1 { best = (id, tombstones) }
       }
@@ -103,10 +103,10 @@ struct ShardLocator {
       originalOf[original] = original
       for id in ids { originalOf[id] = original }
     }
-    var entries = [Digest: [ShardEntry]?]()
-    func entriesOf(_ id: Digest) -> [ShardEntry]? {
+    var entries = [Digest: [StoredRecord]?]()
+    func entriesOf(_ id: Digest) -> [StoredRecord]? {
       if let known = entries[id] { return known }
-      let read = try? ShardEntry.read(id, objects: objects)
+      let read = try? StoredRecord.read(id, objects: objects)
       entries[id] = read
       return read
     }
@@ -154,40 +154,13 @@ struct ShardLocator {
   }
 }
 
-/// One entry of a shard object, as the catalog locates it: a record's id and where its bytes
-/// are, with a length of 0 for a tombstone (records are never empty).
-struct ShardEntry: Equatable {
-  var id: RecordID
-  var offset: Int
-  var length: Int
-
-  /// The entries of shard object `id`, in order.
-  static func read(_ id: Digest, objects: ObjectStore) throws -> [ShardEntry] {
-    try list(try objects.read(id))
-  }
-
-  /// The entries of a shard's bytes, in order; throws `ShardReader.Failure` when malformed.
-  static func list(_ data: Data) throws -> [ShardEntry] {
-    var entries = [ShardEntry]()
-    try ShardReader(data: data).forEachEntry { entry in
-      switch entry {
-      case .record(let bytes, let offset):
-        entries.append(ShardEntry(id: RecordID(of: bytes), offset: offset, length: bytes.count))
-      case .tombstone(let id, let offset):
-        entries.append(ShardEntry(id: id, offset: offset, length: 0))
-      }
-    }
-    return entries
-  }
-}
-
 /// Changes to the `shards` rows of the catalog.
 enum ShardRows {
   /// Points shard row `num` at object `new` instead of `old`, moves the listed records of
   /// Datanet `datanet` credited to it to their `entries` locations, and keeps the `objects`
   /// table in step (`old` stays referenced while another row uses it).
   static func replace(
-    _ num: Int64, datanet: Int64, old: Digest, new: Digest, size: Int, entries: [ShardEntry],
+    _ num: Int64, datanet: Int64, old: Digest, new: Digest, size: Int, entries: [StoredRecord],
     in db: Database
   ) throws {
     try db.execute(sql: "UPDATE shards SET id = ? WHERE num = ?", arguments: [new.hex, num])

@@ -11,12 +11,7 @@ extension Store {
       return
     }
     let num = try ContributionCatalog.datanetNumber(datanet, in: db)
-    var ids = [RecordID]()
-    var signatures = [UInt16]()
-    var text = RecordText(schema: state.schema)
-    let hasher = MinHasher()
-    let credited = try db.cachedStatement(
-      sql: "SELECT 1 FROM records WHERE datanet = ? AND id = ? AND shard = ?")
+    var shards = [(id: Digest, num: Int64)]()
     for contribution in contributions {
       for row in try Row.fetchAll(
         db,
@@ -26,19 +21,13 @@ extension Store {
           """, arguments: [contribution])
       {
         guard let shard = Digest(hex: row["shard"]) else { continue }
-        let shardNum: Int64 = row["num"]
-        try ShardReader(data: objects.read(shard)).forEachRecord { bytes, _ in
-          let id = RecordID(of: bytes)
-          guard try Bool.fetchOne(credited, arguments: [num, id.data, shardNum]) == true else {
-            return
-          }
-          ids.append(id)
-          signatures.append(
-            contentsOf: CompactSignature.compute(
-              text: text.extract(bytes), id: id, hasher: hasher))
-        }
+        shards.append((shard, row["num"]))
       }
     }
+    // Folding the contributions has just read and verified these shards in this transaction
+    // (each one's records, or the redaction `ShardLocator.settle` chose): not hashed again.
+    let (ids, signatures) = try creditedSignatures(
+      of: shards, datanet: num, schema: state.schema, verify: false, db: db)
     guard !ids.isEmpty else { return }
     let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
     try FileSystem.makeDirectory(directory)

@@ -437,7 +437,7 @@ public final class RemoteSync {
         throw RemoteError.corrupt(
           location: location, key: key, reason: "its bytes do not hash to its name")
       }
-      try self.store.objects.put(data)
+      try self.store.objects.put(data, hashedAs: id)
       self.note(files: 1, bytes: data.count)
     }
     gone = absent.values.sorted()

@@ -31,6 +31,14 @@ public struct ObjectStore: Sendable {
     return try writer.finish()
   }
 
+  /// Stores `data`, which the caller has just hashed to `id` (an object fetched and checked
+  /// against its name), without hashing it again. Storing bytes that exist already writes nothing.
+  public func put(_ data: Data, hashedAs id: Digest) throws {
+    let writer = try ObjectWriter(store: self, aroundCache: false, id: id)
+    try writer.append(data)
+    _ = try writer.finish()
+  }
+
   /// A writer that streams a large object (a shard) to disk while hashing it; `aroundCache`
   /// when nothing will read it back soon (see `StagedFile.writeAroundCache`).
   public func makeWriter(aroundCache: Bool = false) throws -> ObjectWriter {
@@ -144,13 +152,16 @@ public final class ObjectWriter {
   private let store: ObjectStore
   private let file: StagedFile
   private var hasher = SHA256()
+  /// The id the caller already knows the bytes have, when it does: then they are not hashed.
+  private let known: Digest?
   /// Small appends are gathered here and written in large blocks.
   private var pending: [UInt8] = []
   private static let blockSize = 1 << 20
   public private(set) var count = 0
 
-  init(store: ObjectStore, aroundCache: Bool) throws {
+  init(store: ObjectStore, aroundCache: Bool, id: Digest? = nil) throws {
     self.store = store
+    self.known = id
     self.file = try StagedFile(in: store.staging, mode: 0o444)
     if aroundCache { file.writeAroundCache() }
     pending.reserveCapacity(Self.blockSize)
@@ -161,7 +172,7 @@ public final class ObjectWriter {
   }
 
   public func append(_ bytes: UnsafeRawBufferPointer) throws {
-    hasher.update(bufferPointer: bytes)
+    if known == nil { hasher.update(bufferPointer: bytes) }
     count += bytes.count
     if pending.count + bytes.count > Self.blockSize { try flush() }
     if bytes.count >= Self.blockSize {
@@ -180,7 +191,7 @@ public final class ObjectWriter {
   /// Moves the object into place and returns its id.
   public func finish() throws -> Digest {
     try flush()
-    let id = Digest(bytes: hasher.finalize())
+    let id = known ?? Digest(bytes: hasher.finalize())
     let destination = store.path(for: id)
     if FileSystem.exists(destination) { return id }
     try FileSystem.makeDirectory((destination as NSString).deletingLastPathComponent)

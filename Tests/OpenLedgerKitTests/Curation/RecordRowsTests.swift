@@ -52,12 +52,11 @@ import Testing
       let records = rows.map { row in
         let id: Data = row["id"]
         return StoredRecord(
-          id: id.withUnsafeBytes { RecordID(bytes: $0) },
-          location: RecordLocation(shard: 0, offset: 0, length: 1))
+          id: id.withUnsafeBytes { RecordID(bytes: $0) }, shard: 0, offset: 0, length: 1)
       }
       let new = StoredRecord(
-        id: Array("a new record".utf8).withUnsafeBytes { RecordID(of: $0) },
-        location: RecordLocation(shard: 0, offset: 0, length: 1))
+        id: Array("a new record".utf8).withUnsafeBytes { RecordID(of: $0) }, shard: 0,
+        offset: 0, length: 1)
       #expect(records.count == 301)
       return try RecordRows.insert(
         records + [new], datanet: rows[0]["datanet"], contribution: rows[0]["contribution"],

@@ -34,7 +34,7 @@ import Testing
     let writer = ShardWriter(objects: objects, targetSize: 2 << 20)
     let input = records()
     let locations = try input.map { record in
-      try record.withUnsafeBytes { try writer.append($0) }
+      try record.withUnsafeBytes { try writer.append($0, id: RecordID(of: $0)) }
     }
     let shards = try writer.finish()
     #expect(shards.count >= 3)
@@ -48,7 +48,9 @@ import Testing
       try ShardReader(data: data).forEachRecord { bytes, offset in
         let index = read.count
         #expect(
-          locations[index] == RecordLocation(shard: position, offset: offset, length: bytes.count))
+          locations[index]
+            == StoredRecord(
+              id: RecordID(of: bytes), shard: position, offset: offset, length: bytes.count))
         read.append(Array(bytes))
         count += 1
       }
@@ -64,7 +66,7 @@ import Testing
     do {
       let writer = ShardWriter(objects: objects, targetSize: 2 << 20)
       for record in records().prefix(60) {
-        _ = try record.withUnsafeBytes { try writer.append($0) }
+        _ = try record.withUnsafeBytes { try writer.append($0, id: RecordID(of: $0)) }
       }
     }
     #expect(try FileSystem.list(objects.staging).isEmpty)
@@ -77,7 +79,7 @@ import Testing
     let writer = ShardWriter(objects: objects)
     #expect(throws: SystemError.self) {
       for record in records() {
-        _ = try record.withUnsafeBytes { try writer.append($0) }
+        _ = try record.withUnsafeBytes { try writer.append($0, id: RecordID(of: $0)) }
       }
       _ = try writer.finish()
     }

@@ -112,3 +112,19 @@ import Testing
     #expect(Date().timeIntervalSince(start) >= 0.15, "it waited before giving up")
   }
 }
+
+extension ObjectStoreTests {
+  /// Bytes already checked against their name are stored under it without hashing again, as
+  /// `put` would have stored them; storing them twice writes nothing.
+  @Test func putHashedAsStoresUnderTheGivenName() throws {
+    let fixture = try Fixture()
+    let data = Data("fetched bytes".utf8)
+    let id = Digest.of(data)
+    try fixture.store.objects.put(data, hashedAs: id)
+    #expect(try fixture.store.objects.read(id) == data)
+    #expect(try FileSystem.mode(fixture.store.objects.path(for: id)) == 0o444)
+    try fixture.store.objects.put(data, hashedAs: id)
+    #expect(try fixture.store.objects.put(data) == id)
+    #expect(try FileSystem.list("\(fixture.store.root)/tmp").isEmpty)
+  }
+}

@@ -26,18 +26,37 @@ public struct ShardInfo: Codable, Sendable, Equatable {
   public var bytes: Int
 }
 
-/// Where a record's bytes are.
-public struct RecordLocation: Sendable, Equatable {
-  /// The index of the shard in its contribution's list.
-  public var shard: Int
-  public var offset: Int
-  public var length: Int
-}
-
-/// A record written to a shard.
-struct StoredRecord {
+/// A record in a shard: its id and where its bytes are. The one type for a record's place,
+/// from the shard writer to the catalog's rows and `gc`'s redactions.
+struct StoredRecord: Equatable {
   var id: RecordID
-  var location: RecordLocation
+  /// The shard's position in its contribution's list of shards.
+  var shard: Int
+  /// Where the record's bytes start in the shard object.
+  var offset: Int
+  /// The record's length; 0 for a tombstone (records are never empty).
+  var length: Int
+
+  /// The records of shard object `id` (at `shard` in its contribution's list), in order.
+  static func read(_ id: Digest, shard: Int = 0, objects: ObjectStore) throws -> [StoredRecord] {
+    try list(try objects.read(id), shard: shard)
+  }
+
+  /// The records of a shard's bytes, in order, tombstones included; throws
+  /// `ShardReader.Failure` when malformed.
+  static func list(_ data: Data, shard: Int = 0) throws -> [StoredRecord] {
+    var records = [StoredRecord]()
+    try ShardReader(data: data).forEachEntry { entry in
+      switch entry {
+      case .record(let bytes, let offset):
+        records.append(
+          StoredRecord(id: RecordID(of: bytes), shard: shard, offset: offset, length: bytes.count))
+      case .tombstone(let id, let offset):
+        records.append(StoredRecord(id: id, shard: shard, offset: offset, length: 0))
+      }
+    }
+    return records
+  }
 }
 
 /// Streams records into shard objects, starting a new shard when one is full.
@@ -115,8 +134,8 @@ final class ShardWriter {
     if let block { pool.give(block) }
   }
 
-  /// Appends a record and returns where it landed.
-  func append(_ record: UnsafeRawBufferPointer) throws -> RecordLocation {
+  /// Appends record `id` and returns where it landed.
+  func append(_ record: UnsafeRawBufferPointer, id: RecordID) throws -> StoredRecord {
     if size > 0, size + 4 + record.count > targetSize, records > 0 {
       try closeShard()
     }
@@ -130,7 +149,7 @@ final class ShardWriter {
     try copy(record)
     size = offset + record.count
     records += 1
-    return RecordLocation(shard: shardCount, offset: offset, length: record.count)
+    return StoredRecord(id: id, shard: shardCount, offset: offset, length: record.count)
   }
 
   /// Closes the shard being filled without waiting for the queue to write it.
