@@ -8,6 +8,9 @@
 #   ROUNDS=3 Benchmarks/attribution.sh   rounds of the before/after attribute timing: the
 #                                        segment rewritten in format 1 with credit rule 1, and
 #                                        format 2 with rule 2, each run in turn (default 3)
+#   BEFORE=path/to/attribution-bench Benchmarks/attribution.sh
+#                                        also time another build of attribution-bench (say, of
+#                                        the commit before a change to the search) in each round
 #
 # Both tools index the same token stream: attribution-bench tokenizes the corpus, builds its
 # segment, and writes the segment's tokens as infini-gram's tokenized.0/offset.0 (16-bit ids;
@@ -90,6 +93,10 @@ run() {
   while [ "$k" -lt "$ROUNDS" ]; do
     for setting in "$old 1" "$segment 1" "$old 2" "$segment 2"; do
       set -- $setting
+      if [ -n "${BEFORE:-}" ]; then
+        "$BEFORE" query "$1" --outputs "$dir/outputs.jsonl" --credit-rule "$2" \
+          | sed 's/^{/{"binary":"before",/'
+      fi
       "$BENCH" query "$1" --outputs "$dir/outputs.jsonl" --credit-rule "$2"
     done
     k=$((k + 1))
@@ -99,10 +106,10 @@ import collections, json, statistics, sys
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    runs[(r["format_version"], r["credit_rule"])].append(r)
-for (version, rule), rs in sorted(runs.items()):
+    runs[(r.get("binary", "this"), r["format_version"], r["credit_rule"])].append(r)
+for (binary, version, rule), rs in sorted(runs.items()):
     print("before-after: " + json.dumps({
-        "format_version": version, "credit_rule": rule, "rounds": len(rs),
+        "binary": binary, "format_version": version, "credit_rule": rule, "rounds": len(rs),
         "median_ms": statistics.median(r["median_ms"] for r in rs),
         "p90_ms": statistics.median(r["p90_ms"] for r in rs),
         "median_ms_each": [r["median_ms"] for r in rs],

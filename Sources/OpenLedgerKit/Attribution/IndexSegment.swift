@@ -350,6 +350,14 @@ public final class IndexSegment: @unchecked Sendable {
   /// One binary search for where `query` would sort: the longest match is the longer common
   /// prefix with the two neighbours there. Each step skips the prefix that the bounds share with
   /// the query (Manber and Myers).
+  ///
+  /// Each step is two dependent cache misses, the suffix-array entry and then the text it
+  /// points to. So each step first prefetches for the next two: the suffix-array entries of the
+  /// four ranks the step after next may probe, and the text of the two the next step may probe
+  /// (their entries were prefetched a step ago), where its comparison will start at the
+  /// earliest. Their misses overlap this step's. Prefetches, not loads: the branch on the
+  /// comparison stays a branch the CPU runs ahead of, which loading both sides and selecting
+  /// one would stop (Docs/Benchmarks.md).
   func longestPrefix(of query: UnsafeBufferPointer<UInt32>) -> (length: Int, rank: Int) {
     var low = 0
     var high = suffixCount
@@ -357,6 +365,17 @@ public final class IndexSegment: @unchecked Sendable {
     var highCommon = 0
     while low < high {
       let middle = (low + high) >> 1
+      // The next step probes `left` or `right`, the one after one of the four below. `right`
+      // may be `suffixCount`, read clamped; a prefetch past an array never faults.
+      let left = (low &+ middle) >> 1
+      let right = (middle &+ 1 &+ high) >> 1
+      let skip = min(lowCommon, highCommon)
+      text.prefetch(Int(suffixes[left]) &+ skip)
+      text.prefetch(Int(suffixes[min(right, suffixCount - 1)]) &+ skip)
+      suffixes.prefetch((low &+ left) >> 1)
+      suffixes.prefetch((left &+ 1 &+ middle) >> 1)
+      suffixes.prefetch((middle &+ 1 &+ right) >> 1)
+      suffixes.prefetch((right &+ 1 &+ high) >> 1)
       let (common, smaller) = compare(
         position(ofRank: middle), query, from: min(lowCommon, highCommon))
       if smaller {
