@@ -109,7 +109,12 @@ struct RemoteEndToEndTests {
     ]
   }
 
-  @Test func twoMachinesCollaborateThroughS3() throws {
+  /// Alice makes a Datanet and pushes it to a new bucket; Bob clones it into `clone`. The root
+  /// directory is returned so that it lives as long as the test.
+  func twoMachinesOnABucket() throws -> (
+    root: TemporaryDirectory, url: String, alice: Machine, bob: Machine,
+    clone: String
+  ) {
     let root = try TemporaryDirectory()
     let bucket = try server.bucket(prefix: "")
     let url = "s3://\(bucket.bucket)/notes"
@@ -121,6 +126,12 @@ struct RemoteEndToEndTests {
     try alice.ok(["push"])
     try bob.ok(["clone", url, "c"])
     let clone = "\(bob.home)/work/c"
+    return (root, url, alice, bob, clone)
+  }
+
+  @Test func twoMachinesCollaborateThroughS3() throws {
+    let machines = try twoMachinesOnABucket()
+    let (url, alice, bob, clone) = (machines.url, machines.alice, machines.bob, machines.clone)
     let contribution = try bob.contribute(
       "b.jsonl", "Bob saw a zyzzogeton beetle under the lindens.", in: clone)
     try bob.ok(["push"], in: clone)
@@ -134,7 +145,7 @@ struct RemoteEndToEndTests {
     try bob.ok(["validate"], in: clone)
 
     // The reader user may clone but not push (its policy refuses writes: 77, naming a key).
-    let carol = try Machine(root.path, "carol", s3: s3Environment(server.reader))
+    let carol = try Machine(machines.root.path, "carol", s3: s3Environment(server.reader))
     try carol.ok(["clone", url, "r"])
     _ = try carol.contribute(
       "c.jsonl", "Carol's note on the plane trees.", in: "\(carol.home)/work/r")
@@ -164,17 +175,8 @@ struct RemoteEndToEndTests {
 
   /// Twenty rounds of two machines pushing to one bucket at the same moment: every push lands.
   @Test func concurrentPushesToS3AllLand() throws {
-    let root = try TemporaryDirectory()
-    let bucket = try server.bucket(prefix: "")
-    let url = "s3://\(bucket.bucket)/notes"
-    let alice = try Machine(root.path, "alice", s3: s3Environment(server.writer))
-    let bob = try Machine(root.path, "bob", s3: s3Environment(server.writer))
-    try alice.ok(["init"])
-    try alice.ok(["datanet", "create", "notes", "--record-format", "jsonl", "--text-field", "text"])
-    try alice.ok(["remote", "add", "origin", url])
-    try alice.ok(["push"])
-    try bob.ok(["clone", url, "c"])
-    let clone = "\(bob.home)/work/c"
+    let machines = try twoMachinesOnABucket()
+    let (alice, bob, clone) = (machines.alice, machines.bob, machines.clone)
     var expected = Set<String>()
     var failures = 0
     for round in 0..<20 {
