@@ -22,8 +22,9 @@ enum EventApplier {
 
   @discardableResult
   static func apply(
-    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil,
-    shards: ShardLocator = ShardLocator(), causality: Causality? = nil
+    _ event: SignedEvent, in db: Database, objects: ObjectStore,
+    rows: ((Database, SignedEvent) throws -> Void)? = nil, shards: ShardLocator = ShardLocator(),
+    causality: Causality? = nil
   ) throws -> Outcome {
     let payload = event.payload
     let datanet = event.datanet
@@ -43,8 +44,12 @@ enum EventApplier {
     }
     do {
       try db.inSavepoint {
-        try change(
-          event, in: db, objects: objects, extras: extras, shards: shards, causality: causality)
+        // A writer's own rows (`Ledger.append(_:to:by:clock:rows:)`) stand for the kind's.
+        if let rows {
+          try rows(db, event)
+        } else {
+          try change(event, in: db, objects: objects, shards: shards, causality: causality)
+        }
         return .commit
       }
     } catch let overridden as Overridden {
@@ -67,8 +72,8 @@ enum EventApplier {
 
   /// The change an event makes to the Datanet's state and tables.
   private static func change(
-    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras?,
-    shards: ShardLocator, causality: Causality?
+    _ event: SignedEvent, in db: Database, objects: ObjectStore, shards: ShardLocator,
+    causality: Causality?
   ) throws {
     let payload = event.payload
     switch payload.body {
@@ -102,8 +107,7 @@ enum EventApplier {
     case .contributionSubmit(let body):
       // Anyone may contribute to a Datanet; curators decide what is accepted.
       _ = try existingState(of: event, in: db)
-      try ContributionCatalog.insert(
-        event, body, extras: extras, objects: objects, shards: shards, in: db)
+      try ContributionCatalog.insert(event, body, objects: objects, shards: shards, in: db)
     case .contributionReview(let body):
       let state = try judgedState(of: event, in: db, causality: causality)
       try CurationCatalog.review(event, body, state: state, in: db)

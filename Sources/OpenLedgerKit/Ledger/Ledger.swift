@@ -16,14 +16,7 @@ public struct Ledger: Sendable {
   public func append(
     _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock
   ) throws -> SignedEvent {
-    try append(body, to: datanet, by: identity, clock: clock, extras: nil)
-  }
-
-  func append(
-    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
-    extras: ContributionExtras?
-  ) throws -> SignedEvent {
-    try append([(body, datanet)], by: identity, clock: clock, extras: extras)[0]
+    try append([(body, datanet)], by: identity, clock: clock)[0]
   }
 
   /// Signs and records several events in one catalog transaction, each with the heads the
@@ -32,12 +25,24 @@ public struct Ledger: Sendable {
   public func append(
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock
   ) throws -> [SignedEvent] {
-    try append(items, by: identity, clock: clock, extras: nil)
+    try append(items, by: identity, clock: clock, rows: nil)
+  }
+
+  /// Signs and records one event whose catalog rows the caller writes itself, in the same
+  /// transaction: `rows` is given the database and the signed event, and runs in place of the
+  /// event kind's own applying, for a writer that already holds what applying would read back
+  /// from the objects (a contribution's records, which a replay reads from its shards). It must
+  /// keep the kind's rules; the Ledger still checks the parents and records the event.
+  func append(
+    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
+    rows: @escaping (Database, SignedEvent) throws -> Void
+  ) throws -> SignedEvent {
+    try append([(body, datanet)], by: identity, clock: clock, rows: rows)[0]
   }
 
   private func append(
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock,
-    extras: ContributionExtras?
+    rows: ((Database, SignedEvent) throws -> Void)?
   ) throws -> [SignedEvent] {
     try store.finishInterruptedWrites()
     let lock = try store.lock(.shared)
@@ -52,7 +57,7 @@ public struct Ledger: Sendable {
             datanet: datanet, parents: parents, actor: identity.account,
             time: Timestamp.format(clock.now()), body: body)
           let event = try SignedEvent.sign(payload, by: identity)
-          try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
+          try EventApplier.apply(event, in: db, objects: store.objects, rows: rows)
           events.append(event)
         }
         // Objects are written once every event is known to apply, so a refusal writes none;
