@@ -129,3 +129,12 @@ enum ContributionCatalog {
     return records
   }
 }
+
+extension ContributionSubmit: EventApplying {
+  /// Anyone may contribute to a Datanet; curators decide what is accepted.
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    _ = try context.existingState(of: event)
+    try ContributionCatalog.insert(
+      event, self, objects: context.objects, shards: context.shards, in: context.db)
+  }
+}

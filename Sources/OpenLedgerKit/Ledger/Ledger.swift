@@ -86,38 +86,6 @@ public struct Ledger: Sendable {
     try store.catalog.read { db in try Self.heads(of: datanet, in: db) }
   }
 
-  /// All Datanets, by name.
-  public func datanets() throws -> [DatanetState] {
-    try store.catalog.read { db in
-      try Data.fetchAll(db, sql: "SELECT state FROM datanets ORDER BY name").map(DatanetRow.decode)
-    }
-  }
-
-  /// The Datanet called `reference`: a name, a full id, or an id prefix of at least 8 digits.
-  public func datanet(_ reference: String) throws -> DatanetState {
-    try store.catalog.read { db in try Self.datanet(reference, in: db) }
-  }
-
-  static func datanet(_ reference: String, in db: Database) throws -> DatanetState {
-    if let state = try Data.fetchOne(
-      db, sql: "SELECT state FROM datanets WHERE name = ?", arguments: [reference])
-    {
-      return try DatanetRow.decode(state)
-    }
-    let lowered = reference.lowercased()
-    if lowered.utf8.count >= 8, lowered.utf8.count <= 64, Hex.isLowercaseHex(lowered) {
-      let rows = try Row.fetchAll(
-        db, sql: "SELECT id, state FROM datanets WHERE substr(id, 1, ?) = ? ORDER BY id",
-        arguments: [lowered.utf8.count, lowered])
-      if rows.count == 1 { return try DatanetRow.decode(rows[0]["state"]) }
-      if rows.count > 1 {
-        throw LedgerError.ambiguousDatanet(reference, matches: rows.map { $0["id"] as String })
-      }
-    }
-    let known = try String.fetchAll(db, sql: "SELECT name FROM datanets ORDER BY name")
-    throw LedgerError.unknownDatanet(reference, known: known)
-  }
-
   /// The events of `datanet` that `heads` descend from, the heads included: the ledger as it
   /// stood when they were its heads.
   public func history(of datanet: Digest, upTo heads: [Digest]) throws -> Set<Digest> {
@@ -170,26 +138,5 @@ public struct Ledger: Sendable {
     return ids.compactMap(Digest.init(hex:)).map { id in
       (id, Result { try SignedEvent.verified(id: id, bytes: store.objects.read(id)) })
     }
-  }
-}
-
-/// How a Datanet's state is kept in the catalog.
-enum DatanetRow {
-  static func decode(_ data: Data) throws -> DatanetState {
-    try JSONDecoder().decode(DatanetState.self, from: data)
-  }
-
-  static func load(_ id: Digest, in db: Database) throws -> DatanetState? {
-    try Data.fetchOne(db, sql: "SELECT state FROM datanets WHERE id = ?", arguments: [id.hex])
-      .map(decode)
-  }
-
-  static func save(_ state: DatanetState, in db: Database) throws {
-    try db.execute(
-      sql: """
-        INSERT INTO datanets (id, name, state) VALUES (?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state
-        """,
-      arguments: [state.id.hex, state.name, try CanonicalEncoder.encode(state)])
   }
 }
