@@ -19,13 +19,9 @@ enum ContributionCatalog {
     var nearDuplicateSegment: (file: String, records: Int)
   }
 
-  /// The small number the large tables use for a Datanet.
+  /// The small number the large tables use for a Datanet (`DatanetRow.number`).
   static func datanetNumber(_ datanet: Digest, in db: Database) throws -> Int64 {
-    guard
-      let num = try Int64.fetchOne(
-        db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
-    else { throw LedgerError.unknownDatanet(datanet.hex, known: []) }
-    return num
+    try DatanetRow.number(of: datanet, in: db)
   }
 
   /// Records a `contribution.submit`: the contribution, its shards, and its records. A record

@@ -12,6 +12,15 @@ enum DatanetRow {
       .map(decode)
   }
 
+  /// The small number the large tables use for a Datanet.
+  static func number(of datanet: Digest, in db: Database) throws -> Int64 {
+    guard
+      let num = try Int64.fetchOne(
+        db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
+    else { throw LedgerError.unknownDatanet(datanet.hex, known: []) }
+    return num
+  }
+
   static func save(_ state: DatanetState, in db: Database) throws {
     try db.execute(
       sql: """
