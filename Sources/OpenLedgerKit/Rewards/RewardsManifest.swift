@@ -222,13 +222,7 @@ public struct RewardsManifest: Sendable {
 
   /// Reads the envelope file at `path`.
   public static func load(path: String) throws -> RewardsManifest {
-    let bytes: Data
-    do {
-      bytes = try FileSystem.read(path)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: path, what: "the manifest")
-    }
-    return try decode(bytes, name: path)
+    try decode(RewardsError.readFile(path, what: "the manifest"), name: path)
   }
 
   /// The accounts, among `candidates`, whose signature over the envelope verifies.

@@ -94,12 +94,7 @@ public struct SignedInferenceLog: Sendable {
   /// Reads the envelope file at `path` (one line feed after it, as a shell redirection of
   /// `rewards sign-log` leaves, is not part of the envelope).
   public static func load(path: String) throws -> SignedInferenceLog {
-    var bytes: Data
-    do {
-      bytes = try FileSystem.read(path)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: path, what: "the signed inference log")
-    }
+    var bytes = try RewardsError.readFile(path, what: "the signed inference log")
     if bytes.last == 0x0a { bytes.removeLast() }
     return try decode(bytes, name: path)
   }
