@@ -186,19 +186,8 @@ public struct RewardsManifest: Sendable {
   /// Reads an envelope's bytes; `name` is used in errors.
   public static func decode(_ bytes: Data, name: String) throws -> RewardsManifest {
     func fail(_ reason: String) -> RewardsError { .malformedManifest(path: name, reason: reason) }
-    let envelope: Envelope
-    let payload: Data
-    do {
-      (envelope, payload) = try Envelope.open(bytes, type: inTotoPayloadType)
-    } catch {
-      throw fail(error.reason)
-    }
-    let statement: RewardsStatement
-    do {
-      statement = try JSONDecoder().decode(RewardsStatement.self, from: payload)
-    } catch {
-      throw fail("the statement is not valid: \(JSONDiagnostics.describe(error))")
-    }
+    let (envelope, _, statement) = try Envelope.openStatement(
+      bytes, type: inTotoPayloadType, as: RewardsStatement.self, fail: fail)
     guard statement.type == RewardsStatement.type else {
       throw fail("the statement's _type is '\(statement.type)', not '\(RewardsStatement.type)'")
     }
@@ -391,5 +380,27 @@ extension ManifestFiles {
       }
     }
     try write(envelope, Self.envelope)
+  }
+}
+
+extension Envelope {
+  /// Opens `bytes` as an envelope of payload type `type` and decodes its payload as a
+  /// `Statement`: the reading of a manifest and of a signed inference log. What is wrong goes to
+  /// `fail` as a reason.
+  static func openStatement<Statement: Decodable>(
+    _ bytes: Data, type: String, as _: Statement.Type, fail: (String) -> RewardsError
+  ) throws -> (envelope: Envelope, payload: Data, statement: Statement) {
+    let envelope: Envelope
+    let payload: Data
+    do {
+      (envelope, payload) = try Envelope.open(bytes, type: type)
+    } catch {
+      throw fail(error.reason)
+    }
+    do {
+      return (envelope, payload, try JSONDecoder().decode(Statement.self, from: payload))
+    } catch {
+      throw fail("the statement is not valid: \(JSONDiagnostics.describe(error))")
+    }
   }
 }
