@@ -105,10 +105,8 @@ public struct RewardSettings: Codable, Sendable, Equatable {
       self.protocolPart = protocolPart
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-      case contributors, curators
-      case protocolPart = "protocol"
-    }
+    /// The keys of a split, which are the same whether or not each part is given.
+    typealias CodingKeys = BasisPoints.CodingKeys
 
     public init(from decoder: Decoder) throws {
       try decoder.rejectUnknownKeys(CodingKeys.self)
