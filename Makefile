@@ -134,11 +134,13 @@ contracts-artifacts: contracts-venv
 	"$(CONTRACTS_PYTHON)" Contracts/scripts/artifacts.py
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift \
+	  Benchmarks/Sources Benchmarks/Package.swift
 	python3 Tests/Scripts/layers.py
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift \
+	  Benchmarks/Sources Benchmarks/Package.swift
 
 clean:
 	rm -rf .build .build-fuzz $(MOTO_VENV)

@@ -61,9 +61,7 @@ struct Attribute: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (store, state) = try context.datanet(datanet)
-    let index = AttributionIndex(store: store, datanet: state)
-    context.notePendingIndex(try index.status(), of: state, "")
+    let (state, index) = try context.attributionIndex(datanet, "")
     let attributor = try index.attributor(settings: attribution.settings)
     var outputs = [(id: String?, line: Int?, text: String)]()
     if let text {

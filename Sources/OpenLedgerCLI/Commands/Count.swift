@@ -35,9 +35,7 @@ struct Count: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (store, state) = try context.datanet(datanet)
-    let index = AttributionIndex(store: store, datanet: state)
-    context.notePendingIndex(try index.status(), of: state, " and are not counted")
+    let (state, index) = try context.attributionIndex(datanet, " and are not counted")
     let query = try index.corpusQuery()
     let report = Report(
       datanet: state.id, phrase: phrase, tokens: CorpusQuery.tokens(of: phrase),

@@ -11,9 +11,7 @@ struct Log: ContextCommand {
   var datanet: String
 
   func run(_ context: Context) throws {
-    let store = try context.openStore()
-    let ledger = Ledger(store: store)
-    let state = try ledger.datanet(datanet)
+    let (ledger, state) = try context.ledger(datanet)
     // An event that cannot be read or verified is listed as such, and the others still are;
     // the command then fails (exit 1) pointing at `verify-ledger`.
     let events = try ledger.checkedEvents(of: state.id)

@@ -52,9 +52,7 @@ struct Search: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (store, state) = try context.datanet(datanet)
-    let index = AttributionIndex(store: store, datanet: state)
-    context.notePendingIndex(try index.status(), of: state, " and are not searched")
+    let (state, index) = try context.attributionIndex(datanet, " and are not searched")
     let search = try index.search(phrase, limit: limit)
     let names = context.accountNames()
     if context.output.isJSON {

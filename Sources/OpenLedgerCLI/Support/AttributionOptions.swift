@@ -30,4 +30,15 @@ extension Context {
       "note: \(status.pendingContributions) accepted contribution(s) of \(state.name) are not "
         + "indexed yet\(consequence); run `openledger index build \(state.name)` to include them")
   }
+
+  /// The attribution index of Datanet `datanet` (a name or an id), for a query of it: notes
+  /// the accepted contributions it does not cover yet, as `notePendingIndex` does.
+  func attributionIndex(_ datanet: String, _ consequence: String) throws -> (
+    state: DatanetState, index: AttributionIndex
+  ) {
+    let (store, state) = try self.datanet(datanet)
+    let index = AttributionIndex(store: store, datanet: state)
+    notePendingIndex(try index.status(), of: state, consequence)
+    return (state, index)
+  }
 }

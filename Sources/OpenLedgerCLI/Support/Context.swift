@@ -57,8 +57,14 @@ struct Context {
 
   /// The store, and the state of its Datanet named `datanet` (a name or an id).
   func datanet(_ datanet: String) throws -> (store: Store, state: DatanetState) {
-    let store = try openStore()
-    return (store, try Ledger(store: store).datanet(datanet))
+    let (ledger, state) = try ledger(datanet)
+    return (ledger.store, state)
+  }
+
+  /// The store's ledger, and the state of its Datanet named `datanet` (a name or an id).
+  func ledger(_ datanet: String) throws -> (ledger: Ledger, state: DatanetState) {
+    let ledger = Ledger(store: try openStore())
+    return (ledger, try ledger.datanet(datanet))
   }
 
   /// The identity named by --as or $OPENLEDGER_IDENTITY, else the only one.

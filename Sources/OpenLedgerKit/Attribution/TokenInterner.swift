@@ -195,15 +195,17 @@ struct TokenInterner: TokenSink {
     var b: UInt64 = 0
     var c: UInt64 = 0
     if count >= 8 {
-      a = load64(base, 0)
+      a = base.littleEndian64(at: 0)
       if count >= 16 {
-        b = load64(base, 8)
-        if count > 16 { c = load64(base, count - 8) >> UInt64(8 * (24 - count)) }
+        b = base.littleEndian64(at: 8)
+        if count > 16 { c = base.littleEndian64(at: count - 8) >> UInt64(8 * (24 - count)) }
       } else if count > 8 {
-        b = load64(base, count - 8) >> UInt64(8 * (16 - count))
+        b = base.littleEndian64(at: count - 8) >> UInt64(8 * (16 - count))
       }
     } else if count >= 4 {
-      a = load32(base, 0) | (load32(base, count - 4) >> UInt64(8 * (8 - count))) << 32
+      a =
+        base.littleEndian32(at: 0) | (base.littleEndian32(at: count - 4) >> UInt64(8 * (8 - count)))
+        << 32
     } else {
       let bytes = base.assumingMemoryBound(to: UInt8.self)
       a =
@@ -211,16 +213,6 @@ struct TokenInterner: TokenSink {
         | UInt64(bytes[count - 1]) << UInt64(8 * (count - 1))
     }
     return Key(a: a, b: b, c: c | UInt64(count) << 56)
-  }
-
-  @inline(__always)
-  private static func load64(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-    UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-  }
-
-  @inline(__always)
-  private static func load32(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-    UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
   }
 
   /// The provisional id of the inline key `key`, assigned now if it is new; counts one

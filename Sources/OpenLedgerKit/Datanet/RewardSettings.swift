@@ -37,6 +37,8 @@ public struct RewardSettings: Codable, Sendable, Equatable {
       self.protocolPart = protocolPart
     }
 
+    /// The keys of a split, the same whether or not each part is given (`BasisPoints`, in
+    /// Rewards/, uses them too).
     enum CodingKeys: String, CodingKey, CaseIterable {
       case contributors, curators
       case protocolPart = "protocol"

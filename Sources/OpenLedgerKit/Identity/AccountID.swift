@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// An account: the raw Ed25519 public key, as 64 lowercase hex digits.
-public struct AccountID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct AccountID: Hashable, Comparable, Sendable, StringCoded, CustomStringConvertible {
   public let hex: String
 
   /// An account id from 64 hex digits, or nil.
@@ -33,21 +33,9 @@ public struct AccountID: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
   public static func < (lhs: AccountID, rhs: AccountID) -> Bool { lhs.hex < rhs.hex }
 
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    let text = try container.decode(String.self)
-    guard let account = AccountID(hex: text) else {
-      throw DecodingError.dataCorruptedError(
-        in: container,
-        debugDescription: "'\(text)' is not an account id (64 hex digits of an Ed25519 public key)")
-    }
-    self = account
-  }
+  public init?(stored text: String) { self.init(hex: text) }
 
-  public func encode(to encoder: Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(hex)
-  }
+  public static let storedForm = "an account id (64 hex digits of an Ed25519 public key)"
 }
 
 /// An error whose message names accounts. A caller that knows people's names for some

@@ -26,7 +26,7 @@ public struct Identity {
 }
 
 /// What a key file holds. The private key is the 32-byte Ed25519 seed, base64.
-struct IdentityFile: Codable {
+struct IdentityFile: Codable, KeyDocument {
   var formatVersion: Int
   var name: String
   var algorithm: String
@@ -36,7 +36,7 @@ struct IdentityFile: Codable {
 }
 
 /// The public half of an identity, as `identity export-public` writes it and `--key` reads it.
-public struct PublicKeyDocument: Codable, Sendable, Equatable {
+public struct PublicKeyDocument: Codable, Sendable, Equatable, KeyDocument {
   public var name: String
   public var algorithm: String
   public var account: AccountID
@@ -52,19 +52,32 @@ public struct PublicKeyDocument: Codable, Sendable, Equatable {
   /// Reads a document written by `identity export-public`, checking that its key id is its
   /// account's.
   public static func load(path: String) throws -> PublicKeyDocument {
-    let document: PublicKeyDocument
+    let document = try read(ed25519At: path)
+    guard document.keyid == document.account.keyID else {
+      throw IdentityError.malformed(
+        path: path, reason: "keyid is not the SHA-256 of the account's public key")
+    }
+    return document
+  }
+}
+
+/// A JSON file about a key (a key file, an exported public key) that names its algorithm.
+protocol KeyDocument: Decodable {
+  var algorithm: String { get }
+}
+
+extension KeyDocument {
+  /// The document at `path`, which must be about an Ed25519 key.
+  static func read(ed25519At path: String) throws -> Self {
+    let document: Self
     do {
-      document = try JSONDecoder().decode(PublicKeyDocument.self, from: FileSystem.read(path))
+      document = try JSONDecoder().decode(Self.self, from: FileSystem.read(path))
     } catch let error as DecodingError {
       throw IdentityError.malformed(path: path, reason: JSONDiagnostics.describe(error))
     }
     guard document.algorithm == "ed25519" else {
       throw IdentityError.malformed(
         path: path, reason: "algorithm '\(document.algorithm)' is not ed25519")
-    }
-    guard document.keyid == document.account.keyID else {
-      throw IdentityError.malformed(
-        path: path, reason: "keyid is not the SHA-256 of the account's public key")
     }
     return document
   }

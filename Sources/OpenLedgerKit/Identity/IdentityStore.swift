@@ -70,16 +70,7 @@ public struct IdentityStore: Sendable {
     }
     let mode = try FileSystem.mode(path)
     if mode & 0o077 != 0 { throw IdentityError.loosePermissions(path: path, mode: UInt32(mode)) }
-    let file: IdentityFile
-    do {
-      file = try JSONDecoder().decode(IdentityFile.self, from: FileSystem.read(path))
-    } catch let error as DecodingError {
-      throw IdentityError.malformed(path: path, reason: JSONDiagnostics.describe(error))
-    }
-    guard file.algorithm == "ed25519" else {
-      throw IdentityError.malformed(
-        path: path, reason: "algorithm '\(file.algorithm)' is not ed25519")
-    }
+    let file = try IdentityFile.read(ed25519At: path)
     guard let seed = Data(base64Encoded: file.privateKey),
       let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
     else {

@@ -4,7 +4,7 @@
 /// manifests, proofs); shown to people in the EIP-55 mixed-case form, whose letter cases are a
 /// checksum (`checksummed`). What a person types is read by `parse`, which checks that
 /// checksum.
-public struct EVMAddress: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct EVMAddress: Hashable, Comparable, Sendable, StringCoded, CustomStringConvertible {
   /// The 20 raw bytes.
   public let bytes: [UInt8]
 
@@ -74,20 +74,7 @@ public struct EVMAddress: Hashable, Comparable, Sendable, Codable, CustomStringC
     lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
   }
 
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    let text = try container.decode(String.self)
-    guard let address = EVMAddress(canonical: text) else {
-      throw DecodingError.dataCorruptedError(
-        in: container,
-        debugDescription:
-          "'\(text)' is not an EVM address as stored: 0x and 40 lowercase hex digits")
-    }
-    self = address
-  }
+  public init?(stored text: String) { self.init(canonical: text) }
 
-  public func encode(to encoder: Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(hex)
-  }
+  public static let storedForm = "an EVM address as stored: 0x and 40 lowercase hex digits"
 }

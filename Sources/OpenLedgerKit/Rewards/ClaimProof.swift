@@ -33,20 +33,10 @@ public struct ClaimProof: Codable, Sendable, Equatable {
   /// The manifest at `envelopePath` with the `leaves.jsonl` beside it, checked against each
   /// other.
   public static func load(envelopePath: String) throws -> ManifestBundle {
-    let envelope: Data
-    do {
-      envelope = try FileSystem.read(envelopePath)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: envelopePath, what: "the manifest")
-    }
+    let envelope = try RewardsError.readFile(envelopePath, what: "the manifest")
     let directory = (envelopePath as NSString).deletingLastPathComponent
     let leavesPath = "\(directory.isEmpty ? "." : directory)/\(ManifestFiles.leaves)"
-    let data: Data
-    do {
-      data = try FileSystem.read(leavesPath)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: leavesPath, what: "the manifest's leaves file")
-    }
+    let data = try RewardsError.readFile(leavesPath, what: "the manifest's leaves file")
     return try ManifestBundle.load(envelope: envelope, leavesFile: data, name: envelopePath)
   }
 

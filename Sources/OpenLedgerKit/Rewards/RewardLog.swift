@@ -15,13 +15,7 @@ public struct RewardLog: Sendable {
 
   /// Reads the log at `path`.
   public static func read(path: String) throws -> RewardLog {
-    let data: Data
-    do {
-      data = try FileSystem.read(path)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: path, what: "the inference log")
-    }
-    return try parse(data, name: path)
+    try parse(RewardsError.readFile(path, what: "the inference log"), name: path)
   }
 
   /// Parses log bytes; `name` is used in error messages.

@@ -18,10 +18,8 @@ public struct BasisPoints: Codable, Sendable, Equatable {
     self.protocolPart = protocolPart
   }
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case contributors, curators
-    case protocolPart = "protocol"
-  }
+  /// The keys of a split, the same whether or not each part is given (`RewardSettings.Parts`).
+  typealias CodingKeys = RewardSettings.Parts.CodingKeys
 }
 
 /// The split of one epoch, fully resolved: who receives each part of every fee.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures of rewards: bad inference logs and policies, amounts out of range, manifests that
 /// cannot be read or do not verify.
 public enum RewardsError: OpenLedgerError {
@@ -125,6 +127,16 @@ public enum RewardsError: OpenLedgerError {
         + "OPERATOR --out LOG.sig` and pass --signed-log LOG.sig; nothing was written"
     case .inconsistent(let what):
       "internal error: \(what); nothing was written. Please report this"
+    }
+  }
+
+  /// The bytes of the file at `path`; `what` ("the manifest") names it in the error when it
+  /// does not exist.
+  static func readFile(_ path: String, what: String) throws -> Data {
+    do {
+      return try FileSystem.read(path)
+    } catch let error as SystemError where error.kind == .notFound {
+      throw RewardsError.fileNotFound(path: path, what: what)
     }
   }
 }

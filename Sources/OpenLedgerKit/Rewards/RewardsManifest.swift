@@ -186,19 +186,8 @@ public struct RewardsManifest: Sendable {
   /// Reads an envelope's bytes; `name` is used in errors.
   public static func decode(_ bytes: Data, name: String) throws -> RewardsManifest {
     func fail(_ reason: String) -> RewardsError { .malformedManifest(path: name, reason: reason) }
-    let envelope: Envelope
-    let payload: Data
-    do {
-      (envelope, payload) = try Envelope.open(bytes, type: inTotoPayloadType)
-    } catch {
-      throw fail(error.reason)
-    }
-    let statement: RewardsStatement
-    do {
-      statement = try JSONDecoder().decode(RewardsStatement.self, from: payload)
-    } catch {
-      throw fail("the statement is not valid: \(JSONDiagnostics.describe(error))")
-    }
+    let (envelope, _, statement) = try Envelope.openStatement(
+      bytes, type: inTotoPayloadType, as: RewardsStatement.self, fail: fail)
     guard statement.type == RewardsStatement.type else {
       throw fail("the statement's _type is '\(statement.type)', not '\(RewardsStatement.type)'")
     }
@@ -222,13 +211,7 @@ public struct RewardsManifest: Sendable {
 
   /// Reads the envelope file at `path`.
   public static func load(path: String) throws -> RewardsManifest {
-    let bytes: Data
-    do {
-      bytes = try FileSystem.read(path)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: path, what: "the manifest")
-    }
-    return try decode(bytes, name: path)
+    try decode(RewardsError.readFile(path, what: "the manifest"), name: path)
   }
 
   /// The accounts, among `candidates`, whose signature over the envelope verifies.
@@ -397,5 +380,27 @@ extension ManifestFiles {
       }
     }
     try write(envelope, Self.envelope)
+  }
+}
+
+extension Envelope {
+  /// Opens `bytes` as an envelope of payload type `type` and decodes its payload as a
+  /// `Statement`: the reading of a manifest and of a signed inference log. What is wrong goes to
+  /// `fail` as a reason.
+  static func openStatement<Statement: Decodable>(
+    _ bytes: Data, type: String, as _: Statement.Type, fail: (String) -> RewardsError
+  ) throws -> (envelope: Envelope, payload: Data, statement: Statement) {
+    let envelope: Envelope
+    let payload: Data
+    do {
+      (envelope, payload) = try Envelope.open(bytes, type: type)
+    } catch {
+      throw fail(error.reason)
+    }
+    do {
+      return (envelope, payload, try JSONDecoder().decode(Statement.self, from: payload))
+    } catch {
+      throw fail("the statement is not valid: \(JSONDiagnostics.describe(error))")
+    }
   }
 }

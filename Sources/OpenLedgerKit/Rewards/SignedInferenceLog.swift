@@ -64,19 +64,8 @@ public struct SignedInferenceLog: Sendable {
   /// signature, by the statement's operator, and canonical JSON throughout.
   public static func decode(_ bytes: Data, name: String) throws -> SignedInferenceLog {
     func fail(_ reason: String) -> RewardsError { .malformedSignedLog(path: name, reason: reason) }
-    let envelope: Envelope
-    let payload: Data
-    do {
-      (envelope, payload) = try Envelope.open(bytes, type: inferenceLogPayloadType)
-    } catch {
-      throw fail(error.reason)
-    }
-    let statement: InferenceLogStatement
-    do {
-      statement = try JSONDecoder().decode(InferenceLogStatement.self, from: payload)
-    } catch {
-      throw fail("the statement is not valid: \(JSONDiagnostics.describe(error))")
-    }
+    let (envelope, payload, statement) = try Envelope.openStatement(
+      bytes, type: inferenceLogPayloadType, as: InferenceLogStatement.self, fail: fail)
     guard envelope.signatures.count == 1, envelope.isSigned(by: statement.operatorAccount) else {
       throw fail(
         "it is not signed by its operator \(statement.operatorAccount.fingerprint) alone; the "
@@ -94,12 +83,7 @@ public struct SignedInferenceLog: Sendable {
   /// Reads the envelope file at `path` (one line feed after it, as a shell redirection of
   /// `rewards sign-log` leaves, is not part of the envelope).
   public static func load(path: String) throws -> SignedInferenceLog {
-    var bytes: Data
-    do {
-      bytes = try FileSystem.read(path)
-    } catch let error as SystemError where error.kind == .notFound {
-      throw RewardsError.fileNotFound(path: path, what: "the signed inference log")
-    }
+    var bytes = try RewardsError.readFile(path, what: "the signed inference log")
     if bytes.last == 0x0a { bytes.removeLast() }
     return try decode(bytes, name: path)
   }

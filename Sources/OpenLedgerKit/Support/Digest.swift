@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// A SHA-256 digest: the name of every object, record and event.
-public struct Digest: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Digest: Hashable, Comparable, Sendable, StringCoded, CustomStringConvertible {
   /// The digest as 64 lowercase hex digits.
   public let hex: String
 
@@ -31,18 +31,7 @@ public struct Digest: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
   public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    let text = try container.decode(String.self)
-    guard let digest = Digest(hex: text) else {
-      throw DecodingError.dataCorruptedError(
-        in: container, debugDescription: "'\(text)' is not a SHA-256 digest (64 hex digits)")
-    }
-    self = digest
-  }
+  public init?(stored text: String) { self.init(hex: text) }
 
-  public func encode(to encoder: Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(hex)
-  }
+  public static let storedForm = "a SHA-256 digest (64 hex digits)"
 }

@@ -11,9 +11,7 @@ extension DatanetCommand {
     var datanet: String
 
     func run(_ context: Context) throws {
-      let store = try context.openStore()
-      let ledger = Ledger(store: store)
-      let state = try ledger.datanet(datanet)
+      let (ledger, state) = try context.ledger(datanet)
       let statistics = try ledger.statistics(of: state.id)
       if context.output.isJSON {
         try context.output.json(DatanetDetails(state: state, statistics: statistics))

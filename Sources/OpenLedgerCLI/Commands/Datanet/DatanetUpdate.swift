@@ -85,9 +85,7 @@ extension DatanetCommand {
 
     func run(_ context: Context) throws {
       let license = try self.license.map(License.normalize)
-      let store = try context.openStore()
-      let ledger = Ledger(store: store)
-      let state = try ledger.datanet(datanet)
+      let (ledger, state) = try context.ledger(datanet)
       let identity = try context.identity()
       let schema = try schemaChange.change(
         of: state.schema, workingDirectory: context.workingDirectory)
