@@ -6,7 +6,7 @@ import PackageDescription
 /// miss a new one until Package.swift itself changed.)
 let subsystemReadmes = [
   "Attribution", "Contribution", "Curation", "Datanet", "Fingerprint", "Identity", "Ingest",
-  "Ledger", "Payout", "Remote", "Rewards", "Shard", "Store", "Validation",
+  "Ledger", "Maintenance", "Payout", "Remote", "Rewards", "Shard", "Store", "Validation",
 ].map { "\($0)/README.md" }
 
 let package = Package(

@@ -1,19 +1,6 @@
 import Foundation
 import GRDB
 
-/// What the writer of a contribution already knows, so that recording its event does not read
-/// the shards back. Rebuilding the catalog has none and reads them.
-struct ContributionExtras {
-  /// Every record of the shards, in order, with where its bytes are.
-  var records: [StoredRecord]
-  /// Where they came from: the event's provenance object, as written.
-  var provenance: Provenance?
-  /// The near-duplicate index file written for the new records, and their count. It may still
-  /// be being written on another thread when the event is applied, so it is asked for only
-  /// once the record rows are in.
-  var nearDuplicateSegment: (() throws -> (file: String, records: Int))?
-}
-
 /// A contribution's status.
 public enum ContributionStatus: String, Codable, Sendable, CaseIterable {
   case pending, accepted, rejected, withdrawn
@@ -21,20 +8,28 @@ public enum ContributionStatus: String, Codable, Sendable, CaseIterable {
 
 /// The catalog rows of contributions, shards and records.
 enum ContributionCatalog {
-  /// The small number the large tables use for a Datanet.
+  /// What the writer of a contribution already holds, so that recording its event reads
+  /// nothing back (`Ledger.append`'s rows). A replay has none and reads the shards.
+  struct Written {
+    /// Every record of the shards, in order, with where its bytes are.
+    var records: [StoredRecord]
+    /// Where they came from: the event's provenance object, as written.
+    var provenance: Provenance?
+    /// The near-duplicate index file written for the new records, and their count.
+    var nearDuplicateSegment: (file: String, records: Int)
+  }
+
+  /// The small number the large tables use for a Datanet (`DatanetRow.number`).
   static func datanetNumber(_ datanet: Digest, in db: Database) throws -> Int64 {
-    guard
-      let num = try Int64.fetchOne(
-        db, sql: "SELECT num FROM datanets WHERE id = ?", arguments: [datanet.hex])
-    else { throw LedgerError.unknownDatanet(datanet.hex, known: []) }
-    return num
+    try DatanetRow.number(of: datanet, in: db)
   }
 
   /// Records a `contribution.submit`: the contribution, its shards, and its records. A record
   /// the Datanet holds already stays credited to its earlier contribution; one whose earlier
   /// contribution was rejected or withdrawn is credited to this one (see `RecordStanding`).
+  /// `written` is what its writer holds; the writer's event must be credited with every record.
   static func insert(
-    _ event: SignedEvent, _ body: ContributionSubmit, extras: ContributionExtras?,
+    _ event: SignedEvent, _ body: ContributionSubmit, written: Written? = nil,
     objects: ObjectStore, shards: ShardLocator = ShardLocator(), in db: Database
   ) throws {
     let datanet = try datanetNumber(event.datanet, in: db)
@@ -63,11 +58,11 @@ enum ContributionCatalog {
       try ObjectRefs.add(object, kind: .shard, size: size, in: db)
     }
     if let id = body.provenance {
-      try checkProvenance(id, of: event, body, written: extras?.provenance, objects: objects)
+      try checkProvenance(id, of: event, body, written: written?.provenance, objects: objects)
       try ObjectRefs.add(id, kind: .provenance, size: try objects.size(of: id), in: db)
     }
     let records =
-      try extras?.records
+      try written?.records
       ?? readRecords(
         body.shards.map { shards.object(for: $0.id) }, objects: objects, event: event.id)
     guard records.count == body.records else {
@@ -78,13 +73,13 @@ enum ContributionCatalog {
       records, datanet: datanet, contribution: contribution, shards: shardNumbers, in: db)
     // A contribution being written must be credited with every record it signs for. Replay
     // keeps what was signed: credit then goes to the earliest event, in ledger order.
-    if extras != nil, credited < records.count {
+    if written != nil, credited < records.count {
       throw ContributionError.overtaken(
         datanet: try DatanetRow.load(event.datanet, in: db)?.name ?? event.datanet.hex,
         records: records.count - credited)
     }
     try RecordStanding.restoreRecredited(contribution: contribution, datanet: datanet, in: db)
-    if let segment = try extras?.nearDuplicateSegment?() {
+    if let segment = written?.nearDuplicateSegment {
       try db.execute(
         sql:
           "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
@@ -128,5 +123,14 @@ enum ContributionCatalog {
       }
     }
     return records
+  }
+}
+
+extension ContributionSubmit: EventApplying {
+  /// Anyone may contribute to a Datanet; curators decide what is accepted.
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    _ = try context.existingState(of: event)
+    try ContributionCatalog.insert(
+      event, self, objects: context.objects, shards: context.shards, in: context.db)
   }
 }

@@ -74,9 +74,9 @@ public struct Contributor {
     if report.recordsNew == 0 {
       return ContributionOutcome(report: report, event: nil, refusal: nil)
     }
-    // Three things overlap from here: the shard writer's queue writes and syncs the last
-    // shards, another thread sorts and writes the near-duplicate segment, and this one waits
-    // for the shards and then inserts the catalog rows, taking the segment's name last.
+    // Two things overlap from here: the shard writer's queue writes and syncs the last shards
+    // while another thread sorts and writes the near-duplicate segment. Both are done before
+    // the write transaction opens, so it holds the catalog only for the rows.
     try shards.close()
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory)
     try FileSystem.makeDirectory(directory)
@@ -110,15 +110,17 @@ public struct Contributor {
           named.location.input = relative(violation.location.input)
           return named
         }, provenance: provenanceID)
-    let extras = ContributionExtras(
+    let segmentFile = try segment.value()
+    try Store.checkPresent(segmentFile, in: directory)
+    let written = ContributionCatalog.Written(
       records: ingestor.stored, provenance: provenance,
-      nearDuplicateSegment: {
-        let file = try segment.value()
-        try Store.checkPresent(file, in: directory)
-        return (file, ids.count)
-      })
+      nearDuplicateSegment: (segmentFile, ids.count))
     let event = try Ledger(store: store).append(
-      .contributionSubmit(body), to: state.id, by: identity, clock: clock, extras: extras)
+      .contributionSubmit(body), to: state.id, by: identity, clock: clock
+    ) { db, event in
+      try ContributionCatalog.insert(
+        event, body, written: written, objects: store.objects, in: db)
+    }
     // The contribution is in; keeping the index compact is housekeeping that a later
     // contribution retries if it fails here.
     try? store.compactNearDuplicateIndex(of: state.id)

@@ -150,3 +150,29 @@ enum CurationCatalog {
     text.allSatisfy(\.isWhitespace)
   }
 }
+
+extension ContributionReview: EventApplying {
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    let state = try context.judgedState(of: event)
+    try CurationCatalog.review(event, self, state: state, in: context.db)
+  }
+}
+
+extension ContributionWithdraw: EventApplying {
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    let state = try context.existingState(of: event)
+    try CurationCatalog.withdraw(
+      event, self, state: state, objects: context.objects, in: context.db)
+  }
+}
+
+extension RecordTakedown: EventApplying {
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    let state = try context.judgedState(of: event)
+    try CurationCatalog.takedown(
+      event, self, state: state, objects: context.objects, in: context.db
+    ) { other in
+      context.causality.map { !$0.isAncestor(other, of: event.id) } ?? false
+    }
+  }
+}

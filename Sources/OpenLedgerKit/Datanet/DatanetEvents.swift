@@ -22,15 +22,9 @@ public struct DatanetCreate: Codable, Sendable, Equatable {
   }
 
   /// Datanet names: 1 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit, so they are
-  /// safe as directory names and in URLs.
+  /// safe as directory names and in URLs (`StoreName`).
   public static func isValidName(_ name: String) -> Bool {
-    let bytes = Array(name.utf8)
-    guard (1...64).contains(bytes.count), isLowerAlphanumeric(bytes[0]) else { return false }
-    return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
-  }
-
-  private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
-    (0x30...0x39).contains(byte) || (0x61...0x7a).contains(byte)
+    StoreName.isValid(name)
   }
 }
 

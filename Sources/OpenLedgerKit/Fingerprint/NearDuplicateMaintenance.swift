@@ -42,7 +42,7 @@ extension Store {
   func nextNearDuplicateMerge(of datanet: Digest) throws -> NearDuplicateMerge? {
     let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
     return try catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet, in: db)
+      let num = try DatanetRow.number(of: datanet, in: db)
       let rows = try Row.fetchAll(
         db,
         sql:
@@ -111,7 +111,7 @@ extension Store {
       try Row.fetchAll(
         db,
         sql: "SELECT file, records FROM near_duplicate_segments WHERE datanet = ? ORDER BY file",
-        arguments: [try ContributionCatalog.datanetNumber(datanet, in: db)]
+        arguments: [try DatanetRow.number(of: datanet, in: db)]
       ).map { (file: $0["file"], records: $0["records"]) }
     }
   }
@@ -134,7 +134,7 @@ extension Store {
           let view: DatanetView
           do {
             view = try DatanetView(
-              num: try ContributionCatalog.datanetNumber(datanet, in: db), db: db,
+              num: try DatanetRow.number(of: datanet, in: db), db: db,
               indexDirectory: NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory))
           } catch NearDuplicateIndexError.missingSegment where !again {
             throw ListedFileGone()
@@ -149,7 +149,7 @@ extension Store {
 
   /// Recomputes a Datanet's near-duplicate index from its records, as one segment.
   func rebuildNearDuplicateIndex(of state: DatanetState, in db: Database) throws {
-    let num = try ContributionCatalog.datanetNumber(state.id, in: db)
+    let num = try DatanetRow.number(of: state.id, in: db)
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: indexesDirectory)
     try FileSystem.makeDirectory(directory)
     let rows = try Row.fetchAll(

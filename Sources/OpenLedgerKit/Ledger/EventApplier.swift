@@ -1,8 +1,46 @@
 import Foundation
 import GRDB
 
-/// Applies one verified event to the catalog: checks that its parents are known and that its
-/// actor may do what it says, then updates the Datanet's state, its heads and the event tables.
+/// How one kind of event changes the catalog. Every event body conforms, in its own
+/// subsystem (`DatanetCreate` in Datanet/, `ContributionSubmit` in Contribution/, and so on):
+/// `apply` checks that the event's actor may make the change and makes it, throwing
+/// `EventApplier.Overridden` for a change that lost to a concurrent event, and a
+/// `SettledConflict` for one that something else settled first. The Ledger itself knows only
+/// envelopes, parents, causality and the DAG tables.
+protocol EventApplying {
+  func apply(_ event: SignedEvent, in context: EventContext) throws
+}
+
+/// What applying one event has at hand.
+struct EventContext {
+  let db: Database
+  let objects: ObjectStore
+  /// Where the shards a replay reads are (`gc` may have redacted them).
+  let shards: ShardLocator
+  /// The replay's causality; nil when the event is being written, whose causal past is
+  /// everything the catalog holds.
+  let causality: Causality?
+}
+
+extension EventBody {
+  /// The body as what applies it.
+  var applying: any EventApplying {
+    switch self {
+    case .datanetCreate(let body): body
+    case .datanetUpdate(let body): body
+    case .contributionSubmit(let body): body
+    case .contributionReview(let body): body
+    case .contributionWithdraw(let body): body
+    case .recordTakedown(let body): body
+    case .rewardsEpoch(let body): body
+    case .payoutSet(let body): body
+    }
+  }
+}
+
+/// Applies one verified event to the catalog: checks that its parents are known, has its body
+/// apply itself (`EventApplying`: the actor's rights, the Datanet's state, the subsystem's
+/// tables), then records it in the DAG tables and moves the Datanet's heads.
 /// The same code runs when an event is first written and when the catalog is rebuilt, so both
 /// paths enforce the same permissions.
 ///
@@ -22,8 +60,9 @@ enum EventApplier {
 
   @discardableResult
   static func apply(
-    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras? = nil,
-    shards: ShardLocator = ShardLocator(), causality: Causality? = nil
+    _ event: SignedEvent, in db: Database, objects: ObjectStore,
+    rows: ((Database, SignedEvent) throws -> Void)? = nil, shards: ShardLocator = ShardLocator(),
+    causality: Causality? = nil
   ) throws -> Outcome {
     let payload = event.payload
     let datanet = event.datanet
@@ -43,8 +82,14 @@ enum EventApplier {
     }
     do {
       try db.inSavepoint {
-        try change(
-          event, in: db, objects: objects, extras: extras, shards: shards, causality: causality)
+        // A writer's own rows (`Ledger.append(_:to:by:clock:rows:)`) stand for the kind's.
+        if let rows {
+          try rows(db, event)
+        } else {
+          try payload.body.applying.apply(
+            event,
+            in: EventContext(db: db, objects: objects, shards: shards, causality: causality))
+        }
         return .commit
       }
     } catch let overridden as Overridden {
@@ -65,151 +110,9 @@ enum EventApplier {
     return .applied
   }
 
-  /// The change an event makes to the Datanet's state and tables.
-  private static func change(
-    _ event: SignedEvent, in db: Database, objects: ObjectStore, extras: ContributionExtras?,
-    shards: ShardLocator, causality: Causality?
-  ) throws {
-    let payload = event.payload
-    switch payload.body {
-    case .datanetCreate(let body):
-      guard payload.datanet == nil, payload.parents.isEmpty else {
-        throw LedgerError.corruptEvent(
-          event.id, reason: "a datanet.create has no datanet or parents")
-      }
-      if try Bool.fetchOne(
-        db, sql: "SELECT EXISTS(SELECT 1 FROM datanets WHERE name = ?)", arguments: [body.name])
-        == true
-      {
-        throw LedgerError.datanetExists(name: body.name)
-      }
-      let state = try DatanetState(created: event.id, by: payload.actor, at: payload.time, body)
-      causality?.markApplied(event.id, in: event.datanet)
-      try DatanetRow.save(state, in: db)
-    case .datanetUpdate(let body):
-      // The owner may always update; others need a curator's right.
-      var state = try existingState(of: event, in: db)
-      if payload.actor != state.owner {
-        state = try judgedState(of: event, in: db, causality: causality)
-      }
-      try state.apply(body, by: payload.actor, at: payload.time)
-      if let causality {
-        causality.markApplied(event.id, in: event.datanet)
-        state.curators = causality.currentCurators(of: event.datanet) ?? state.curators
-        state.operators = causality.currentOperators(of: event.datanet) ?? state.operators
-      }
-      try DatanetRow.save(state, in: db)
-    case .contributionSubmit(let body):
-      // Anyone may contribute to a Datanet; curators decide what is accepted.
-      _ = try existingState(of: event, in: db)
-      try ContributionCatalog.insert(
-        event, body, extras: extras, objects: objects, shards: shards, in: db)
-    case .contributionReview(let body):
-      let state = try judgedState(of: event, in: db, causality: causality)
-      try CurationCatalog.review(event, body, state: state, in: db)
-    case .contributionWithdraw(let body):
-      let state = try existingState(of: event, in: db)
-      try CurationCatalog.withdraw(event, body, state: state, objects: objects, in: db)
-    case .recordTakedown(let body):
-      let state = try judgedState(of: event, in: db, causality: causality)
-      try CurationCatalog.takedown(event, body, state: state, objects: objects, in: db) { other in
-        causality.map { !$0.isAncestor(other, of: event.id) } ?? false
-      }
-    case .rewardsEpoch(let body):
-      let state = try judgedState(of: event, in: db, causality: causality)
-      try RewardsCatalog.record(
-        event, body, state: state,
-        requiresSignedLog: try requiresSignedLog(
-          event, state: state, objects: objects, in: db, causality: causality),
-        objects: objects, in: db, causality: causality
-      ) { operatorAccount in
-        // Removal wins for operators as for curators: an epoch paid from the log of an
-        // operator whom the owner removed concurrently has no effect.
-        guard
-          let removal = causality?.concurrentRemoval(
-            of: operatorAccount, as: .operator, at: event.id, in: event.datanet)
-        else { return }
-        throw Overridden(
-          reason: "the operator \(operatorAccount.fingerprint) whose signed log it pays was "
-            + "removed by event \(removal.hex), concurrent with it: a removal wins")
-      }
-    case .payoutSet(let body):
-      // Any account may name its own payout address; the actor is the account.
-      _ = try existingState(of: event, in: db)
-      try PayoutCatalog.record(event, body, in: db)
-    }
-  }
-
-  /// Whether the Datanet's policy, as `event`'s author could know it, requires a signed
-  /// inference log: during a replay, the policy of the latest `datanet.update` setting one in
-  /// the event's causal past (in the fold's order), else the create's; when writing, the
-  /// current policy.
-  private static func requiresSignedLog(
-    _ event: SignedEvent, state: DatanetState, objects: ObjectStore, in db: Database,
-    causality: Causality?
-  ) throws -> Bool {
-    guard let causality else { return state.policy.requiresSignedLog }
-    let create = try SignedEvent.verified(id: event.datanet, bytes: objects.read(event.datanet))
-    guard case .datanetCreate(let created) = create.payload.body else { return false }
-    // The updates that set a policy, latest in the fold's order first (updates are few).
-    var settings = [(event: Digest, requires: Bool)]()
-    for id in try String.fetchAll(
-      db,
-      sql: """
-        SELECT id FROM events WHERE datanet = ? AND type = ? AND overridden IS NULL
-        ORDER BY seq DESC
-        """, arguments: [event.datanet.hex, EventType.datanetUpdate.rawValue]
-    ).compactMap(Digest.init(hex:)) {
-      let update = try SignedEvent.verified(id: id, bytes: objects.read(id))
-      if case .datanetUpdate(let body) = update.payload.body, let policy = body.policy {
-        settings.append((id, policy.requiresSignedLog))
-      }
-    }
-    if settings.allSatisfy({ $0.requires == created.policy.requiresSignedLog }) {
-      return created.policy.requiresSignedLog
-    }
-    let seen = causality.candidates(Set(settings.map(\.event)), inPastOf: event.payload.parents)
-    return settings.first { seen.contains($0.event) }?.requires
-      ?? created.policy.requiresSignedLog
-  }
-
-  /// The Datanet's state with the curators its event could know of: during a replay, those of
-  /// the event's causal past, and the event is overridden when a removal of its actor is
-  /// concurrent with it (removal wins).
-  private static func judgedState(
-    of event: SignedEvent, in db: Database, causality: Causality?
-  ) throws -> DatanetState {
-    var state = try existingState(of: event, in: db)
-    guard let causality,
-      let standing = causality.standing(
-        of: event.payload.actor, at: event.id, in: event.datanet)
-    else { return state }
-    state.curators = standing.curators
-    state.operators = standing.operators
-    if state.isCurator(event.payload.actor), let removal = standing.concurrentRemoval {
-      throw Overridden(
-        reason: "its actor \(event.payload.actor.fingerprint) was removed as a curator by event "
-          + "\(removal.hex), concurrent with it: a removal wins over what the removed curator "
-          + "did meanwhile")
-    }
-    return state
-  }
-
   /// Thrown inside a change to record its event without effect.
   struct Overridden: Error {
     var reason: String
-  }
-
-  private static func existingState(of event: SignedEvent, in db: Database) throws -> DatanetState {
-    guard let datanet = event.payload.datanet, let state = try DatanetRow.load(datanet, in: db)
-    else {
-      throw LedgerError.corruptEvent(
-        event.id,
-        reason:
-          "it names Datanet \(event.payload.datanet?.hex ?? "(none)"), which the store does not hold"
-      )
-    }
-    return state
   }
 
   /// Adds the event to the DAG tables and moves the Datanet's heads past its parents;
@@ -236,30 +139,5 @@ enum EventApplier {
     try db.execute(
       sql: "INSERT INTO heads (datanet, event) VALUES (?, ?)", arguments: [datanet, event.id.hex])
     try ObjectRefs.add(event.id, kind: .event, size: event.bytes.count, in: db)
-  }
-}
-
-/// The `objects` table: what the catalog references, and so what `gc` keeps.
-public enum ObjectRefs {
-  public enum Kind: String, Sendable {
-    case event, shard, manifest, provenance
-  }
-
-  static func add(_ id: Digest, kind: Kind, size: Int, in db: Database) throws {
-    try db.execute(
-      sql: "INSERT OR IGNORE INTO objects (id, kind, size) VALUES (?, ?, ?)",
-      arguments: [id.hex, kind.rawValue, size])
-  }
-
-  static func remove(_ id: Digest, in db: Database) throws {
-    try db.execute(sql: "DELETE FROM objects WHERE id = ?", arguments: [id.hex])
-  }
-
-  static func all(in db: Database) throws -> [Digest: Kind] {
-    var refs = [Digest: Kind]()
-    for row in try Row.fetchAll(db, sql: "SELECT id, kind FROM objects") {
-      if let id = Digest(hex: row["id"]), let kind = Kind(rawValue: row["kind"]) { refs[id] = kind }
-    }
-    return refs
   }
 }

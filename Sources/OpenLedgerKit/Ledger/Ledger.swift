@@ -16,14 +16,7 @@ public struct Ledger: Sendable {
   public func append(
     _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock
   ) throws -> SignedEvent {
-    try append(body, to: datanet, by: identity, clock: clock, extras: nil)
-  }
-
-  func append(
-    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
-    extras: ContributionExtras?
-  ) throws -> SignedEvent {
-    try append([(body, datanet)], by: identity, clock: clock, extras: extras)[0]
+    try append([(body, datanet)], by: identity, clock: clock)[0]
   }
 
   /// Signs and records several events in one catalog transaction, each with the heads the
@@ -32,12 +25,24 @@ public struct Ledger: Sendable {
   public func append(
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock
   ) throws -> [SignedEvent] {
-    try append(items, by: identity, clock: clock, extras: nil)
+    try append(items, by: identity, clock: clock, rows: nil)
+  }
+
+  /// Signs and records one event whose catalog rows the caller writes itself, in the same
+  /// transaction: `rows` is given the database and the signed event, and runs in place of the
+  /// event kind's own applying, for a writer that already holds what applying would read back
+  /// from the objects (a contribution's records, which a replay reads from its shards). It must
+  /// keep the kind's rules; the Ledger still checks the parents and records the event.
+  func append(
+    _ body: EventBody, to datanet: Digest?, by identity: Identity, clock: any Clock,
+    rows: @escaping (Database, SignedEvent) throws -> Void
+  ) throws -> SignedEvent {
+    try append([(body, datanet)], by: identity, clock: clock, rows: rows)[0]
   }
 
   private func append(
     _ items: [(body: EventBody, datanet: Digest?)], by identity: Identity, clock: any Clock,
-    extras: ContributionExtras?
+    rows: ((Database, SignedEvent) throws -> Void)?
   ) throws -> [SignedEvent] {
     try store.finishInterruptedWrites()
     let lock = try store.lock(.shared)
@@ -52,7 +57,7 @@ public struct Ledger: Sendable {
             datanet: datanet, parents: parents, actor: identity.account,
             time: Timestamp.format(clock.now()), body: body)
           let event = try SignedEvent.sign(payload, by: identity)
-          try EventApplier.apply(event, in: db, objects: store.objects, extras: extras)
+          try EventApplier.apply(event, in: db, objects: store.objects, rows: rows)
           events.append(event)
         }
         // Objects are written once every event is known to apply, so a refusal writes none;
@@ -79,38 +84,6 @@ public struct Ledger: Sendable {
   /// The current heads of `datanet`'s ledger, sorted.
   public func heads(of datanet: Digest) throws -> [Digest] {
     try store.catalog.read { db in try Self.heads(of: datanet, in: db) }
-  }
-
-  /// All Datanets, by name.
-  public func datanets() throws -> [DatanetState] {
-    try store.catalog.read { db in
-      try Data.fetchAll(db, sql: "SELECT state FROM datanets ORDER BY name").map(DatanetRow.decode)
-    }
-  }
-
-  /// The Datanet called `reference`: a name, a full id, or an id prefix of at least 8 digits.
-  public func datanet(_ reference: String) throws -> DatanetState {
-    try store.catalog.read { db in try Self.datanet(reference, in: db) }
-  }
-
-  static func datanet(_ reference: String, in db: Database) throws -> DatanetState {
-    if let state = try Data.fetchOne(
-      db, sql: "SELECT state FROM datanets WHERE name = ?", arguments: [reference])
-    {
-      return try DatanetRow.decode(state)
-    }
-    let lowered = reference.lowercased()
-    if lowered.utf8.count >= 8, lowered.utf8.count <= 64, Hex.isLowercaseHex(lowered) {
-      let rows = try Row.fetchAll(
-        db, sql: "SELECT id, state FROM datanets WHERE substr(id, 1, ?) = ? ORDER BY id",
-        arguments: [lowered.utf8.count, lowered])
-      if rows.count == 1 { return try DatanetRow.decode(rows[0]["state"]) }
-      if rows.count > 1 {
-        throw LedgerError.ambiguousDatanet(reference, matches: rows.map { $0["id"] as String })
-      }
-    }
-    let known = try String.fetchAll(db, sql: "SELECT name FROM datanets ORDER BY name")
-    throw LedgerError.unknownDatanet(reference, known: known)
   }
 
   /// The events of `datanet` that `heads` descend from, the heads included: the ledger as it
@@ -165,26 +138,5 @@ public struct Ledger: Sendable {
     return ids.compactMap(Digest.init(hex:)).map { id in
       (id, Result { try SignedEvent.verified(id: id, bytes: store.objects.read(id)) })
     }
-  }
-}
-
-/// How a Datanet's state is kept in the catalog.
-enum DatanetRow {
-  static func decode(_ data: Data) throws -> DatanetState {
-    try JSONDecoder().decode(DatanetState.self, from: data)
-  }
-
-  static func load(_ id: Digest, in db: Database) throws -> DatanetState? {
-    try Data.fetchOne(db, sql: "SELECT state FROM datanets WHERE id = ?", arguments: [id.hex])
-      .map(decode)
-  }
-
-  static func save(_ state: DatanetState, in db: Database) throws {
-    try db.execute(
-      sql: """
-        INSERT INTO datanets (id, name, state) VALUES (?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state
-        """,
-      arguments: [state.id.hex, state.name, try CanonicalEncoder.encode(state)])
   }
 }

@@ -90,3 +90,11 @@ enum PayoutCatalog {
     }
   }
 }
+
+extension PayoutSet: EventApplying {
+  /// Any account may name its own payout address; the actor is the account.
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    _ = try context.existingState(of: event)
+    try PayoutCatalog.record(event, self, in: context.db)
+  }
+}

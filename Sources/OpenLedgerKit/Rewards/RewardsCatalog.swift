@@ -274,3 +274,58 @@ enum RewardsCatalog {
       cumulative: try TokenAmount.parseAmount(row["cumulative"] as String).get())
   }
 }
+
+extension RewardsEpoch: EventApplying {
+  func apply(_ event: SignedEvent, in context: EventContext) throws {
+    let causality = context.causality
+    let state = try context.judgedState(of: event)
+    try RewardsCatalog.record(
+      event, self, state: state,
+      requiresSignedLog: try requiresSignedLog(event, state: state, in: context),
+      objects: context.objects, in: context.db, causality: causality
+    ) { operatorAccount in
+      // Removal wins for operators as for curators: an epoch paid from the log of an
+      // operator whom the owner removed concurrently has no effect.
+      guard
+        let removal = causality?.concurrentRemoval(
+          of: operatorAccount, as: .operator, at: event.id, in: event.datanet)
+      else { return }
+      throw EventApplier.Overridden(
+        reason: "the operator \(operatorAccount.fingerprint) whose signed log it pays was "
+          + "removed by event \(removal.hex), concurrent with it: a removal wins")
+    }
+  }
+
+  /// Whether the Datanet's policy, as `event`'s author could know it, requires a signed
+  /// inference log: during a replay, the policy of the latest `datanet.update` setting one in
+  /// the event's causal past (in the fold's order), else the create's; when writing, the
+  /// current policy.
+  private func requiresSignedLog(
+    _ event: SignedEvent, state: DatanetState, in context: EventContext
+  ) throws -> Bool {
+    guard let causality = context.causality else { return state.policy.requiresSignedLog }
+    let objects = context.objects
+    let create = try SignedEvent.verified(id: event.datanet, bytes: objects.read(event.datanet))
+    guard case .datanetCreate(let created) = create.payload.body else { return false }
+    // The updates that set a policy, latest in the fold's order first (updates are few).
+    var settings = [(event: Digest, requires: Bool)]()
+    for id in try String.fetchAll(
+      context.db,
+      sql: """
+        SELECT id FROM events WHERE datanet = ? AND type = ? AND overridden IS NULL
+        ORDER BY seq DESC
+        """, arguments: [event.datanet.hex, EventType.datanetUpdate.rawValue]
+    ).compactMap(Digest.init(hex:)) {
+      let update = try SignedEvent.verified(id: id, bytes: objects.read(id))
+      if case .datanetUpdate(let body) = update.payload.body, let policy = body.policy {
+        settings.append((id, policy.requiresSignedLog))
+      }
+    }
+    if settings.allSatisfy({ $0.requires == created.policy.requiresSignedLog }) {
+      return created.policy.requiresSignedLog
+    }
+    let seen = causality.candidates(Set(settings.map(\.event)), inPastOf: event.payload.parents)
+    return settings.first { seen.contains($0.event) }?.requires
+      ?? created.policy.requiresSignedLog
+  }
+}

@@ -60,6 +60,20 @@ public struct RemoteConfig: Codable, Sendable, Equatable {
   }
 
   public static func isValidName(_ name: String) -> Bool {
-    DatanetCreate.isValidName(name)
+    StoreName.isValid(name)
+  }
+}
+
+/// The rule for names a store gives things (Datanets, remotes): 1 to 64 of `a-z 0-9 . _ -`,
+/// starting with a letter or digit, so they are safe as directory names and in URLs.
+enum StoreName {
+  static func isValid(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard (1...64).contains(bytes.count), isLowerAlphanumeric(bytes[0]) else { return false }
+    return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+  }
+
+  private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x61...0x7a).contains(byte)
   }
 }
