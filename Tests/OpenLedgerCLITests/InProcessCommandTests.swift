@@ -15,10 +15,11 @@ import Testing
     let environment = ["HOME": root, "XDG_CONFIG_HOME": "\(root)/config"]
     func run(_ arguments: [String]) throws {
       let parsed = try OpenLedgerCommand.parseAsRoot(arguments)
-      let command = try #require(parsed as? any ContextCommand, "\(arguments) takes a context")
+      let command = try #require(parsed as? any ContextRunnable, "\(arguments) takes a context")
       try command.run(
         Context(
-          command.global.common, format: command.global.format, environment: environment,
+          command.contextOptions.common, format: command.contextOptions.format,
+          environment: environment,
           workingDirectory: root, clock: SystemClock()))
     }
     let here = FileManager.default.currentDirectoryPath
@@ -27,6 +28,8 @@ import Testing
     try run(["init", "--quiet"])
     try run(["identity", "new", "alice", "--quiet"])
     try run(["datanet", "create", "notes", "--format", "text", "--quiet"])
+    // A command with formats of its own finds the same store through the same context.
+    try run(["validate", "--format", "junit", "--quiet"])
 
     #expect(FileManager.default.fileExists(atPath: "\(root)/.openledger/catalog.sqlite"))
     #expect(

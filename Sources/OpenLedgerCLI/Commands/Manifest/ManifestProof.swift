@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension ManifestCommand {
-  struct Proof: ParsableCommand {
+  struct Proof: ContextRunnable {
     static let configuration = CommandConfiguration(
       abstract: "Print an account's leaf and Merkle proof in a manifest, or its claim calldata.",
       discussion: """
@@ -30,8 +30,11 @@ extension ManifestCommand {
       help: "The account: 64 hex digits, or the name of a local identity.", completion: .identities)
     var account: String
 
-    func run() throws {
-      let context = Context(common, format: format.output)
+    var contextOptions: (common: CommonOptions, format: OutputFormat) {
+      (common, format.output)
+    }
+
+    func run(_ context: Context) throws {
       let account = try context.identities.resolveAccount(account)
       let proof = try ClaimProof.make(envelopePath: context.absolute(envelope), account: account)
       guard format == .calldata else {

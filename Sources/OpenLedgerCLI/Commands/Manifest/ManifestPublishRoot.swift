@@ -3,7 +3,7 @@ import Foundation
 import OpenLedgerKit
 
 extension ManifestCommand {
-  struct PublishRoot: ParsableCommand {
+  struct PublishRoot: ContextRunnable {
     static let configuration = CommandConfiguration(
       commandName: "publish-root",
       abstract: "Print the distributor call that submits a manifest's Merkle root.",
@@ -35,8 +35,11 @@ extension ManifestCommand {
       var calldata: String
     }
 
-    func run() throws {
-      let context = Context(common, format: format.output)
+    var contextOptions: (common: CommonOptions, format: OutputFormat) {
+      (common, format.output)
+    }
+
+    func run(_ context: Context) throws {
       let bundle = try ClaimProof.load(envelopePath: context.absolute(envelope))
       let manifest = bundle.manifest
       let predicate = manifest.predicate

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenLedgerKit
 
-struct Validate: ParsableCommand {
+struct Validate: ContextRunnable {
   static let configuration = CommandConfiguration(
     abstract: "Check a store, a Datanet, or files about to be contributed; for CI.",
     discussion: """
@@ -63,8 +63,11 @@ struct Validate: ParsableCommand {
     guard maxFindings >= 0 else { throw ValidationError("--max-findings must be 0 or more") }
   }
 
-  func run() throws {
-    let context = Context(common, format: format == .json ? .json : .text)
+  var contextOptions: (common: CommonOptions, format: OutputFormat) {
+    (common, format == .json ? .json : .text)
+  }
+
+  func run(_ context: Context) throws {
     let store = try context.openStore()
     var report: ValidationReport
     if inputs.isEmpty {
