@@ -68,6 +68,18 @@ public struct DatanetState: Codable, Sendable, Equatable {
     curators.contains(account)
   }
 
+  /// Throws unless `actor` is one of the curators, who alone may do `action` (such as "review
+  /// contributions to 'NAME'"); the error lists them.
+  func requireCurator(_ actor: AccountID, to action: String) throws {
+    guard isCurator(actor) else {
+      throw LedgerError.notPermitted(
+        actor: actor, action: action,
+        requirement: "only its curators may ("
+          + (curators.isEmpty ? "it has none" : curators.map(\.fingerprint).joined(separator: ", "))
+          + ")")
+    }
+  }
+
   public func isOperator(_ account: AccountID) -> Bool {
     operators.contains(account)
   }

@@ -278,12 +278,7 @@ public struct RewardEpochs: Sendable {
 
   /// Throws unless `account` may record epochs of the Datanet (its curators may).
   public func checkMayCompute(_ account: AccountID) throws {
-    guard datanet.isCurator(account) else {
-      throw LedgerError.notPermitted(
-        actor: account, action: "compute reward epochs of '\(datanet.name)'",
-        requirement: "only its curators may ("
-          + datanet.curators.map(\.fingerprint).joined(separator: ", ") + ")")
-    }
+    try datanet.requireCurator(account, to: "compute reward epochs of '\(datanet.name)'")
   }
 
   /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:
