@@ -23,8 +23,7 @@ struct Attribute: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Option(help: "The output to attribute.")
   var text: String?
@@ -61,7 +60,7 @@ struct Attribute: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (state, index) = try context.attributionIndex(datanet, "")
+    let (state, index) = try context.attributionIndex(target.datanet, "")
     let attributor = try index.attributor(settings: attribution.settings)
     var outputs = [(id: String?, line: Int?, text: String)]()
     if let text {

@@ -20,8 +20,7 @@ struct Export: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Option(name: .long, help: ArgumentHelp("The directory to write.", valueName: "dir"))
   var out: String
@@ -40,7 +39,7 @@ struct Export: ContextCommand {
     let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
     var progress: ProgressBar?
     let report = try DatanetExport(store: store).export(
-      datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
+      target.datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
       names: context.accountNames().names
     ) { records, total in
       if progress == nil {
