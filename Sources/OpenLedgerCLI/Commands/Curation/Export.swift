@@ -36,7 +36,7 @@ struct Export: ContextCommand {
 
   func run(_ context: Context) throws {
     let store = try context.openStore()
-    let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
+    let directory = context.absolute(out)
     var progress: ProgressBar?
     let report = try DatanetExport(store: store).export(
       target.datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
