@@ -23,8 +23,7 @@ struct Attribute: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Option(help: "The output to attribute.")
   var text: String?
@@ -61,7 +60,7 @@ struct Attribute: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (state, index) = try context.attributionIndex(datanet, "")
+    let (state, index) = try context.attributionIndex(target.datanet, "")
     let attributor = try index.attributor(settings: attribution.settings)
     var outputs = [(id: String?, line: Int?, text: String)]()
     if let text {
@@ -69,8 +68,9 @@ struct Attribute: ContextCommand {
     } else if let file {
       outputs.append((nil, nil, try readOutput(file, context: context)))
     } else if let inferences {
-      let path = absolutePath(inferences, context: context)
-      outputs = try InferenceLog.read(path: path).map { ($0.id, $0.line, $0.output) }
+      outputs = try InferenceLog.read(path: context.absolute(inferences)).map {
+        ($0.id, $0.line, $0.output)
+      }
     }
     let results = outputs.map { output in
       Report.Result(
@@ -115,15 +115,11 @@ struct Attribute: ContextCommand {
       + "`openledger validate --datanet \(datanet)` re-hashes"
   }
 
-  private func absolutePath(_ path: String, context: Context) -> String {
-    path.hasPrefix("/") ? path : "\(context.workingDirectory)/\(path)"
-  }
-
   private func readOutput(_ file: String, context: Context) throws -> String {
     let data =
       file == "-"
       ? FileHandle.standardInput.readDataToEndOfFile()
-      : try FileSystem.read(absolutePath(file, context: context))
+      : try FileSystem.read(context.absolute(file))
     return String(decoding: data, as: UTF8.self)
   }
 }

@@ -20,8 +20,7 @@ struct Contribute: ContextCommand {
     help: "Store the valid records and report the invalid ones, instead of refusing the input.")
   var skipInvalid = false
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Argument(help: "Files, folders or archives to read; '-' reads standard input.")
   var inputs: [String]
@@ -36,18 +35,18 @@ struct Contribute: ContextCommand {
     let store = try context.openStore()
     let identity = try context.identity()
     let paths = try inputPaths(inputs, workingDirectory: context.workingDirectory)
-    let format = try Ledger(store: store).datanet(datanet).schema.format
+    let format = try Ledger(store: store).datanet(target.datanet).schema.format
     let progress = ProgressBar(
       label: "contribute", unit: "records", output: context.output,
       total: InputPath.knownBytes(paths, format: format).map(ProgressTotal.bytes))
     var options = ingest.options
     options.skipInvalid = skipInvalid
     let outcome = try Contributor(store: store).contribute(
-      to: datanet, inputs: paths, by: identity, options: options, clock: context.clock,
+      to: target.datanet, inputs: paths, by: identity, options: options, clock: context.clock,
       workingDirectory: context.workingDirectory,
       waiting: {
         context.output.note(
-          "another contribution to \(datanet) is being written; waiting for it to finish")
+          "another contribution to \(target.datanet) is being written; waiting for it to finish")
       },
       progress: { records, bytes in progress.update(items: records, bytes: bytes) })
     progress.finish()
@@ -64,7 +63,7 @@ struct Contribute: ContextCommand {
         outcome.report, storedVerb: outcome.refusal == nil ? "new records" : "valid new records")
       if let event = outcome.event {
         context.output.line(
-          "Contribution \(event.id.hex) submitted to \(datanet); it is pending review")
+          "Contribution \(event.id.hex) submitted to \(target.datanet); it is pending review")
       }
     }
     if let refusal = outcome.refusal { throw refusal }

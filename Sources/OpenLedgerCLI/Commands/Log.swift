@@ -7,11 +7,10 @@ struct Log: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   func run(_ context: Context) throws {
-    let (ledger, state) = try context.ledger(datanet)
+    let (ledger, state) = try context.ledger(target.datanet)
     // An event that cannot be read or verified is listed as such, and the others still are;
     // the command then fails (exit 1) pointing at `verify-ledger`.
     let events = try ledger.checkedEvents(of: state.id)

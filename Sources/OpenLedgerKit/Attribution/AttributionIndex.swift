@@ -50,8 +50,7 @@ public struct AttributionIndex: Sendable {
 
   /// The segments of the index, by id.
   public func segments() throws -> [Segment] {
-    try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try store.catalog.read(datanet: datanet.id) { db, num in
       return try Row.fetchAll(
         db,
         sql:
@@ -149,8 +148,7 @@ public struct AttributionIndex: Sendable {
     }
     let written = try writeSegments(
       from: published, only: Set(pending), clock: clock, progress: progress)
-    let committed = try store.catalog.write { db -> Bool in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    let committed = try store.catalog.write(datanet: datanet.id) { db, num -> Bool in
       // Another build may have covered the same contributions meanwhile: then it won.
       for contribution in pending {
         let known = try Bool.fetchOne(
@@ -195,8 +193,7 @@ public struct AttributionIndex: Sendable {
     let contributions = try published.contributions().map(\.id)
     let written = try writeSegments(from: published, only: nil, clock: clock, progress: progress)
     let newIDs = Set(written.segments.map(\.listing.id))
-    let retired = try store.catalog.write { db -> [Digest] in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    let retired = try store.catalog.write(datanet: datanet.id) { db, num -> [Digest] in
       let old = try String.fetchAll(
         db, sql: "SELECT id FROM attribution_segments WHERE datanet = ?", arguments: [num]
       ).compactMap { Digest(hex: $0) }
@@ -298,8 +295,7 @@ public struct AttributionIndex: Sendable {
   }
 
   func coveredContributions() throws -> Set<Digest> {
-    try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try store.catalog.read(datanet: datanet.id) { db, num in
       return Set(
         try String.fetchAll(
           db, sql: "SELECT DISTINCT contribution FROM attribution_contributions WHERE datanet = ?",

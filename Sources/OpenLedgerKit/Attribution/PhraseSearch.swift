@@ -76,8 +76,8 @@ extension AttributionIndex {
   /// The text the index holds for record `id`, read from its shard: the record's bytes are
   /// sliced where the catalog says and checked against the id, so a shard is not read whole.
   private func indexedText(of id: RecordID, text: inout RecordText) throws -> [UInt8] {
-    let location = try store.catalog.read { db -> (shard: Digest, offset: Int, length: Int)? in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    let location = try store.catalog.read(datanet: datanet.id) {
+      db, num -> (shard: Digest, offset: Int, length: Int)? in
       guard
         let row = try Row.fetchOne(
           db,

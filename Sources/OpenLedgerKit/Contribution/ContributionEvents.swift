@@ -49,3 +49,14 @@ public struct ContributionSubmit: Codable, Sendable, Equatable {
     self.provenance = provenance
   }
 }
+
+extension ContributionSubmit {
+  /// The body of contribution `id`'s event, read from `objects` and verified.
+  static func read(_ id: Digest, from objects: ObjectStore) throws -> ContributionSubmit {
+    let event = try SignedEvent.verified(id: id, bytes: objects.read(id))
+    guard case .contributionSubmit(let body) = event.payload.body else {
+      throw LedgerError.corruptEvent(id, reason: "it is not a contribution.submit")
+    }
+    return body
+  }
+}

@@ -15,8 +15,7 @@ public struct DatanetStatistics: Codable, Sendable, Equatable {
 
 extension Ledger {
   public func statistics(of datanet: Digest) throws -> DatanetStatistics {
-    try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet, in: db)
+    try store.catalog.read(datanet: datanet) { db, num in
       var records = 0
       var accepted = 0
       for row in try Row.fetchAll(

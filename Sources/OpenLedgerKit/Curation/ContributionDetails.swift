@@ -96,10 +96,8 @@ extension Curation {
   public func details(of reference: String, recordLimit: Int?) throws -> ContributionDetails {
     try store.catalog.read { db in
       let row = try ContributionRow.resolve(reference, in: db)
-      let event = try SignedEvent.verified(id: row.id, bytes: store.objects.read(row.id))
-      guard case .contributionSubmit(let body) = event.payload.body,
-        let state = try DatanetRow.load(row.summary.datanet, in: db)
-      else {
+      let body = try ContributionSubmit.read(row.id, from: store.objects)
+      guard let state = try DatanetRow.load(row.summary.datanet, in: db) else {
         throw LedgerError.corruptEvent(row.id, reason: "it is not a contribution.submit")
       }
       var viewer = RecordViewer(

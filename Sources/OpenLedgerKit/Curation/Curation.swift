@@ -58,8 +58,7 @@ public struct Curation: Sendable {
     let state = try ledger.datanet(datanet)
     if references.isEmpty { throw CurationError.takedownNeedsOneTarget }
     try requireReason(reason)
-    let records = try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(state.id, in: db)
+    let records = try store.catalog.read(datanet: state.id) { db, num in
       return try references.map { try Self.resolveRecord($0, in: [num], name: state.name, db: db) }
     }
     return try ledger.append(

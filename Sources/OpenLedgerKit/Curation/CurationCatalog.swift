@@ -10,11 +10,7 @@ enum CurationCatalog {
     _ event: SignedEvent, _ body: ContributionReview, state: DatanetState, in db: Database
   ) throws {
     let actor = event.payload.actor
-    guard state.isCurator(actor) else {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "review contributions to '\(state.name)'",
-        requirement: "only its curators may (\(curatorList(state)))")
-    }
+    try state.requireCurator(actor, to: "review contributions to '\(state.name)'")
     let row = try contribution(body.contribution, of: state, in: db)
     guard row.status == .pending else {
       throw settled(
@@ -62,11 +58,7 @@ enum CurationCatalog {
     in db: Database, concurrent: (Digest) -> Bool = { _ in false }
   ) throws {
     let actor = event.payload.actor
-    guard state.isCurator(actor) else {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "take down records of '\(state.name)'",
-        requirement: "only its curators may (\(curatorList(state)))")
-    }
+    try state.requireCurator(actor, to: "take down records of '\(state.name)'")
     if isBlank(body.reason) { throw CurationError.reasonRequired(action: "a takedown") }
     let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
     switch (body.records, body.contribution) {
@@ -139,11 +131,6 @@ enum CurationCatalog {
   private static func settled(_ row: ContributionRow, _ error: CurationError) -> any Error {
     guard let decision = row.summary.decision else { return error }
     return SettledConflict(settledBy: decision, error)
-  }
-
-  private static func curatorList(_ state: DatanetState) -> String {
-    state.curators.isEmpty
-      ? "it has none" : state.curators.map(\.fingerprint).joined(separator: ", ")
   }
 
   private static func isBlank(_ text: String) -> Bool {

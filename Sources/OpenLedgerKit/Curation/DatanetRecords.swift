@@ -95,8 +95,7 @@ public struct DatanetRecords: Sendable {
 
   /// How many records `forEachRecord` passes, and their bytes, without reading any shard.
   public func count() throws -> (records: Int, bytes: Int) {
-    try snapshot.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try snapshot.read(datanet: datanet.id) { db, num in
       let row = try Row.fetchOne(
         db,
         sql: """
@@ -126,8 +125,7 @@ public struct DatanetRecords: Sendable {
   /// by record id, with the event that removed it: what queries over older derived data (an
   /// index built before the removal) must mask.
   public func removed() throws -> [RemovedRecord] {
-    try snapshot.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try snapshot.read(datanet: datanet.id) { db, num in
       return try Row.fetchAll(
         db, sql: "SELECT id, event FROM removed_records WHERE datanet = ? ORDER BY id",
         arguments: [num]
@@ -140,8 +138,7 @@ public struct DatanetRecords: Sendable {
   }
 
   private func acceptedRows() throws -> [ContributionRow] {
-    try snapshot.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try snapshot.read(datanet: datanet.id) { db, num in
       return try Row.fetchAll(
         db,
         sql: "\(ContributionRow.select) WHERE c.datanet = ? AND c.status IN \(statusList) "

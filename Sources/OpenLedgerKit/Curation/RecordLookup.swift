@@ -119,11 +119,7 @@ extension Curation {
       throw StoreError.catalog(
         path: "catalog.sqlite", message: "the row of record \(id.hex) names no contribution")
     }
-    let submit = try SignedEvent.verified(
-      id: contribution.id, bytes: store.objects.read(contribution.id))
-    guard case .contributionSubmit(let body) = submit.payload.body else {
-      throw LedgerError.corruptEvent(contribution.id, reason: "it is not a contribution.submit")
-    }
+    let body = try ContributionSubmit.read(contribution.id, from: store.objects)
 
     // The bytes, and the record's position in its shard, which its source is looked up by.
     let data = try store.objects.read(shard)

@@ -21,11 +21,8 @@ struct RecordSources {
 
   /// The sources of contribution `contribution`, reading its event.
   init(contribution: Digest, objects: ObjectStore) throws {
-    let event = try SignedEvent.verified(id: contribution, bytes: objects.read(contribution))
-    guard case .contributionSubmit(let body) = event.payload.body else {
-      throw LedgerError.corruptEvent(contribution, reason: "it is not a contribution.submit")
-    }
-    try self.init(body, event: contribution, objects: objects)
+    try self.init(
+      ContributionSubmit.read(contribution, from: objects), event: contribution, objects: objects)
   }
 
   /// The source of the record at `ordinal` among the contribution's records in shard order.

@@ -31,6 +31,23 @@ enum DatanetRow {
   }
 }
 
+/// Reads and writes of one Datanet's rows, which the large tables key by its number.
+extension Catalog {
+  func read<T>(datanet: Digest, _ body: (Database, Int64) throws -> T) throws -> T {
+    try read { db in try body(db, try DatanetRow.number(of: datanet, in: db)) }
+  }
+
+  func write<T>(datanet: Digest, _ body: (Database, Int64) throws -> T) throws -> T {
+    try write { db in try body(db, try DatanetRow.number(of: datanet, in: db)) }
+  }
+}
+
+extension CatalogSnapshot {
+  func read<T>(datanet: Digest, _ body: (Database, Int64) throws -> T) throws -> T {
+    try read { db in try body(db, try DatanetRow.number(of: datanet, in: db)) }
+  }
+}
+
 extension Ledger {
   /// All Datanets, by name.
   public func datanets() throws -> [DatanetState] {

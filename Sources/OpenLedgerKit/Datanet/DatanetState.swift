@@ -68,21 +68,35 @@ public struct DatanetState: Codable, Sendable, Equatable {
     curators.contains(account)
   }
 
+  /// Throws unless `actor` is the owner, who alone may do `action`.
+  func requireOwner(_ actor: AccountID, to action: String) throws {
+    guard actor == owner else {
+      throw LedgerError.notPermitted(
+        actor: actor, action: action, requirement: "only its owner \(owner.fingerprint) may")
+    }
+  }
+
+  /// Throws unless `actor` is one of the curators, who alone may do `action` (such as "review
+  /// contributions to 'NAME'"); the error lists them.
+  func requireCurator(_ actor: AccountID, to action: String) throws {
+    guard isCurator(actor) else {
+      throw LedgerError.notPermitted(
+        actor: actor, action: action,
+        requirement: "only its curators may ("
+          + (curators.isEmpty ? "it has none" : curators.map(\.fingerprint).joined(separator: ", "))
+          + ")")
+    }
+  }
+
   public func isOperator(_ account: AccountID) -> Bool {
     operators.contains(account)
   }
 
   /// Applies a `datanet.update`, checking that `actor` may make each change.
   public mutating func apply(_ update: DatanetUpdate, by actor: AccountID, at time: String) throws {
-    if update.changesCurators, actor != owner {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "change the curators of '\(name)'",
-        requirement: "only its owner \(owner.fingerprint) may")
-    }
-    if update.changesOperators, actor != owner {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "change the model operators of '\(name)'",
-        requirement: "only its owner \(owner.fingerprint) may")
+    if update.changesCurators { try requireOwner(actor, to: "change the curators of '\(name)'") }
+    if update.changesOperators {
+      try requireOwner(actor, to: "change the model operators of '\(name)'")
     }
     if update.description != nil || update.license != nil || update.policy != nil,
       actor != owner, !isCurator(actor)

@@ -10,11 +10,7 @@ extension DatanetState {
   /// format stays; changes nothing when it throws.
   mutating func changeSchema(to new: DatanetSchema?, by actor: AccountID) throws {
     guard let new else { return }
-    guard actor == owner else {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "change the schema of '\(name)'",
-        requirement: "only its owner \(owner.fingerprint) may")
-    }
+    try requireOwner(actor, to: "change the schema of '\(name)'")
     if let problem = Self.schemaChangeProblem(from: schema, to: new) {
       throw LedgerError.invalid("a schema change of '\(name)' is refused: \(problem)")
     }

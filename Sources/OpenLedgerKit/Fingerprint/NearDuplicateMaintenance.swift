@@ -41,8 +41,7 @@ extension Store {
   /// of two of each other.
   func nextNearDuplicateMerge(of datanet: Digest) throws -> NearDuplicateMerge? {
     let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
-    return try catalog.read { db in
-      let num = try DatanetRow.number(of: datanet, in: db)
+    return try catalog.read(datanet: datanet) { db, num in
       let rows = try Row.fetchAll(
         db,
         sql:

@@ -84,10 +84,10 @@ public struct StableHash: Sendable, Hashable {
         // Two overlapping 4-byte reads from each end cover every byte of 4 to 16.
         let step = (count >> 3) << 2
         let mask32 = mask & 0xffff_ffff
-        a = (Self.load32(base, 0) | mask32) << 32 | (Self.load32(base, step) | mask32)
+        a = (base.littleEndian32(at: 0) | mask32) << 32 | (base.littleEndian32(at: step) | mask32)
         b =
-          (Self.load32(base, count - 4) | mask32) << 32
-          | (Self.load32(base, count - 4 - step) | mask32)
+          (base.littleEndian32(at: count - 4) | mask32) << 32
+          | (base.littleEndian32(at: count - 4 - step) | mask32)
       } else {
         let byteMask = UInt8(truncatingIfNeeded: mask)
         a =
@@ -104,14 +104,14 @@ public struct StableHash: Sendable, Hashable {
         var seed2 = seed
         repeat {
           seed = Self.mum(
-            (Self.load64(base, offset) | mask) ^ Self.k1,
-            (Self.load64(base, offset + 8) | mask) ^ seed)
+            (base.littleEndian64(at: offset) | mask) ^ Self.k1,
+            (base.littleEndian64(at: offset + 8) | mask) ^ seed)
           seed1 = Self.mum(
-            (Self.load64(base, offset + 16) | mask) ^ Self.k2,
-            (Self.load64(base, offset + 24) | mask) ^ seed1)
+            (base.littleEndian64(at: offset + 16) | mask) ^ Self.k2,
+            (base.littleEndian64(at: offset + 24) | mask) ^ seed1)
           seed2 = Self.mum(
-            (Self.load64(base, offset + 32) | mask) ^ Self.k3,
-            (Self.load64(base, offset + 40) | mask) ^ seed2)
+            (base.littleEndian64(at: offset + 32) | mask) ^ Self.k3,
+            (base.littleEndian64(at: offset + 40) | mask) ^ seed2)
           offset += 48
           remaining -= 48
         } while remaining > 48
@@ -119,14 +119,14 @@ public struct StableHash: Sendable, Hashable {
       }
       while remaining > 16 {
         seed = Self.mum(
-          (Self.load64(base, offset) | mask) ^ Self.k1,
-          (Self.load64(base, offset + 8) | mask) ^ seed)
+          (base.littleEndian64(at: offset) | mask) ^ Self.k1,
+          (base.littleEndian64(at: offset + 8) | mask) ^ seed)
         offset += 16
         remaining -= 16
       }
       // The last 16 bytes, overlapping what came before when fewer remain.
-      a = Self.load64(base, offset + remaining - 16) | mask
-      b = Self.load64(base, offset + remaining - 8) | mask
+      a = base.littleEndian64(at: offset + remaining - 16) | mask
+      b = base.littleEndian64(at: offset + remaining - 8) | mask
     }
     return Self.finish(a: a, b: b, seed: seed, count: count)
   }
@@ -158,16 +158,6 @@ public struct StableHash: Sendable, Hashable {
   private static func finish(a: UInt64, b: UInt64, seed: UInt64, count: Int) -> UInt64 {
     let product = (a ^ k1).multipliedFullWidth(by: b ^ seed)
     return mum(product.low ^ k0 ^ UInt64(count), product.high ^ k1)
-  }
-
-  @inline(__always)
-  private static func load64(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-    UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-  }
-
-  @inline(__always)
-  private static func load32(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-    UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
   }
 }
 

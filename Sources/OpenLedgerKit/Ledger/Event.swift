@@ -72,24 +72,20 @@ public struct EventPayload: Sendable, Equatable, Codable {
     parents = try container.decode([Digest].self, forKey: .parents)
     actor = try container.decode(AccountID.self, forKey: .actor)
     time = try container.decode(String.self, forKey: .time)
-    switch type {
-    case .datanetCreate:
-      body = .datanetCreate(try container.decode(DatanetCreate.self, forKey: .body))
-    case .datanetUpdate:
-      body = .datanetUpdate(try container.decode(DatanetUpdate.self, forKey: .body))
-    case .contributionSubmit:
-      body = .contributionSubmit(try container.decode(ContributionSubmit.self, forKey: .body))
-    case .contributionReview:
-      body = .contributionReview(try container.decode(ContributionReview.self, forKey: .body))
-    case .contributionWithdraw:
-      body = .contributionWithdraw(try container.decode(ContributionWithdraw.self, forKey: .body))
-    case .recordTakedown:
-      body = .recordTakedown(try container.decode(RecordTakedown.self, forKey: .body))
-    case .rewardsEpoch:
-      body = .rewardsEpoch(try container.decode(RewardsEpoch.self, forKey: .body))
-    case .payoutSet:
-      body = .payoutSet(try container.decode(PayoutSet.self, forKey: .body))
+    func decodeBody<Body: Decodable>(_ wrap: (Body) -> EventBody) throws -> EventBody {
+      wrap(try container.decode(Body.self, forKey: .body))
     }
+    body =
+      switch type {
+      case .datanetCreate: try decodeBody(EventBody.datanetCreate)
+      case .datanetUpdate: try decodeBody(EventBody.datanetUpdate)
+      case .contributionSubmit: try decodeBody(EventBody.contributionSubmit)
+      case .contributionReview: try decodeBody(EventBody.contributionReview)
+      case .contributionWithdraw: try decodeBody(EventBody.contributionWithdraw)
+      case .recordTakedown: try decodeBody(EventBody.recordTakedown)
+      case .rewardsEpoch: try decodeBody(EventBody.rewardsEpoch)
+      case .payoutSet: try decodeBody(EventBody.payoutSet)
+      }
   }
 
   public func encode(to encoder: Encoder) throws {

@@ -237,38 +237,43 @@ private struct LedgerVerifier {
               : "its state differs from the replay's in \(fields.joined(separator: ", "))"))
     }
 
-    // Events and heads.
-    let eventSQL = "SELECT id FROM events WHERE datanet = ? ORDER BY id"
-    let headSQL = "SELECT event FROM heads WHERE datanet = ? ORDER BY event"
-    let overriddenSQL =
-      "SELECT id FROM events WHERE datanet = ? AND overridden IS NOT NULL ORDER BY id"
-    for (sql, what) in [(eventSQL, "event"), (headSQL, "head"), (overriddenSQL, "overridden")] {
+    // Events and heads: each list, and what a row only the catalog or only the replay holds
+    // means.
+    let lists:
+      [(sql: String, onlyInCatalog: (String) -> String, onlyOnReplay: (String) -> String)] = [
+        (
+          "SELECT id FROM events WHERE datanet = ? ORDER BY id",
+          { "the catalog lists event \($0), which replay refuses or cannot find" },
+          { "event \($0) replays, but the catalog does not list it" }
+        ),
+        (
+          "SELECT event FROM heads WHERE datanet = ? ORDER BY event",
+          { "the catalog has head \($0), which replay does not" },
+          { "replay has head \($0), which the catalog does not" }
+        ),
+        (
+          "SELECT id FROM events WHERE datanet = ? AND overridden IS NOT NULL ORDER BY id",
+          {
+            "the catalog has event \($0) overridden, but on replay it applies (run "
+              + "`openledger rebuild-catalog`)"
+          },
+          {
+            "event \($0) is overridden on replay (it lost to a concurrent event), but the "
+              + "catalog applied it (run `openledger rebuild-catalog`)"
+          }
+        ),
+      ]
+    for (sql, onlyInCatalog, onlyOnReplay) in lists {
       let catalog = Set(
         try store.catalog.read { db in try String.fetchAll(db, sql: sql, arguments: [datanet.hex]) }
       )
       let replayed = Set(
         try scratch.read { db in try String.fetchAll(db, sql: sql, arguments: [datanet.hex]) })
-      for id in catalog.subtracting(replayed).sorted() {
-        let message =
-          switch what {
-          case "event": "the catalog lists event \(id), which replay refuses or cannot find"
-          case "head": "the catalog has head \(id), which replay does not"
-          default:
-            "the catalog has event \(id) overridden, but on replay it applies (run "
-              + "`openledger rebuild-catalog`)"
-          }
-        findings.append(mismatch(message, event: Digest(hex: id)))
-      }
-      for id in replayed.subtracting(catalog).sorted() {
-        let message =
-          switch what {
-          case "event": "event \(id) replays, but the catalog does not list it"
-          case "head": "replay has head \(id), which the catalog does not"
-          default:
-            "event \(id) is overridden on replay (it lost to a concurrent event), but the "
-              + "catalog applied it (run `openledger rebuild-catalog`)"
-          }
-        findings.append(mismatch(message, event: Digest(hex: id)))
+      for (ids, message) in [
+        (catalog.subtracting(replayed), onlyInCatalog),
+        (replayed.subtracting(catalog), onlyOnReplay),
+      ] {
+        for id in ids.sorted() { findings.append(mismatch(message(id), event: Digest(hex: id))) }
       }
     }
 

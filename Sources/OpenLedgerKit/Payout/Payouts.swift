@@ -77,8 +77,7 @@ public struct Payouts: Sendable {
       roles[policy.protocolAccount, default: []].insert(.protocol)
       roles[policy.unattributedAccount, default: []].insert(.unattributed)
     }
-    let (contributors, cumulative) = try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    let (contributors, cumulative) = try store.catalog.read(datanet: datanet.id) { db, num in
       let contributors = try String.fetchAll(
         db, sql: "SELECT DISTINCT contributor FROM contributions WHERE datanet = ?",
         arguments: [num]

@@ -61,8 +61,7 @@ public struct RewardEpochs: Sendable {
 
   /// Every epoch, first to last.
   public func list() throws -> [Epoch] {
-    try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try store.catalog.read(datanet: datanet.id) { db, num in
       return try Row.fetchAll(
         db, sql: "SELECT * FROM reward_epochs WHERE datanet = ? ORDER BY epoch", arguments: [num]
       ).map(Self.epoch(from:))
@@ -87,8 +86,7 @@ public struct RewardEpochs: Sendable {
 
   /// The accounts of `epoch`, by account id.
   public func allocations(of epoch: Epoch) throws -> [Allocation] {
-    try store.catalog.read { db in
-      let num = try ContributionCatalog.datanetNumber(datanet.id, in: db)
+    try store.catalog.read(datanet: datanet.id) { db, num in
       return try Row.fetchAll(
         db,
         sql: """
@@ -216,9 +214,8 @@ public struct RewardEpochs: Sendable {
   private func nextEpoch(for log: RewardLog, requested: UInt64?) throws -> (
     UInt64, ManifestBundle?
   ) {
-    let last = try store.catalog.read { db in
-      try RewardsCatalog.lastEpoch(
-        of: try ContributionCatalog.datanetNumber(datanet.id, in: db), in: db)
+    let last = try store.catalog.read(datanet: datanet.id) { db, num in
+      try RewardsCatalog.lastEpoch(of: num, in: db)
     }
     let next = (last?.epoch ?? 0) + 1
     if let requested, requested != next {
@@ -278,12 +275,7 @@ public struct RewardEpochs: Sendable {
 
   /// Throws unless `account` may record epochs of the Datanet (its curators may).
   public func checkMayCompute(_ account: AccountID) throws {
-    guard datanet.isCurator(account) else {
-      throw LedgerError.notPermitted(
-        actor: account, action: "compute reward epochs of '\(datanet.name)'",
-        requirement: "only its curators may ("
-          + datanet.curators.map(\.fingerprint).joined(separator: ", ") + ")")
-    }
+    try datanet.requireCurator(account, to: "compute reward epochs of '\(datanet.name)'")
   }
 
   /// Verifies `epoch`'s manifest where the store keeps it, as `manifest verify` does an export:

@@ -19,13 +19,7 @@ enum RewardsCatalog {
     checkOperator: (AccountID) throws -> Void
   ) throws {
     let actor = event.payload.actor
-    guard state.isCurator(actor) else {
-      throw LedgerError.notPermitted(
-        actor: actor, action: "record reward epochs of '\(state.name)'",
-        requirement: "only its curators may ("
-          + (state.curators.isEmpty
-            ? "it has none" : state.curators.map(\.fingerprint).joined(separator: ", ")) + ")")
-    }
+    try state.requireCurator(actor, to: "record reward epochs of '\(state.name)'")
     let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
     let previous = try lastEpoch(of: datanet, in: db)
     let next = (previous?.epoch ?? 0) + 1

@@ -20,8 +20,7 @@ struct Export: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Option(name: .long, help: ArgumentHelp("The directory to write.", valueName: "dir"))
   var out: String
@@ -37,10 +36,10 @@ struct Export: ContextCommand {
 
   func run(_ context: Context) throws {
     let store = try context.openStore()
-    let directory = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
+    let directory = context.absolute(out)
     var progress: ProgressBar?
     let report = try DatanetExport(store: store).export(
-      datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
+      target.datanet, to: directory, shardBytes: Int(clamping: shardSize.bytes), force: force,
       names: context.accountNames().names
     ) { records, total in
       if progress == nil {

@@ -15,8 +15,7 @@ struct Takedown: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.", completion: .datanets)
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Option(
     name: .customLong("record"),
@@ -45,11 +44,11 @@ struct Takedown: ContextCommand {
     let event: SignedEvent
     if let contribution {
       event = try curation.takeDown(
-        contribution: contribution, of: datanet, reason: reason, by: identity,
+        contribution: contribution, of: target.datanet, reason: reason, by: identity,
         clock: context.clock)
     } else {
       event = try curation.takeDown(
-        records: records, of: datanet, reason: reason, by: identity, clock: context.clock)
+        records: records, of: target.datanet, reason: reason, by: identity, clock: context.clock)
     }
     guard case .recordTakedown(let body) = event.payload.body else { return }
     let removed = try curation.removedRecords(by: event.id)

@@ -7,11 +7,10 @@ extension DatanetCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     func run(_ context: Context) throws {
-      let (ledger, state) = try context.ledger(datanet)
+      let (ledger, state) = try context.ledger(target.datanet)
       let statistics = try ledger.statistics(of: state.id)
       if context.output.isJSON {
         try context.output.json(DatanetDetails(state: state, statistics: statistics))

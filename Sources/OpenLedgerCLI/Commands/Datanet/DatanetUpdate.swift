@@ -17,8 +17,7 @@ extension DatanetCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(name: .long, help: "A new description.")
     var description: String?
@@ -85,7 +84,7 @@ extension DatanetCommand {
 
     func run(_ context: Context) throws {
       let license = try self.license.map(License.normalize)
-      let (ledger, state) = try context.ledger(datanet)
+      let (ledger, state) = try context.ledger(target.datanet)
       let identity = try context.identity()
       let schema = try schemaChange.change(
         of: state.schema, workingDirectory: context.workingDirectory)

@@ -21,7 +21,7 @@ extension IdentityCommand {
       let document = PublicKeyDocument(name: identity.name, account: identity.account)
       let data = try CanonicalEncoder.encodePretty(document) + Data("\n".utf8)
       if let out {
-        let path = out.hasPrefix("/") ? out : "\(context.workingDirectory)/\(out)"
+        let path = context.absolute(out)
         let directory = (path as NSString).deletingLastPathComponent
         try FileSystem.writeAtomically(data, to: path, stagingDirectory: directory)
         context.output.note("wrote the public key of \(identity.name) to \(path)")

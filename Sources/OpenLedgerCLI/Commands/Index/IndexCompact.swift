@@ -13,11 +13,10 @@ extension IndexCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       let progress = ProgressBar(label: "compact", unit: "records", output: context.output)
       let report = try AttributionIndex(store: store, datanet: state).compact(
         clock: context.clock

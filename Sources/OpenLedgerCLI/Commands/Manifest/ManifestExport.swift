@@ -16,8 +16,7 @@ extension ManifestCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(help: "The epoch (default: the latest).")
     var epoch: UInt64?
@@ -40,7 +39,7 @@ extension ManifestCommand {
     }
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
       let directory = context.absolute(out)

@@ -16,8 +16,7 @@ extension PayoutCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(help: ArgumentHelp("The EVM address (0x and 40 hex digits).", valueName: "0x…"))
     var address: String
@@ -35,7 +34,7 @@ extension PayoutCommand {
     var uncheckedAddress = false
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       let identity = try context.identity()
       if let account {
         let named = try context.identities.resolveAccount(account)

@@ -13,8 +13,7 @@ extension PayoutCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(
       help: "Show only this account (an account id or a local identity's name).",
@@ -22,7 +21,7 @@ extension PayoutCommand {
     var account: String?
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       var accounts = try Payouts(store: store, datanet: state).accounts()
       if let account {
         let wanted = try context.identities.resolveAccount(account)

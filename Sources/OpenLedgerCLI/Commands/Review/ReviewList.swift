@@ -20,8 +20,7 @@ extension ReviewCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(name: .long, help: "pending, accepted, rejected, withdrawn or all.")
     var status: StatusFilter = .pending
@@ -33,14 +32,14 @@ extension ReviewCommand {
       let store = try context.openStore()
       let account = try contributor.map(context.identities.resolveAccount)
       let contributions = try Curation(store: store).contributions(
-        of: datanet, status: status.status, contributor: account)
+        of: target.datanet, status: status.status, contributor: account)
       if context.output.isJSON {
         try context.output.json(contributions)
         return
       }
       if contributions.isEmpty {
         let which = status == .all ? "" : "\(status.rawValue) "
-        context.output.note("no \(which)contributions in \(datanet)")
+        context.output.note("no \(which)contributions in \(target.datanet)")
         return
       }
       let names = context.accountNames()

@@ -26,8 +26,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
     var inferences: String
@@ -68,7 +67,7 @@ extension RewardsCommand {
     }
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       let identity = try context.identity()
       let epochs = RewardEpochs(store: store, datanet: state)
       // Refused before anything is read: a non-curator writes nothing.

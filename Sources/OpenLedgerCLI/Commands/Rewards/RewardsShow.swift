@@ -16,8 +16,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Option(help: "The epoch (default: the latest).")
     var epoch: UInt64?
@@ -27,7 +26,7 @@ extension RewardsCommand {
     var account: String?
 
     func run(_ context: Context) throws {
-      let (store, state) = try context.datanet(datanet)
+      let (store, state) = try context.datanet(target.datanet)
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
       let only = try account.map(context.identities.resolveAccount)

@@ -18,8 +18,7 @@ extension RewardsCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The Datanet's name or id.", completion: .datanets)
-    var datanet: String
+    @OptionGroup var target: DatanetArgument
 
     @Argument(help: "The inference log: JSONL lines {\"id\", \"output\", \"fee\"}.")
     var log: String
@@ -42,7 +41,7 @@ extension RewardsCommand {
     }
 
     func run(_ context: Context) throws {
-      let state = try context.datanet(datanet).state
+      let state = try context.datanet(target.datanet).state
       let identity = try context.identity()
       try SignedInferenceLog.checkSigner(identity.account, of: state)
       let paid: RewardToken
