@@ -2,7 +2,7 @@
 # Times two openledger binaries against each other (old and new, say the commit before a change
 # and after it) on the same inputs, in alternating turns, and prints medians and ratios new/old.
 #
-#   Benchmarks/compare.sh OLD NEW        e.g. Benchmarks/compare.sh /tmp/ol-before .build/release/openledger
+#   Benchmarks/compare.sh OLD NEW     e.g. Benchmarks/compare.sh ../old/openledger ./openledger
 #
 # Settings (environment):
 #   ROUNDS=5          rounds; each runs every command once with each binary, the binary that
@@ -69,7 +69,8 @@ with open(sys.argv[2], "w") as out:
             start = rng.randrange(len(source) - length + 1)
             words += source[start:start + length]
         words += rng.choices(vocabulary, k=max(0, 200 - len(words)))
-        out.write(json.dumps({"id": f"o{n}", "output": " ".join(words[:200]), "fee": "1000"}) + "\n")
+        line = {"id": f"o{n}", "output": " ".join(words[:200]), "fee": "1000"}
+        out.write(json.dumps(line) + "\n")
 PYTHON
 fi
 
@@ -144,7 +145,7 @@ timed() {
   echo "  round $round, $name $command: $(tail -1 "$work/time" | cut -f1) s" >&2
 }
 
-echo "== $rounds rounds, old and new in alternating turns (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+echo "== $rounds rounds, old and new in turns (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 round=1
 while [ "$round" -le "$rounds" ]; do
   if [ $((round % 2)) = 1 ]; then order="old new"; else order="new old"; fi
@@ -201,5 +202,6 @@ for command in dict.fromkeys(r["command"] for r in rows):
     print(f"{'':<12} {'new':<6} {nw:7.3f} {nc:7.3f} {np:8.0f} {nw / ow:13.3f} {nc / oc:6.3f}"
           f" {statistics.median(walls):12.3f} {statistics.median(cpus):6.3f}")
 loads = [float(r["load"]) for r in rows]
-print(f"{len(old)} rounds; medians; load average {min(loads):.1f} to {max(loads):.1f}; every run: {sys.argv[1]}")
+print(f"{len(old)} rounds; medians; load average {min(loads):.1f} to {max(loads):.1f}")
+print(f"every run: {sys.argv[1]}")
 PYTHON
