@@ -62,33 +62,68 @@ struct PackedArray: @unchecked Sendable {
   static func pack(_ values: UnsafeBufferPointer<UInt32>, width: Int)
     -> UnsafeMutableRawBufferPointer
   {
-    let bytes = byteCount(count: values.count, width: width)
-    let out = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 8)
-    out.initializeMemory(as: UInt8.self, repeating: 0)
-    if width == 32 {
-      if let source = values.baseAddress, !values.isEmpty {
-        out.baseAddress!.copyMemory(from: source, byteCount: 4 * values.count)
-      }
-      return out
+    let out = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: byteCount(count: values.count, width: width), alignment: 8)
+    if let source = values.baseAddress {
+      pack(UnsafeRawPointer(source), count: values.count, width: width, into: out)
+    } else {
+      out.initializeMemory(as: UInt8.self, repeating: 0)
     }
-    let words = out.bindMemory(to: UInt64.self)
+    return out
+  }
+
+  /// `values` packed at `width` bits each over their own memory, when the packed bytes fit in
+  /// it (for widths under 32 they take less room, but for the zero word after them); nil when
+  /// they do not, or there are none. The result lies in `values`' memory, whose entries are
+  /// then gone. Packing in place spares the pages of a new buffer, which the kernel would fault
+  /// in and zero.
+  static func packInPlace(_ values: UnsafeMutableBufferPointer<UInt32>, width: Int)
+    -> UnsafeRawBufferPointer?
+  {
+    let bytes = byteCount(count: values.count, width: width)
+    guard let base = values.baseAddress, !values.isEmpty, bytes <= 4 * values.count else {
+      return nil
+    }
+    let out = UnsafeMutableRawBufferPointer(start: base, count: bytes)
+    pack(UnsafeRawPointer(base), count: values.count, width: width, into: out)
+    return UnsafeRawBufferPointer(out)
+  }
+
+  /// Packs `count` native `u32` values at `source` into `out`, which may be the same memory.
+  /// Word `k` is stored once the entry that completes it has been read; it ends at byte
+  /// `8(k + 1) ≤ width × (entries read) / 8 ≤ 4 × (entries read)`, so it never overwrites an
+  /// entry not yet read. Raw loads and stores: the two views of one memory may alias.
+  private static func pack(
+    _ source: UnsafeRawPointer, count: Int, width: Int, into out: UnsafeMutableRawBufferPointer
+  ) {
+    let target = out.baseAddress!
+    if width == 32 {
+      if target != UnsafeMutableRawPointer(mutating: source) {
+        target.copyMemory(from: source, byteCount: 4 * count)
+      }
+      return
+    }
     var pending: UInt64 = 0
     var filled = 0
     var next = 0
     let w = UInt64(width)
-    for value in values {
-      let v = UInt64(value)
+    for index in 0..<count {
+      let v = UInt64(source.load(fromByteOffset: 4 * index, as: UInt32.self))
       pending |= v << UInt64(filled)
       filled += width
       if filled >= 64 {
-        words[next] = pending.littleEndian
+        target.storeBytes(of: pending.littleEndian, toByteOffset: 8 * next, as: UInt64.self)
         next += 1
         filled -= 64
         // The high bits of `v` that did not fit in the word just written.
         pending = filled == 0 ? 0 : v >> (w - UInt64(filled))
       }
     }
-    if filled > 0 { words[next] = pending.littleEndian }
-    return out
+    if filled > 0 {
+      target.storeBytes(of: pending.littleEndian, toByteOffset: 8 * next, as: UInt64.self)
+      next += 1
+    }
+    // The zero word after the entries (and nothing else: every word before it was stored).
+    (target + 8 * next).initializeMemory(as: UInt8.self, repeating: 0, count: out.count - 8 * next)
   }
 }

@@ -139,24 +139,27 @@ public final class SegmentBuilder {
     let files = SegmentFileWriter(directory: staging, stagingDirectory: stagingDirectory)
     var written = [SegmentManifest.File]()
     let vocabulary = interner.distinctCount
-    // Each array packed to the bits its largest entry needs (Docs/Formats.md).
-    do {
-      let packed = PackedArray.pack(
-        UnsafeBufferPointer(text), width: PackedArray.width(toHold: vocabulary))
+    // Each array packed to the bits its largest entry needs (Docs/Formats.md), over its own
+    // memory where it fits: no longer needed unpacked, it spares a new buffer's fresh pages.
+    func writePacked(_ name: String, _ values: UnsafeMutableBufferPointer<UInt32>, width: Int)
+      throws
+    {
+      if let packed = PackedArray.packInPlace(values, width: width) {
+        written.append(try files.write(name, packed))
+        return
+      }
+      let packed = PackedArray.pack(UnsafeBufferPointer(values), width: width)
       defer { packed.deallocate() }
-      // Freed before the next file, whose pages in the file cache can then reuse its memory.
-      text.deallocate()
-      textAllocated = false
-      written.append(try files.write(SegmentFiles.tokens, UnsafeRawBufferPointer(packed)))
+      written.append(try files.write(name, UnsafeRawBufferPointer(packed)))
     }
-    do {
-      // Separators are the smallest symbol, so their suffixes are the first `records` entries.
-      let packed = PackedArray.pack(
-        UnsafeBufferPointer(rebasing: suffixes[pending.count...]),
-        width: PackedArray.width(toHold: max(positions - 1, 0)))
-      defer { packed.deallocate() }
-      written.append(try files.write(SegmentFiles.suffixes, UnsafeRawBufferPointer(packed)))
-    }
+    try writePacked(SegmentFiles.tokens, text, width: PackedArray.width(toHold: vocabulary))
+    // Freed before the next file, whose pages in the file cache can then reuse its memory.
+    text.deallocate()
+    textAllocated = false
+    // Separators are the smallest symbol, so their suffixes are the first `records` entries.
+    try writePacked(
+      SegmentFiles.suffixes, UnsafeMutableBufferPointer(rebasing: suffixes[pending.count...]),
+      width: PackedArray.width(toHold: max(positions - 1, 0)))
     let contributors = contributorIndex.keys.sorted()
     let contributions = contributionIndex.keys.sorted()
     written.append(

@@ -237,6 +237,26 @@ import Testing
     #expect(PackedArray.width(toHold: 15_378_317) == 24)
   }
 
+  @Test func packingInPlaceGivesTheSameBytes() {
+    var random = SplitMix64(seed: 6)
+    for width in 1...32 {
+      for count in [0, 1, 5, 64, 127, 128, 1000, Int.random(in: 129...3000, using: &random)] {
+        let largest = width == 32 ? UInt64(UInt32.max) : (1 << UInt64(width)) - 1
+        var values = (0..<count).map { _ in
+          UInt32(UInt64.random(in: 0...largest, using: &random))
+        }
+        let packed = values.withUnsafeBufferPointer { PackedArray.pack($0, width: width) }
+        defer { packed.deallocate() }
+        let inPlace = values.withUnsafeMutableBufferPointer {
+          PackedArray.packInPlace($0, width: width).map { Array($0) }
+        }
+        let fits = count > 0 && PackedArray.byteCount(count: count, width: width) <= 4 * count
+        #expect((inPlace != nil) == fits, "width \(width), \(count) entries")
+        if let inPlace { #expect(inPlace == Array(packed), "width \(width), \(count) entries") }
+      }
+    }
+  }
+
   @Test func aMissingSegmentSaysSo() throws {
     let directory = try TemporaryDirectory()
     #expect {
