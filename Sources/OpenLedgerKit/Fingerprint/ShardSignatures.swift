@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The ids and compact MinHash signatures of a shard's records, computed on all cores: what a
 /// near-duplicate segment is made of when records arrive as shards (pulled, or read back to
@@ -81,14 +82,12 @@ extension Store {
       let computed =
         try known(shard.id)
         ?? ShardSignatures(shard: objects.read(shard.id, verify: verify), schema: schema)
-      // Asked in id order, the look-ups walk the records' B-tree from left to right.
-      var isCredited = [Bool](repeating: false, count: computed.ids.count)
-      for index in computed.ids.indices.sorted(by: {
-        computed.ids[$0].words.0 < computed.ids[$1].words.0
-      }) {
-        isCredited[index] =
-          try Bool.fetchOne(credited, arguments: [datanet, computed.ids[index].data, shard.num])
-          == true
+      let isCredited = try Self.areCredited(
+        computed.ids, datanet: datanet, shard: shard.num, with: credited)
+      if !isCredited.contains(false) {
+        ids += computed.ids
+        signatures += computed.signatures
+        continue
       }
       for (index, id) in computed.ids.enumerated() where isCredited[index] {
         ids.append(id)
@@ -96,5 +95,42 @@ extension Store {
       }
     }
     return (ids, signatures)
+  }
+
+  /// Whether each of `ids` is credited to shard `shard` of Datanet `datanet`, by `statement`
+  /// (datanet, id, shard). A clone asks this of every record it pulled, so the look-ups go
+  /// through SQLite's C API with nothing allocated per record, in id order: they walk the
+  /// records' B-tree from left to right.
+  private static func areCredited(
+    _ ids: [RecordID], datanet: Int64, shard: Int64, with prepared: Statement
+  ) throws -> [Bool] {
+    let statement = prepared.sqliteStatement
+    var credited = [Bool](repeating: false, count: ids.count)
+    sqlite3_reset(statement)
+    sqlite3_bind_int64(statement, 1, datanet)
+    sqlite3_bind_int64(statement, 3, shard)
+    defer {
+      sqlite3_reset(statement)
+      sqlite3_clear_bindings(statement)
+    }
+    var key = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+    for index in ids.indices.sorted(by: { ids[$0].words.0 < ids[$1].words.0 }) {
+      let words = ids[index].words
+      key = (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian)
+      // The key's bytes are bound without a copy (SQLITE_STATIC) for the one step that reads them.
+      let code = withUnsafeBytes(of: &key) { bytes in
+        sqlite3_bind_blob(statement, 2, bytes.baseAddress, 32, nil)
+        return sqlite3_step(statement)
+      }
+      guard code == SQLITE_ROW || code == SQLITE_DONE else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
+          sql: prepared.sql)
+      }
+      sqlite3_reset(statement)
+      credited[index] = code == SQLITE_ROW
+    }
+    return credited
   }
 }
