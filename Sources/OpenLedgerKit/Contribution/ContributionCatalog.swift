@@ -28,9 +28,12 @@ enum ContributionCatalog {
   /// the Datanet holds already stays credited to its earlier contribution; one whose earlier
   /// contribution was rejected or withdrawn is credited to this one (see `RecordStanding`).
   /// `written` is what its writer holds; the writer's event must be credited with every record.
+  /// `listed` holds the entries of shard objects a caller has already read and checked against
+  /// their names (a pull, as they arrived); those are not read again.
   static func insert(
     _ event: SignedEvent, _ body: ContributionSubmit, written: Written? = nil,
-    objects: ObjectStore, shards: ShardLocator = ShardLocator(), in db: Database
+    listed: [Digest: [StoredRecord]] = [:], objects: ObjectStore,
+    shards: ShardLocator = ShardLocator(), in db: Database
   ) throws {
     let datanet = try datanetNumber(event.datanet, in: db)
     try db.execute(
@@ -64,7 +67,8 @@ enum ContributionCatalog {
     let records =
       try written?.records
       ?? readRecords(
-        body.shards.map { shards.object(for: $0.id) }, objects: objects, event: event.id)
+        body.shards.map { shards.object(for: $0.id) }, objects: objects, event: event.id,
+        listed: listed)
     guard records.count == body.records else {
       throw LedgerError.corruptEvent(
         event.id, reason: "it counts \(body.records) records but its shards hold \(records.count)")
@@ -110,11 +114,18 @@ enum ContributionCatalog {
 
   /// Reads a contribution's shard objects to list its records, for rebuilding the catalog. A
   /// record `gc` erased (a tombstone) is listed with its id and a length of 0.
-  static func readRecords(_ shards: [Digest], objects: ObjectStore, event: Digest) throws
-    -> [StoredRecord]
-  {
+  static func readRecords(
+    _ shards: [Digest], objects: ObjectStore, event: Digest,
+    listed: [Digest: [StoredRecord]] = [:]
+  ) throws -> [StoredRecord] {
     var records = [StoredRecord]()
     for (position, shard) in shards.enumerated() {
+      if let entries = listed[shard] {
+        records += entries.lazy.map {
+          StoredRecord(id: $0.id, shard: position, offset: $0.offset, length: $0.length)
+        }
+        continue
+      }
       let data = try objects.read(shard)
       do {
         records += try StoredRecord.list(data, shard: position)
@@ -129,8 +140,16 @@ enum ContributionCatalog {
 extension ContributionSubmit: EventApplying {
   /// Anyone may contribute to a Datanet; curators decide what is accepted.
   func apply(_ event: SignedEvent, in context: EventContext) throws {
+    try apply(event, in: context, listed: [:])
+  }
+
+  /// Applies it with the entries of shards already read (`ContributionCatalog.insert`).
+  func apply(_ event: SignedEvent, in context: EventContext, listed: [Digest: [StoredRecord]])
+    throws
+  {
     _ = try context.existingState(of: event)
     try ContributionCatalog.insert(
-      event, self, objects: context.objects, shards: context.shards, in: context.db)
+      event, self, listed: listed, objects: context.objects, shards: context.shards,
+      in: context.db)
   }
 }

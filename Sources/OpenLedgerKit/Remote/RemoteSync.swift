@@ -299,6 +299,14 @@ public final class RemoteSync {
         location: location, key: files[0].key,
         reason: "it names the Datanet '\(claimed)', but its create event says '\(body.name)'")
     }
+    pulled =
+      try store.catalog.read { db in try DatanetRow.load(datanet, in: db)?.schema }
+      .map { PulledShards(schema: $0) }
+      ?? new.lazy.compactMap { event -> PulledShards? in
+        guard case .datanetCreate(let body) = event.payload.body else { return nil }
+        return PulledShards(schema: body.schema)
+      }.first
+    defer { pulled = nil }
     let objectCount = try fetchObjects(for: new)
     let outcome: Applied
     do {
@@ -368,6 +376,8 @@ public final class RemoteSync {
   private var redactions = [Digest: [Digest]]()
   /// The journals of the objects this pull fetched, closed once its events are recorded.
   private var journals = [ObjectJournal]()
+  /// The shards of the Datanet being pulled, read as they arrive.
+  private var pulled: PulledShards?
 
   /// Fetches the shards of `ids` the store lacks; a shard the remote holds only in redacted
   /// form (`redactions/<original>/<redacted>`) is fetched in that form, checked to name the
@@ -375,7 +385,7 @@ public final class RemoteSync {
   private func fetchShards(_ ids: [Digest]) throws -> Int {
     let location = transport.location
     var gone = [Digest]()
-    var fetched = try fetch(ids, missing: &gone)
+    var fetched = try fetch(ids, missing: &gone, reading: pulled)
     for id in gone {
       let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
       let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
@@ -415,8 +425,11 @@ public final class RemoteSync {
   }
 
   /// Fetches the objects of `ids` the store lacks, several at a time, and lists in `gone`
-  /// those the remote does not hold.
-  private func fetch(_ ids: [Digest], missing gone: inout [Digest]) throws -> Int {
+  /// those the remote does not hold. Shards are handed to `reading` as they arrive, and
+  /// written around the file cache: folding them does not read them back.
+  private func fetch(_ ids: [Digest], missing gone: inout [Digest], reading: PulledShards? = nil)
+    throws -> Int
+  {
     let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
     guard !missing.isEmpty else { return 0 }
     // Until the events that need them are recorded, these objects are a pull under way.
@@ -437,7 +450,8 @@ public final class RemoteSync {
         throw RemoteError.corrupt(
           location: location, key: key, reason: "its bytes do not hash to its name")
       }
-      try self.store.objects.put(data, hashedAs: id)
+      try self.store.objects.put(data, hashedAs: id, aroundCache: reading != nil)
+      reading?.add(id, bytes: data)
       self.note(files: 1, bytes: data.count)
     }
     gone = absent.values.sorted()
@@ -488,8 +502,9 @@ public final class RemoteSync {
         var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
         if incremental {
           outcomes = try Self.applyIncrementally(
-            events, of: datanet, store: store, redactions: redactions, in: db)
-          try store.indexNearDuplicates(of: events, in: datanet, db: db)
+            events, of: datanet, store: store, redactions: redactions,
+            listed: pulled?.entries ?? [:], in: db)
+          try store.indexNearDuplicates(of: events, in: datanet, pulled: pulled, db: db)
         } else {
           outcomes = try store.refold(
             datanet, adding: events, redactions: redactions, in: db
@@ -548,10 +563,11 @@ public final class RemoteSync {
     return Set(order.prefix(local.count)) == local
   }
 
-  /// Folds `events` after the Datanet's own, with causality over all of them.
+  /// Folds `events` after the Datanet's own, with causality over all of them; `listed` holds
+  /// the entries of the shards read as they arrived.
   private static func applyIncrementally(
     _ events: [SignedEvent], of datanet: Digest, store: Store,
-    redactions: [Digest: [Digest]], in db: Database
+    redactions: [Digest: [Digest]], listed: [Digest: [StoredRecord]], in db: Database
   ) throws -> [(id: Digest, outcome: LedgerReplay.Outcome)] {
     let shards = try ShardLocator(candidates: redactions, objects: store.objects)
     var all = [Digest: SignedEvent]()
@@ -568,6 +584,20 @@ public final class RemoteSync {
       if events.contains(where: { $0.id == id }) { break }
       causality.markApplied(id, in: datanet)
     }
+    // A contribution's rows come from the entries already listed; every other event applies
+    // itself as usual.
+    let rows: ((Database, SignedEvent) throws -> Void)? =
+      listed.isEmpty
+      ? nil
+      : { db, event in
+        let context = EventContext(
+          db: db, objects: store.objects, shards: shards, causality: causality)
+        if case .contributionSubmit(let body) = event.payload.body {
+          try body.apply(event, in: context, listed: listed)
+        } else {
+          try event.payload.body.applying.apply(event, in: context)
+        }
+      }
     var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
     let new = Set(events.map(\.id))
     for id in order where new.contains(id) {
@@ -575,7 +605,8 @@ public final class RemoteSync {
         var outcome = EventApplier.Outcome.applied
         try db.inSavepoint {
           outcome = try EventApplier.apply(
-            all[id]!, in: db, objects: store.objects, shards: shards, causality: causality)
+            all[id]!, in: db, objects: store.objects, rows: rows, shards: shards,
+            causality: causality)
           return .commit
         }
         if case .overridden(let reason) = outcome {

@@ -376,7 +376,11 @@ public final class S3Transport: RemoteTransport {
   /// Why an answer is worth another try, or nil: server errors, throttling, S3's own timeouts
   /// and conflicting conditional writes, and a body shorter than its Content-Length.
   private static func retryReason(_ response: HTTPResponse, _ request: Request) -> String? {
-    let error = S3ErrorBody.parse(response.body)
+    // A success's body is the object (a shard of 64 MB): read as an error only where S3 may
+    // send one with a 200.
+    let success = (200...299).contains(response.status)
+    let error =
+      success && !request.errorsMayComeWithSuccess ? nil : S3ErrorBody.parse(response.body)
     let what = "HTTP \(response.status)" + (error.map { " \($0.code)" } ?? "")
     switch (response.status, error?.code) {
     case (500...599, _), (429, _), (_, "SlowDown"?), (400, "RequestTimeout"?),

@@ -32,9 +32,10 @@ public struct ObjectStore: Sendable {
   }
 
   /// Stores `data`, which the caller has just hashed to `id` (an object fetched and checked
-  /// against its name), without hashing it again. Storing bytes that exist already writes nothing.
-  public func put(_ data: Data, hashedAs id: Digest) throws {
-    let writer = try ObjectWriter(store: self, aroundCache: false, id: id)
+  /// against its name), without hashing it again; around the file cache when nothing will read
+  /// it back soon. Storing bytes that exist already writes nothing.
+  public func put(_ data: Data, hashedAs id: Digest, aroundCache: Bool = false) throws {
+    let writer = try ObjectWriter(store: self, aroundCache: aroundCache, id: id)
     try writer.append(data)
     _ = try writer.finish()
   }
