@@ -61,15 +61,21 @@ public struct ObjectStore: Sendable {
     return data
   }
 
-  /// The first `count` bytes of object `id` (fewer when it is shorter), unverified: enough to
-  /// tell what kind of object it is without reading it all.
-  public func readPrefix(_ id: Digest, count: Int) throws -> Data {
+  /// Opens object `id`'s file for reading: its descriptor, which the caller closes, and its path.
+  private func openObject(_ id: Digest) throws -> (fd: Int32, path: String) {
     let filePath = path(for: id)
     let fd = open(filePath, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       if errno == ENOENT { throw StoreError.objectMissing(id) }
       throw SystemError("cannot open", path: filePath, code: errno)
     }
+    return (fd, filePath)
+  }
+
+  /// The first `count` bytes of object `id` (fewer when it is shorter), unverified: enough to
+  /// tell what kind of object it is without reading it all.
+  public func readPrefix(_ id: Digest, count: Int) throws -> Data {
+    let (fd, filePath) = try openObject(id)
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: count)
     var filled = 0
@@ -89,12 +95,7 @@ public struct ObjectStore: Sendable {
 
   /// Re-hashes the object's file as it is on disk, streaming, and returns the digest of its bytes.
   public func hashOnDisk(_ id: Digest) throws -> Digest {
-    let filePath = path(for: id)
-    let fd = open(filePath, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      if errno == ENOENT { throw StoreError.objectMissing(id) }
-      throw SystemError("cannot open", path: filePath, code: errno)
-    }
+    let (fd, filePath) = try openObject(id)
     defer { close(fd) }
     var hasher = SHA256()
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
