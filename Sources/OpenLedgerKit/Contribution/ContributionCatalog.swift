@@ -19,11 +19,6 @@ enum ContributionCatalog {
     var nearDuplicateSegment: (file: String, records: Int)
   }
 
-  /// The small number the large tables use for a Datanet (`DatanetRow.number`).
-  static func datanetNumber(_ datanet: Digest, in db: Database) throws -> Int64 {
-    try DatanetRow.number(of: datanet, in: db)
-  }
-
   /// Records a `contribution.submit`: the contribution, its shards, and its records. A record
   /// the Datanet holds already stays credited to its earlier contribution; one whose earlier
   /// contribution was rejected or withdrawn is credited to this one (see `RecordStanding`).
@@ -35,7 +30,7 @@ enum ContributionCatalog {
     listed: [Digest: [StoredRecord]] = [:], objects: ObjectStore,
     shards: ShardLocator = ShardLocator(), in db: Database
   ) throws {
-    let datanet = try datanetNumber(event.datanet, in: db)
+    let datanet = try DatanetRow.number(of: event.datanet, in: db)
     try db.execute(
       sql: """
         INSERT INTO contributions (id, datanet, contributor, time, status, records, bytes,

@@ -74,7 +74,7 @@ extension Curation {
   ) throws -> [ContributionSummary] {
     try store.catalog.read { db in
       let state = try Ledger.datanet(datanet, in: db)
-      let num = try ContributionCatalog.datanetNumber(state.id, in: db)
+      let num = try DatanetRow.number(of: state.id, in: db)
       var sql = "\(ContributionRow.select) WHERE c.datanet = ?"
       var arguments: [any DatabaseValueConvertible] = [num]
       if let status {

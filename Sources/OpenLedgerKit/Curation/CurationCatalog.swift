@@ -60,7 +60,7 @@ enum CurationCatalog {
     let actor = event.payload.actor
     try state.requireCurator(actor, to: "take down records of '\(state.name)'")
     if isBlank(body.reason) { throw CurationError.reasonRequired(action: "a takedown") }
-    let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
+    let datanet = try DatanetRow.number(of: state.id, in: db)
     switch (body.records, body.contribution) {
     case (let records?, nil) where !records.isEmpty:
       let exists = try db.cachedStatement(

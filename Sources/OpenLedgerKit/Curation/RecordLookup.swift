@@ -82,7 +82,7 @@ extension Curation {
           DatanetRow.decode)
       let id = RecordID(
         try Self.resolveRecord(
-          reference, in: states.map { try ContributionCatalog.datanetNumber($0.id, in: db) },
+          reference, in: states.map { try DatanetRow.number(of: $0.id, in: db) },
           name: datanet, db: db))
       var found = [RecordDetails]()
       for state in states {
@@ -96,7 +96,7 @@ extension Curation {
   private func details(of id: RecordID, in state: DatanetState, db: Database) throws
     -> RecordDetails?
   {
-    let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
+    let datanet = try DatanetRow.number(of: state.id, in: db)
     guard
       let row = try Row.fetchOne(
         db,

@@ -25,7 +25,7 @@ enum PayoutCatalog {
         VALUES (?, ?, ?, ?, ?, ?)
         """,
       arguments: [
-        try ContributionCatalog.datanetNumber(event.datanet, in: db), event.id.hex,
+        try DatanetRow.number(of: event.datanet, in: db), event.id.hex,
         event.payload.actor.hex, body.address.hex, body.chainId.map { Int64(bitPattern: $0) },
         event.payload.time,
       ])
@@ -39,7 +39,7 @@ enum PayoutCatalog {
   static func addresses(
     of datanet: Digest, asOf heads: [Digest]? = nil, in db: Database, causality: Causality? = nil
   ) throws -> [AccountID: PayoutAddress] {
-    let num = try ContributionCatalog.datanetNumber(datanet, in: db)
+    let num = try DatanetRow.number(of: datanet, in: db)
     var rows = try Row.fetchAll(
       db,
       sql: """

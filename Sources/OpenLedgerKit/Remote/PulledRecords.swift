@@ -46,7 +46,7 @@ extension Store {
     guard !contributions.isEmpty, let state = try DatanetRow.load(datanet, in: db) else {
       return
     }
-    let num = try ContributionCatalog.datanetNumber(datanet, in: db)
+    let num = try DatanetRow.number(of: datanet, in: db)
     var shards = [(id: Digest, num: Int64)]()
     for contribution in contributions {
       for row in try Row.fetchAll(

@@ -20,7 +20,7 @@ enum RewardsCatalog {
   ) throws {
     let actor = event.payload.actor
     try state.requireCurator(actor, to: "record reward epochs of '\(state.name)'")
-    let datanet = try ContributionCatalog.datanetNumber(state.id, in: db)
+    let datanet = try DatanetRow.number(of: state.id, in: db)
     let previous = try lastEpoch(of: datanet, in: db)
     let next = (previous?.epoch ?? 0) + 1
     if body.epoch < next {
