@@ -98,7 +98,10 @@ extension Curation {
       let row = try ContributionRow.resolve(reference, in: db)
       let body = try ContributionSubmit.read(row.id, from: store.objects)
       guard let state = try DatanetRow.load(row.summary.datanet, in: db) else {
-        throw LedgerError.corruptEvent(row.id, reason: "it is not a contribution.submit")
+        throw StoreError.catalog(
+          path: "catalog.sqlite",
+          message: "contribution \(row.id.hex) names Datanet \(row.summary.datanet.hex), which has "
+            + "no row; run `openledger rebuild-catalog`")
       }
       var viewer = RecordViewer(
         schema: state.schema, datanet: row.datanetNum, objects: store.objects)
