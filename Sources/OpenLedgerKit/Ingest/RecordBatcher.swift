@@ -31,8 +31,8 @@ final class RecordBatch: @unchecked Sendable {
   }
 }
 
-/// The size of an input read, and its SHA-256, which may still be computed on a queue of its
-/// own when `RecordBatcher.read` returns: `finalize` waits for it.
+/// The size of an input read, and its SHA-256, hashed on a queue of its own while the input
+/// was read and finished when `RecordBatcher.read` returns.
 struct InputDigest {
   let size: Int
   fileprivate let digest: BackgroundDigest
@@ -58,8 +58,6 @@ final class RecordBatcher {
   private let maxRecordBytes: Int
   /// The two buffers input is read into, in turn; they outlive any batch.
   private var buffers: [UnsafeMutableRawBufferPointer]
-  /// The digest of the last input read, which may still read the buffers.
-  private var lastDigest: BackgroundDigest?
 
   /// Cuts records by `schema`'s format, in blocks of `blockSize` bytes (at least 4, so that a
   /// byte order mark fits).
@@ -71,7 +69,6 @@ final class RecordBatcher {
   }
 
   deinit {
-    lastDigest?.wait()
     for buffer in buffers { buffer.deallocate() }
   }
 
@@ -80,12 +77,9 @@ final class RecordBatcher {
   func read(
     _ source: ByteSource, name: String, input: Int32, take: (RecordBatch) throws -> Void
   ) throws -> InputDigest {
-    lastDigest?.wait()
     let digest = BackgroundDigest()
-    lastDigest = digest
-    var succeeded = false
-    // When reading fails, the digest no longer reads the buffers once this returns.
-    defer { if !succeeded { digest.wait() } }
+    // However reading ends, the digest no longer reads the buffers once this returns.
+    defer { digest.wait() }
     var size = 0
     var splitter = makeSplitter()
     var header: CSVHeader?
@@ -168,7 +162,6 @@ final class RecordBatcher {
         buffers[current] = larger
       }
     }
-    succeeded = true
     return InputDigest(size: size, digest: digest)
   }
 
