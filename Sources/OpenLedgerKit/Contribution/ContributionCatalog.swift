@@ -135,16 +135,9 @@ enum ContributionCatalog {
 extension ContributionSubmit: EventApplying {
   /// Anyone may contribute to a Datanet; curators decide what is accepted.
   func apply(_ event: SignedEvent, in context: EventContext) throws {
-    try apply(event, in: context, listed: [:])
-  }
-
-  /// Applies it with the entries of shards already read (`ContributionCatalog.insert`).
-  func apply(_ event: SignedEvent, in context: EventContext, listed: [Digest: [StoredRecord]])
-    throws
-  {
     _ = try context.existingState(of: event)
     try ContributionCatalog.insert(
-      event, self, listed: listed, objects: context.objects, shards: context.shards,
+      event, self, listed: context.listed, objects: context.objects, shards: context.shards,
       in: context.db)
   }
 }

@@ -20,6 +20,9 @@ struct EventContext {
   /// The replay's causality; nil when the event is being written, whose causal past is
   /// everything the catalog holds.
   let causality: Causality?
+  /// The entries of shards read already, by object id (a pull reads each shard as it arrives,
+  /// from the bytes it checked): applying a contribution reads those shards no more.
+  var listed: [Digest: [StoredRecord]] = [:]
 }
 
 extension EventBody {
@@ -62,7 +65,7 @@ enum EventApplier {
   static func apply(
     _ event: SignedEvent, in db: Database, objects: ObjectStore,
     rows: ((Database, SignedEvent) throws -> Void)? = nil, shards: ShardLocator = ShardLocator(),
-    causality: Causality? = nil
+    causality: Causality? = nil, listed: [Digest: [StoredRecord]] = [:]
   ) throws -> Outcome {
     let payload = event.payload
     let datanet = event.datanet
@@ -88,7 +91,8 @@ enum EventApplier {
         } else {
           try payload.body.applying.apply(
             event,
-            in: EventContext(db: db, objects: objects, shards: shards, causality: causality))
+            in: EventContext(
+              db: db, objects: objects, shards: shards, causality: causality, listed: listed))
         }
         return .commit
       }

@@ -584,20 +584,6 @@ public final class RemoteSync {
       if events.contains(where: { $0.id == id }) { break }
       causality.markApplied(id, in: datanet)
     }
-    // A contribution's rows come from the entries already listed; every other event applies
-    // itself as usual.
-    let rows: ((Database, SignedEvent) throws -> Void)? =
-      listed.isEmpty
-      ? nil
-      : { db, event in
-        let context = EventContext(
-          db: db, objects: store.objects, shards: shards, causality: causality)
-        if case .contributionSubmit(let body) = event.payload.body {
-          try body.apply(event, in: context, listed: listed)
-        } else {
-          try event.payload.body.applying.apply(event, in: context)
-        }
-      }
     var outcomes = [(id: Digest, outcome: LedgerReplay.Outcome)]()
     let new = Set(events.map(\.id))
     for id in order where new.contains(id) {
@@ -605,8 +591,8 @@ public final class RemoteSync {
         var outcome = EventApplier.Outcome.applied
         try db.inSavepoint {
           outcome = try EventApplier.apply(
-            all[id]!, in: db, objects: store.objects, rows: rows, shards: shards,
-            causality: causality)
+            all[id]!, in: db, objects: store.objects, shards: shards, causality: causality,
+            listed: listed)
           return .commit
         }
         if case .overridden(let reason) = outcome {
