@@ -4,11 +4,10 @@ import GRDB
 /// The shards a pull fetched, read as each arrived, on the fetching threads while the others
 /// are still coming: their entries for the catalog's rows and their records' signatures for the
 /// near-duplicate index, so that folding them reads and hashes none of them again.
-final class PulledShards: @unchecked Sendable {
+final class PulledShards: Sendable {
   /// The schema the signatures are computed with: the Datanet's as the pull begins.
   let schema: DatanetSchema
-  private let lock = NSLock()
-  private var read = [Digest: ShardSignatures]()
+  private let read = Locked([Digest: ShardSignatures]())
 
   init(schema: DatanetSchema) {
     self.schema = schema
@@ -18,18 +17,18 @@ final class PulledShards: @unchecked Sendable {
   /// is not well-formed is left out: folding reads it again and refuses its event, saying why.
   func add(_ id: Digest, bytes: Data) {
     guard let signatures = try? ShardSignatures(shard: bytes, schema: schema) else { return }
-    lock.withLock { read[id] = signatures }
+    read.withLock { $0[id] = signatures }
   }
 
   /// Every shard's entries (`ContributionCatalog.insert`'s `listed`), by object id.
   var entries: [Digest: [StoredRecord]] {
-    lock.withLock { read.mapValues(\.entries) }
+    read.withLock { $0.mapValues(\.entries) }
   }
 
   /// Shard `id`'s signatures, if it was read and the Datanet's schema is still `schema`.
   func signatures(of id: Digest, schema: DatanetSchema) -> ShardSignatures? {
     guard schema == self.schema else { return nil }
-    return lock.withLock { read[id] }
+    return read.withLock { $0[id] }
   }
 }
 
