@@ -14,28 +14,19 @@ struct Pull: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The remote (default: origin).")
-  var remote: String = "origin"
-
-  @Option(
-    name: .customLong("datanet"), help: "Pull only this Datanet (repeatable).",
-    completion: .datanets)
-  var datanets: [String] = []
+  @OptionGroup var transfer: TransferOptions<Pulling>
 
   func run(_ context: Context) throws {
-    let store = try context.openStore()
-    let config = try store.remote(remote)
-    let (bar, progress) = context.transferProgress("pull")
-    let sync = RemoteSync(
-      store: store, remote: remote, transport: try context.transport(config),
-      progress: progress)
+    let (store, config) = try context.remote(transfer.remote)
+    let (bar, sync) = try context.transferSync(config, of: store, label: "pull")
     let ledger = Ledger(store: store)
+    let datanets = transfer.datanets
     let known = datanets.compactMap { try? ledger.datanet($0).id }
     let report = try sync.pull(
       datanets: datanets.isEmpty || known.count != datanets.count ? nil : known,
       names: datanets.isEmpty || known.count == datanets.count ? nil : datanets)
     bar.finish()
-    try PullSummary(report: report, remote: remote, context: context).print()
+    try PullSummary(report: report, remote: transfer.remote, context: context).print()
   }
 }
 

@@ -13,23 +13,14 @@ struct Push: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The remote (default: origin).")
-  var remote: String = "origin"
-
-  @Option(
-    name: .customLong("datanet"), help: "Push only this Datanet (repeatable).",
-    completion: .datanets)
-  var datanets: [String] = []
+  @OptionGroup var transfer: TransferOptions<Pushing>
 
   func run(_ context: Context) throws {
-    let store = try context.openStore()
-    let config = try store.remote(remote)
+    let (store, config) = try context.remote(transfer.remote)
     let ledger = Ledger(store: store)
-    let scope = try datanets.isEmpty ? nil : datanets.map { try ledger.datanet($0) }
-    let (bar, progress) = context.transferProgress("push")
-    let sync = RemoteSync(
-      store: store, remote: remote, transport: try context.transport(config),
-      progress: progress)
+    let scope =
+      try transfer.datanets.isEmpty ? nil : transfer.datanets.map { try ledger.datanet($0) }
+    let (bar, sync) = try context.transferSync(config, of: store, label: "push")
     let report = try sync.push(datanets: scope)
     bar.finish()
     if context.output.isJSON {
@@ -38,16 +29,16 @@ struct Push: ContextCommand {
     }
     for pushed in report.datanets {
       if pushed.events == 0 {
-        context.output.line("\(pushed.name): \(remote) is up to date")
+        context.output.line("\(pushed.name): \(transfer.remote) is up to date")
       } else {
         context.output.line(
           "\(pushed.name): pushed \(pushed.events) event(s), \(pushed.objects) object(s), "
-            + "\(formatBytes(pushed.bytes)) to \(remote)")
+            + "\(formatBytes(pushed.bytes)) to \(transfer.remote)")
       }
       if pushed.remoteAhead > 0 {
         Diagnostics.note(
-          "\(remote) has \(pushed.remoteAhead) head(s) of \(pushed.name) this store has not "
-            + "pulled; run `openledger pull \(remote)`")
+          "\(transfer.remote) has \(pushed.remoteAhead) head(s) of \(pushed.name) this store "
+            + "has not pulled; run `openledger pull \(transfer.remote)`")
       }
     }
   }

@@ -101,6 +101,12 @@ extension Context {
     url.contains("://") || url.hasPrefix("/") ? url : absolute(url)
   }
 
+  /// The store, and its remote named `name`.
+  func remote(_ name: String) throws -> (store: Store, config: RemoteConfig) {
+    let store = try openStore()
+    return (store, try store.remote(name))
+  }
+
   /// What the core needs to open a remote's transport. `OPENLEDGER_S3_ADDRESSING` (`path` or
   /// `virtual`) forces how an S3 bucket is addressed.
   var remoteEnvironment: RemoteEnvironment {
@@ -130,6 +136,17 @@ extension Context {
         lock.withLock { bar.transfer(progress) }
       }
     )
+  }
+
+  /// A sync of `store` with its remote `config` that shows its transfers on a progress display
+  /// labelled `label` (`pull`, `push`); the caller finishes the display when the sync is done.
+  func transferSync(_ config: RemoteConfig, of store: Store, label: String) throws -> (
+    ProgressBar, RemoteSync
+  ) {
+    let (bar, progress) = transferProgress(label)
+    let sync = RemoteSync(
+      store: store, remote: config.name, transport: try transport(config), progress: progress)
+    return (bar, sync)
   }
 
   /// Refuses when one of the store's remotes holds changes to `state` not pulled yet.
