@@ -13,8 +13,7 @@ struct Count: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.")
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Argument(help: "The phrase to count.")
   var phrase: String
@@ -35,7 +34,7 @@ struct Count: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (state, index) = try context.attributionIndex(datanet, " and are not counted")
+    let (state, index) = try context.attributionIndex(target.datanet, " and are not counted")
     let query = try index.corpusQuery()
     let report = Report(
       datanet: state.id, phrase: phrase, tokens: CorpusQuery.tokens(of: phrase),

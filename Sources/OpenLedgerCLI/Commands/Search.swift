@@ -14,8 +14,7 @@ struct Search: ContextCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The Datanet's name or id.")
-  var datanet: String
+  @OptionGroup var target: DatanetArgument
 
   @Argument(help: "The phrase to look for.")
   var phrase: String
@@ -52,7 +51,7 @@ struct Search: ContextCommand {
   }
 
   func run(_ context: Context) throws {
-    let (state, index) = try context.attributionIndex(datanet, " and are not searched")
+    let (state, index) = try context.attributionIndex(target.datanet, " and are not searched")
     let search = try index.search(phrase, limit: limit)
     let names = context.accountNames()
     if context.output.isJSON {
