@@ -31,16 +31,21 @@ struct Search: ContextCommand {
 
   /// What `--format json` prints: the search, and the contributors' local identity names.
   struct Report: Encodable {
+    /// A record of the search, and the name of the local identity holding its contributor's
+    /// key, when there is one.
     struct Record: Encodable {
-      var record: Digest
-      var contributor: AccountID
-      /// The name of the local identity holding the contributor's key, when there is one.
+      var record: PhraseSearch.Record
       var contributorName: String?
-      var contribution: Digest
-      var occurrences: Int
-      var before: String
-      var match: String
-      var after: String
+
+      private enum Keys: String, CodingKey {
+        case contributorName
+      }
+
+      func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(contributorName, forKey: .contributorName)
+      }
     }
     var datanet: Digest
     var phrase: String
@@ -60,10 +65,7 @@ struct Search: ContextCommand {
           datanet: search.datanet, phrase: search.phrase, tokens: search.tokens,
           occurrences: search.occurrences,
           records: search.records.map {
-            Report.Record(
-              record: $0.record, contributor: $0.contributor,
-              contributorName: names.names[$0.contributor], contribution: $0.contribution,
-              occurrences: $0.occurrences, before: $0.before, match: $0.match, after: $0.after)
+            Report.Record(record: $0, contributorName: names.names[$0.contributor])
           }, more: search.more))
       return
     }
