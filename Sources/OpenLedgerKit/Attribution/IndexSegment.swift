@@ -403,48 +403,45 @@ public final class IndexSegment: @unchecked Sendable {
   func occurrences(
     of query: UnsafeBufferPointer<UInt32>, around anchor: Int, limit: Int
   ) -> Range<Int>? {
-    // Lower end: the first rank with the prefix, in (outside, inside].
+    guard
+      let lower = farthestRank(
+        withPrefix: query, from: anchor, direction: -1, counted: 0, limit: limit),
+      let upper = farthestRank(
+        withPrefix: query, from: anchor, direction: 1, counted: anchor - lower, limit: limit)
+    else { return nil }
+    return lower..<(upper + 1)
+  }
+
+  /// The rank farthest from `anchor` in `direction` (-1 or 1) whose suffix starts with `query`;
+  /// nil when the ranks with the prefix from `anchor` to it, plus `counted` others, are more
+  /// than `limit`. Gallops out from the anchor, then bisects between the last rank found with
+  /// the prefix and the first without it.
+  private func farthestRank(
+    withPrefix query: UnsafeBufferPointer<UInt32>, from anchor: Int, direction: Int,
+    counted: Int, limit: Int
+  ) -> Int? {
+    // The answer is `inside` or lies between it and `outside`, the nearest rank known to be
+    // without the prefix (or just past the ends of the array).
     var inside = anchor
-    var outside = -1
+    var outside = direction < 0 ? -1 : suffixCount
     var step = 1
-    while anchor - step > outside {
-      let probe = anchor - step
+    while step < abs(outside - anchor) {
+      let probe = anchor + direction * step
       if hasPrefix(probe, query) {
         inside = probe
-        if anchor - inside + 1 > limit { return nil }
+        if abs(inside - anchor) + 1 + counted > limit { return nil }
         step <<= 1
       } else {
         outside = probe
         break
       }
     }
-    while outside + 1 < inside {
-      let middle = (outside + inside) >> 1
-      if hasPrefix(middle, query) { inside = middle } else { outside = middle }
-    }
-    let lower = inside
-    if anchor - lower + 1 > limit { return nil }
-    // Upper end: the last rank with the prefix, in [inside, outside).
-    inside = anchor
-    outside = suffixCount
-    step = 1
-    while anchor + step < outside {
-      let probe = anchor + step
-      if hasPrefix(probe, query) {
-        inside = probe
-        if inside - lower + 1 > limit { return nil }
-        step <<= 1
-      } else {
-        outside = probe
-        break
-      }
-    }
-    while inside + 1 < outside {
+    while abs(outside - inside) > 1 {
       let middle = (inside + outside) >> 1
       if hasPrefix(middle, query) { inside = middle } else { outside = middle }
     }
-    if inside - lower + 1 > limit { return nil }
-    return lower..<(inside + 1)
+    if abs(inside - anchor) + 1 + counted > limit { return nil }
+    return inside
   }
 
   /// The number of occurrences of `query` in the segment (0 for an empty query or no match).

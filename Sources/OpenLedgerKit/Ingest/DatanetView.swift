@@ -22,22 +22,26 @@ final class DatanetView {
   /// Whether the Datanet holds record `id` (see `RecordStanding`): a new contribution does not
   /// store it again.
   func contains(_ id: RecordID) throws -> Bool {
-    if isEmpty { return false }
-    let statement = try db.cachedStatement(
-      sql:
-        "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.held("r"))"
-    )
-    return try Bool.fetchOne(statement, arguments: [num, id.data]) ?? false
+    try exists(id, Self.heldRecord)
   }
 
   /// Whether record `id` is part of the Datanet's content (pending or accepted, not removed),
   /// and so a possible near-duplicate match.
   func isLive(_ id: RecordID) throws -> Bool {
+    try exists(id, Self.liveRecord)
+  }
+
+  /// The queries of `contains` and `isLive`, given the Datanet's number and a record id; built
+  /// once, not for every record looked up.
+  private static let heldRecord =
+    "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.held("r"))"
+  private static let liveRecord =
+    "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.live("r"))"
+
+  /// Whether `query`, given the Datanet's number and a record id, finds a row.
+  private func exists(_ id: RecordID, _ query: String) throws -> Bool {
     if isEmpty { return false }
-    let statement = try db.cachedStatement(
-      sql:
-        "SELECT 1 FROM records r WHERE r.datanet = ? AND r.id = ? AND \(RecordStanding.live("r"))"
-    )
+    let statement = try db.cachedStatement(sql: query)
     return try Bool.fetchOne(statement, arguments: [num, id.data]) ?? false
   }
 

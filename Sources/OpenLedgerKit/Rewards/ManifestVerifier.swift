@@ -47,7 +47,7 @@ public struct CheckResult: Codable, Sendable, Equatable {
 }
 
 /// What `manifest verify` found.
-public struct VerificationReport: Codable, Sendable, Equatable {
+public struct VerificationReport: Encodable, Sendable, Equatable {
   public var path: String
   /// The manifest id (SHA-256 of the envelope file), when the file could be read.
   public var manifest: Digest?
@@ -70,15 +70,6 @@ public struct VerificationReport: Codable, Sendable, Equatable {
     self.datanet = datanet
     self.epoch = epoch
     self.checks = checks
-  }
-
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    path = try container.decode(String.self, forKey: .path)
-    manifest = try container.decodeIfPresent(Digest.self, forKey: .manifest)
-    datanet = try container.decodeIfPresent(Digest.self, forKey: .datanet)
-    epoch = try container.decodeIfPresent(UInt64.self, forKey: .epoch)
-    checks = try container.decode([CheckResult].self, forKey: .checks)
   }
 
   public func encode(to encoder: Encoder) throws {

@@ -33,7 +33,7 @@ public struct ValidationFinding: Codable, Sendable, Equatable {
 }
 
 /// One named check and what it found.
-public struct ValidationCheck: Codable, Sendable {
+public struct ValidationCheck: Encodable, Sendable {
   /// What was checked, e.g. `objects` or `ledger field-notes`.
   public var name: String
   /// The kind of check: `objects`, `catalog`, `ledger`, `records`, `index`, `manifests`, `input`.
@@ -66,16 +66,6 @@ public struct ValidationCheck: Codable, Sendable {
       unlistedWarnings
   }
 
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    name = try container.decode(String.self, forKey: .name)
-    category = try container.decode(String.self, forKey: .category)
-    checked = try container.decode(Int.self, forKey: .checked)
-    findings = try container.decode([ValidationFinding].self, forKey: .findings)
-    unlistedErrors = try container.decodeIfPresent(Int.self, forKey: .unlistedErrors) ?? 0
-    unlistedWarnings = try container.decodeIfPresent(Int.self, forKey: .unlistedWarnings) ?? 0
-  }
-
   public func encode(to encoder: Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(name, forKey: .name)
@@ -91,7 +81,7 @@ public struct ValidationCheck: Codable, Sendable {
 }
 
 /// Every check that ran, in order.
-public struct ValidationReport: Codable, Sendable {
+public struct ValidationReport: Encodable, Sendable {
   /// The most findings of one kind a check lists (the rest are counted); nil when unlimited.
   public static let defaultFindingLimit = 1000
 
@@ -140,13 +130,6 @@ public struct ValidationReport: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case checks, passed, errors, warnings, unlisted, findingLimit, notes
-  }
-
-  public init(from decoder: Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    checks = try container.decode([ValidationCheck].self, forKey: .checks)
-    findingLimit = try container.decodeIfPresent(Int.self, forKey: .findingLimit)
-    notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
   }
 
   public func encode(to encoder: Encoder) throws {
