@@ -5,10 +5,12 @@ import Foundation
 /// a large file written once and synced anyway: writing through the cache costs a copy of every
 /// byte and a fresh cache page every 4 KiB (on a virtual machine, several times the copy).
 ///
-/// Direct writes need aligned memory, offsets and lengths, so bytes pass through an aligned
-/// buffer and the last block is padded; `finish` cuts the padding off. Where a write is refused
-/// (a file system without direct I/O answers `EINVAL`), the file goes back to the cache after
-/// the bytes written so far and `isOn` turns false: the caller writes the rest as usual.
+/// Direct writes need aligned memory, offsets and lengths. Bytes gather in an aligned buffer
+/// that goes to the disk each time it fills, whatever the sizes of the writes that filled it;
+/// `finish` writes the rest padded to a whole block and cuts the padding off. Aligned memory of
+/// whole blocks, with nothing waiting in the buffer, goes to the disk as it is. Where a write is
+/// refused (a file system without direct I/O answers `EINVAL`), the file goes back to the cache
+/// and `isOn` turns false; what follows is written through the cache, every byte kept.
 final class DirectWrites {
   /// The alignment of memory, offsets and lengths.
   static let alignment = 4096
@@ -17,6 +19,8 @@ final class DirectWrites {
   private let fd: Int32
   private let path: String
   private let buffer: UnsafeMutableRawBufferPointer
+  /// Bytes at the start of `buffer` not yet written.
+  private var buffered = 0
   /// False once the file went back to writing through the cache.
   private(set) var isOn = true
 
@@ -31,60 +35,55 @@ final class DirectWrites {
 
   deinit { buffer.deallocate() }
 
-  /// Writes what it can of `bytes` directly, after the `length` bytes already in the file, and
-  /// returns how many it wrote. Fewer than all means direct writes stopped (`isOn` is false) and
-  /// the file is ready for the rest through the cache.
-  func write(_ bytes: UnsafeRawBufferPointer, after length: Int) throws -> Int {
-    guard isOn else { return 0 }
-    // A padded block was written last: what follows cannot be aligned.
-    if length % Self.alignment != 0 {
-      try stop(at: length)
-      return 0
-    }
-    // Aligned memory of whole blocks goes to the disk as it is, without the buffer's copy.
-    if Int(bitPattern: bytes.baseAddress) % Self.alignment == 0,
+  /// Writes `bytes` after the bytes written before; what does not fill the buffer waits there
+  /// for the next write or `finish`.
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    guard !bytes.isEmpty else { return }
+    if buffered == 0, Int(bitPattern: bytes.baseAddress) % Self.alignment == 0,
       bytes.count % Self.alignment == 0
     {
-      if try FileSystem.writeAll(bytes, to: fd, path: path, refusable: true) {
-        return bytes.count
-      }
-      try stop(at: length)
-      return 0
+      try writeOut(bytes)
+      return
     }
     var offset = 0
     while offset < bytes.count {
-      let part = min(bytes.count - offset, buffer.count)
-      buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: part)
-      let padded = (part + Self.alignment - 1) / Self.alignment * Self.alignment
-      (buffer.baseAddress! + part).initializeMemory(
-        as: UInt8.self, repeating: 0, count: padded - part)
-      guard
-        try FileSystem.writeAll(
-          UnsafeRawBufferPointer(rebasing: buffer[0..<padded]), to: fd, path: path,
-          refusable: true)
-      else {
-        try stop(at: length + offset)
-        return offset
-      }
+      let part = min(bytes.count - offset, buffer.count - buffered)
+      (buffer.baseAddress! + buffered).copyMemory(
+        from: bytes.baseAddress! + offset, byteCount: part)
+      buffered += part
       offset += part
+      if buffered == buffer.count {
+        try writeOut(UnsafeRawBufferPointer(buffer))
+        buffered = 0
+      }
     }
-    return offset
   }
 
-  /// Cuts off the last block's padding, so that the file is `length` bytes long.
+  /// Writes what waits in the buffer, padded to a whole block, and cuts the file to `length`,
+  /// the bytes it was given in all.
   func finish(length: Int) throws {
-    guard isOn, length % Self.alignment != 0 else { return }
-    guard ftruncate(fd, off_t(length)) == 0 else {
-      throw SystemError("cannot write", path: path, code: errno)
-    }
+    guard buffered > 0 else { return }
+    let waiting = buffered
+    let padded = isOn ? (waiting + Self.alignment - 1) / Self.alignment * Self.alignment : waiting
+    (buffer.baseAddress! + waiting).initializeMemory(
+      as: UInt8.self, repeating: 0, count: padded - waiting)
+    buffered = 0
+    try writeOut(UnsafeRawBufferPointer(rebasing: buffer[0..<padded]))
+    guard padded != waiting, ftruncate(fd, off_t(length)) != 0 else { return }
+    throw SystemError("cannot write", path: path, code: errno)
   }
 
-  /// Goes back to writing through the cache, after the file's first `length` bytes.
-  private func stop(at length: Int) throws {
-    isOn = false
-    guard ol_set_direct_io(fd, 0) == 0, ftruncate(fd, off_t(length)) == 0,
-      lseek(fd, off_t(length), SEEK_SET) >= 0
-    else { throw SystemError("cannot write", path: path, code: errno) }
+  /// Writes `bytes` directly, or through the cache once direct writes were refused.
+  private func writeOut(_ bytes: UnsafeRawBufferPointer) throws {
+    if isOn {
+      if try FileSystem.writeAll(bytes, to: fd, path: path, refusable: true) { return }
+      // Refused before any byte of `bytes` was written: the file ends on a block boundary.
+      isOn = false
+      guard ol_set_direct_io(fd, 0) == 0 else {
+        throw SystemError("cannot write", path: path, code: errno)
+      }
+    }
+    _ = try FileSystem.writeAll(bytes, to: fd, path: path)
   }
 }
 

@@ -138,7 +138,7 @@ public final class StagedFile {
   private let fd: Int32
   private let mode: mode_t
   private var finished = false
-  /// Bytes written so far; the file can be longer by the padding of a direct write.
+  /// Bytes written so far (some may still wait in the direct writes' buffer).
   private var length = 0
   /// While writing around the cache.
   private var direct: DirectWrites?
@@ -177,17 +177,16 @@ public final class StagedFile {
   }
 
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
-    var offset = 0
     if let direct {
-      offset = try direct.write(bytes, after: length)
-      if !direct.isOn { self.direct = nil }
-    }
-    if offset < bytes.count {
-      _ = try FileSystem.writeAll(
-        UnsafeRawBufferPointer(rebasing: bytes[offset...]), to: fd, path: temporaryPath)
+      try direct.write(bytes)
+    } else {
+      _ = try FileSystem.writeAll(bytes, to: fd, path: temporaryPath)
     }
     length += bytes.count
   }
+
+  /// Whether writes still go around the cache (`writeAroundCache`, and none was refused).
+  var isWritingAroundCache: Bool { direct?.isOn ?? false }
 
   /// Syncs the file, gives it its final mode, renames it to `path` and syncs the directory
   /// (the syncs only when `durable`).

@@ -40,6 +40,26 @@ import Testing
     try check([(8 << 20) + 3, 4096])
   }
 
+  /// Writes of any size leave direct writes on (they gather into whole blocks), where the file
+  /// system takes them at all: a padded block goes to the disk only at the end.
+  @Test func unalignedWritesStayAroundTheCache() throws {
+    let directory = try TemporaryDirectory()
+    let probe = try StagedFile(in: directory.path)
+    probe.writeAroundCache()
+    guard probe.isWritingAroundCache else { return }
+    let file = try StagedFile(in: directory.path)
+    file.writeAroundCache()
+    var expected = [UInt8]()
+    for size in [16, 100_000, 1, 4096, (8 << 20) - 7, 3 * 4096, 12_345] {
+      let part = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+      try part.withUnsafeBytes { try file.write($0) }
+      expected += part
+      #expect(file.isWritingAroundCache, "after a write of \(size) bytes")
+    }
+    try file.commit(to: "\(directory.path)/out")
+    #expect(Array(try FileSystem.read("\(directory.path)/out")) == expected)
+  }
+
   /// Linux's shared-memory file system, tmpfs, where tests and stores often live: older kernels
   /// refuse O_DIRECT on it, newer ones accept it; either way the bytes must come out whole.
   static let tmpfs = "/dev/shm"
