@@ -137,6 +137,9 @@ public struct NearDuplicateSegment {
     }
   }
 
+  /// From how many records a segment is written around the file cache (about 28 MB).
+  static let aroundCacheRecords = 1 << 16
+
   /// Writes a segment for `ids` and their `signatures` (112 values each, flat) into
   /// `directory` atomically, named by the SHA-256 of its bytes, and returns the file name.
   static func write(
@@ -147,6 +150,9 @@ public struct NearDuplicateSegment {
     // in the file, are hashed and written.
     let entries = BackgroundTask { sortedEntries(signatures: signatures, count: ids.count) }
     let file = try StagedFile(in: stagingDirectory, mode: 0o444)
+    // A large segment (a clone's, a large contribution's: 424 bytes a record) is not read again
+    // soon enough to be worth the cache; a small one is merged right after.
+    if ids.count >= aroundCacheRecords { file.writeAroundCache() }
     var hasher = SHA256()
     func emit(_ bytes: UnsafeRawBufferPointer) throws {
       hasher.update(bufferPointer: bytes)
