@@ -330,8 +330,9 @@ import Testing
     try bob.ok(["validate"], in: clone)
   }
 
-  /// Pulled records join the near-duplicate index: the puller's next contribution is compared
-  /// with them.
+  /// Pulled records join the near-duplicate index: the puller's next fingerprint or
+  /// contribution is compared with them. A clone leaves them pending (it writes no segment and
+  /// validates); the first command that compares records indexes them, once.
   @Test func pulledRecordsAreComparedForNearDuplicates() throws {
     let sandbox = try Sandbox()
     let remote = "\(sandbox.root)/shared"
@@ -348,9 +349,30 @@ import Testing
     try bob.write(
       "b.jsonl", "{\"text\": \"\(text.replacingOccurrences(of: "today", with: "now"))\"}\n",
       in: clone)
+    let store = try Store.open(at: "\(clone)/.openledger")
+    let directory =
+      "\(clone)/.openledger/indexes/\(try Ledger(store: store).datanet("notes").id.hex)"
+      + "/near-duplicates"
+    // The records each of the index's files holds.
+    func segments() throws -> [Int] {
+      try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+        $0.hasSuffix(".seg")
+      }.map { try NearDuplicateSegment(path: "\(directory)/\($0)").recordCount }
+    }
+    #expect(!FileManager.default.fileExists(atPath: directory))
+    try bob.ok(["validate"], in: clone)
+    let fingerprint = try #require(
+      try bob.json(["fingerprint", "--datanet", "notes", "b.jsonl"], in: clone)
+        as? [String: Any])
+    #expect(fingerprint["nearDuplicatesFlagged"] as? Int == 1)
+    #expect(try segments() == [1])
     let report = try #require(
       try bob.json(["contribute", "notes", "b.jsonl"], in: clone) as? [String: Any])
     #expect((report["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)
+    // The pulled record was indexed once: the segment the fingerprint wrote, merged with the
+    // contribution's own, as small segments are.
+    #expect(try segments() == [2])
+    try bob.ok(["validate"], in: clone)
   }
 
   /// Takedowns travel: a pulled takedown masks the record at once, and `gc --remote` erases

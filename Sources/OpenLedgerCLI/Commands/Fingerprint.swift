@@ -4,14 +4,15 @@ import OpenLedgerKit
 
 struct Fingerprint: ContextCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Check files as `contribute` would, without writing anything.",
+    abstract: "Check files as `contribute` would, without storing anything.",
     discussion: """
       Reports records, exact and near duplicates (inside the input, and against the Datanet \
       with --datanet) and schema violations. Without --datanet the schema comes from the \
       schema flags; without --record-format the format is guessed from the names of the first \
       input's files (a folder's files, an archive's entries): .jsonl, .ndjson or .json for \
       jsonl, .csv for csv, else text; files of several formats need --record-format. Exits 65 \
-      when a record is invalid.
+      when a record is invalid. With --datanet, records a pull brought join the Datanet's \
+      near-duplicate index first, as `contribute` would do; nothing else is written.
       """)
 
   @OptionGroup var global: GlobalOptions

@@ -58,6 +58,8 @@ public struct Contributor {
     clock: any Clock, workingDirectory: String?, standardInput: Int32,
     progress: @escaping (Int, Int) -> Void
   ) throws -> ContributionOutcome {
+    // Records a pull brought join the near-duplicate index before these are compared with it.
+    try store.indexPendingNearDuplicates(of: datanet)
     let shards = ShardWriter(objects: store.objects)
     let (state, ingestor) = try store.readDatanet(datanet) { state, view in
       let ingestor = Ingestor(

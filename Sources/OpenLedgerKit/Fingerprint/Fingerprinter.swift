@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs the analysis of `contribute` without writing anything: for contributors checking data
-/// before they submit it, and for scripts and CI.
+/// Runs the analysis of `contribute` without adding anything to the Datanet: for contributors
+/// checking data before they submit it, and for scripts and CI.
 public struct Fingerprinter {
   public init() {}
 
@@ -21,6 +21,9 @@ public struct Fingerprinter {
     }
     let store = datanet.store
     let id = try Ledger(store: store).datanet(datanet.reference).id
+    // Records a pull brought join the near-duplicate index first: the one thing fingerprinting
+    // may write, and only to the index, which is derived from the Datanet's records.
+    try withExtendedLifetime(store.lock(.shared)) { try store.indexPendingNearDuplicates(of: id) }
     return try store.readDatanet(id) { state, view in
       let ingestor = Ingestor(
         schema: state.schema, options: options, datanet: view,

@@ -146,7 +146,56 @@ extension Store {
     }
   }
 
-  /// Recomputes a Datanet's near-duplicate index from its records, as one segment.
+  /// Adds to the Datanet's near-duplicate index, as one segment, the records of the shards a
+  /// pull left pending (`deferNearDuplicates`), so that what follows compares records with
+  /// all of the Datanet's. Nothing to do, and nothing written, when none is pending. Call it
+  /// holding the store lock shared; the pending shards are read, re-hashed, indexed and
+  /// unlisted in one write transaction, so two processes never index them twice.
+  func indexPendingNearDuplicates(of datanet: Digest) throws {
+    let pending = try catalog.read { db in
+      try DatanetRow.load(datanet, in: db) == nil
+        ? false
+        : try Bool.fetchOne(
+          db, sql: "SELECT EXISTS (SELECT 1 FROM near_duplicate_pending WHERE datanet = ?)",
+          arguments: [try DatanetRow.number(of: datanet, in: db)]) ?? false
+    }
+    guard pending else { return }
+    let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
+    try FileSystem.makeDirectory(directory)
+    try catalog.write { db in
+      guard let state = try DatanetRow.load(datanet, in: db) else { return }
+      let num = try DatanetRow.number(of: datanet, in: db)
+      // Shards of contributions rejected or withdrawn since are passed over, as a rebuild
+      // passes them over; their records no longer count.
+      let shards = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT s.id AS shard, s.num AS num FROM near_duplicate_pending p
+          JOIN shards s ON s.num = p.shard JOIN contributions c ON c.num = s.contribution
+          WHERE p.datanet = ? AND c.status IN ('pending', 'accepted')
+          ORDER BY c.num, s.position
+          """, arguments: [num]
+      ).compactMap { row -> (id: Digest, num: Int64)? in
+        Digest(hex: row["shard"]).map { ($0, row["num"]) }
+      }
+      let (ids, signatures) = try creditedSignatures(
+        of: shards, datanet: num, schema: state.schema, db: db)
+      try db.execute(
+        sql: "DELETE FROM near_duplicate_pending WHERE datanet = ?", arguments: [num])
+      guard !ids.isEmpty else { return }
+      let file = try NearDuplicateSegment.write(
+        ids: ids, signatures: signatures, into: directory, stagingDirectory: "\(root)/tmp")
+      try Self.checkPresent(file, in: directory)
+      try db.execute(
+        sql:
+          "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
+        arguments: [num, file, ids.count])
+    }
+    try compactNearDuplicateIndex(of: datanet)
+  }
+
+  /// Recomputes a Datanet's near-duplicate index from its records, as one segment (pending
+  /// shards included).
   func rebuildNearDuplicateIndex(of state: DatanetState, in db: Database) throws {
     let num = try DatanetRow.number(of: state.id, in: db)
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: indexesDirectory)
@@ -164,7 +213,9 @@ extension Store {
     }
     let (ids, signatures) = try creditedSignatures(
       of: shards, datanet: num, schema: state.schema, db: db)
-    try db.execute(sql: "DELETE FROM near_duplicate_segments WHERE datanet = ?", arguments: [num])
+    for table in ["near_duplicate_segments", "near_duplicate_pending"] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE datanet = ?", arguments: [num])
+    }
     guard !ids.isEmpty else { return }
     let file = try NearDuplicateSegment.write(
       ids: ids, signatures: signatures, into: directory, stagingDirectory: "\(root)/tmp")

@@ -10,22 +10,52 @@ struct ShardSignatures {
   var ids: [RecordID]
   /// `CompactSignature.count` values per record, in the order of `ids`.
   var signatures: [UInt16]
-  /// Every entry of the shard, tombstones included, in order (as `StoredRecord.list` gives
-  /// them, at position 0): what its catalog rows are made of, with the ids computed once.
-  var entries: [StoredRecord]
 
   /// Reads the records of shard `data`, of a Datanet of `schema`; on several threads from
   /// `minimumCount` records on. The result does not depend on the number of threads.
   init(shard data: Data, schema: DatanetSchema, minimumCount: Int = 256) throws {
-    var ranges = [Range<Int>]()
-    // Each record's place among the entries.
-    var places = [Int]()
+    let shard = try ShardEntries(shard: data, minimumCount: minimumCount)
+    let records = shard.records.map { shard.entries[$0] }
+    let width = CompactSignature.count
+    var signatures = [UInt16](repeating: 0, count: records.count * width)
+    data.withUnsafeBytes { bytes in
+      signatures.withUnsafeMutableBufferPointer { signatures in
+        // Each chunk writes only the slots of its own records.
+        Parallel.forEachChunk(count: records.count, minimumCount: minimumCount) { chunk in
+          var text = RecordText(schema: schema)
+          let hasher = MinHasher()
+          for index in chunk {
+            let entry = records[index]
+            let record = UnsafeRawBufferPointer(
+              rebasing: bytes[entry.offset..<entry.offset + entry.length])
+            let signature = CompactSignature.compute(
+              text: text.extract(record), id: entry.id, hasher: hasher)
+            for (k, value) in signature.enumerated() { signatures[index * width + k] = value }
+          }
+        }
+      }
+    }
+    self.ids = records.map(\.id)
+    self.signatures = signatures
+  }
+}
+
+/// Every entry of a shard, tombstones included, in order (as `StoredRecord.list` gives them, at
+/// position 0), with its records' ids computed on all cores: what the shard's catalog rows are
+/// made of.
+struct ShardEntries {
+  var entries: [StoredRecord]
+  /// Where the records (not the tombstones) are among `entries`, in order.
+  var records: [Int]
+
+  /// Reads shard `data`; its records' ids on several threads from `minimumCount` records on.
+  init(shard data: Data, minimumCount: Int = 256) throws {
     var entries = [StoredRecord]()
+    var records = [Int]()
     try ShardReader(data: data).forEachEntry { entry in
       switch entry {
       case .record(let bytes, let offset):
-        places.append(entries.count)
-        ranges.append(offset..<offset + bytes.count)
+        records.append(entries.count)
         entries.append(
           StoredRecord(
             id: RecordID(words: (0, 0, 0, 0)), shard: 0, offset: offset, length: bytes.count))
@@ -33,45 +63,30 @@ struct ShardSignatures {
         entries.append(StoredRecord(id: id, shard: 0, offset: offset, length: 0))
       }
     }
-    let width = CompactSignature.count
-    var ids = [RecordID](repeating: RecordID(words: (0, 0, 0, 0)), count: ranges.count)
-    var signatures = [UInt16](repeating: 0, count: ranges.count * width)
     data.withUnsafeBytes { bytes in
-      ids.withUnsafeMutableBufferPointer { ids in
-        signatures.withUnsafeMutableBufferPointer { signatures in
-          // Each chunk writes only the slots of its own records.
-          Parallel.forEachChunk(count: ranges.count, minimumCount: minimumCount) { chunk in
-            var text = RecordText(schema: schema)
-            let hasher = MinHasher()
-            for index in chunk {
-              let record = UnsafeRawBufferPointer(rebasing: bytes[ranges[index]])
-              let id = RecordID(of: record)
-              ids[index] = id
-              let signature = CompactSignature.compute(
-                text: text.extract(record), id: id, hasher: hasher)
-              for (k, value) in signature.enumerated() { signatures[index * width + k] = value }
-            }
+      entries.withUnsafeMutableBufferPointer { entries in
+        // Each chunk writes only the entries of its own records.
+        Parallel.forEachChunk(count: records.count, minimumCount: minimumCount) { chunk in
+          for place in records[chunk] {
+            let entry = entries[place]
+            entries[place].id = RecordID(
+              of: UnsafeRawBufferPointer(
+                rebasing: bytes[entry.offset..<entry.offset + entry.length]))
           }
         }
       }
     }
-    for (index, place) in places.enumerated() { entries[place].id = ids[index] }
-    self.ids = ids
-    self.signatures = signatures
     self.entries = entries
+    self.records = records
   }
 }
 
 extension Store {
   /// The ids and signatures of the records of `shards` (object id and shard number, in
   /// segment order) credited to Datanet `datanet` (its number): a near-duplicate segment's
-  /// entries. `verify` re-hashes each shard as it is read; a caller that verified it in the
-  /// same transaction passes false. `computed` gives the signatures a caller already holds for
-  /// a shard (of the same schema), which is then not read.
+  /// entries. Each shard is re-hashed as it is read.
   func creditedSignatures(
-    of shards: [(id: Digest, num: Int64)], datanet: Int64, schema: DatanetSchema,
-    verify: Bool = true, computed known: (Digest) -> ShardSignatures? = { _ in nil },
-    db: Database
+    of shards: [(id: Digest, num: Int64)], datanet: Int64, schema: DatanetSchema, db: Database
   ) throws -> (ids: [RecordID], signatures: [UInt16]) {
     var ids = [RecordID]()
     var signatures = [UInt16]()
@@ -79,9 +94,7 @@ extension Store {
     let credited = try db.cachedStatement(
       sql: "SELECT 1 FROM records WHERE datanet = ? AND id = ? AND shard = ?")
     for shard in shards {
-      let computed =
-        try known(shard.id)
-        ?? ShardSignatures(shard: objects.read(shard.id, verify: verify), schema: schema)
+      let computed = try ShardSignatures(shard: objects.read(shard.id), schema: schema)
       let isCredited = try Self.areCredited(
         computed.ids, datanet: datanet, shard: shard.num, with: credited)
       if !isCredited.contains(false) {

@@ -143,7 +143,8 @@ extension Store {
         DELETE FROM shards WHERE contribution IN (SELECT num FROM contributions WHERE datanet = ?)
         """, arguments: [num])
     for table in [
-      "contributions", "records", "near_duplicate_segments", "removed_records",
+      "contributions", "records", "near_duplicate_segments", "near_duplicate_pending",
+      "removed_records",
       "attribution_segments", "attribution_contributions", "reward_epochs", "reward_allocations",
       "payout_addresses",
     ] {

@@ -299,13 +299,7 @@ public final class RemoteSync {
         location: location, key: files[0].key,
         reason: "it names the Datanet '\(claimed)', but its create event says '\(body.name)'")
     }
-    pulled =
-      try store.catalog.read { db in try DatanetRow.load(datanet, in: db)?.schema }
-      .map { PulledShards(schema: $0) }
-      ?? new.lazy.compactMap { event -> PulledShards? in
-        guard case .datanetCreate(let body) = event.payload.body else { return nil }
-        return PulledShards(schema: body.schema)
-      }.first
+    pulled = PulledShards()
     defer { pulled = nil }
     let objectCount = try fetchObjects(for: new)
     let outcome: Applied
@@ -504,7 +498,7 @@ public final class RemoteSync {
           outcomes = try Self.applyIncrementally(
             events, of: datanet, store: store, redactions: redactions,
             listed: pulled?.entries ?? [:], in: db)
-          try store.indexNearDuplicates(of: events, in: datanet, pulled: pulled, db: db)
+          try store.deferNearDuplicates(of: events, in: datanet, db: db)
         } else {
           outcomes = try store.refold(
             datanet, adding: events, redactions: redactions, in: db

@@ -14,6 +14,9 @@ import GRDB
 /// - `records`: every record a Datanet holds, by (Datanet, record id): the contribution that
 ///   first brought it (the one credited) and where its bytes are.
 /// - `near_duplicate_segments`: the files of each Datanet's near-duplicate index.
+/// - `near_duplicate_pending`: shards (by `shards.num`) a pull brought whose records the
+///   near-duplicate index does not hold yet; the next `contribute` or `fingerprint` of the
+///   Datanet indexes them first.
 /// - `removed_records`: every record that has left its Datanet, by (Datanet, record id), with
 ///   the event that removed it: a `record.takedown`, or the `contribution.withdraw` of the
 ///   contribution it is credited to. Queries over a Datanet's records mask these rows.
@@ -207,6 +210,13 @@ enum CatalogSchema {
         columns: ["datanet", "account"])
       try db.alter(table: "reward_epochs") { t in
         t.add(column: "signed_log", .text)
+      }
+    }
+    migrator.registerMigration("9-near-duplicate-pending") { db in
+      try db.create(table: "near_duplicate_pending") { t in
+        t.column("datanet", .integer).notNull()
+        t.column("shard", .integer).notNull()
+        t.primaryKey(["datanet", "shard"])
       }
     }
     return migrator
