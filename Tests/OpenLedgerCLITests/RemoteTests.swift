@@ -361,11 +361,15 @@ import Testing
     }
     #expect(!FileManager.default.fileExists(atPath: directory))
     try bob.ok(["validate"], in: clone)
-    let fingerprint = try #require(
-      try bob.json(["fingerprint", "--datanet", "notes", "b.jsonl"], in: clone)
-        as? [String: Any])
+    let first = try bob.run(
+      ["fingerprint", "--datanet", "notes", "b.jsonl", "--format", "json"], in: clone)
+    #expect(first.status == 0)
+    #expect(first.stderr.contains("first indexing the records of 1 pulled shard(s)"))
+    let fingerprint = try #require(try decodeJSON(first.stdout) as? [String: Any])
     #expect(fingerprint["nearDuplicatesFlagged"] as? Int == 1)
     #expect(try segments() == [1])
+    let again = try bob.run(["fingerprint", "--datanet", "notes", "b.jsonl"], in: clone)
+    #expect(again.status == 0 && !again.stderr.contains("indexing"))
     let report = try #require(
       try bob.json(["contribute", "notes", "b.jsonl"], in: clone) as? [String: Any])
     #expect((report["report"] as? [String: Any])?["nearDuplicatesFlagged"] as? Int == 1)

@@ -41,6 +41,7 @@ struct Contribute: ContextCommand {
       total: InputPath.knownBytes(paths, format: format).map(ProgressTotal.bytes))
     var options = ingest.options
     options.skipInvalid = skipInvalid
+    try context.notePulledRecordsToIndex(in: store, datanet: target.datanet)
     let outcome = try Contributor(store: store).contribute(
       to: target.datanet, inputs: paths, by: identity, options: options, clock: context.clock,
       workingDirectory: context.workingDirectory,

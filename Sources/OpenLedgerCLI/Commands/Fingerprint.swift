@@ -50,6 +50,7 @@ struct Fingerprint: ContextCommand {
     if let datanet {
       let store = try context.openStore()
       let format = try Ledger(store: store).datanet(datanet).schema.format
+      try context.notePulledRecordsToIndex(in: store, datanet: datanet)
       let progress = Self.progress(paths, format: format, output: context.output)
       defer { progress.finish() }
       report = try Fingerprinter().analyze(

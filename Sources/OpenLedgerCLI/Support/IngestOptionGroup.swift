@@ -159,3 +159,15 @@ struct ByteSize: ExpressibleByArgument, Sendable {
 
   var defaultValueDescription: String { "\(bytes)" }
 }
+
+extension Context {
+  /// Says that a command comparing records with Datanet `datanet` first indexes the records a
+  /// pull brought (`Store.indexPendingNearDuplicates`), which takes a while for a large clone.
+  func notePulledRecordsToIndex(in store: Store, datanet: String) throws {
+    let shards = try store.pendingNearDuplicateShards(of: Ledger(store: store).datanet(datanet).id)
+    guard shards > 0 else { return }
+    output.note(
+      "first indexing the records of \(shards) pulled shard(s) for near-duplicate search (once "
+        + "after a pull)")
+  }
+}

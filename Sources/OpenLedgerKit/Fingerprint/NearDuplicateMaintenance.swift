@@ -152,14 +152,7 @@ extension Store {
   /// holding the store lock shared; the pending shards are read, re-hashed, indexed and
   /// unlisted in one write transaction, so two processes never index them twice.
   func indexPendingNearDuplicates(of datanet: Digest) throws {
-    let pending = try catalog.read { db in
-      try DatanetRow.load(datanet, in: db) == nil
-        ? false
-        : try Bool.fetchOne(
-          db, sql: "SELECT EXISTS (SELECT 1 FROM near_duplicate_pending WHERE datanet = ?)",
-          arguments: [try DatanetRow.number(of: datanet, in: db)]) ?? false
-    }
-    guard pending else { return }
+    guard try pendingNearDuplicateShards(of: datanet) > 0 else { return }
     let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
     try FileSystem.makeDirectory(directory)
     try catalog.write { db in
@@ -192,6 +185,17 @@ extension Store {
         arguments: [num, file, ids.count])
     }
     try compactNearDuplicateIndex(of: datanet)
+  }
+
+  /// How many shards a pull brought whose records the Datanet's near-duplicate index does not
+  /// hold yet (0 for a Datanet this store does not know).
+  public func pendingNearDuplicateShards(of datanet: Digest) throws -> Int {
+    try catalog.read { db in
+      guard try DatanetRow.load(datanet, in: db) != nil else { return 0 }
+      return try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM near_duplicate_pending WHERE datanet = ?",
+        arguments: [try DatanetRow.number(of: datanet, in: db)]) ?? 0
+    }
   }
 
   /// Recomputes a Datanet's near-duplicate index from its records, as one segment (pending
