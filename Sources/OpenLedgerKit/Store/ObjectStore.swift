@@ -61,6 +61,28 @@ public struct ObjectStore: Sendable {
     return data
   }
 
+  /// Object `id`'s bytes mapped into memory rather than read: for a large object read once
+  /// (a shard being indexed), which then costs no copy and no fresh memory. The mapping lives
+  /// as long as the returned value; objects are never rewritten in place, and `gc` deletes them
+  /// only under the exclusive store lock.
+  public func map(_ id: Digest, verify: Bool = true) throws -> Data {
+    let file: MappedFile
+    do {
+      file = try MappedFile(path: path(for: id))
+    } catch let error as SystemError where error.kind == .notFound {
+      throw StoreError.objectMissing(id)
+    }
+    guard let base = file.bytes.baseAddress else { return try read(id, verify: verify) }
+    let data = Data(
+      bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: file.bytes.count,
+      deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
+    if verify {
+      let actual = Digest.of(data)
+      guard actual == id else { throw StoreError.objectCorrupt(id, actual: actual) }
+    }
+    return data
+  }
+
   /// Opens object `id`'s file for reading: its descriptor, which the caller closes, and its path.
   private func openObject(_ id: Digest) throws -> (fd: Int32, path: String) {
     let filePath = path(for: id)

@@ -14,6 +14,7 @@ import Testing
       path.hasSuffix(
         "/objects/sha256/b9/4d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"))
     #expect(try fixture.store.objects.read(id) == data)
+    #expect(try fixture.store.objects.map(id) == data)
     #expect(try FileSystem.mode(path) == 0o444)
     #expect(try fixture.store.objects.put(data) == id)
     #expect(try FileSystem.list("\(fixture.store.root)/tmp").isEmpty)
@@ -26,6 +27,8 @@ import Testing
     chmod(path, 0o644)
     try Data("some bytez".utf8).write(to: URL(fileURLWithPath: path))
     #expect(throws: StoreError.self) { try fixture.store.objects.read(id) }
+    #expect(throws: StoreError.self) { try fixture.store.objects.map(id) }
+    #expect(try fixture.store.objects.map(id, verify: false) == Data("some bytez".utf8))
     let report = try fixture.store.fsck()
     #expect(report.problems.count == 1)
     #expect(report.problems[0].kind == .corrupt)
@@ -126,5 +129,20 @@ extension ObjectStoreTests {
     try fixture.store.objects.put(data, hashedAs: id)
     #expect(try fixture.store.objects.put(data) == id)
     #expect(try FileSystem.list("\(fixture.store.root)/tmp").isEmpty)
+  }
+
+  /// A mapped object reads as the file's bytes; a missing one and an empty one are named as
+  /// `read` names them.
+  @Test func mappedObjectsReadLikeReadObjects() throws {
+    let fixture = try Fixture()
+    let empty = try fixture.store.objects.put(Data())
+    #expect(try fixture.store.objects.map(empty).isEmpty)
+    let missing = Digest.of(Data("never stored".utf8))
+    let error = #expect(throws: StoreError.self) { try fixture.store.objects.map(missing) }
+    guard case .objectMissing(let named)? = error else {
+      Issue.record("expected objectMissing, got \(String(describing: error))")
+      return
+    }
+    #expect(named == missing)
   }
 }
