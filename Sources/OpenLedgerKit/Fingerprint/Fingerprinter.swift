@@ -23,7 +23,11 @@ public struct Fingerprinter {
     let id = try Ledger(store: store).datanet(datanet.reference).id
     // Records a pull brought join the near-duplicate index first: the one thing fingerprinting
     // may write, and only to the index, which is derived from the Datanet's records.
-    try withExtendedLifetime(store.lock(.shared)) { try store.indexPendingNearDuplicates(of: id) }
+    // The store lock, which writers of the index hold, is taken only then: with nothing
+    // pending, fingerprinting takes no lock, as before pulls left anything pending.
+    if try store.pendingNearDuplicateShards(of: id) > 0 {
+      try withExtendedLifetime(store.lock(.shared)) { try store.indexPendingNearDuplicates(of: id) }
+    }
     return try store.readDatanet(id) { state, view in
       let ingestor = Ingestor(
         schema: state.schema, options: options, datanet: view,
