@@ -125,14 +125,9 @@ public final class S3Transport: RemoteTransport {
     guard stat(path, &info) == 0 else { throw SystemError("cannot read", path: path, code: errno) }
     let size = Int(info.st_size)
     if size <= configuration.multipartThreshold {
-      guard size > 0 else { return try put(key, data: Data()) }
       // Mapped rather than read: hashing it for the signature and handing it to URLSession
       // read the file's cached pages, with no copy of ours in between.
-      let file = try MappedFile(path: path)
-      let data = Data(
-        bytesNoCopy: UnsafeMutableRawPointer(mutating: file.bytes.baseAddress!),
-        count: file.bytes.count, deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
-      return try put(key, data: data)
+      return try put(key, data: MappedFile(path: path).data)
     }
     try verifyConditionalWrites()
     // A HEAD costs little next to sending a large file again.

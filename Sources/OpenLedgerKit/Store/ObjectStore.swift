@@ -66,16 +66,12 @@ public struct ObjectStore: Sendable {
   /// as long as the returned value; objects are never rewritten in place, and `gc` deletes them
   /// only under the exclusive store lock.
   public func map(_ id: Digest, verify: Bool = true) throws -> Data {
-    let file: MappedFile
+    let data: Data
     do {
-      file = try MappedFile(path: path(for: id))
+      data = try MappedFile(path: path(for: id)).data
     } catch let error as SystemError where error.kind == .notFound {
       throw StoreError.objectMissing(id)
     }
-    guard let base = file.bytes.baseAddress else { return try read(id, verify: verify) }
-    let data = Data(
-      bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: file.bytes.count,
-      deallocator: .custom { _, _ in withExtendedLifetime(file) {} })
     if verify {
       let actual = Digest.of(data)
       guard actual == id else { throw StoreError.objectCorrupt(id, actual: actual) }

@@ -24,6 +24,14 @@ public final class MappedFile: @unchecked Sendable {
     bytes = UnsafeRawBufferPointer(start: address, count: size)
   }
 
+  /// The mapped bytes as `Data`, without a copy: the mapping lives as long as the value does.
+  public var data: Data {
+    guard let base = bytes.baseAddress else { return Data() }
+    return Data(
+      bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count,
+      deallocator: .custom { _, _ in withExtendedLifetime(self) {} })
+  }
+
   deinit {
     if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
   }
