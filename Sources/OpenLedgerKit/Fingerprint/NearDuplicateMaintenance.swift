@@ -153,36 +153,9 @@ extension Store {
   /// unlisted in one write transaction, so two processes never index them twice.
   func indexPendingNearDuplicates(of datanet: Digest) throws {
     guard try pendingNearDuplicateShards(of: datanet) > 0 else { return }
-    let directory = NearDuplicateIndex.directory(of: datanet, indexes: indexesDirectory)
-    try FileSystem.makeDirectory(directory)
     try catalog.write { db in
       guard let state = try DatanetRow.load(datanet, in: db) else { return }
-      let num = try DatanetRow.number(of: datanet, in: db)
-      // Shards of contributions rejected or withdrawn since are passed over, as a rebuild
-      // passes them over; their records no longer count.
-      let shards = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT s.id AS shard, s.num AS num FROM near_duplicate_pending p
-          JOIN shards s ON s.num = p.shard JOIN contributions c ON c.num = s.contribution
-          WHERE p.datanet = ? AND c.status IN ('pending', 'accepted')
-          ORDER BY c.num, s.position
-          """, arguments: [num]
-      ).compactMap { row -> (id: Digest, num: Int64)? in
-        Digest(hex: row["shard"]).map { ($0, row["num"]) }
-      }
-      let (ids, signatures) = try creditedSignatures(
-        of: shards, datanet: num, schema: state.schema, db: db)
-      try db.execute(
-        sql: "DELETE FROM near_duplicate_pending WHERE datanet = ?", arguments: [num])
-      guard !ids.isEmpty else { return }
-      let file = try NearDuplicateSegment.write(
-        ids: ids, signatures: signatures, into: directory, stagingDirectory: "\(root)/tmp")
-      try Self.checkPresent(file, in: directory)
-      try db.execute(
-        sql:
-          "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
-        arguments: [num, file, ids.count])
+      try indexShards(of: state, pendingOnly: true, clearing: ["near_duplicate_pending"], in: db)
     }
     try compactNearDuplicateIndex(of: datanet)
   }
@@ -201,30 +174,47 @@ extension Store {
   /// Recomputes a Datanet's near-duplicate index from its records, as one segment (pending
   /// shards included).
   func rebuildNearDuplicateIndex(of state: DatanetState, in db: Database) throws {
+    try indexShards(
+      of: state, pendingOnly: false,
+      clearing: ["near_duplicate_segments", "near_duplicate_pending"],
+      in: db)
+  }
+
+  /// Writes the credited records of the Datanet's shards (all of them, or those a pull left
+  /// pending) as one segment and lists it, once the rows of `tables` are deleted. Shards of
+  /// contributions rejected or withdrawn are passed over: their records no longer count.
+  private func indexShards(
+    of state: DatanetState, pendingOnly: Bool, clearing tables: [String], in db: Database
+  ) throws {
     let num = try DatanetRow.number(of: state.id, in: db)
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: indexesDirectory)
     try FileSystem.makeDirectory(directory)
-    let rows = try Row.fetchAll(
+    let pending =
+      pendingOnly
+      ? "AND s.num IN (SELECT shard FROM near_duplicate_pending WHERE datanet = c.datanet)" : ""
+    let shards = try Row.fetchAll(
       db,
       sql: """
-        SELECT s.id AS shard, s.num AS shardNum, c.num AS contribution FROM shards s
+        SELECT s.id AS shard, s.num AS num FROM shards s
         JOIN contributions c ON c.num = s.contribution
-        WHERE c.datanet = ? AND c.status IN ('pending', 'accepted')
+        WHERE c.datanet = ? AND c.status IN ('pending', 'accepted') \(pending)
         ORDER BY c.num, s.position
-        """, arguments: [num])
-    let shards = rows.compactMap { row -> (id: Digest, num: Int64)? in
-      Digest(hex: row["shard"]).map { ($0, row["shardNum"]) }
+        """, arguments: [num]
+    ).compactMap { row -> (id: Digest, num: Int64)? in
+      Digest(hex: row["shard"]).map { ($0, row["num"]) }
     }
     let (ids, signatures) = try creditedSignatures(
       of: shards, datanet: num, schema: state.schema, db: db)
-    for table in ["near_duplicate_segments", "near_duplicate_pending"] {
+    for table in tables {
       try db.execute(sql: "DELETE FROM \(table) WHERE datanet = ?", arguments: [num])
     }
     guard !ids.isEmpty else { return }
     let file = try NearDuplicateSegment.write(
       ids: ids, signatures: signatures, into: directory, stagingDirectory: "\(root)/tmp")
+    try Self.checkPresent(file, in: directory)
     try db.execute(
-      sql: "INSERT INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
+      sql:
+        "INSERT OR IGNORE INTO near_duplicate_segments (datanet, file, records) VALUES (?, ?, ?)",
       arguments: [num, file, ids.count])
   }
 
