@@ -94,7 +94,8 @@ extension Store {
     let credited = try db.cachedStatement(
       sql: "SELECT 1 FROM records WHERE datanet = ? AND id = ? AND shard = ?")
     for shard in shards {
-      let computed = try ShardSignatures(shard: objects.map(shard.id), schema: schema)
+      let computed = try ShardSignatures(
+        shard: objects.read(shard.id, mapped: true), schema: schema)
       let isCredited = try Self.areCredited(
         computed.ids, datanet: datanet, shard: shard.num, with: credited)
       if !isCredited.contains(false) {

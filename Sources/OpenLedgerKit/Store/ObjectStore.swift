@@ -46,29 +46,16 @@ public struct ObjectStore: Sendable {
     try ObjectWriter(store: self, aroundCache: aroundCache)
   }
 
-  /// The bytes of object `id`, re-hashed unless `verify` is false.
-  public func read(_ id: Digest, verify: Bool = true) throws -> Data {
+  /// The bytes of object `id`, re-hashed unless `verify` is false. `mapped` maps the file
+  /// into memory rather than reading it: for a large object read once (a shard being indexed),
+  /// which then costs no copy and no fresh memory. The mapping lives as long as the returned
+  /// value; objects are never rewritten in place, and `gc` deletes them only under the
+  /// exclusive store lock.
+  public func read(_ id: Digest, verify: Bool = true, mapped: Bool = false) throws -> Data {
     let data: Data
     do {
-      data = try FileSystem.read(path(for: id))
-    } catch let error as SystemError where error.kind == .notFound {
-      throw StoreError.objectMissing(id)
-    }
-    if verify {
-      let actual = Digest.of(data)
-      guard actual == id else { throw StoreError.objectCorrupt(id, actual: actual) }
-    }
-    return data
-  }
-
-  /// Object `id`'s bytes mapped into memory rather than read: for a large object read once
-  /// (a shard being indexed), which then costs no copy and no fresh memory. The mapping lives
-  /// as long as the returned value; objects are never rewritten in place, and `gc` deletes them
-  /// only under the exclusive store lock.
-  public func map(_ id: Digest, verify: Bool = true) throws -> Data {
-    let data: Data
-    do {
-      data = try MappedFile(path: path(for: id)).data
+      let path = path(for: id)
+      data = try mapped ? MappedFile(path: path).data : FileSystem.read(path)
     } catch let error as SystemError where error.kind == .notFound {
       throw StoreError.objectMissing(id)
     }

@@ -14,7 +14,7 @@ import Testing
       path.hasSuffix(
         "/objects/sha256/b9/4d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"))
     #expect(try fixture.store.objects.read(id) == data)
-    #expect(try fixture.store.objects.map(id) == data)
+    #expect(try fixture.store.objects.read(id, mapped: true) == data)
     #expect(try FileSystem.mode(path) == 0o444)
     #expect(try fixture.store.objects.put(data) == id)
     #expect(try FileSystem.list("\(fixture.store.root)/tmp").isEmpty)
@@ -27,8 +27,9 @@ import Testing
     chmod(path, 0o644)
     try Data("some bytez".utf8).write(to: URL(fileURLWithPath: path))
     #expect(throws: StoreError.self) { try fixture.store.objects.read(id) }
-    #expect(throws: StoreError.self) { try fixture.store.objects.map(id) }
-    #expect(try fixture.store.objects.map(id, verify: false) == Data("some bytez".utf8))
+    #expect(throws: StoreError.self) { try fixture.store.objects.read(id, mapped: true) }
+    #expect(
+      try fixture.store.objects.read(id, verify: false, mapped: true) == Data("some bytez".utf8))
     let report = try fixture.store.fsck()
     #expect(report.problems.count == 1)
     #expect(report.problems[0].kind == .corrupt)
@@ -136,9 +137,11 @@ extension ObjectStoreTests {
   @Test func mappedObjectsReadLikeReadObjects() throws {
     let fixture = try Fixture()
     let empty = try fixture.store.objects.put(Data())
-    #expect(try fixture.store.objects.map(empty).isEmpty)
+    #expect(try fixture.store.objects.read(empty, mapped: true).isEmpty)
     let missing = Digest.of(Data("never stored".utf8))
-    let error = #expect(throws: StoreError.self) { try fixture.store.objects.map(missing) }
+    let error = #expect(throws: StoreError.self) {
+      try fixture.store.objects.read(missing, mapped: true)
+    }
     guard case .objectMissing(let named)? = error else {
       Issue.record("expected objectMissing, got \(String(describing: error))")
       return
