@@ -34,6 +34,13 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // libcurl, the HTTP client of the S3 and HTTPS remotes (Remote/HTTPSession.swift says why
+    // not URLSession).
+    .systemLibrary(
+      name: "CCurl",
+      pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
     // MinHash's inner loop in C, once per instruction set, chosen at run time: Swift cannot
     // compile one function for AVX2 and AVX-512 and dispatch on the CPU (Fingerprint/README.md).
     .target(name: "CMinHashKernel"),
@@ -45,6 +52,7 @@ let package = Package(
       name: "OpenLedgerKit",
       dependencies: [
         "CArchive",
+        "CCurl",
         "CDirectIO",
         "CMinHashKernel",
         "CPrefetch",

@@ -1,9 +1,6 @@
+import CCurl
 import Foundation
 import Synchronization
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// How often a request to a remote is tried, and how long to wait between tries.
 public struct RetryPolicy: Sendable {
@@ -31,6 +28,25 @@ public struct RetryPolicy: Sendable {
   }
 }
 
+/// One request to send: what the transports build and S3 signs.
+struct HTTPRequest: Sendable {
+  var method: String
+  /// The whole address, query included, escaped as it goes on the wire.
+  var url: String
+  /// Header fields in the order given; a name appears once (`setValue` replaces).
+  private(set) var headers: [(name: String, value: String)] = []
+
+  init(method: String = "GET", url: String) {
+    self.method = method
+    self.url = url
+  }
+
+  mutating func setValue(_ value: String, forHTTPHeaderField name: String) {
+    headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    headers.append((name, value))
+  }
+}
+
 /// One answer of a server.
 struct HTTPResponse: Sendable {
   let status: Int
@@ -49,84 +65,122 @@ struct HTTPResponse: Sendable {
   }
 }
 
+/// Why no answer came: libcurl's code for it and its message.
+struct HTTPFailure: Error, CustomStringConvertible {
+  let code: CURLcode
+  let description: String
+
+  /// Whether another try may pass: timeouts, refused, reset or cut-short connections, name
+  /// lookups. A malformed URL, a certificate the system does not trust or a redirect loop
+  /// will not.
+  var isTransient: Bool {
+    switch code {
+    case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
+      CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+      CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
+      CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_TOO_MANY_REDIRECTS,
+      CURLE_ABORTED_BY_CALLBACK, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_OUT_OF_MEMORY,
+      CURLE_LOGIN_DENIED:
+      false
+    default:
+      true
+    }
+  }
+}
+
 /// What one try of a request came to: an answer to act on, or a failure worth another try.
 enum HTTPAttempt<Value> {
   case done(Value)
   case retry(String)
 }
 
-/// A URLSession used synchronously from the caller's thread (the codebase is synchronous):
-/// each call sends one request and waits for its whole answer. Safe to share between threads;
-/// `maximumConnections` requests to one host run at once, the rest wait for a connection.
+/// HTTP/1.1 through libcurl, used synchronously from the caller's thread (the codebase is
+/// synchronous): each call sends one request on the caller's thread and returns its whole
+/// answer. Safe to share between threads; `maximumConnections` requests run at once, the rest
+/// wait for a connection. Connections are kept open between requests.
+///
+/// Not URLSession: on Linux it runs libcurl on a thread of its own and hands every piece of a
+/// body to a dispatch queue, copying it twice on the way, which cost a clone of 1 GB about as
+/// much CPU as hashing it; here a body goes once from libcurl's buffer into one buffer the size
+/// of its Content-Length, and an upload is read from the caller's (mapped) bytes.
 final class HTTPSession: Sendable {
-  private let session: URLSession
+  private let timeout: TimeInterval
+  private let followsRedirects: Bool
+  private let handles: EasyHandlePool
 
   init(timeout: TimeInterval, maximumConnections: Int, followsRedirects: Bool) {
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.httpMaximumConnectionsPerHost = maximumConnections
-    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    configuration.urlCache = nil
-    configuration.httpCookieStorage = nil
-    configuration.httpShouldSetCookies = false
-    let delegate = followsRedirects ? nil : RedirectRefusal()
-    session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+    self.timeout = timeout
+    self.followsRedirects = followsRedirects
+    handles = EasyHandlePool(size: max(1, maximumConnections))
   }
 
-  deinit {
-    session.finishTasksAndInvalidate()
-  }
-
-  /// Sends `request` (with `body`, if any) and waits: the answer, or the error URLSession gave
-  /// when no answer came (refused connection, timeout, reset).
-  func send(_ request: URLRequest, body: Data? = nil) -> Result<HTTPResponse, any Error> {
-    let outcome = Completion()
-    let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
-      if let error {
-        outcome.finish(.failure(error))
-      } else if let response = response as? HTTPURLResponse {
-        var headers = [String: String]()
-        for case (let name as String, let value as String) in response.allHeaderFields {
-          headers[name.lowercased()] = value
-        }
-        outcome.finish(
-          .success(
-            HTTPResponse(status: response.statusCode, headers: headers, body: data ?? Data())))
-      } else {
-        outcome.finish(.failure(URLError(.badServerResponse)))
-      }
+  /// Sends `request` (with `body`, if any) and waits: the answer, or why none came (refused
+  /// connection, timeout, reset, a certificate not trusted).
+  func send(_ request: HTTPRequest, body: Data? = nil) -> Result<HTTPResponse, HTTPFailure> {
+    let handle = handles.take()
+    defer { handles.give(handle) }
+    let transfer = Transfer(upload: body)
+    var fields: UnsafeMutablePointer<curl_slist>?
+    defer { curl_slist_free_all(fields) }
+    // No "Expect: 100-continue" before a large body: servers that ignore it (moto among them)
+    // would cost a second's wait per upload.
+    for (name, value) in request.headers + [("Expect", "")] {
+      fields = curl_slist_append(fields, value.isEmpty ? "\(name):" : "\(name): \(value)")
     }
-    let task =
+    let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+    errors.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+    defer { errors.deallocate() }
+    let code = withExtendedLifetime(transfer) {
+      let easy = handle.easy
+      curl_easy_reset(easy)
+      let context = Unmanaged.passUnretained(transfer).toOpaque()
+      ol_curl_set_string(easy, CURLOPT_URL, request.url)
+      ol_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
+      ol_curl_set_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+      ol_curl_set_list(easy, CURLOPT_HTTPHEADER, fields)
+      ol_curl_set_pointer(easy, CURLOPT_ERRORBUFFER, errors)
+      // As URLSession's request timeout: giving up on a connection that does not open, or that
+      // has moved no byte for `timeout` seconds; a long transfer that moves is never cut.
+      ol_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeout * 1000))
+      ol_curl_set_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
+      ol_curl_set_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(timeout.rounded(.up))))
+      ol_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, followsRedirects ? 1 : 0)
+      ol_curl_set_long(easy, CURLOPT_MAXREDIRS, 10)
+      ol_curl_set_long(easy, CURLOPT_BUFFERSIZE, 1 << 20)
+      ol_curl_set_data_callback(easy, CURLOPT_HEADERFUNCTION, Transfer.receiveHeader)
+      ol_curl_set_pointer(easy, CURLOPT_HEADERDATA, context)
+      ol_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, Transfer.receiveBody)
+      ol_curl_set_pointer(easy, CURLOPT_WRITEDATA, context)
+      switch request.method {
+      case "GET":
+        break
+      case "HEAD":
+        ol_curl_set_long(easy, CURLOPT_NOBODY, 1)
+      default:
+        ol_curl_set_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+      }
       if let body {
-        session.uploadTask(with: request, from: body, completionHandler: handler)
-      } else {
-        session.dataTask(with: request, completionHandler: handler)
+        ol_curl_set_long(easy, CURLOPT_UPLOAD, 1)
+        ol_curl_set_offset(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(body.count))
+        ol_curl_set_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20)
+        ol_curl_set_data_callback(easy, CURLOPT_READFUNCTION, Transfer.sendBody)
+        ol_curl_set_pointer(easy, CURLOPT_READDATA, context)
+        ol_curl_set_seek_callback(easy, Transfer.rewind)
+        ol_curl_set_pointer(easy, CURLOPT_SEEKDATA, context)
       }
-    task.resume()
-    return outcome.wait()
-  }
-
-  /// Whether a failure to get an answer may pass if tried again: timeouts, refused or dropped
-  /// connections, name lookups. A malformed URL or a certificate the system does not trust
-  /// will not.
-  static func isTransient(_ error: any Error) -> Bool {
-    let code = (error as NSError).code
-    guard (error as NSError).domain == NSURLErrorDomain else { return true }
-    switch code {
-    case NSURLErrorBadURL, NSURLErrorUnsupportedURL, NSURLErrorCancelled,
-      NSURLErrorServerCertificateUntrusted, NSURLErrorServerCertificateHasBadDate,
-      NSURLErrorServerCertificateHasUnknownRoot, NSURLErrorServerCertificateNotYetValid,
-      NSURLErrorClientCertificateRejected, NSURLErrorClientCertificateRequired,
-      NSURLErrorUserAuthenticationRequired, NSURLErrorUserCancelledAuthentication:
-      return false
-    default:
-      return true
+      return curl_easy_perform(easy)
     }
-  }
-
-  /// What went wrong, for a message: URLSession's description without its error domain.
-  static func describe(_ error: any Error) -> String {
-    (error as NSError).localizedDescription
+    guard code == CURLE_OK else {
+      let detail = String(cString: errors)
+      return .failure(
+        HTTPFailure(
+          code: code,
+          description: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+    }
+    return .success(
+      HTTPResponse(
+        status: ol_curl_response_code(handle.easy), headers: transfer.headers,
+        body: transfer.takeBody()))
   }
 
   /// Sends the request `make` builds (afresh for each try: S3 signs each with its time) until
@@ -135,18 +189,17 @@ final class HTTPSession: Sendable {
   /// once for a failure that is not transient, `RemoteError.unreachable` naming `address`.
   func exchange(
     _ policy: RetryPolicy, location: String, address: String, body: Data? = nil,
-    make: () throws -> URLRequest, retryReason: (HTTPResponse) -> String?
+    make: () throws -> HTTPRequest, retryReason: (HTTPResponse) -> String?
   ) throws -> HTTPResponse {
     try Self.retrying(policy, location: location, url: address) {
       var request = try make()
       request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
       switch send(request, body: body) {
-      case .failure(let error):
-        guard Self.isTransient(error) else {
-          throw RemoteError.unreachable(
-            location: location, detail: "\(address): \(Self.describe(error))")
+      case .failure(let failure):
+        guard failure.isTransient else {
+          throw RemoteError.unreachable(location: location, detail: "\(address): \(failure)")
         }
-        return .retry(Self.describe(error))
+        return .retry(failure.description)
       case .success(let response):
         if let reason = retryReason(response) { return .retry(reason) }
         return .done(response)
@@ -174,35 +227,127 @@ final class HTTPSession: Sendable {
   }
 }
 
-/// The one result of an asynchronous call, handed to the thread that waits for it.
-private final class Completion: @unchecked Sendable {
-  private let condition = NSCondition()
-  private var result: Result<HTTPResponse, any Error>?
+/// One libcurl handle: it keeps its connections open between the requests it sends.
+private final class EasyHandle: @unchecked Sendable {
+  /// libcurl's global set-up, once per process before the first handle.
+  private static let libraryReady: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-  func finish(_ value: Result<HTTPResponse, any Error>) {
-    condition.lock()
-    result = value
-    condition.signal()
-    condition.unlock()
+  let easy: UnsafeMutableRawPointer
+
+  init() {
+    precondition(Self.libraryReady, "libcurl could not be initialised")
+    guard let easy = curl_easy_init() else { fatalError("libcurl could not make a handle") }
+    self.easy = easy
   }
 
-  func wait() -> Result<HTTPResponse, any Error> {
-    condition.lock()
-    defer { condition.unlock() }
-    while result == nil { condition.wait() }
-    return result!
+  deinit { curl_easy_cleanup(easy) }
+}
+
+/// At most `size` handles, each used by one request at a time: a request waits for a free one.
+private final class EasyHandlePool: Sendable {
+  private let free = Mutex<[EasyHandle]>([])
+  private let slots: DispatchSemaphore
+
+  init(size: Int) { slots = DispatchSemaphore(value: size) }
+
+  func take() -> EasyHandle {
+    slots.wait()
+    return free.withLock { $0.popLast() } ?? EasyHandle()
+  }
+
+  func give(_ handle: EasyHandle) {
+    free.withLock { $0.append(handle) }
+    slots.signal()
   }
 }
 
-/// Makes a session hand redirects back to the caller: a signed S3 request must not be re-sent
-/// to another host, and S3's redirects say which region to use instead.
-private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
-  func urlSession(
-    _ session: URLSession, task: URLSessionTask,
-    willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-    completionHandler: @escaping @Sendable (URLRequest?) -> Void
-  ) {
-    completionHandler(nil)
+/// The state of one request while libcurl runs it: the answer's headers and body as they
+/// come, and how far the body sent has been read. libcurl's callbacks find it through their
+/// context pointer.
+private final class Transfer {
+  private(set) var headers = [String: String]()
+  private let upload: Data?
+  private var uploaded = 0
+  private var body: UnsafeMutableRawPointer?
+  private var count = 0
+  private var capacity = 0
+
+  init(upload: Data?) { self.upload = upload }
+
+  deinit { free(body) }
+
+  /// The body received, handed over without a copy.
+  func takeBody() -> Data {
+    guard let received = body, count > 0 else { return Data() }
+    body = nil
+    return Data(bytesNoCopy: received, count: count, deallocator: .free)
+  }
+
+  /// Room for `more` bytes: the answer's Content-Length at first (up to 256 MiB: the header
+  /// comes from the server), doubling after.
+  private func reserve(_ more: Int) -> Bool {
+    guard count + more > capacity else { return true }
+    var wanted = max(count + more, capacity * 2)
+    if capacity == 0, let length = headers["content-length"].flatMap(Int.init), length > 0 {
+      wanted = max(wanted, min(length, 256 << 20))
+    }
+    guard let grown = realloc(body, wanted) else { return false }
+    body = grown
+    capacity = wanted
+    return true
+  }
+
+  private static func this(_ context: UnsafeMutableRawPointer?) -> Transfer {
+    Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+  }
+
+  /// One header line. A status line starts the headers afresh: those of an interim answer
+  /// (100 Continue) or of a redirect followed are not the answer's.
+  static let receiveHeader: ol_curl_data_callback = { buffer, size, items, context in
+    let length = size * items
+    let transfer = this(context)
+    let line = String(
+      decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+      transfer.headers = [:]
+    } else if let colon = line.firstIndex(of: ":") {
+      let name = line[..<colon].lowercased()
+      let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+      transfer.headers[name] = transfer.headers[name].map { "\($0), \(value)" } ?? value
+    }
+    return length
+  }
+
+  static let receiveBody: ol_curl_data_callback = { buffer, size, items, context in
+    let length = size * items
+    let transfer = this(context)
+    guard let buffer, transfer.reserve(length) else { return 0 }  // 0 fails the transfer
+    memcpy(transfer.body! + transfer.count, buffer, length)
+    transfer.count += length
+    return length
+  }
+
+  static let sendBody: ol_curl_data_callback = { buffer, size, items, context in
+    let transfer = this(context)
+    guard let upload = transfer.upload, let buffer else { return 0 }
+    let length = min(size * items, upload.count - transfer.uploaded)
+    guard length > 0 else { return 0 }
+    upload.withUnsafeBytes { bytes in
+      _ = memcpy(buffer, bytes.baseAddress! + transfer.uploaded, length)
+    }
+    transfer.uploaded += length
+    return length
+  }
+
+  /// Back to an offset of the body sent, for libcurl to send it again (on a kept connection
+  /// that the server had closed meanwhile).
+  static let rewind: ol_curl_seek_callback = { context, offset, origin in
+    let transfer = this(context)
+    guard origin == SEEK_SET, offset >= 0, offset <= transfer.upload?.count ?? 0 else {
+      return Int32(CURL_SEEKFUNC_CANTSEEK)
+    }
+    transfer.uploaded = Int(offset)
+    return Int32(CURL_SEEKFUNC_OK)
   }
 }
 

@@ -1,10 +1,6 @@
 import Foundation
 import Synchronization
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
-
 /// A remote on a plain web server (`https://host/path`, `http://…`) that serves a pushed
 /// directory as static files: python's http.server, nginx, Apache, any object storage's
 /// public URL. It can only be read: clone and pull, never push.
@@ -197,12 +193,11 @@ public final class HTTPTransport: RemoteTransport {
   private func send(_ method: String, _ address: String, headers: [String: String] = [:]) throws
     -> HTTPResponse
   {
-    guard let url = URL(string: address) else { throw RemoteError.unsupportedURL(address) }
+    guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
       retry, location: location, address: address,
       make: {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
+        var request = HTTPRequest(method: method, url: address)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         return request
       },

@@ -1,10 +1,6 @@
 import Foundation
 import Synchronization
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
-
 /// A remote in S3-compatible object storage (`s3://bucket/prefix`): AWS S3, MinIO, Cloudflare
 /// R2, Ceph RGW. Keys are object keys under the prefix; requests are signed with AWS Signature
 /// Version 4 and retried with backoff on 5xx, 429, timeouts and dropped connections.
@@ -350,9 +346,7 @@ public final class S3Transport: RemoteTransport {
     let scheme = endpoint.scheme ?? "https"
     let address =
       "\(scheme)://\(host)\(SigV4.encodePath(path))" + (query.isEmpty ? "" : "?\(query)")
-    guard let url = URL(string: address) else {
-      throw RemoteError.unsupportedURL(address)
-    }
+    guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
       configuration.retry, location: location, address: address, body: request.body,
       make: {
@@ -362,16 +356,16 @@ public final class S3Transport: RemoteTransport {
             ("host", host), ("x-amz-content-sha256", request.payloadHash),
           ],
           payloadHash: request.payloadHash)
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
+        var httpRequest = HTTPRequest(method: request.method, url: address)
         if let signer {
-          urlRequest.setValue(
+          httpRequest.setValue(
             signer.sign(&signing, at: clock.now()), forHTTPHeaderField: "Authorization")
         }
-        for (name, value) in signing.headers where name != "host" {
-          urlRequest.setValue(value, forHTTPHeaderField: name)
+        // Host too, as signed: libcurl would leave a default port out of its own.
+        for (name, value) in signing.headers {
+          httpRequest.setValue(value, forHTTPHeaderField: name)
         }
-        return urlRequest
+        return httpRequest
       }, retryReason: { Self.retryReason($0, request) })
   }
 

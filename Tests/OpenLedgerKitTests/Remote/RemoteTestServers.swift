@@ -3,9 +3,6 @@ import Testing
 
 @testable import OpenLedgerKit
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 #if canImport(FoundationXML)
   import FoundationXML
 #endif
@@ -362,10 +359,9 @@ final class MotoServer: Sendable {
       let signer = SigV4(
         credentials: AWSCredentials(accessKeyID: "AKIASETUP0000000000", secretAccessKey: "setup"),
         region: "us-east-1", service: "iam")
-      var request = URLRequest(url: URL(string: endpoint.absoluteString + "/")!)
-      request.httpMethod = "POST"
+      var request = HTTPRequest(method: "POST", url: endpoint.absoluteString + "/")
       request.setValue(signer.sign(&signing, at: Date()), forHTTPHeaderField: "Authorization")
-      for (name, value) in signing.headers where name != "host" {
+      for (name, value) in signing.headers {
         request.setValue(value, forHTTPHeaderField: name)
       }
       let response = try session.send(request, body: body).get()
@@ -378,8 +374,7 @@ final class MotoServer: Sendable {
     }
 
     func post(_ path: String, body: String) throws {
-      var request = URLRequest(url: URL(string: endpoint.absoluteString + path)!)
-      request.httpMethod = "POST"
+      let request = HTTPRequest(method: "POST", url: endpoint.absoluteString + path)
       let response = try session.send(request, body: Data(body.utf8)).get()
       guard response.status == 200 else { throw ServerFailure("\(path): HTTP \(response.status)") }
     }
