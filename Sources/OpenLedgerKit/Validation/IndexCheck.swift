@@ -1,15 +1,11 @@
-/// Checks a Datanet's attribution index segments: each one the catalog lists is on disk, its
-/// manifest matches its id, every file hashes to what the manifest records, and its record and
-/// token counts agree with the catalog.
-struct IndexCheck {
-  let store: Store
-  let state: DatanetState
-
-  func run() throws -> ValidationCheck {
+extension DatanetChecks {
+  /// Checks a Datanet's attribution index segments: each one the catalog lists is on disk, its
+  /// manifest matches its id, every file hashes to what the manifest records, and its record and
+  /// token counts agree with the catalog.
+  func checkIndex(into check: inout ValidationCheck) throws {
     let index = AttributionIndex(store: store, datanet: state)
     let segments = try index.segments()
-    var check = ValidationCheck(
-      name: "index \(state.name)", category: "index", checked: segments.count)
+    check.checked = segments.count
     let directory = AttributionIndex.directory(of: state.id, indexes: store.indexesDirectory)
     for listed in segments {
       let path = "\(directory)/\(listed.id.hex)"
@@ -34,6 +30,5 @@ struct IndexCheck {
         fail(error.kind == .notFound ? "missing-segment" : "corrupt-segment", "\(error)")
       }
     }
-    return check
   }
 }

@@ -52,11 +52,9 @@ struct ManifestObjectsCheck {
     byte == 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09
   }
 
-  func run() throws -> ValidationCheck {
+  func run(into check: inout ValidationCheck) throws {
     let epochs = RewardEpochs(store: store, datanet: state)
-    var check = ValidationCheck(
-      name: "unrecorded manifests \(state.name)", category: "manifests",
-      checked: unrecorded.count)
+    check.checked = unrecorded.count
     let ordered = unrecorded.sorted {
       ($0.predicate.epoch, $0.id) < ($1.predicate.epoch, $1.id)
     }
@@ -95,6 +93,5 @@ struct ManifestObjectsCheck {
             + "; \(ManifestVerifier.lackingEventsAdvice)")
       }
     }
-    return check
   }
 }

@@ -1,14 +1,10 @@
-/// Checks a Datanet's near-duplicate index: each file the catalog lists is on disk, well formed,
-/// named by the SHA-256 of its bytes, and holds as many records as the catalog says. Without
-/// its files `contribute` and `fingerprint` cannot run; `rebuild-catalog` recomputes them.
-struct NearDuplicateCheck {
-  let store: Store
-  let state: DatanetState
-
-  func run() throws -> ValidationCheck {
+extension DatanetChecks {
+  /// Checks a Datanet's near-duplicate index: each file the catalog lists is on disk, well formed,
+  /// named by the SHA-256 of its bytes, and holds as many records as the catalog says. Without
+  /// its files `contribute` and `fingerprint` cannot run; `rebuild-catalog` recomputes them.
+  func checkNearDuplicates(into check: inout ValidationCheck) throws {
     let listed = try store.nearDuplicateSegments(of: state.id)
-    var check = ValidationCheck(
-      name: "near-duplicates \(state.name)", category: "index", checked: listed.count)
+    check.checked = listed.count
     let directory = NearDuplicateIndex.directory(of: state.id, indexes: store.indexesDirectory)
     let repair = "; run `openledger rebuild-catalog` to rebuild the index"
     // A merge by a running contribution may replace a file after the list was read; such a
@@ -50,6 +46,5 @@ struct NearDuplicateCheck {
             + "catalog says \(records)")
       }
     }
-    return check
   }
 }

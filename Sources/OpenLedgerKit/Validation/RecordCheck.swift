@@ -1,13 +1,9 @@
-/// Checks stored records against their Datanet's schema: each live record of a pending or
-/// accepted contribution must still be valid and canonical, as `contribute` made it. A record
-/// fails when the schema refuses it or when formatting it again changes its bytes.
-struct RecordCheck {
-  let store: Store
-  let state: DatanetState
-  /// How many findings are listed before the rest are only counted.
-  let listLimit: Int
-
-  func run() throws -> ValidationCheck {
+extension DatanetChecks {
+  /// Checks stored records against their Datanet's schema: each live record of a pending or
+  /// accepted contribution must still be valid and canonical, as `contribute` made it. A record
+  /// fails when the schema refuses it or when formatting it again changes its bytes. Up to
+  /// `listLimit` findings are listed; the rest are only counted.
+  func checkRecords(into check: inout ValidationCheck, listLimit: Int) throws {
     // Stored JSONL and CSV records are canonical JSON objects; text records are text. A record
     // is checked against every schema the Datanet has had, the current one first: records
     // contributed before a schema change stay valid.
@@ -16,7 +12,6 @@ struct RecordCheck {
       if stored.format == .csv { stored.format = .jsonl }
       return RecordFormatter(schema: stored)
     }
-    var check = ValidationCheck(name: "records \(state.name)", category: "records", checked: 0)
     let records = try DatanetRecords(store: store, datanet: state, statuses: [.pending, .accepted])
     try records.forEachRecord { record in
       check.checked += 1
@@ -52,6 +47,5 @@ struct RecordCheck {
           message: "record \(record.id.hex) of contribution \(record.contribution.hex): "
             + problem.message, subject: record.id.hex))
     }
-    return check
   }
 }

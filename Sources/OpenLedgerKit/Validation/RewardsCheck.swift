@@ -1,14 +1,10 @@
-/// Checks a Datanet's reward epochs: each epoch's manifest verified where the store keeps it
-/// (signature by a curator, leaves against the subject digest, root, tree, sums, chain).
-struct RewardsCheck {
-  let store: Store
-  let state: DatanetState
-
-  func run() throws -> ValidationCheck {
+extension DatanetChecks {
+  /// Checks a Datanet's reward epochs: each epoch's manifest verified where the store keeps it
+  /// (signature by a curator, leaves against the subject digest, root, tree, sums, chain).
+  func checkManifests(into check: inout ValidationCheck) throws {
     let epochs = RewardEpochs(store: store, datanet: state)
     let all = try epochs.list()
-    var check = ValidationCheck(
-      name: "manifests \(state.name)", category: "manifests", checked: all.count)
+    check.checked = all.count
     for epoch in all {
       let report = epochs.verify(epoch)
       for failed in report.checks where failed.status == .failed {
@@ -21,6 +17,5 @@ struct RewardsCheck {
             subject: epoch.manifest.hex, file: store.objects.path(for: epoch.manifest)))
       }
     }
-    return check
   }
 }

@@ -1,5 +1,12 @@
 import GRDB
 
+/// The store and the Datanet the per-Datanet checks look at. Each check is a method of its own
+/// file (`checkIndex` in IndexCheck.swift, ...) that fills in the check `StoreValidator` names.
+struct DatanetChecks {
+  let store: Store
+  let state: DatanetState
+}
+
 /// Validates a store, or one Datanet in it: every check of `openledger validate` without paths.
 public struct StoreValidator {
   public let store: Store
@@ -24,7 +31,7 @@ public struct StoreValidator {
     let fsck = try store.fsck { done, total, _ in objects(done, total) }
     report.checks.append(Self.objectsCheck(fsck))
     report.checks.append(Self.catalogCheck(fsck))
-    report.checks.append(Self.guarded("staging", category: "catalog") { try stagingCheck() })
+    report.checks.append(Self.guarded("staging", category: "catalog", checkStaging))
     progress("ledger")
     var replay: (general: [ValidationCheck], byDatanet: [Digest: ValidationCheck])
     do {
@@ -42,7 +49,7 @@ public struct StoreValidator {
         Self.guarded("unrecorded manifests \(state.name)", category: "manifests") {
           try ManifestObjectsCheck(
             store: store, state: state, unrecorded: unrecorded.get()[state.id] ?? []
-          ).run()
+          ).run(into: &$0)
         })
     }
     report.noteUnlisted()
@@ -51,29 +58,27 @@ public struct StoreValidator {
 
   /// The checks of one Datanet beyond its ledger.
   func checks(of state: DatanetState, findingLimit: Int) -> [ValidationCheck] {
-    [
+    let datanet = DatanetChecks(store: store, state: state)
+    return [
       Self.guarded("records \(state.name)", category: "records") {
-        try RecordCheck(store: store, state: state, listLimit: findingLimit).run()
+        try datanet.checkRecords(into: &$0, listLimit: findingLimit)
       },
-      Self.guarded("index \(state.name)", category: "index") {
-        try IndexCheck(store: store, state: state).run()
-      },
-      Self.guarded("near-duplicates \(state.name)", category: "index") {
-        try NearDuplicateCheck(store: store, state: state).run()
-      },
-      Self.guarded("manifests \(state.name)", category: "manifests") {
-        try RewardsCheck(store: store, state: state).run()
-      },
+      Self.guarded("index \(state.name)", category: "index", datanet.checkIndex),
+      Self.guarded("near-duplicates \(state.name)", category: "index", datanet.checkNearDuplicates),
+      Self.guarded("manifests \(state.name)", category: "manifests", datanet.checkManifests),
     ]
   }
 
-  /// Runs a check; when it cannot finish (an object it needs is corrupt or missing, say), the
-  /// check fails with that error as its finding, and the other checks still run.
-  static func guarded(_ name: String, category: String, _ body: () throws -> ValidationCheck)
-    -> ValidationCheck
-  {
+  /// Runs a check, which counts what it looked at and adds its findings to the check named
+  /// here; when it cannot finish (an object it needs is corrupt or missing, say), the check
+  /// fails with that error as its finding, and the other checks still run.
+  static func guarded(
+    _ name: String, category: String, _ body: (inout ValidationCheck) throws -> Void
+  ) -> ValidationCheck {
+    var check = ValidationCheck(name: name, category: category, checked: 0)
     do {
-      return try body()
+      try body(&check)
+      return check
     } catch {
       return unfinished(name, category: category, error)
     }
@@ -158,17 +163,16 @@ public struct StoreValidator {
   /// Every object the catalog references is on disk.
   /// Staging files a killed command left in `tmp/`: a warning, since the next write sweeps
   /// them, but they can be large.
-  func stagingCheck() throws -> ValidationCheck {
+  func checkStaging(into check: inout ValidationCheck) throws {
     let stale = try store.staleStagingFiles()
-    return ValidationCheck(
-      name: "staging", category: "catalog", checked: stale.count,
-      findings: stale.map { file in
-        ValidationFinding(
-          .warning, code: "stale-staging-file",
-          message: "a staging file of \(file.bytes) bytes was left by a command that did not "
-            + "finish; the next write to the store (or `openledger gc`) removes it",
-          file: file.path)
-      })
+    check.checked = stale.count
+    check.findings = stale.map { file in
+      ValidationFinding(
+        .warning, code: "stale-staging-file",
+        message: "a staging file of \(file.bytes) bytes was left by a command that did not "
+          + "finish; the next write to the store (or `openledger gc`) removes it",
+        file: file.path)
+    }
   }
 
   static func catalogCheck(_ fsck: FsckReport) -> ValidationCheck {
