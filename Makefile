@@ -13,7 +13,7 @@
 
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
-APT_PACKAGES = libarchive-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev pkg-config
+APT_PACKAGES = libarchive-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev pkg-config openssl
 PYTHON3 ?= python3
 CONTRACTS_VENV ?= .venv-contracts
 CONTRACTS_PYTHON = $(abspath $(CONTRACTS_VENV))/bin/python
@@ -27,9 +27,11 @@ MOTO_SPEC ?= moto[server]==5.2.1
 all: build
 
 # Installs the C libraries the package links (libarchive, libcurl, SQLite, zlib) when pkg-config
-# cannot find them, with apt-get, through sudo unless we are root.
+# cannot find them, and openssl (the HTTPS remote test makes its certificate with it), with
+# apt-get, through sudo unless we are root.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libarchive libcurl sqlite3 zlib; then :; else \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libarchive libcurl sqlite3 zlib \
+	  && command -v openssl >/dev/null 2>&1; then :; else \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \

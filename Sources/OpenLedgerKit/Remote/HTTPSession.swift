@@ -68,7 +68,13 @@ struct HTTPResponse: Sendable {
 /// Why no answer came: libcurl's code for it and its message.
 struct HTTPFailure: Error, CustomStringConvertible {
   let code: CURLcode
-  let description: String
+  let message: String
+
+  var description: String {
+    guard code == CURLE_PEER_FAILED_VERIFICATION else { return message }
+    return message + " (if an authority of your own signed the server's certificate, name its "
+      + "PEM file in SSL_CERT_FILE for an HTTPS remote, AWS_CA_BUNDLE for S3)"
+  }
 
   /// Whether another try may pass: timeouts, refused, reset or cut-short connections, name
   /// lookups. A malformed URL, a certificate the system does not trust or a redirect loop
@@ -106,11 +112,17 @@ enum HTTPAttempt<Value> {
 final class HTTPSession: Sendable {
   private let timeout: TimeInterval
   private let followsRedirects: Bool
+  /// A PEM file of the certificate authorities to trust, or nil for the system's.
+  private let caBundle: String?
   private let handles: EasyHandlePool
 
-  init(timeout: TimeInterval, maximumConnections: Int, followsRedirects: Bool) {
+  init(
+    timeout: TimeInterval, maximumConnections: Int, followsRedirects: Bool,
+    caBundle: String? = nil
+  ) {
     self.timeout = timeout
     self.followsRedirects = followsRedirects
+    self.caBundle = caBundle
     handles = EasyHandlePool(size: max(1, maximumConnections))
   }
 
@@ -147,6 +159,7 @@ final class HTTPSession: Sendable {
       ol_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, followsRedirects ? 1 : 0)
       ol_curl_set_long(easy, CURLOPT_MAXREDIRS, 10)
       ol_curl_set_long(easy, CURLOPT_BUFFERSIZE, 1 << 20)
+      if let caBundle { ol_curl_set_string(easy, CURLOPT_CAINFO, caBundle) }
       ol_curl_set_data_callback(easy, CURLOPT_HEADERFUNCTION, Transfer.receiveHeader)
       ol_curl_set_pointer(easy, CURLOPT_HEADERDATA, context)
       ol_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, Transfer.receiveBody)
@@ -175,7 +188,7 @@ final class HTTPSession: Sendable {
       return .failure(
         HTTPFailure(
           code: code,
-          description: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+          message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
     }
     return .success(
       HTTPResponse(

@@ -23,10 +23,11 @@ public final class HTTPTransport: RemoteTransport {
   /// Requests at once while `list` asks for sizes.
   private let listConcurrency: Int
 
-  /// The remote at `url` (`http://` or `https://`, no query or fragment).
+  /// The remote at `url` (`http://` or `https://`, no query or fragment); `caBundle` is a PEM
+  /// file of the certificate authorities to trust in place of the system's.
   public init(
     url: String, retry: RetryPolicy = .standard, requestTimeout: TimeInterval = 60,
-    maximumConnections: Int = 8
+    maximumConnections: Int = 8, caBundle: String? = nil
   ) throws {
     guard let components = URLComponents(string: url),
       let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -39,7 +40,8 @@ public final class HTTPTransport: RemoteTransport {
     self.retry = retry
     listConcurrency = maximumConnections
     session = HTTPSession(
-      timeout: requestTimeout, maximumConnections: maximumConnections, followsRedirects: true)
+      timeout: requestTimeout, maximumConnections: maximumConnections, followsRedirects: true,
+      caBundle: caBundle)
   }
 
   // MARK: Reading

@@ -1,5 +1,6 @@
 /// What opening a transport may need from outside the core: the process environment (S3
-/// credentials, region, endpoint) and the home directory (`~/.aws/`). The CLI gathers it.
+/// credentials, region, endpoint; the certificate authorities of an HTTPS remote,
+/// `SSL_CERT_FILE`) and the home directory (`~/.aws/`). The CLI gathers it.
 public struct RemoteEnvironment: Sendable {
   public var variables: [String: String]
   public var home: String
@@ -27,7 +28,10 @@ extension RemoteConfig {
         endpoint: endpoint, addressing: environment.addressing)
       return S3Transport(configuration: configuration)
     case .http:
-      return try HTTPTransport(url: url)
+      let bundle = environment.variables["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+      return try HTTPTransport(
+        url: url,
+        caBundle: bundle.map { try S3Configuration.readableCABundle($0, from: "SSL_CERT_FILE") })
     }
   }
 }

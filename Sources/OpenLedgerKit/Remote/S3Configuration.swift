@@ -33,6 +33,9 @@ public struct S3Configuration: Sendable {
   public var credentials: AWSCredentials?
   public var credentialSource: CredentialSource
   public var addressing: Addressing
+  /// A PEM file of the certificate authorities to trust for an https endpoint, in place of
+  /// the system's (a MinIO or RGW with a certificate of its own); nil trusts the system's.
+  public var caBundle: String?
   /// Files larger than this go up in parts (multipart upload).
   public var multipartThreshold = 64 << 20
   /// The size of each part (at least 5 MiB, S3's minimum; raised when a file would need more
@@ -76,7 +79,9 @@ public struct S3Configuration: Sendable {
   ///   else the profile `AWS_PROFILE` (default `default`) in `~/.aws/credentials`
   ///   (`AWS_SHARED_CREDENTIALS_FILE`) or `~/.aws/config` (`AWS_CONFIG_FILE`), else none;
   /// - addressing: `addressing`, else the profile's `s3.addressing_style`, else path style for
-  ///   an endpoint of one's own and virtual-hosted style for AWS.
+  ///   an endpoint of one's own and virtual-hosted style for AWS;
+  /// - certificate authorities: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`, else the
+  ///   system's.
   public static func resolve(
     url: String, environment: [String: String], home: String, endpoint: String? = nil,
     addressing: Addressing? = nil
@@ -121,9 +126,27 @@ public struct S3Configuration: Sendable {
     } else {
       style = .path
     }
-    return S3Configuration(
+    var configuration = S3Configuration(
       bucket: bucket, prefix: prefix, endpoint: endpointURL, region: region,
       credentials: credentials, credentialSource: source, addressing: style)
+    if let bundle = nonEmpty(environment["AWS_CA_BUNDLE"]) {
+      configuration.caBundle = try readableCABundle(bundle, from: "AWS_CA_BUNDLE")
+    } else if let bundle = nonEmpty(profile["ca_bundle"]) {
+      configuration.caBundle = try readableCABundle(bundle, from: "ca_bundle in \(configFile)")
+    }
+    return configuration
+  }
+
+  /// `path`, when it is a file this process can read; the error names `from`, where the path
+  /// was set.
+  static func readableCABundle(_ path: String, from: String) throws -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path)
+    else {
+      throw S3ConfigurationError.unreadableCABundle(path: path, from: from)
+    }
+    return path
   }
 
   /// The bucket and prefix of `s3://bucket/prefix`.
@@ -249,8 +272,15 @@ public enum S3ConfigurationError: OpenLedgerError, Equatable {
   case halfACredential(set: String, missing: String)
   case badProfile(name: String, file: String, problem: String)
   case badSetting(name: String, value: String, file: String, expected: String)
+  /// The file of certificate authorities named by `from` is not a readable file.
+  case unreadableCABundle(path: String, from: String)
 
-  public var kind: FailureKind { .usage }
+  public var kind: FailureKind {
+    switch self {
+    case .unreadableCABundle: .notFound
+    default: .usage
+    }
+  }
 
   public var description: String {
     switch self {
@@ -269,6 +299,9 @@ public enum S3ConfigurationError: OpenLedgerError, Equatable {
       "AWS profile '\(name)' (\(file)) \(problem)"
     case .badSetting(let name, let value, let file, let expected):
       "\(name) = \(value) in \(file) is not one of \(expected)"
+    case .unreadableCABundle(let path, let from):
+      "the certificate authorities file \(path) (from \(from)) is not a file openledger can "
+        + "read; point it at a PEM file of CA certificates, or unset it to trust the system's"
     }
   }
 }

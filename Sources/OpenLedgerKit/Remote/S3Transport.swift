@@ -32,7 +32,8 @@ public final class S3Transport: RemoteTransport {
     location = "s3://\(configuration.bucket)" + (prefix.isEmpty ? "" : "/\(prefix)")
     session = HTTPSession(
       timeout: configuration.requestTimeout,
-      maximumConnections: configuration.maximumConnections, followsRedirects: false)
+      maximumConnections: configuration.maximumConnections, followsRedirects: false,
+      caBundle: configuration.caBundle)
     signer = configuration.credentials.map {
       SigV4(credentials: $0, region: configuration.region, service: "s3")
     }

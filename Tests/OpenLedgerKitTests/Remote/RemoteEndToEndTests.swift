@@ -30,7 +30,7 @@ struct RemoteEndToEndTests {
   /// One person's machine.
   struct Machine {
     let home: String
-    let environment: [String: String]
+    var environment: [String: String]
 
     init(_ root: String, _ name: String, s3: [String: String]) throws {
       home = "\(root)/\(name)"
@@ -207,24 +207,27 @@ struct RemoteEndToEndTests {
     }
   }
 
-  /// The same collaboration read over HTTP from a static server serving the pushed directory;
-  /// a push to it is a usage error.
-  @Test func aPushedDirectoryServedOverHTTPClonesAndPulls() throws {
-    let python = try #require(HTTPTransportTests.python)
-    let root = try TemporaryDirectory()
-    let shared = "\(root.path)/shared"
-    let alice = try Machine(root.path, "alice", s3: [:])
-    let bob = try Machine(root.path, "bob", s3: [:])
+  /// Alice and Bob under `root`; Alice has pushed one contribution to the directory `shared`.
+  private func pushedToADirectory(in root: String) throws -> (
+    alice: Machine, bob: Machine, shared: String, first: String
+  ) {
+    let shared = "\(root)/shared"
+    let alice = try Machine(root, "alice", s3: [:])
+    let bob = try Machine(root, "bob", s3: [:])
     try alice.ok(["init"])
     try alice.ok(["datanet", "create", "notes", "--record-format", "jsonl", "--text-field", "text"])
     try alice.ok(["remote", "add", "origin", shared])
     let first = try alice.contribute("a.jsonl", "A note on the plane trees of 1920.")
     try alice.ok(["push"])
-    let web = try ChildServer(
-      [python, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", shared, "0"],
-      portPattern: #"port (\d+)"#)
-    defer { web.stop() }
-    let url = "http://127.0.0.1:\(web.port)"
+    return (alice, bob, shared, first)
+  }
+
+  /// Bob clones `url` and finds `first` pending; Alice accepts it and pushes; Bob pulls and
+  /// finds it accepted. The clone's path.
+  @discardableResult
+  private func cloneAndSeeTheDecision(
+    _ alice: Machine, _ bob: Machine, _ url: String, _ first: String
+  ) throws -> String {
     try bob.ok(["clone", url, "c"])
     let clone = "\(bob.home)/work/c"
     #expect(try bob.status(of: first, in: clone) == "pending")
@@ -232,11 +235,83 @@ struct RemoteEndToEndTests {
     try alice.ok(["push"])
     try bob.ok(["pull"], in: clone)
     #expect(try bob.status(of: first, in: clone) == "accepted")
+    return clone
+  }
+
+  /// The same collaboration read over HTTP from a static server serving the pushed directory;
+  /// a push to it is a usage error.
+  @Test func aPushedDirectoryServedOverHTTPClonesAndPulls() throws {
+    let python = try #require(HTTPTransportTests.python)
+    let root = try TemporaryDirectory()
+    let (alice, bob, shared, first) = try pushedToADirectory(in: root.path)
+    let web = try ChildServer(
+      [python, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", shared, "0"],
+      portPattern: #"port (\d+)"#)
+    defer { web.stop() }
+    let url = "http://127.0.0.1:\(web.port)"
+    let clone = try cloneAndSeeTheDecision(alice, bob, url, first)
     try bob.ok(["validate"], in: clone)
     _ = try bob.contribute("b.jsonl", "Bob's note.", in: clone)
     let push = try bob.run(["push"], in: clone)
     #expect(push.status == 64)
     #expect(push.stderr.contains("can only be read"))
+  }
+}
+
+extension RemoteEndToEndTests {
+  static let openssl: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
+    .split(separator: ":").map { "\($0)/openssl" }
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  /// A remote served over TLS with a certificate of its own: refused at once (it is not one the
+  /// system trusts), then cloned once SSL_CERT_FILE names the authority that signed it.
+  @Test(
+    .enabled(if: HTTPTransportTests.python != nil, "python3 is not on PATH"),
+    .enabled(if: openssl != nil, "openssl is not on PATH"))
+  func aRemoteOverHTTPSIsTrustedThroughItsAuthority() throws {
+    let python = try #require(HTTPTransportTests.python)
+    let root = try TemporaryDirectory()
+    let (alice, pushed, shared, first) = try pushedToADirectory(in: root.path)
+    var bob = pushed
+
+    let certificate = "\(root.path)/cert.pem"
+    let key = "\(root.path)/key.pem"
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: try #require(Self.openssl))
+    make.arguments = [
+      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+    ]
+    make.standardOutput = FileHandle.nullDevice
+    make.standardError = FileHandle.nullDevice
+    try make.run()
+    make.waitUntilExit()
+    try #require(make.terminationStatus == 0)
+    let server = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Support/https_server.py").path
+    let web = try ChildServer(
+      [python, "-u", server, shared, certificate, key], portPattern: #"port (\d+)"#)
+    defer { web.stop() }
+    let url = "https://127.0.0.1:\(web.port)"
+
+    let start = Date()
+    let untrusted = try bob.run(["clone", url, "c"])
+    #expect(untrusted.status == 74, "\(untrusted.stderr)")
+    #expect(untrusted.stderr.contains(url), "\(untrusted.stderr)")
+    #expect(untrusted.stderr.contains("certificate"), "\(untrusted.stderr)")
+    #expect(untrusted.stderr.contains("SSL_CERT_FILE"), "\(untrusted.stderr)")
+    // Not a failure that passes when tried again: no retries.
+    #expect(Date().timeIntervalSince(start) < 5)
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/c/.openledger/catalog.db"))
+
+    bob.environment["SSL_CERT_FILE"] = "\(root.path)/nowhere.pem"
+    let unreadable = try bob.run(["clone", url, "c"])
+    #expect(unreadable.status == 66, "\(unreadable.stderr)")
+    #expect(unreadable.stderr.contains("SSL_CERT_FILE"), "\(unreadable.stderr)")
+
+    bob.environment["SSL_CERT_FILE"] = certificate
+    try cloneAndSeeTheDecision(alice, bob, url, first)
   }
 }
 

@@ -150,4 +150,32 @@ import Testing
       _ = try S3Configuration.resolve(url: "https://x/y", environment: [:], home: home.path)
     }
   }
+
+  /// AWS_CA_BUNDLE, else the profile's ca_bundle, names the authorities to trust; a file that
+  /// is not there is refused up front, naming where it was set.
+  @Test func certificateAuthoritiesComeFromTheVariableOrTheProfile() throws {
+    let home = try TemporaryDirectory()
+    try FileManager.default.createDirectory(
+      atPath: "\(home.path)/.aws", withIntermediateDirectories: true)
+    let bundle = "\(home.path)/authorities.pem"
+    try Data("not read here\n".utf8).write(to: URL(fileURLWithPath: bundle))
+    try Data("[default]\nca_bundle = \(bundle)\n[profile gone]\nca_bundle = /nowhere.pem\n".utf8)
+      .write(to: URL(fileURLWithPath: "\(home.path)/.aws/config"))
+    func resolve(_ environment: [String: String]) throws -> S3Configuration {
+      try S3Configuration.resolve(url: "s3://bucket", environment: environment, home: home.path)
+    }
+    #expect(try resolve(["AWS_CONFIG_FILE": "/nowhere"]).caBundle == nil)
+    #expect(try resolve([:]).caBundle == bundle)
+    #expect(try resolve(["AWS_CA_BUNDLE": bundle, "AWS_PROFILE": "gone"]).caBundle == bundle)
+    for (environment, origin) in [
+      (["AWS_CA_BUNDLE": "\(home.path)/missing.pem"], "AWS_CA_BUNDLE"),
+      (["AWS_CA_BUNDLE": home.path], "AWS_CA_BUNDLE"),
+      (["AWS_PROFILE": "gone"], "ca_bundle in \(home.path)/.aws/config"),
+    ] {
+      let error = #expect(throws: S3ConfigurationError.self) { try resolve(environment) }
+      #expect(error?.kind.exitStatus == 66)
+      #expect(
+        error?.description.contains("(from \(origin))") == true, "\(String(describing: error))")
+    }
+  }
 }
