@@ -41,12 +41,22 @@ venv() {
   fi
 }
 
-echo "== the local S3 server (moto) and the peers" >&2
+# The peers --tools names (all by default): only those are installed.
+tools=openledger,aws,rclone,dvc
+previous=
+for argument in "$@"; do
+  case $argument in --tools=*) tools=${argument#--tools=} ;; esac
+  if [ "$previous" = --tools ]; then tools=$argument; fi
+  previous=$argument
+done
+wants() { case ",$tools," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+echo "== the local S3 server (moto) and the peers ($tools)" >&2
 moto_spec=$(sed -n 's/^MOTO_SPEC ?= //p' "$root/Makefile")
 venv "$work/remote/venv-moto" "$moto_spec"
-venv "$work/remote/venv-aws" "$awscli_spec"
-venv "$work/remote/venv-dvc" "$dvc_spec"
-if ! command -v rclone >/dev/null 2>&1; then
+if wants aws; then venv "$work/remote/venv-aws" "$awscli_spec"; fi
+if wants dvc; then venv "$work/remote/venv-dvc" "$dvc_spec"; fi
+if wants rclone && ! command -v rclone >/dev/null 2>&1; then
   echo "== installing rclone with apt-get" >&2
   if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
   $sudo apt-get update -qq >&2
@@ -58,4 +68,4 @@ echo "== running (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 exec "$work/remote/venv-moto/bin/python" "$here/remote_bench.py" --work "$work" \
   --openledger "$openledger" --moto-server "$root/Tests/Support/moto_server.py" \
   --aws "$work/remote/venv-aws/bin/aws" --dvc "$work/remote/venv-dvc/bin/dvc" \
-  --rclone "$(command -v rclone)" "$@"
+  --rclone "$(command -v rclone || echo rclone)" "$@"
