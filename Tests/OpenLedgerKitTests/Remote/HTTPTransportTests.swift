@@ -129,6 +129,23 @@ import Testing
     #expect(error?.description.contains("http://127.0.0.1:\(port)/remote/a") == true)
   }
 
+  /// A web server may move its files: the answer is the body at the end of the redirects,
+  /// with nothing of the redirect's own body in it.
+  @Test func redirectsAreFollowedToTheFile() throws {
+    let server = try ScriptedServer { request in
+      request.target.hasPrefix("/old/")
+        ? .init(
+          302, headers: ["Location": "/new/" + request.target.dropFirst("/old/".count)],
+          body: "<html>moved</html>")
+        : .init(200, body: "shard bytes at \(request.target)")
+    }
+    defer { server.stop() }
+    let remote = try HTTPTransport(
+      url: "http://127.0.0.1:\(server.port)/old", retry: Self.quickRetries)
+    #expect(try remote.get("objects/a") == Data("shard bytes at /new/objects/a".utf8))
+    #expect(server.requests.map(\.target) == ["/old/objects/a", "/new/objects/a"])
+  }
+
   @Test func onlyHTTPURLsAreRemotes() {
     for url in ["ftp://host/x", "http://", "https://host/x?query", "/just/a/path"] {
       #expect(throws: RemoteError.self, "\(url)") { try HTTPTransport(url: url) }
