@@ -132,12 +132,13 @@ final class HTTPSession: Sendable {
     let handle = handles.take()
     defer { handles.give(handle) }
     let transfer = Transfer(upload: body)
-    var fields: UnsafeMutablePointer<curl_slist>?
-    defer { curl_slist_free_all(fields) }
-    // No "Expect: 100-continue" before a large body: servers that ignore it (moto among them)
+    // libcurl's syntax: `Name: value`, `Name;` for an empty value, `Name:` to send none. No
+    // "Expect: 100-continue" before a large body: servers that ignore it (moto among them)
     // would cost a second's wait per upload.
-    for (name, value) in request.headers + [("Expect", "")] {
-      fields = curl_slist_append(fields, value.isEmpty ? "\(name):" : "\(name): \(value)")
+    var fields = curl_slist_append(nil, "Expect:")
+    defer { curl_slist_free_all(fields) }
+    for (name, value) in request.headers {
+      fields = curl_slist_append(fields, value.isEmpty ? "\(name);" : "\(name): \(value)")
     }
     let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     errors.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))

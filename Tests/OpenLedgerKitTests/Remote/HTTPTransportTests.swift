@@ -146,6 +146,28 @@ import Testing
     #expect(server.requests.map(\.target) == ["/old/objects/a", "/new/objects/a"])
   }
 
+  /// Headers go out as given, an empty value too (S3 signs every header it is sent), and a
+  /// body goes up whole without waiting for `100 Continue`.
+  @Test func theSessionSendsHeadersAndBodyAsGiven() throws {
+    let server = try ScriptedServer { _ in .init(200, body: "ok") }
+    defer { server.stop() }
+    let session = HTTPSession(timeout: 10, maximumConnections: 1, followsRedirects: false)
+    var request = HTTPRequest(method: "PUT", url: "http://127.0.0.1:\(server.port)/a")
+    request.setValue("one", forHTTPHeaderField: "X-Amz-Meta-A")
+    request.setValue("", forHTTPHeaderField: "x-amz-meta-empty")
+    request.setValue("two", forHTTPHeaderField: "x-amz-meta-a")
+    let body = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+    let response = try session.send(request, body: body).get()
+    #expect(response.status == 200)
+    #expect(response.body == Data("ok".utf8))
+    let seen = try #require(server.requests.first)
+    #expect(seen.method == "PUT")
+    #expect(seen.headers["x-amz-meta-a"] == "two")
+    #expect(seen.headers["x-amz-meta-empty"] == "")
+    #expect(seen.headers["expect"] == nil)
+    #expect(seen.body == body)
+  }
+
   @Test func onlyHTTPURLsAreRemotes() {
     for url in ["ftp://host/x", "http://", "https://host/x?query", "/just/a/path"] {
       #expect(throws: RemoteError.self, "\(url)") { try HTTPTransport(url: url) }
