@@ -179,6 +179,42 @@ import Testing
     #expect(listing.isEmpty)
   }
 
+  /// A remote that serves a shard longer than the event that names it says: refused without
+  /// reading it whole, named, nothing applied; once the remote is mended the pull goes through.
+  @Test func aShardLongerThanItsEventSaysIsRefused() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try bob.ok(["clone", remote, "c"])
+    let contribution = try alice.contribute("a.jsonl", "A note on the plane trees of 1920.")
+    try alice.ok(["push"])
+    let objects = try #require(
+      FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects
+        .compactMap { $0 as? String }.filter { $0.split(separator: "/").count == 3 })
+    var originals = [String: Data]()
+    for object in objects {
+      let path = "\(remote)/objects/\(object)"
+      originals[path] = try Data(contentsOf: URL(fileURLWithPath: path))
+      chmod(path, 0o644)
+      try (originals[path]! + Data(repeating: 0x41, count: 1 << 20))
+        .write(to: URL(fileURLWithPath: path))
+    }
+    let clone = "\(bob.home)/work/c"
+    let result = try bob.run(["pull"], in: clone)
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("bytes expected"), "\(result.stderr)")
+    #expect(objects.contains { result.stderr.contains("objects/\($0)") }, "\(result.stderr)")
+    let listing = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(listing.isEmpty)
+    try bob.ok(["validate"], in: clone)
+    for (path, bytes) in originals { try bytes.write(to: URL(fileURLWithPath: path)) }
+    try bob.ok(["pull"], in: clone)
+    let pulled = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(pulled.compactMap { $0["id"] as? String } == [contribution])
+  }
+
   /// A remote holding a review signed by someone who is no curator: refused on replay, named,
   /// and nothing of the pull applied (exit 1).
   @Test func aForgedEventOnTheRemoteIsRefused() throws {

@@ -59,17 +59,22 @@ public struct DirectoryTransport: RemoteTransport {
     return lstat(try path(key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
   }
 
-  public func get(_ key: String) throws -> Data {
+  public func get(_ key: String, limit: Int?) throws -> Data {
     let path = try path(key)
     var info = stat()
     guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
       throw RemoteError.notFound(location: location, key: key)
     }
+    let data: Data
     do {
-      return try FileSystem.read(path)
+      if let limit, Int(info.st_size) > limit { throw RemoteError.tooLong(location, key, limit) }
+      data = try FileSystem.read(path)
     } catch let error as SystemError where error.kind == .notFound {
       throw RemoteError.notFound(location: location, key: key)
     }
+    // The file may have grown between the two looks.
+    if let limit, data.count > limit { throw RemoteError.tooLong(location, key, limit) }
+    return data
   }
 
   public func put(_ key: String, contentsOf source: String) throws -> RemotePutOutcome {

@@ -69,6 +69,9 @@ struct HTTPResponse: Sendable {
 struct HTTPFailure: Error, CustomStringConvertible {
   let code: CURLcode
   let message: String
+  /// Set when the transfer was stopped because a successful answer's body was larger than the
+  /// `limit` asked for: the limit.
+  var exceeded: Int? = nil
 
   var description: String {
     guard code == CURLE_PEER_FAILED_VERIFICATION else { return message }
@@ -80,7 +83,8 @@ struct HTTPFailure: Error, CustomStringConvertible {
   /// lookups. A malformed URL, a certificate the system does not trust or a redirect loop
   /// will not.
   var isTransient: Bool {
-    switch code {
+    if exceeded != nil { return false }
+    return switch code {
     case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
       CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
       CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
@@ -127,11 +131,14 @@ final class HTTPSession: Sendable {
   }
 
   /// Sends `request` (with `body`, if any) and waits: the answer, or why none came (refused
-  /// connection, timeout, reset, a certificate not trusted).
-  func send(_ request: HTTPRequest, body: Data? = nil) -> Result<HTTPResponse, HTTPFailure> {
+  /// connection, timeout, reset, a certificate not trusted, a successful answer's body longer
+  /// than `limit` bytes: the transfer stops there, so a remote cannot make it hold more).
+  func send(_ request: HTTPRequest, body: Data? = nil, limit: Int? = nil) -> Result<
+    HTTPResponse, HTTPFailure
+  > {
     let handle = handles.take()
     defer { handles.give(handle) }
-    let transfer = Transfer(upload: body)
+    let transfer = Transfer(upload: body, limit: limit)
     // libcurl's syntax: `Name: value`, `Name;` for an empty value, `Name:` to send none. No
     // "Expect: 100-continue" before a large body: servers that ignore it (moto among them)
     // would cost a second's wait per upload.
@@ -184,6 +191,10 @@ final class HTTPSession: Sendable {
       }
       return curl_easy_perform(easy)
     }
+    if let limit, transfer.exceeded {
+      return .failure(
+        HTTPFailure(code: code, message: "more than \(limit) bytes", exceeded: limit))
+    }
     guard code == CURLE_OK else {
       let detail = String(cString: errors)
       return .failure(
@@ -201,14 +212,18 @@ final class HTTPSession: Sendable {
   /// an answer comes that `retryReason` finds no reason to try again, and returns it. Failures
   /// to get an answer are tried again when transient; after `policy.attempts` tries, or at
   /// once for a failure that is not transient, `RemoteError.unreachable` naming `address`.
+  /// A successful answer longer than `limit` bytes is `RemoteError.corrupt` for `key`.
   func exchange(
     _ policy: RetryPolicy, location: String, address: String, body: Data? = nil,
-    make: () throws -> HTTPRequest, retryReason: (HTTPResponse) -> String?
+    limit: (bytes: Int, key: String)? = nil, make: () throws -> HTTPRequest,
+    retryReason: (HTTPResponse) -> String?
   ) throws -> HTTPResponse {
     try Self.retrying(policy, location: location, url: address) {
       var request = try make()
       request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
-      switch send(request, body: body) {
+      switch send(request, body: body, limit: limit?.bytes) {
+      case .failure(let failure) where failure.exceeded != nil:
+        throw RemoteError.tooLong(location, limit?.key ?? address, failure.exceeded!)
       case .failure(let failure):
         guard failure.isTransient else {
           throw RemoteError.unreachable(location: location, detail: "\(address): \(failure)")
@@ -285,8 +300,17 @@ private final class Transfer {
   private var body: UnsafeMutableRawPointer?
   private var count = 0
   private var capacity = 0
+  /// The most bytes a successful answer's body may have, or nil.
+  private let limit: Int?
+  /// Whether the answer under way is a success (2xx), whose body `limit` bounds.
+  private var succeeding = false
+  /// Whether the transfer was stopped for a body over `limit`.
+  private(set) var exceeded = false
 
-  init(upload: Data?) { self.upload = upload }
+  init(upload: Data?, limit: Int?) {
+    self.upload = upload
+    self.limit = limit
+  }
 
   deinit { free(body) }
 
@@ -324,18 +348,31 @@ private final class Transfer {
       decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
     if line.hasPrefix("HTTP/") {
       transfer.headers = [:]
+      transfer.succeeding = line.split(separator: " ").dropFirst().first?.hasPrefix("2") == true
     } else if let colon = line.firstIndex(of: ":") {
       let name = line[..<colon].lowercased()
       let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
       transfer.headers[name] = transfer.headers[name].map { "\($0), \(value)" } ?? value
+      // A Content-Length over the limit stops the transfer before its body.
+      if name == "content-length", let length = Int(value), transfer.overLimit(length) {
+        return 0
+      }
     }
     return length
+  }
+
+  /// Whether a successful answer's body of `length` bytes would pass the limit; notes it.
+  private func overLimit(_ length: Int) -> Bool {
+    guard succeeding, let limit, length > limit else { return false }
+    exceeded = true
+    return true
   }
 
   static let receiveBody: ol_curl_data_callback = { buffer, size, items, context in
     let length = size * items
     let transfer = this(context)
-    guard let buffer, transfer.reserve(length) else { return 0 }  // 0 fails the transfer
+    guard let buffer, !transfer.overLimit(transfer.count + length), transfer.reserve(length)
+    else { return 0 }  // 0 fails the transfer
     memcpy(transfer.body! + transfer.count, buffer, length)
     transfer.count += length
     return length

@@ -46,9 +46,9 @@ public final class HTTPTransport: RemoteTransport {
 
   // MARK: Reading
 
-  public func get(_ key: String) throws -> Data {
+  public func get(_ key: String, limit: Int?) throws -> Data {
     try check(key)
-    let response = try send("GET", baseURL + key)
+    let response = try send("GET", baseURL + key, limit: limit.map { ($0, key) })
     switch response.status {
     case 200: return response.body
     case 404, 410: throw RemoteError.notFound(location: location, key: key)
@@ -192,12 +192,13 @@ public final class HTTPTransport: RemoteTransport {
 
   /// Sends a request until it gets an answer not worth another try (connection failures,
   /// 5xx, 429 and a body shorter than its Content-Length are retried), and returns it.
-  private func send(_ method: String, _ address: String, headers: [String: String] = [:]) throws
-    -> HTTPResponse
-  {
+  private func send(
+    _ method: String, _ address: String, headers: [String: String] = [:],
+    limit: (bytes: Int, key: String)? = nil
+  ) throws -> HTTPResponse {
     guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
-      retry, location: location, address: address,
+      retry, location: location, address: address, limit: limit,
       make: {
         var request = HTTPRequest(method: method, url: address)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }

@@ -29,6 +29,13 @@ public enum RemoteError: OpenLedgerError {
   /// A Datanet of the remote whose name a different local Datanet already has.
   case nameTaken(name: String, local: Digest, remote: Digest)
 
+  /// A file longer than the `limit` bytes a pull expected of it.
+  static func tooLong(_ location: String, _ key: String, _ limit: Int) -> RemoteError {
+    .corrupt(
+      location: location, key: key,
+      reason: "it is longer than the \(limit) bytes expected; nothing of it was kept")
+  }
+
   public var kind: FailureKind {
     switch self {
     case .unreachable, .failed: .ioError

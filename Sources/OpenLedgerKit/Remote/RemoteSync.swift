@@ -338,11 +338,11 @@ public final class RemoteSync {
   private func fetchObjects(for events: [SignedEvent]) throws -> Int {
     var wanted = [Digest]()
     var manifests = [Digest]()
-    var shards = [Digest]()
+    var shards = [Digest: Int]()
     for event in events {
       switch event.payload.body {
       case .contributionSubmit(let body):
-        shards += body.shards.map(\.id)
+        for shard in body.shards { shards[shard.id] = shard.bytes }
         if let provenance = body.provenance { wanted.append(provenance) }
       case .rewardsEpoch(let body):
         wanted +=
@@ -373,13 +373,14 @@ public final class RemoteSync {
   /// The shards of the Datanet being pulled, read as they arrive.
   private var pulled: PulledShards?
 
-  /// Fetches the shards of `ids` the store lacks; a shard the remote holds only in redacted
-  /// form (`redactions/<original>/<redacted>`) is fetched in that form, checked to name the
-  /// original, and replay reads it in the original's place.
-  private func fetchShards(_ ids: [Digest]) throws -> Int {
+  /// Fetches the shards the store lacks, of the sizes their events give (`sizes`, by id: a
+  /// longer one is refused without reading further); a shard the remote holds only in
+  /// redacted form (`redactions/<original>/<redacted>`) is fetched in that form, checked to
+  /// name the original, and replay reads it in the original's place.
+  private func fetchShards(_ sizes: [Digest: Int]) throws -> Int {
     let location = transport.location
     var gone = [Digest]()
-    var fetched = try fetch(ids, missing: &gone, reading: pulled)
+    var fetched = try fetch(Array(sizes.keys), missing: &gone, reading: pulled, sizes: sizes)
     for id in gone {
       let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
       let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
@@ -420,10 +421,12 @@ public final class RemoteSync {
 
   /// Fetches the objects of `ids` the store lacks, several at a time, and lists in `gone`
   /// those the remote does not hold. Shards are handed to `reading` as they arrive, and
-  /// written around the file cache: folding them does not read them back.
-  private func fetch(_ ids: [Digest], missing gone: inout [Digest], reading: PulledShards? = nil)
-    throws -> Int
-  {
+  /// written around the file cache: folding them does not read them back. An object `sizes`
+  /// names is read no further than that size.
+  private func fetch(
+    _ ids: [Digest], missing gone: inout [Digest], reading: PulledShards? = nil,
+    sizes: [Digest: Int] = [:]
+  ) throws -> Int {
     let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
     guard !missing.isEmpty else { return 0 }
     // Until the events that need them are recorded, these objects are a pull under way.
@@ -435,7 +438,7 @@ public final class RemoteSync {
       let key = RemoteLayout.objectKey(id)
       let data: Data
       do {
-        data = try self.counted { try self.transport.get(key) }
+        data = try self.counted { try self.transport.get(key, limit: sizes[id]) }
       } catch RemoteError.notFound {
         absent.append(id)
         return

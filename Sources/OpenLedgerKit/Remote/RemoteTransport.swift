@@ -36,8 +36,10 @@ public protocol RemoteTransport: Sendable {
   func list(prefix: String) throws -> [RemoteEntry]
   /// Whether `key` exists.
   func has(_ key: String) throws -> Bool
-  /// The bytes of `key`; `RemoteError.notFound` when it does not exist.
-  func get(_ key: String) throws -> Data
+  /// The bytes of `key`; `RemoteError.notFound` when it does not exist, and
+  /// `RemoteError.corrupt` when it is longer than `limit` bytes (read no further than that: a
+  /// remote cannot make a pull hold more than it expects).
+  func get(_ key: String, limit: Int?) throws -> Data
   /// Creates `key` with the bytes of the local file at `path`, unless a file of that key exists
   /// already: a write never replaces one. Large files may go in parts.
   func put(_ key: String, contentsOf path: String) throws -> RemotePutOutcome
@@ -45,6 +47,11 @@ public protocol RemoteTransport: Sendable {
   func put(_ key: String, data: Data) throws -> RemotePutOutcome
   /// Deletes `key`; deleting a key that does not exist is not an error.
   func delete(_ key: String) throws
+}
+
+extension RemoteTransport {
+  /// The bytes of `key`, however many.
+  public func get(_ key: String) throws -> Data { try get(key, limit: nil) }
 }
 
 /// Keys of a remote.

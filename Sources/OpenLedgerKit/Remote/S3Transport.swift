@@ -95,9 +95,9 @@ public final class S3Transport: RemoteTransport {
     }
   }
 
-  public func get(_ key: String) throws -> Data {
+  public func get(_ key: String, limit: Int?) throws -> Data {
     try check(key)
-    let response = try send(Request(method: "GET", key: key))
+    let response = try send(Request(method: "GET", key: key, limit: limit))
     guard response.status == 200 else { throw failure(response, key: key) }
     return response.body
   }
@@ -315,6 +315,8 @@ public final class S3Transport: RemoteTransport {
     /// CompleteMultipartUpload may answer 200 and carry an `<Error>` (S3 reports failures
     /// that happen after it started answering that way).
     var errorsMayComeWithSuccess = false
+    /// The most bytes a successful answer's body may have.
+    var limit: Int?
   }
 
   private func check(_ key: String) throws {
@@ -350,6 +352,7 @@ public final class S3Transport: RemoteTransport {
     guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
       configuration.retry, location: location, address: address, body: request.body,
+      limit: request.limit.map { ($0, request.key ?? "") },
       make: {
         var signing = SigV4Request(
           method: request.method, path: path, query: request.query,

@@ -207,7 +207,9 @@ final class ScriptedServer: @unchecked Sendable {
     let response = handler(request)
     var text = "HTTP/1.1 \(response.status) Scripted\r\nConnection: close\r\n"
     var fields = response.headers
-    if fields["Content-Length"] == nil { fields["Content-Length"] = String(response.body.count) }
+    if fields["Content-Length"] == nil, fields["Transfer-Encoding"] == nil {
+      fields["Content-Length"] = String(response.body.count)
+    }
     for (name, value) in fields.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
     text += "\r\n"
     write(connection, Data(text.utf8) + (request.method == "HEAD" ? Data() : response.body))

@@ -88,6 +88,41 @@ import Testing
     #expect(Date().timeIntervalSince(start) < 10)
   }
 
+  /// An object longer than a pull expects is refused once its Content-Length says so (or, with
+  /// none, once the body passes the limit), and not tried again; an error's body is not cut.
+  @Test func anObjectLongerThanExpectedIsCorrupt() throws {
+    let server = try ScriptedServer { request in
+      switch request.target {
+      case "/bucket/remote/objects/chunked":
+        .init(
+          200, headers: ["Transfer-Encoding": "chunked"],
+          body: "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n")
+      case "/bucket/remote/objects/gone":
+        .init(404, body: Self.error("NoSuchKey"))
+      default:
+        .init(200, body: "helloworld")
+      }
+    }
+    defer { server.stop() }
+    let transport = remote(port: server.port)
+    #expect(try transport.get("objects/a", limit: 10) == Data("helloworld".utf8))
+    for key in ["objects/a", "objects/chunked"] {
+      let error = #expect(throws: RemoteError.self) { try transport.get(key, limit: 4) }
+      guard case .corrupt(_, let named, let reason)? = error else {
+        Issue.record("\(String(describing: error))")
+        continue
+      }
+      #expect(named == key)
+      #expect(reason.contains("longer than the 4 bytes expected"), "\(reason)")
+      #expect(error?.kind.exitStatus == 1)
+    }
+    #expect(throws: RemoteError.self) { try transport.get("objects/gone", limit: 4) }
+    let gone = try? transport.get("objects/gone", limit: 4)
+    #expect(gone == nil)
+    // One request each: a refusal is not retried.
+    #expect(server.requests.filter { $0.target.hasSuffix("/objects/a") }.count == 2)
+  }
+
   @Test func malformedListingsAreCorrupt() throws {
     let page = Locked("")
     let server = try ScriptedServer { _ in .init(200, body: page.withLock { $0 }) }
