@@ -196,11 +196,12 @@ public final class HTTPTransport: RemoteTransport {
     _ method: String, _ address: String, headers: [String: String] = [:],
     limit: (bytes: Int, key: String)? = nil
   ) throws -> HTTPResponse {
-    guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
+    // As Foundation escapes it (a space, a letter beyond ASCII): libcurl sends it as given.
+    guard let url = URL(string: address) else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
       retry, location: location, address: address, limit: limit,
       make: {
-        var request = HTTPRequest(method: method, url: address)
+        var request = HTTPRequest(method: method, url: url.absoluteString)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         return request
       },

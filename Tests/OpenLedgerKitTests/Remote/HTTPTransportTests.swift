@@ -168,6 +168,16 @@ import Testing
     #expect(seen.body == body)
   }
 
+  /// A remote's URL as people write it (a space, a letter beyond ASCII) goes out escaped.
+  @Test func urlsAreEscaped() throws {
+    let server = try ScriptedServer { _ in .init(200, body: "bytes") }
+    defer { server.stop() }
+    let remote = try HTTPTransport(
+      url: "http://127.0.0.1:\(server.port)/my data/café", retry: Self.quickRetries)
+    #expect(try remote.get("objects/a") == Data("bytes".utf8))
+    #expect(server.requests.first?.target == "/my%20data/caf%C3%A9/objects/a")
+  }
+
   @Test func onlyHTTPURLsAreRemotes() {
     for url in ["ftp://host/x", "http://", "https://host/x?query", "/just/a/path"] {
       #expect(throws: RemoteError.self, "\(url)") { try HTTPTransport(url: url) }
