@@ -98,5 +98,3 @@ public struct OpenLedgerCommand: ParsableCommand {
     return String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
   }
 }
-
-let openledgerVersion = "0.1.0"

@@ -75,8 +75,9 @@ struct HTTPFailure: Error, CustomStringConvertible {
 
   var description: String {
     guard code == CURLE_PEER_FAILED_VERIFICATION else { return message }
-    return message + " (if an authority of your own signed the server's certificate, name its "
-      + "PEM file in SSL_CERT_FILE for an HTTPS remote, AWS_CA_BUNDLE for S3)"
+    return message + " (if the certificate is for this host and an authority of your own "
+      + "signed it, name that authority's PEM file in SSL_CERT_FILE for an HTTPS remote, "
+      + "AWS_CA_BUNDLE for S3)"
   }
 
   /// Whether another try may pass: timeouts, refused, reset or cut-short connections, name
@@ -150,6 +151,7 @@ final class HTTPSession: Sendable {
     let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     errors.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     defer { errors.deallocate() }
+    var status = 0
     let code = withExtendedLifetime(transfer) {
       let easy = handle.easy
       curl_easy_reset(easy)
@@ -166,8 +168,14 @@ final class HTTPSession: Sendable {
       ol_curl_set_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(timeout.rounded(.up))))
       ol_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, followsRedirects ? 1 : 0)
       ol_curl_set_long(easy, CURLOPT_MAXREDIRS, 10)
+      ol_curl_set_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+      ol_curl_set_string(easy, CURLOPT_USERAGENT, "openledger/\(openledgerVersion)")
       ol_curl_set_long(easy, CURLOPT_BUFFERSIZE, 1 << 20)
-      if let caBundle { ol_curl_set_string(easy, CURLOPT_CAINFO, caBundle) }
+      if let caBundle {
+        // In place of the system's authorities, not besides them: no directory of them either.
+        ol_curl_set_string(easy, CURLOPT_CAINFO, caBundle)
+        ol_curl_set_pointer(easy, CURLOPT_CAPATH, nil)
+      }
       ol_curl_set_data_callback(easy, CURLOPT_HEADERFUNCTION, Transfer.receiveHeader)
       ol_curl_set_pointer(easy, CURLOPT_HEADERDATA, context)
       ol_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, Transfer.receiveBody)
@@ -180,7 +188,8 @@ final class HTTPSession: Sendable {
       default:
         ol_curl_set_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
       }
-      if let body {
+      // A PUT or POST always says its length, 0 too (S3 answers 411 to one that does not).
+      if let body = body ?? (["PUT", "POST"].contains(request.method) ? Data() : nil) {
         ol_curl_set_long(easy, CURLOPT_UPLOAD, 1)
         ol_curl_set_offset(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(body.count))
         ol_curl_set_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, 2 << 20)
@@ -189,7 +198,12 @@ final class HTTPSession: Sendable {
         ol_curl_set_seek_callback(easy, Transfer.rewind)
         ol_curl_set_pointer(easy, CURLOPT_SEEKDATA, context)
       }
-      return curl_easy_perform(easy)
+      let code = curl_easy_perform(easy)
+      status = ol_curl_response_code(easy)
+      // The handle goes back to the pool pointing at nothing of this request's (its headers,
+      // error buffer and context are freed on return); its connection stays open.
+      curl_easy_reset(easy)
+      return code
     }
     if let limit, transfer.exceeded {
       return .failure(
@@ -203,9 +217,7 @@ final class HTTPSession: Sendable {
           message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
     }
     return .success(
-      HTTPResponse(
-        status: ol_curl_response_code(handle.easy), headers: transfer.headers,
-        body: transfer.takeBody()))
+      HTTPResponse(status: status, headers: transfer.headers, body: transfer.takeBody()))
   }
 
   /// Sends the request `make` builds (afresh for each try: S3 signs each with its time) until
@@ -316,8 +328,10 @@ private final class Transfer {
 
   /// The body received, handed over without a copy.
   func takeBody() -> Data {
-    guard let received = body, count > 0 else { return Data() }
+    guard var received = body, count > 0 else { return Data() }
     body = nil
+    // A body without a Content-Length grew by doubling: give back what it did not fill.
+    if capacity - count > 1 << 20, let trimmed = realloc(received, count) { received = trimmed }
     return Data(bytesNoCopy: received, count: count, deallocator: .free)
   }
 

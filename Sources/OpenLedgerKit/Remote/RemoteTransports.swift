@@ -28,7 +28,10 @@ extension RemoteConfig {
         endpoint: endpoint, addressing: environment.addressing)
       return S3Transport(configuration: configuration)
     case .http:
-      let bundle = environment.variables["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+      // Only an https remote has certificates to check.
+      let bundle = environment.variables["SSL_CERT_FILE"].flatMap {
+        $0.isEmpty || !url.lowercased().hasPrefix("https:") ? nil : $0
+      }
       return try HTTPTransport(
         url: url,
         caBundle: bundle.map { try S3Configuration.readableCABundle($0, from: "SSL_CERT_FILE") })

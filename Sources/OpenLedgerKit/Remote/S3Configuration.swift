@@ -80,8 +80,8 @@ public struct S3Configuration: Sendable {
   ///   (`AWS_SHARED_CREDENTIALS_FILE`) or `~/.aws/config` (`AWS_CONFIG_FILE`), else none;
   /// - addressing: `addressing`, else the profile's `s3.addressing_style`, else path style for
   ///   an endpoint of one's own and virtual-hosted style for AWS;
-  /// - certificate authorities: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`, else the
-  ///   system's.
+  /// - certificate authorities (an https endpoint): `AWS_CA_BUNDLE`, else the profile's
+  ///   `ca_bundle`, else the system's.
   public static func resolve(
     url: String, environment: [String: String], home: String, endpoint: String? = nil,
     addressing: Addressing? = nil
@@ -129,9 +129,11 @@ public struct S3Configuration: Sendable {
     var configuration = S3Configuration(
       bucket: bucket, prefix: prefix, endpoint: endpointURL, region: region,
       credentials: credentials, credentialSource: source, addressing: style)
-    if let bundle = nonEmpty(environment["AWS_CA_BUNDLE"]) {
+    // Only an https endpoint has a certificate to check.
+    let secure = endpointURL.scheme?.lowercased() == "https"
+    if secure, let bundle = nonEmpty(environment["AWS_CA_BUNDLE"]) {
       configuration.caBundle = try readableCABundle(bundle, from: "AWS_CA_BUNDLE")
-    } else if let bundle = nonEmpty(profile["ca_bundle"]) {
+    } else if secure, let bundle = nonEmpty(profile["ca_bundle"]) {
       configuration.caBundle = try readableCABundle(bundle, from: "ca_bundle in \(configFile)")
     }
     return configuration

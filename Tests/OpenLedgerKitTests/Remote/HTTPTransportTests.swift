@@ -160,12 +160,19 @@ import Testing
     let response = try session.send(request, body: body).get()
     #expect(response.status == 200)
     #expect(response.body == Data("ok".utf8))
-    let seen = try #require(server.requests.first)
-    #expect(seen.method == "PUT")
-    #expect(seen.headers["x-amz-meta-a"] == "two")
-    #expect(seen.headers["x-amz-meta-empty"] == "")
-    #expect(seen.headers["expect"] == nil)
-    #expect(seen.body == body)
+    // A POST without a body still says its length (S3 answers 411 otherwise).
+    let post = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/b?uploads")
+    #expect(try session.send(post).get().status == 200)
+    let seen = server.requests
+    try #require(seen.count == 2)
+    #expect(seen[0].method == "PUT")
+    #expect(seen[0].headers["x-amz-meta-a"] == "two")
+    #expect(seen[0].headers["x-amz-meta-empty"] == "")
+    #expect(seen[0].headers["expect"] == nil)
+    #expect(seen[0].headers["user-agent"] == "openledger/\(openledgerVersion)")
+    #expect(seen[0].body == body)
+    #expect(seen[1].method == "POST")
+    #expect(seen[1].headers["content-length"] == "0")
   }
 
   /// A remote's URL as people write it (a space, a letter beyond ASCII) goes out escaped.
@@ -176,6 +183,15 @@ import Testing
       url: "http://127.0.0.1:\(server.port)/my data/café", retry: Self.quickRetries)
     #expect(try remote.get("objects/a") == Data("bytes".utf8))
     #expect(server.requests.first?.target == "/my%20data/caf%C3%A9/objects/a")
+  }
+
+  /// SSL_CERT_FILE (often set for other tools) is read for https remotes only.
+  @Test func plainHTTPReadsNoCertificates() throws {
+    let stale = RemoteEnvironment(variables: ["SSL_CERT_FILE": "/nowhere.pem"], home: "/")
+    _ = try RemoteConfig(name: "web", url: "http://127.0.0.1:1/r").transport(in: stale)
+    #expect(throws: S3ConfigurationError.self) {
+      _ = try RemoteConfig(name: "web", url: "https://127.0.0.1:1/r").transport(in: stale)
+    }
   }
 
   @Test func onlyHTTPURLsAreRemotes() {

@@ -167,6 +167,9 @@ import Testing
     #expect(try resolve(["AWS_CONFIG_FILE": "/nowhere"]).caBundle == nil)
     #expect(try resolve([:]).caBundle == bundle)
     #expect(try resolve(["AWS_CA_BUNDLE": bundle, "AWS_PROFILE": "gone"]).caBundle == bundle)
+    // An http endpoint has no certificate: the settings are not read.
+    let plain = ["AWS_CA_BUNDLE": "/nowhere.pem", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000"]
+    #expect(try resolve(plain).caBundle == nil)
     for (environment, origin) in [
       (["AWS_CA_BUNDLE": "\(home.path)/missing.pem"], "AWS_CA_BUNDLE"),
       (["AWS_CA_BUNDLE": home.path], "AWS_CA_BUNDLE"),
