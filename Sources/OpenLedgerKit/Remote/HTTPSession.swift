@@ -74,17 +74,26 @@ struct HTTPFailure: Error, CustomStringConvertible {
   var exceeded: Int? = nil
 
   var description: String {
+    if speaksPlainHTTP {
+      return message + " (the server answered in plain HTTP: write http:// instead of https://)"
+    }
     guard code == CURLE_PEER_FAILED_VERIFICATION else { return message }
     return message + " (if the certificate is for this host and an authority of your own "
       + "signed it, name that authority's PEM file in SSL_CERT_FILE for an HTTPS remote, "
       + "AWS_CA_BUNDLE for S3)"
   }
 
+  /// An https URL for a server that speaks plain HTTP (a local MinIO's port, say): OpenSSL's
+  /// "wrong version number" is the HTTP answer read as a TLS record. No try will pass.
+  private var speaksPlainHTTP: Bool {
+    code == CURLE_SSL_CONNECT_ERROR && message.contains("wrong version number")
+  }
+
   /// Whether another try may pass: timeouts, refused, reset or cut-short connections, name
   /// lookups. A malformed URL, a certificate the system does not trust or a redirect loop
   /// will not.
   var isTransient: Bool {
-    if exceeded != nil { return false }
+    if exceeded != nil || speaksPlainHTTP { return false }
     return switch code {
     case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
       CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,

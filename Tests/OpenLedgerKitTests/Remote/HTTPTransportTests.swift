@@ -185,6 +185,25 @@ import Testing
     #expect(server.requests.first?.target == "/my%20data/caf%C3%A9/objects/a")
   }
 
+  /// An https URL for a server that speaks plain HTTP fails at once, saying so.
+  @Test(.enabled(if: python != nil, "python3 is not on PATH"))
+  func httpsToAPlainHTTPServerSaysWhichToWrite() throws {
+    let directory = try TemporaryDirectory()
+    let server = try ChildServer(
+      [
+        try #require(Self.python), "-u", "-m", "http.server", "--bind", "127.0.0.1",
+        "--directory", directory.path, "0",
+      ], portPattern: #"port (\d+)"#)
+    defer { server.stop() }
+    let start = Date()
+    let remote = try HTTPTransport(
+      url: "https://127.0.0.1:\(server.port)/r", retry: Self.quickRetries, requestTimeout: 5)
+    let error = #expect(throws: RemoteError.self) { try remote.get("objects/a") }
+    #expect(error?.kind.exitStatus == 74)
+    #expect(error?.description.contains("write http:// instead of https://") == true)
+    #expect(Date().timeIntervalSince(start) < 3, "retried: \(String(describing: error))")
+  }
+
   /// SSL_CERT_FILE (often set for other tools) is read for https remotes only.
   @Test func plainHTTPReadsNoCertificates() throws {
     let stale = RemoteEnvironment(variables: ["SSL_CERT_FILE": "/nowhere.pem"], home: "/")
