@@ -14,6 +14,35 @@ import Testing
     return sandbox
   }
 
+  /// A store this user cannot write is refused with what to do (exit 77), not SQLite's words.
+  /// As root (who writes anything), the command runs as `nobody` through setpriv.
+  @Test func aStoreThisUserCannotWriteIsNamed() throws {
+    let sandbox = try setUp()
+    try sandbox.ok(["datanet", "create", "papers", "--as", "alice"])
+    let asRoot = getuid() == 0
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
+    if asRoot, setpriv == nil { return }  // no way to lose root's rights here
+    let mode = asRoot ? "a+rX" : "a-w"
+    let chmod = try runProcess("/bin/chmod", ["-R", mode, sandbox.root])
+    try #require(chmod.status == 0, "\(chmod.stderr)")
+    defer { _ = try? runProcess("/bin/chmod", ["-R", "u+w", sandbox.root]) }
+    let result =
+      asRoot
+      ? try runProcess(
+        setpriv!,
+        [
+          "--reuid", "65534", "--regid", "65534", "--clear-groups", Sandbox.binary, "review",
+          "list", "papers",
+        ],
+        in: sandbox.work, environment: sandbox.environment)
+      : try sandbox.run(["review", "list", "papers"])
+    #expect(result.status == 77, "\(result.stderr)")
+    #expect(result.stderr.contains("cannot be written by this user"), "\(result.stderr)")
+    #expect(result.stderr.contains("--store"), "\(result.stderr)")
+  }
+
   @Test func happyPath() throws {
     let sandbox = try setUp()
     let created = try sandbox.ok([

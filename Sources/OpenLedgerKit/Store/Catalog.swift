@@ -85,6 +85,8 @@ public final class Catalog: Sendable {
     switch error.resultCode {
     case .SQLITE_BUSY, .SQLITE_LOCKED:
       return StoreError.catalogBusy(path: path, waitedMilliseconds: timeout)
+    case .SQLITE_READONLY:
+      return StoreError.catalogReadOnly(path: path)
     default:
       let sql = error.sql.map { " (in \($0))" } ?? ""
       return StoreError.catalog(path: path, message: (error.message ?? "\(error)") + sql)

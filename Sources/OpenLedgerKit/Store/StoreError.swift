@@ -12,6 +12,8 @@ public enum StoreError: OpenLedgerError {
   case objectCorrupt(Digest, actual: Digest)
   case catalogBusy(path: String, waitedMilliseconds: Int)
   case catalog(path: String, message: String)
+  /// The catalog cannot be written by this user (a read-only file, directory or file system).
+  case catalogReadOnly(path: String)
   /// The store holds objects but no catalog: opened as it is, it would look empty.
   case catalogMissing(path: String)
 
@@ -19,6 +21,7 @@ public enum StoreError: OpenLedgerError {
     switch self {
     case .notFound, .notAStore: .notFound
     case .alreadyExists, .initPathTaken: .cannotCreate
+    case .catalogReadOnly: .permissionDenied
     case .unsupportedFormat, .malformedConfig, .objectMissing, .objectCorrupt, .catalogBusy,
       .catalog, .catalogMissing:
       .ioError
@@ -52,6 +55,10 @@ public enum StoreError: OpenLedgerError {
         + "(or raise busyTimeoutMilliseconds in config.json)"
     case .catalog(let path, let message):
       "the catalog \(path) failed: \(message)"
+    case .catalogReadOnly(let path):
+      "the catalog \(path) cannot be written by this user; openledger writes to its store even "
+        + "to read it (the catalog keeps a write-ahead log): run the command as the store's "
+        + "owner, or copy the store (cp -a) and pass --store COPY"
     case .catalogMissing(let path):
       "the catalog \(path) is missing, though the store holds objects: the store would look "
         + "empty; run `openledger rebuild-catalog` to recreate it from the objects"
