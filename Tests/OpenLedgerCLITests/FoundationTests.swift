@@ -24,6 +24,13 @@ import Testing
       FileManager.default.isExecutableFile(atPath: $0)
     }
     if asRoot, setpriv == nil { return }  // no way to lose root's rights here
+    // As nobody, the sandbox must be reachable: every directory above it searchable by all.
+    var above = (sandbox.root as NSString).deletingLastPathComponent
+    while asRoot, above != "/" {
+      var info = stat()
+      if stat(above, &info) != 0 || info.st_mode & S_IXOTH == 0 { return }
+      above = (above as NSString).deletingLastPathComponent
+    }
     let mode = asRoot ? "a+rX" : "a-w"
     let chmod = try runProcess("/bin/chmod", ["-R", mode, sandbox.root])
     try #require(chmod.status == 0, "\(chmod.stderr)")
