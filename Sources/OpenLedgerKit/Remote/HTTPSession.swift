@@ -129,6 +129,7 @@ final class HTTPSession: Sendable {
   /// A PEM file of the certificate authorities to trust, or nil for the system's.
   private let caBundle: String?
   private let handles: EasyHandlePool
+  private let buffers = BodyBuffers()
 
   init(
     timeout: TimeInterval, maximumConnections: Int, followsRedirects: Bool,
@@ -148,7 +149,7 @@ final class HTTPSession: Sendable {
   > {
     let handle = handles.take()
     defer { handles.give(handle) }
-    let transfer = Transfer(upload: body, limit: limit)
+    let transfer = Transfer(upload: body, limit: limit, buffers: buffers)
     // libcurl's syntax: `Name: value`, `Name;` for an empty value, `Name:` to send none. No
     // "Expect: 100-continue" before a large body: servers that ignore it (moto among them)
     // would cost a second's wait per upload.
@@ -311,6 +312,48 @@ private final class EasyHandlePool: Sendable {
   }
 }
 
+/// Large bodies' buffers, kept once their `Data` is released, for the next answers: a clone
+/// receives its shards into the same few buffers instead of fresh pages for each, which the
+/// kernel would fault in and clear one by one (about a tenth of a clone's CPU). It keeps at most
+/// the buffers that were in use at once, and 256 MiB of them, and frees them with the session's
+/// last body.
+final class BodyBuffers: Sendable {
+  /// Smaller bodies come from malloc and go back to it.
+  static let smallest = 1 << 20
+  private let kept = Mutex<[(address: Int, capacity: Int)]>([])
+
+  /// A kept buffer of at least `size` bytes (and at most twice that), or nil.
+  func take(atLeast size: Int) -> (UnsafeMutableRawPointer, Int)? {
+    guard size >= Self.smallest else { return nil }
+    let found = kept.withLock { kept -> (address: Int, capacity: Int)? in
+      guard
+        let index = kept.indices.filter({ (size...(2 * size)).contains(kept[$0].capacity) })
+          .min(by: { kept[$0].capacity < kept[$1].capacity })
+      else { return nil }
+      return kept.remove(at: index)
+    }
+    return found.map { (UnsafeMutableRawPointer(bitPattern: $0.address)!, $0.capacity) }
+  }
+
+  /// Keeps a large buffer for `take` (up to 256 MiB kept in all), or frees it.
+  func giveBack(_ address: UnsafeMutableRawPointer, capacity: Int) {
+    let keeps =
+      capacity >= Self.smallest
+      && kept.withLock { kept in
+        guard kept.reduce(capacity, { $0 + $1.capacity }) <= 256 << 20 else { return false }
+        kept.append((Int(bitPattern: address), capacity))
+        return true
+      }
+    if !keeps { free(address) }
+  }
+
+  deinit {
+    for buffer in kept.withLock({ $0 }) {
+      free(UnsafeMutableRawPointer(bitPattern: buffer.address))
+    }
+  }
+}
+
 /// The state of one request while libcurl runs it: the answer's headers and body as they
 /// come, and how far the body sent has been read. libcurl's callbacks find it through their
 /// context pointer.
@@ -328,20 +371,32 @@ private final class Transfer {
   /// Whether the transfer was stopped for a body over `limit`.
   private(set) var exceeded = false
 
-  init(upload: Data?, limit: Int?) {
+  private let buffers: BodyBuffers
+
+  init(upload: Data?, limit: Int?, buffers: BodyBuffers) {
     self.upload = upload
     self.limit = limit
+    self.buffers = buffers
   }
 
-  deinit { free(body) }
+  deinit {
+    if let body { buffers.giveBack(body, capacity: capacity) }
+  }
 
-  /// The body received, handed over without a copy.
+  /// The body received, handed over without a copy; its buffer goes back to `buffers` when the
+  /// last copy of the `Data` is gone.
   func takeBody() -> Data {
     guard var received = body, count > 0 else { return Data() }
     body = nil
     // A body without a Content-Length grew by doubling: give back what it did not fill.
-    if capacity - count > 1 << 20, let trimmed = realloc(received, count) { received = trimmed }
-    return Data(bytesNoCopy: received, count: count, deallocator: .free)
+    if capacity - count > 1 << 20, let trimmed = realloc(received, count) {
+      received = trimmed
+      capacity = count
+    }
+    let (buffers, capacity) = (buffers, capacity)
+    return Data(
+      bytesNoCopy: received, count: count,
+      deallocator: .custom { address, _ in buffers.giveBack(address, capacity: capacity) })
   }
 
   /// Room for `more` bytes: the answer's Content-Length at first (up to 256 MiB: the header
@@ -351,6 +406,10 @@ private final class Transfer {
     var wanted = max(count + more, capacity * 2)
     if capacity == 0, let length = headers["content-length"].flatMap(Int.init), length > 0 {
       wanted = max(wanted, min(length, 256 << 20))
+    }
+    if body == nil, let kept = buffers.take(atLeast: wanted) {
+      (body, capacity) = kept
+      return true
     }
     guard let grown = realloc(body, wanted) else { return false }
     body = grown

@@ -213,6 +213,30 @@ import Testing
     }
   }
 
+  /// Large bodies' buffers come back for the next answers of about their size; small ones and
+  /// those past the kept total are freed.
+  @Test func bodyBuffersAreKeptForAnswersOfTheirSize() throws {
+    let buffers = BodyBuffers()
+    #expect(buffers.take(atLeast: 4 << 20) == nil)
+    let large = try #require(malloc(64 << 20))
+    buffers.giveBack(large, capacity: 64 << 20)
+    buffers.giveBack(try #require(malloc(1024)), capacity: 1024)  // freed, not kept
+    #expect(buffers.take(atLeast: 16 << 20) == nil)  // over twice the size asked for
+    #expect(buffers.take(atLeast: 1024) == nil)
+    let taken = try #require(buffers.take(atLeast: 40 << 20))
+    #expect(taken.0 == large)
+    #expect(taken.1 == 64 << 20)
+    #expect(buffers.take(atLeast: 40 << 20) == nil)  // taken once
+    for _ in 0..<5 { buffers.giveBack(try #require(malloc(64 << 20)), capacity: 64 << 20) }
+    var kept = 0
+    while let buffer = buffers.take(atLeast: 64 << 20) {
+      kept += 1
+      free(buffer.0)
+    }
+    #expect(kept == 4)  // 256 MiB in all
+    free(taken.0)
+  }
+
   @Test func onlyHTTPURLsAreRemotes() {
     for url in ["ftp://host/x", "http://", "https://host/x?query", "/just/a/path"] {
       #expect(throws: RemoteError.self, "\(url)") { try HTTPTransport(url: url) }
