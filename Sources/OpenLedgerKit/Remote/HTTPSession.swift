@@ -163,8 +163,8 @@ final class HTTPSession: Sendable {
     defer { errors.deallocate() }
     var status = 0
     let code = withExtendedLifetime(transfer) {
+      // A handle comes out of the pool fresh or reset by its last request (below).
       let easy = handle.easy
-      curl_easy_reset(easy)
       let context = Unmanaged.passUnretained(transfer).toOpaque()
       ol_curl_set_string(easy, CURLOPT_URL, request.url)
       ol_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
