@@ -318,7 +318,7 @@ private final class EasyHandlePool: Sendable {
 /// the buffers that were in use at once, and 256 MiB of them, and frees them with the session's
 /// last body.
 final class BodyBuffers: Sendable {
-  /// Smaller bodies come from malloc and go back to it.
+  /// Smaller bodies come from malloc and go back to it; larger ones are aligned to a page.
   static let smallest = 1 << 20
   private let kept = Mutex<[(address: Int, capacity: Int)]>([])
 
@@ -333,6 +333,18 @@ final class BodyBuffers: Sendable {
       return kept.remove(at: index)
     }
     return found.map { (UnsafeMutableRawPointer(bitPattern: $0.address)!, $0.capacity) }
+  }
+
+  /// A new buffer for a large body, of `size` bytes, aligned to a page so that a shard
+  /// received into it goes to the disk around the file cache without a copy (`DirectWrites`);
+  /// nil for a small one.
+  static func allocate(_ size: Int) -> (UnsafeMutableRawPointer, Int)? {
+    guard size >= smallest else { return nil }
+    var address: UnsafeMutableRawPointer?
+    guard posix_memalign(&address, DirectWrites.alignment, size) == 0, let address else {
+      return nil
+    }
+    return (address, size)
   }
 
   /// Keeps a large buffer for `take` (up to 256 MiB kept in all), or frees it.
@@ -407,7 +419,7 @@ private final class Transfer {
     if capacity == 0, let length = headers["content-length"].flatMap(Int.init), length > 0 {
       wanted = max(wanted, min(length, 256 << 20))
     }
-    if body == nil, let kept = buffers.take(atLeast: wanted) {
+    if body == nil, let kept = buffers.take(atLeast: wanted) ?? BodyBuffers.allocate(wanted) {
       (body, capacity) = kept
       return true
     }

@@ -7,8 +7,9 @@ import Foundation
 ///
 /// Direct writes need aligned memory, offsets and lengths. Bytes gather in an aligned buffer
 /// that goes to the disk each time it fills, whatever the sizes of the writes that filled it;
-/// `finish` writes the rest padded to a whole block and cuts the padding off. Aligned memory of
-/// whole blocks, with nothing waiting in the buffer, goes to the disk as it is. Where a write is
+/// `finish` writes the rest padded to a whole block and cuts the padding off. Aligned memory,
+/// with nothing waiting in the buffer, goes to the disk as it is but for a last part shorter
+/// than a block, which waits in the buffer (a pulled shard's body: no copy). Where a write is
 /// refused (a file system without direct I/O answers `EINVAL`), the file goes back to the cache
 /// and `isOn` turns false; what follows is written through the cache, every byte kept.
 final class DirectWrites {
@@ -39,13 +40,11 @@ final class DirectWrites {
   /// for the next write or `finish`.
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     guard !bytes.isEmpty else { return }
-    if buffered == 0, Int(bitPattern: bytes.baseAddress) % Self.alignment == 0,
-      bytes.count % Self.alignment == 0
-    {
-      try writeOut(bytes)
-      return
-    }
     var offset = 0
+    if buffered == 0, Int(bitPattern: bytes.baseAddress) % Self.alignment == 0 {
+      offset = bytes.count - bytes.count % Self.alignment
+      if offset > 0 { try writeOut(UnsafeRawBufferPointer(rebasing: bytes[0..<offset])) }
+    }
     while offset < bytes.count {
       let part = min(bytes.count - offset, buffer.count - buffered)
       (buffer.baseAddress! + buffered).copyMemory(

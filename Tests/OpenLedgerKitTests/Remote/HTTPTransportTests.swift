@@ -235,6 +235,11 @@ import Testing
     }
     #expect(kept == 4)  // 256 MiB in all
     free(taken.0)
+    #expect(BodyBuffers.allocate(1024) == nil)  // small bodies come from malloc
+    let fresh = try #require(BodyBuffers.allocate(BodyBuffers.smallest + 1))
+    #expect(Int(bitPattern: fresh.0) % DirectWrites.alignment == 0)
+    #expect(fresh.1 == BodyBuffers.smallest + 1)
+    free(fresh.0)
   }
 
   @Test func onlyHTTPURLsAreRemotes() {

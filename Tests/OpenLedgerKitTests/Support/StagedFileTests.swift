@@ -40,6 +40,30 @@ import Testing
     try check([(8 << 20) + 3, 4096])
   }
 
+  /// Page-aligned memory (a pulled shard's body) goes to the disk without a copy but for its
+  /// last part short of a block, which waits for the next write or the end.
+  @Test func alignedWritesOfAnySizeKeepEveryByte() throws {
+    for parts in [
+      [4097, 3], [(8 << 20) + 5, 4096, 10], [100, 8193], [12_288, 1], [4096, 4095],
+    ] {
+      let directory = try TemporaryDirectory()
+      let file = try StagedFile(in: directory.path)
+      file.writeAroundCache()
+      var expected = [UInt8]()
+      for (index, size) in parts.enumerated() {
+        let part = try #require(BodyBuffers.allocate(max(size, BodyBuffers.smallest)))
+        defer { free(part.0) }
+        #expect(Int(bitPattern: part.0) % DirectWrites.alignment == 0)
+        let bytes = UnsafeMutableRawBufferPointer(start: part.0, count: size)
+        for offset in 0..<size { bytes[offset] = UInt8(truncatingIfNeeded: offset &* 7 &+ index) }
+        try file.write(UnsafeRawBufferPointer(bytes))
+        expected += bytes
+      }
+      try file.commit(to: "\(directory.path)/out")
+      #expect(Array(try FileSystem.read("\(directory.path)/out")) == expected, "parts \(parts)")
+    }
+  }
+
   /// Writes of any size leave direct writes on (they gather into whole blocks), where the file
   /// system takes them at all: a padded block goes to the disk only at the end.
   @Test func unalignedWritesStayAroundTheCache() throws {
