@@ -179,15 +179,30 @@ import Testing
     #expect(listing.isEmpty)
   }
 
-  /// A remote that serves a shard longer than the event that names it says: refused without
-  /// reading it whole, named, nothing applied; once the remote is mended the pull goes through.
-  @Test func aShardLongerThanItsEventSaysIsRefused() throws {
+  /// bob's clone `c` of a directory remote, to which alice then pushed a contribution.
+  struct ClonedThenContributed {
+    let sandbox: Sandbox
+    let remote: String
+    let bob: Machine
+    let contribution: String
+  }
+
+  func cloneThenContribute() throws -> ClonedThenContributed {
     let sandbox = try Sandbox()
     let remote = "\(sandbox.root)/shared"
     let (_, alice, bob) = try start(remote)
     try bob.ok(["clone", remote, "c"])
     let contribution = try alice.contribute("a.jsonl", "A note on the plane trees of 1920.")
     try alice.ok(["push"])
+    return ClonedThenContributed(
+      sandbox: sandbox, remote: remote, bob: bob, contribution: contribution)
+  }
+
+  /// A remote that serves a shard longer than the event that names it says: refused without
+  /// reading it whole, named, nothing applied; once the remote is mended the pull goes through.
+  @Test func aShardLongerThanItsEventSaysIsRefused() throws {
+    let cloned = try cloneThenContribute()
+    let (remote, bob, contribution) = (cloned.remote, cloned.bob, cloned.contribution)
     let objects = try #require(
       FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects
         .compactMap { $0 as? String }.filter { $0.split(separator: "/").count == 3 })
@@ -213,6 +228,29 @@ import Testing
     let pulled = try #require(
       try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
     #expect(pulled.compactMap { $0["id"] as? String } == [contribution])
+  }
+
+  /// A head file longer than any push writes is refused before it is held: corrupt (exit 1),
+  /// named, nothing applied; once it is gone the pull goes through.
+  @Test func aHeadFileTooLongIsRefused() throws {
+    let cloned = try cloneThenContribute()
+    let (remote, bob, contribution) = (cloned.remote, cloned.bob, cloned.contribution)
+    let datanet = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/heads").first)
+    let key = "heads/\(datanet)/\(String(repeating: "ab", count: 32)).json"
+    try Data(repeating: 0x20, count: RemoteLayout.largestHeadFile + 1)
+      .write(to: URL(fileURLWithPath: "\(remote)/\(key)"))
+    let clone = "\(bob.home)/work/c"
+    let result = try bob.run(["pull"], in: clone)
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(key), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("longer than the \(RemoteLayout.largestHeadFile) bytes expected"),
+      "\(result.stderr)")
+    #expect(try bob.status(of: contribution, in: clone) == nil)
+    try FileManager.default.removeItem(atPath: "\(remote)/\(key)")
+    try bob.ok(["pull"], in: clone)
+    #expect(try bob.status(of: contribution, in: clone) == "pending")
   }
 
   /// A remote holding a review signed by someone who is no curator: refused on replay, named,

@@ -139,7 +139,8 @@ public final class HTTPTransport: RemoteTransport {
   /// remote's top); nil when that directory does not exist on a server that lists others.
   private func listing(of directory: String) throws -> [String]? {
     let key = directory.isEmpty ? "" : directory + "/"
-    let response = try send("GET", baseURL + key)
+    let response = try send(
+      "GET", baseURL + key, limit: (RemoteLayout.largestListingPage, key.isEmpty ? "/" : key))
     let type = response.header("content-type")?.lowercased() ?? ""
     if response.status == 200, type.hasPrefix("text/html") || type.hasPrefix("application/xhtml") {
       if directory.isEmpty { rootListed.withLock { $0 = true } }

@@ -16,6 +16,15 @@ public enum RemoteLayout {
   public static let formatVersion = 1
   public static let marker = "openledger-remote.json"
 
+  /// The longest head file a pull reads. A push writes a few hundred bytes (a head or two and
+  /// one pack), a consolidation also names the head files it replaces: 16 MiB is room for about
+  /// 250,000 of them. A longer one is refused before it is held (a remote is untrusted).
+  public static let largestHeadFile = 16 << 20
+
+  /// The longest page of a listing read: an S3 page holds at most 1,000 keys (about 300 KB), a
+  /// web server's index page of a directory of 100,000 files about 15 MB.
+  public static let largestListingPage = 64 << 20
+
   public static func objectKey(_ id: Digest) -> String {
     "objects/sha256/\(id.hex.prefix(2))/\(id.hex.dropFirst(2))"
   }

@@ -204,7 +204,7 @@ public final class RemoteSync {
       guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
       let data: Data
       do {
-        data = try counted { try transport.get(entry.key) }
+        data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
       } catch RemoteError.notFound {
         // Replaced by a consolidation since the listing: the head file replacing it holds
         // its events, and the next pull reads it.
@@ -638,7 +638,7 @@ public final class RemoteSync {
         remoteHeads.formUnion(heads)
         continue
       }
-      let data = try counted { try transport.get(entry.key) }
+      let data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
       let file = try RemoteHeadFile.parse(
         data, key: entry.key, id: id, datanet: datanet, location: location)
       remoteHeads.formUnion(file.heads)
@@ -883,7 +883,7 @@ extension RemoteSync {
       guard parts.count == 3, let datanet = Digest(hex: String(parts[1])),
         let id = RemoteLayout.headID(in: entry.key, of: datanet)
       else { continue }
-      let data = try counted { try transport.get(entry.key) }
+      let data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
       let file = try RemoteHeadFile.parse(
         data, key: entry.key, id: id, datanet: datanet, location: transport.location)
       named.formUnion(file.packs.map(RemoteLayout.packKey))

@@ -51,7 +51,10 @@ public final class S3Transport: RemoteTransport {
       var query = [(name: "list-type", value: "2"), (name: "prefix", value: full)]
       if let size = configuration.listPageSize { query.append(("max-keys", String(size))) }
       if let token { query.append(("continuation-token", token)) }
-      let response = try send(Request(method: "GET", key: nil, query: query))
+      let response = try send(
+        Request(
+          method: "GET", key: nil, query: query,
+          limit: (RemoteLayout.largestListingPage, listing)))
       guard response.status == 200 else { throw failure(response, key: listing) }
       let page: S3ListPage
       do {
@@ -97,7 +100,7 @@ public final class S3Transport: RemoteTransport {
 
   public func get(_ key: String, limit: Int?) throws -> Data {
     try check(key)
-    let response = try send(Request(method: "GET", key: key, limit: limit))
+    let response = try send(Request(method: "GET", key: key, limit: limit.map { ($0, key) }))
     guard response.status == 200 else { throw failure(response, key: key) }
     return response.body
   }
@@ -315,8 +318,9 @@ public final class S3Transport: RemoteTransport {
     /// CompleteMultipartUpload may answer 200 and carry an `<Error>` (S3 reports failures
     /// that happen after it started answering that way).
     var errorsMayComeWithSuccess = false
-    /// The most bytes a successful answer's body may have.
-    var limit: Int?
+    /// The most bytes a successful answer's body may have, and the key (or listing) to name if
+    /// it has more.
+    var limit: (bytes: Int, key: String)?
   }
 
   private func check(_ key: String) throws {
@@ -352,7 +356,7 @@ public final class S3Transport: RemoteTransport {
     guard URL(string: address) != nil else { throw RemoteError.unsupportedURL(address) }
     return try session.exchange(
       configuration.retry, location: location, address: address, body: request.body,
-      limit: request.limit.map { ($0, request.key ?? "") },
+      limit: request.limit,
       make: {
         var signing = SigV4Request(
           method: request.method, path: path, query: request.query,

@@ -110,6 +110,25 @@ import Testing
     #expect(error?.description.contains("directory or s3:// form") == true)
   }
 
+  /// An index page longer than a listing of any remote is refused at its Content-Length.
+  @Test func anIndexPageTooLongIsCorrupt() throws {
+    let server = try ScriptedServer { _ in
+      .init(
+        200,
+        headers: [
+          "Content-Type": "text/html",
+          "Content-Length": String(RemoteLayout.largestListingPage + 1),
+        ])
+    }
+    defer { server.stop() }
+    let remote = try HTTPTransport(
+      url: "http://127.0.0.1:\(server.port)/r/", retry: Self.quickRetries)
+    let error = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
+    expectCorrupt(
+      error, named: "heads/",
+      saying: "longer than the \(RemoteLayout.largestListingPage) bytes")
+  }
+
   @Test func serverErrorsAreRetriedThenUnreachable() throws {
     let tries = Locked(0)
     let server = try ScriptedServer { _ in

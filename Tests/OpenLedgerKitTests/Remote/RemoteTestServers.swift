@@ -400,3 +400,18 @@ struct MotoServerTrait: SuiteTrait, TestScoping {
 extension Trait where Self == MotoServerTrait {
   static var motoServer: Self { MotoServerTrait() }
 }
+
+/// Expects `error` to be `RemoteError.corrupt` naming `key`, with a reason that contains
+/// `reason`, and exit status 1.
+func expectCorrupt(
+  _ error: RemoteError?, named key: String, saying reason: String,
+  sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
+  guard case .corrupt(_, let named, let why)? = error else {
+    Issue.record("not corrupt: \(String(describing: error))", sourceLocation: sourceLocation)
+    return
+  }
+  #expect(named == key, sourceLocation: sourceLocation)
+  #expect(why.contains(reason), "\(why)", sourceLocation: sourceLocation)
+  #expect(error?.kind.exitStatus == 1, sourceLocation: sourceLocation)
+}

@@ -123,6 +123,21 @@ import Testing
     #expect(server.requests.filter { $0.target.hasSuffix("/objects/a") }.count == 2)
   }
 
+  /// A listing page longer than any S3 sends is refused at its Content-Length, not retried.
+  @Test func aListingPageTooLongIsCorrupt() throws {
+    let server = try ScriptedServer { _ in
+      .init(200, headers: ["Content-Length": String(RemoteLayout.largestListingPage + 1)])
+    }
+    defer { server.stop() }
+    let error = #expect(throws: RemoteError.self) {
+      try remote(port: server.port).list(prefix: "heads/")
+    }
+    expectCorrupt(
+      error, named: "listing of 'heads/'",
+      saying: "longer than the \(RemoteLayout.largestListingPage) bytes")
+    #expect(server.requests.count == 1)
+  }
+
   @Test func malformedListingsAreCorrupt() throws {
     let page = Locked("")
     let server = try ScriptedServer { _ in .init(200, body: page.withLock { $0 }) }
