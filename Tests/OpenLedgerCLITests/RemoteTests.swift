@@ -154,6 +154,26 @@ import Testing
     #expect(result.stderr.contains("origin"))
   }
 
+  /// A directory nobody pushed to (here a store's working directory) is no remote: clone and
+  /// pull say so (66) instead of finishing with nothing, and the clone leaves nothing behind.
+  @Test func aDirectoryThatIsNoRemoteIsNotFound() throws {
+    let sandbox = try Sandbox()
+    let (_, alice, bob) = try start("\(sandbox.root)/shared")
+    let clone = try bob.run(["clone", alice.home + "/work", "c"])
+    #expect(clone.status == 66, "\(clone.stderr)")
+    #expect(
+      clone.stderr.contains("\(alice.home)/work holds no openledger remote"), "\(clone.stderr)")
+    #expect(clone.stderr.contains("check the URL"), "\(clone.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/c"))
+    let empty = "\(sandbox.root)/empty"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    try alice.ok(["remote", "add", "wrong", empty])
+    let pull = try alice.run(["pull", "wrong"])
+    #expect(pull.status == 66, "\(pull.stderr)")
+    #expect(pull.stderr.contains("holds no openledger remote"), "\(pull.stderr)")
+    try alice.ok(["pull"])  // origin, pushed to, is one
+  }
+
   /// A remote that serves an object whose bytes are not its name: refused, named, and nothing
   /// of the pull applied.
   @Test func aCorruptedObjectIsRefusedAndNothingApplied() throws {

@@ -6,6 +6,9 @@ public enum RemoteError: OpenLedgerError {
   case accessDenied(location: String, detail: String, hint: String)
   /// A file the remote should hold is not there.
   case notFound(location: String, key: String)
+  /// Storage that holds no remote (no Datanet and no format marker): a wrong URL, or a place
+  /// nobody pushed to yet.
+  case notARemote(location: String)
   /// A push or delete to a transport that only reads.
   case readOnly(location: String)
   /// The storage answered something a remote must not hold: an object whose bytes do not hash
@@ -40,7 +43,7 @@ public enum RemoteError: OpenLedgerError {
     switch self {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote: .notFound
+    case .notFound, .unknownRemote, .notARemote: .notFound
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken: .cannotCreate
@@ -57,6 +60,9 @@ public enum RemoteError: OpenLedgerError {
       "remote \(location) refused access: \(detail); \(hint)"
     case .notFound(let location, let key):
       "remote \(location) has no file \(key)"
+    case .notARemote(let location):
+      "\(location) holds no openledger remote (no \(RemoteLayout.marker), which the first push "
+        + "writes); check the URL, or push to it first"
     case .readOnly(let location):
       "remote \(location) can only be read (HTTP); push to its directory or S3 bucket instead"
     case .corrupt(let location, let key, let reason):

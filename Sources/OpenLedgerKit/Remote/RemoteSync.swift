@@ -175,6 +175,10 @@ public final class RemoteSync {
     try store.finishInterruptedWrites()
     var report = PullReport(remote: name)
     var targets = try scope ?? remoteDatanets()
+    // Nothing listed: a remote nobody pushed a Datanet to, or no remote at all (a wrong URL).
+    if scope == nil, targets.isEmpty, !(try counted { try transport.has(RemoteLayout.marker) }) {
+      throw RemoteError.notARemote(location: transport.location)
+    }
     if scope == nil, names == nil {
       // Datanets the store has pulled from this remote before, which the remote may have
       // lost, are not asked for; nothing else to add.
