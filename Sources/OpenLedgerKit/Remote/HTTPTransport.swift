@@ -146,10 +146,14 @@ public final class HTTPTransport: RemoteTransport {
       if directory.isEmpty { rootListed.withLock { $0 = true } }
       return AutoindexPage.links(in: response.body)
     }
-    if response.status == 404 || response.status == 410, !directory.isEmpty,
-      try rootGivesListing()
-    {
-      return nil
+    if response.status == 404 || response.status == 410 {
+      if directory.isEmpty {
+        // No top and no format marker: a wrong URL, not a server without listings (some hosts
+        // answer 404 for a directory they will not list).
+        if !(try has(RemoteLayout.marker)) { throw RemoteError.notARemote(location: location) }
+      } else if try rootGivesListing() {
+        return nil
+      }
     }
     let why =
       response.status == 200
@@ -164,7 +168,14 @@ public final class HTTPTransport: RemoteTransport {
 
   private func rootGivesListing() throws -> Bool {
     if let known = rootListed.withLock({ $0 }) { return known }
-    let listed = (try? listing(of: "")) != nil
+    let listed: Bool
+    do {
+      listed = try listing(of: "") != nil
+    } catch RemoteError.notARemote(let location) {
+      throw RemoteError.notARemote(location: location)
+    } catch {
+      listed = false
+    }
     rootListed.withLock { $0 = listed }
     return listed
   }

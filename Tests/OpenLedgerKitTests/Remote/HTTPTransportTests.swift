@@ -110,6 +110,30 @@ import Testing
     #expect(error?.description.contains("directory or s3:// form") == true)
   }
 
+  /// A URL whose top is not there (404) and that holds no format marker is no remote (66);
+  /// one that holds the marker is a remote served without listings, and is named as such.
+  @Test func aMissingTopIsNoRemoteUnlessItHoldsTheMarker() throws {
+    let marker = Locked(false)
+    let server = try ScriptedServer { request in
+      request.target.hasSuffix("/" + RemoteLayout.marker) && marker.withLock({ $0 })
+        ? .init(200, body: "{\"format\":1}") : .init(404)
+    }
+    defer { server.stop() }
+    let remote = try HTTPTransport(
+      url: "http://127.0.0.1:\(server.port)/r/", retry: Self.quickRetries)
+    let missing = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
+    guard case .notARemote? = missing else {
+      Issue.record("\(String(describing: missing))")
+      return
+    }
+    #expect(missing?.kind.exitStatus == 66)
+    marker.withLock { $0 = true }
+    let unlisted = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
+    #expect(
+      unlisted?.description.contains("must be served with directory listings on") == true,
+      "\(String(describing: unlisted))")
+  }
+
   /// An index page longer than a listing of any remote is refused at its Content-Length.
   @Test func anIndexPageTooLongIsCorrupt() throws {
     let server = try ScriptedServer { _ in
