@@ -155,8 +155,9 @@ import Testing
   }
 
   /// A directory nobody pushed to (here a store's working directory) is no remote: clone and
-  /// pull say so (66) instead of finishing with nothing, and the clone leaves nothing behind.
-  @Test func aDirectoryThatIsNoRemoteIsNotFound() throws {
+  /// pull say so (66) instead of finishing with nothing, and the clone leaves nothing behind;
+  /// so does a clone of a Datanet the remote does not hold, naming those it does.
+  @Test func whatARemoteDoesNotHoldIsNotFound() throws {
     let sandbox = try Sandbox()
     let (_, alice, bob) = try start("\(sandbox.root)/shared")
     let clone = try bob.run(["clone", alice.home + "/work", "c"])
@@ -172,6 +173,12 @@ import Testing
     #expect(pull.status == 66, "\(pull.stderr)")
     #expect(pull.stderr.contains("holds no openledger remote"), "\(pull.stderr)")
     try alice.ok(["pull"])  // origin, pushed to, is one
+    let unknown = try bob.run(["clone", "\(sandbox.root)/shared", "d", "--datanet", "papers"])
+    #expect(unknown.status == 66, "\(unknown.stderr)")
+    #expect(
+      unknown.stderr.contains("holds no Datanet named papers (it holds notes)"),
+      "\(unknown.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/d"))
   }
 
   /// A remote that serves an object whose bytes are not its name: refused, named, and nothing

@@ -6,6 +6,8 @@ public enum RemoteError: OpenLedgerError {
   case accessDenied(location: String, detail: String, hint: String)
   /// A file the remote should hold is not there.
   case notFound(location: String, key: String)
+  /// `--datanet` names the remote does not hold (`held`: the names it does).
+  case unknownDatanets(location: String, names: [String], held: [String])
   /// Storage that holds no remote (no Datanet and no format marker): a wrong URL, or a place
   /// nobody pushed to yet.
   case notARemote(location: String)
@@ -43,7 +45,7 @@ public enum RemoteError: OpenLedgerError {
     switch self {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote, .notARemote: .notFound
+    case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken: .cannotCreate
@@ -60,6 +62,9 @@ public enum RemoteError: OpenLedgerError {
       "remote \(location) refused access: \(detail); \(hint)"
     case .notFound(let location, let key):
       "remote \(location) has no file \(key)"
+    case .unknownDatanets(let location, let names, let held):
+      "remote \(location) holds no Datanet named \(names.joined(separator: ", "))"
+        + (held.isEmpty ? "" : " (it holds \(held.joined(separator: ", ")))")
     case .notARemote(let location):
       "\(location) holds no openledger remote (no \(RemoteLayout.marker), which the first push "
         + "writes); check the URL, or push to it first"

@@ -185,19 +185,23 @@ public final class RemoteSync {
       targets = Array(Set(targets)).sorted()
     }
     var wanted = names.map(Set.init)
+    var held = [String]()
     for datanet in targets {
-      if let pulled = try pull(datanet, names: &wanted) { report.datanets.append(pulled) }
+      if let pulled = try pull(datanet, names: &wanted, held: &held) {
+        report.datanets.append(pulled)
+      }
     }
     if let missing = wanted, !missing.isEmpty {
-      throw RemoteError.notFound(
-        location: transport.location,
-        key: "a Datanet named \(missing.sorted().joined(separator: ", "))")
+      throw RemoteError.unknownDatanets(
+        location: transport.location, names: missing.sorted(), held: held.sorted())
     }
     report.requests = requests
     return report
   }
 
-  private func pull(_ datanet: Digest, names: inout Set<String>?) throws
+  /// Pulls `datanet`, unless `names` are given and its name is not one of them; `held` gets
+  /// the name of every Datanet looked at.
+  private func pull(_ datanet: Digest, names: inout Set<String>?, held: inout [String]) throws
     -> PullReport.DatanetPull?
   {
     let location = transport.location
@@ -223,9 +227,9 @@ public final class RemoteSync {
     }
     if var wanted = names {
       let local = try localName(of: datanet)
-      guard let name = files.first?.file.name ?? local, wanted.remove(name) != nil else {
-        return nil
-      }
+      guard let name = files.first?.file.name ?? local else { return nil }
+      held.append(name)
+      guard wanted.remove(name) != nil else { return nil }
       names = wanted
     }
     guard !files.isEmpty else {
