@@ -179,6 +179,13 @@ import Testing
       unknown.stderr.contains("holds no Datanet named papers (it holds notes)"),
       "\(unknown.stderr)")
     #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/d"))
+    // Nor is a directory that holds something replaced or added to.
+    try bob.write("notes.txt", "mine")
+    let occupied = try bob.run(["clone", "\(sandbox.root)/shared", "."])
+    #expect(occupied.status == 73, "\(occupied.stderr)")
+    #expect(occupied.stderr.contains("exists and is not an empty directory"), "\(occupied.stderr)")
+    #expect(!occupied.stderr.contains("Usage:"), "\(occupied.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/.openledger"))
   }
 
   /// A remote that serves an object whose bytes are not its name: refused, named, and nothing

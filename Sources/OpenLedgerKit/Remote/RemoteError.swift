@@ -6,6 +6,8 @@ public enum RemoteError: OpenLedgerError {
   case accessDenied(location: String, detail: String, hint: String)
   /// A file the remote should hold is not there.
   case notFound(location: String, key: String)
+  /// A clone's directory that exists and holds something (or is not a directory).
+  case cloneTargetNotEmpty(String)
   /// `--datanet` names the remote does not hold (`held`: the names it does).
   case unknownDatanets(location: String, names: [String], held: [String])
   /// Storage that holds no remote (no Datanet and no format marker): a wrong URL, or a place
@@ -48,7 +50,7 @@ public enum RemoteError: OpenLedgerError {
     case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
-    case .remoteExists, .nameTaken: .cannotCreate
+    case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
     case .remoteAhead, .gcUnsafe: .dataError
     }
   }
@@ -62,6 +64,9 @@ public enum RemoteError: OpenLedgerError {
       "remote \(location) refused access: \(detail); \(hint)"
     case .notFound(let location, let key):
       "remote \(location) has no file \(key)"
+    case .cloneTargetNotEmpty(let path):
+      "\(path) exists and is not an empty directory; name another directory (`openledger clone "
+        + "URL DIR`)"
     case .unknownDatanets(let location, let names, let held):
       "remote \(location) holds no Datanet named \(names.joined(separator: ", "))"
         + (held.isEmpty ? "" : " (it holds \(held.joined(separator: ", ")))")

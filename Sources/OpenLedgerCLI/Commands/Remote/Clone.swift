@@ -38,7 +38,7 @@ struct Clone: ContextCommand {
     let existed = FileManager.default.fileExists(atPath: target)
     if existed, !((try? FileManager.default.contentsOfDirectory(atPath: target))?.isEmpty ?? false)
     {
-      throw ValidationError("\(target) exists and is not empty; name another directory")
+      throw RemoteError.cloneTargetNotEmpty(target)
     }
     do {
       let store = try Store.initialize(
