@@ -145,6 +145,24 @@ import Testing
     }
   }
 
+  /// A URL that every use would refuse is refused when the remote is added (64), and nothing
+  /// is kept of it.
+  @Test func aRemoteThatCannotWorkIsNotAdded() throws {
+    let sandbox = try Sandbox()
+    let (_, alice, _) = try start("\(sandbox.root)/shared")
+    for (url, says) in [
+      ("s3://a/x", "is not an S3 bucket name"), ("http://", "is not a remote openledger can use"),
+      ("https://host/x?query", "is not a remote openledger can use"),
+      ("ftp://host/x", "is not a remote openledger can use"),
+    ] {
+      let result = try alice.run(["remote", "add", "other", url])
+      #expect(result.status == 64, "\(url): \(result.stderr)")
+      #expect(result.stderr.contains(says), "\(url): \(result.stderr)")
+    }
+    #expect(!(try alice.ok(["remote", "list"])).contains("other"))
+    try alice.ok(["remote", "add", "other", "s3://legacy_Bucket/x"])  // old names pass
+  }
+
   @Test func anUnknownRemoteIsNotFound() throws {
     let sandbox = try Sandbox()
     let (_, alice, _) = try start("\(sandbox.root)/shared")

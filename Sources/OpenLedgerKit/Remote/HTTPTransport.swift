@@ -29,12 +29,7 @@ public final class HTTPTransport: RemoteTransport {
     url: String, retry: RetryPolicy = .standard, requestTimeout: TimeInterval = 60,
     maximumConnections: Int = 8, caBundle: String? = nil
   ) throws {
-    guard let components = URLComponents(string: url),
-      let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-      components.host?.isEmpty == false, components.query == nil, components.fragment == nil
-    else {
-      throw RemoteError.unsupportedURL(url)
-    }
+    try Self.check(url: url)
     location = url
     baseURL = url.hasSuffix("/") ? url : url + "/"
     self.retry = retry
@@ -42,6 +37,16 @@ public final class HTTPTransport: RemoteTransport {
     session = HTTPSession(
       timeout: requestTimeout, maximumConnections: maximumConnections, followsRedirects: true,
       caBundle: caBundle)
+  }
+
+  /// Refuses `url` unless it is `http://` or `https://` with a host and no query or fragment.
+  static func check(url: String) throws {
+    guard let components = URLComponents(string: url),
+      let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+      components.host?.isEmpty == false, components.query == nil, components.fragment == nil
+    else {
+      throw RemoteError.unsupportedURL(url)
+    }
   }
 
   // MARK: Reading

@@ -20,7 +20,13 @@ extension Store {
     guard RemoteConfig.isValidName(remote.name) else {
       throw RemoteError.invalidRemoteName(remote.name)
     }
-    _ = try RemoteURL(remote.url)
+    // What every use of the remote would refuse is refused now (a bad bucket name, an HTTP
+    // URL without a host).
+    switch try RemoteURL(remote.url) {
+    case .directory: break
+    case .s3: _ = try S3Configuration.parse(remote.url)
+    case .http: try HTTPTransport.check(url: remote.url)
+    }
     try changeConfig { config in
       var remotes = config.remotes ?? []
       if remotes.contains(where: { $0.name == remote.name }) {
