@@ -41,26 +41,34 @@ import Testing
   }
 
   /// Page-aligned memory (a pulled shard's body) goes to the disk without a copy but for its
-  /// last part short of a block, which waits for the next write or the end.
+  /// last part short of a block, which waits for the next write or the end; random bytes, so
+  /// that a part taken from the wrong offset shows.
   @Test func alignedWritesOfAnySizeKeepEveryByte() throws {
+    let directory = try TemporaryDirectory()
+    let probe = try StagedFile(in: directory.path)
+    probe.writeAroundCache()
+    guard probe.isWritingAroundCache else { return }
+    var random = SplitMix64(seed: 25)
     for parts in [
       [4097, 3], [(8 << 20) + 5, 4096, 10], [100, 8193], [12_288, 1], [4096, 4095],
+      [4096, 8195, 1], [100, (8 << 20) - 100, 4097], [12_288, 5000],
     ] {
-      let directory = try TemporaryDirectory()
       let file = try StagedFile(in: directory.path)
       file.writeAroundCache()
       var expected = [UInt8]()
-      for (index, size) in parts.enumerated() {
+      for size in parts {
         let part = try #require(BodyBuffers.allocate(max(size, BodyBuffers.smallest)))
         defer { free(part.0) }
         #expect(Int(bitPattern: part.0) % DirectWrites.alignment == 0)
         let bytes = UnsafeMutableRawBufferPointer(start: part.0, count: size)
-        for offset in 0..<size { bytes[offset] = UInt8(truncatingIfNeeded: offset &* 7 &+ index) }
+        for offset in 0..<size { bytes[offset] = UInt8.random(in: 0...255, using: &random) }
         try file.write(UnsafeRawBufferPointer(bytes))
         expected += bytes
       }
+      #expect(file.isWritingAroundCache, "parts \(parts)")
       try file.commit(to: "\(directory.path)/out")
       #expect(Array(try FileSystem.read("\(directory.path)/out")) == expected, "parts \(parts)")
+      try FileManager.default.removeItem(atPath: "\(directory.path)/out")
     }
   }
 
