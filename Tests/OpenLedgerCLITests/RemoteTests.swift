@@ -159,6 +159,10 @@ import Testing
       #expect(result.status == 64, "\(url): \(result.stderr)")
       #expect(result.stderr.contains(says), "\(url): \(result.stderr)")
     }
+    let endpoint = try alice.run([
+      "remote", "add", "other", "s3://bucket/x", "--endpoint", "ftp://h",
+    ])
+    #expect(endpoint.status == 64, "\(endpoint.stderr)")
     #expect(!(try alice.ok(["remote", "list"])).contains("other"))
     try alice.ok(["remote", "add", "other", "s3://legacy_Bucket/x"])  // old names pass
   }

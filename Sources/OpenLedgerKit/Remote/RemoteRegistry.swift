@@ -27,6 +27,7 @@ extension Store {
     case .s3: _ = try S3Configuration.parse(remote.url)
     case .http: try HTTPTransport.check(url: remote.url)
     }
+    if let endpoint = remote.endpoint { _ = try S3Configuration.parseEndpoint(endpoint) }
     try changeConfig { config in
       var remotes = config.remotes ?? []
       if remotes.contains(where: { $0.name == remote.name }) {
