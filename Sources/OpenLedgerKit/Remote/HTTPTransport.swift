@@ -176,8 +176,12 @@ public final class HTTPTransport: RemoteTransport {
     let listed: Bool
     do {
       listed = try listing(of: "") != nil
-    } catch RemoteError.notARemote(let location) {
-      throw RemoteError.notARemote(location: location)
+    } catch let error as RemoteError {
+      // No remote there, or an index page over the bound: not a server without listings.
+      switch error {
+      case .notARemote, .corrupt: throw error
+      default: listed = false
+      }
     } catch {
       listed = false
     }

@@ -72,7 +72,9 @@ public enum RemoteError: OpenLedgerError {
         + (held.isEmpty ? "" : " (it holds \(held.joined(separator: ", ")))")
     case .notARemote(let location):
       "\(location) holds no openledger remote (no \(RemoteLayout.marker), which the first push "
-        + "writes); check the URL, or push to it first"
+        + "writes); check the URL, or push to "
+        + (location.hasPrefix("http://") || location.hasPrefix("https://")
+          ? "the directory or bucket it serves first" : "it first")
     case .readOnly(let location):
       "remote \(location) can only be read (HTTP); push to its directory or S3 bucket instead"
     case .corrupt(let location, let key, let reason):

@@ -127,6 +127,7 @@ import Testing
       return
     }
     #expect(missing?.kind.exitStatus == 66)
+    #expect(missing?.description.contains("push to the directory or bucket it serves") == true)
     marker.withLock { $0 = true }
     let unlisted = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
     #expect(
@@ -136,21 +137,26 @@ import Testing
 
   /// An index page longer than a listing of any remote is refused at its Content-Length.
   @Test func anIndexPageTooLongIsCorrupt() throws {
-    let server = try ScriptedServer { _ in
-      .init(
-        200,
-        headers: [
-          "Content-Type": "text/html",
-          "Content-Length": String(RemoteLayout.largestListingPage + 1),
-        ])
+    // The directory's own page, or the top's, asked for when the directory is missing.
+    for (missing, named) in [("", "heads/"), ("/r/heads/", "/")] {
+      let server = try ScriptedServer { request in
+        request.target == missing
+          ? .init(404)
+          : .init(
+            200,
+            headers: [
+              "Content-Type": "text/html",
+              "Content-Length": String(RemoteLayout.largestListingPage + 1),
+            ])
+      }
+      defer { server.stop() }
+      let remote = try HTTPTransport(
+        url: "http://127.0.0.1:\(server.port)/r/", retry: Self.quickRetries)
+      let error = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
+      expectCorrupt(
+        error, named: named,
+        saying: "longer than the \(RemoteLayout.largestListingPage) bytes")
     }
-    defer { server.stop() }
-    let remote = try HTTPTransport(
-      url: "http://127.0.0.1:\(server.port)/r/", retry: Self.quickRetries)
-    let error = #expect(throws: RemoteError.self) { try remote.list(prefix: "heads/") }
-    expectCorrupt(
-      error, named: "heads/",
-      saying: "longer than the \(RemoteLayout.largestListingPage) bytes")
   }
 
   @Test func serverErrorsAreRetriedThenUnreachable() throws {
