@@ -199,6 +199,14 @@ public final class RemoteSync {
     return report
   }
 
+  /// The head file `key` (named `id`) of `datanet`, read no further than any push writes one
+  /// and checked (`RemoteHeadFile.parse`). One request.
+  private func headFile(_ key: String, id: Digest, of datanet: Digest) throws -> RemoteHeadFile {
+    let data = try counted { try transport.get(key, limit: RemoteLayout.largestHeadFile) }
+    return try RemoteHeadFile.parse(
+      data, key: key, id: id, datanet: datanet, location: transport.location)
+  }
+
   /// Pulls `datanet`, unless `names` are given and its name is not one of them; `held` gets
   /// the name of every Datanet looked at.
   private func pull(_ datanet: Digest, names: inout Set<String>?, held: inout [String]) throws
@@ -210,20 +218,13 @@ public final class RemoteSync {
     var files = [(key: String, file: RemoteHeadFile)]()
     for entry in listed where !known.contains(entry.key) {
       guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
-      let data: Data
       do {
-        data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
+        files.append((entry.key, try headFile(entry.key, id: id, of: datanet)))
       } catch RemoteError.notFound {
         // Replaced by a consolidation since the listing: the head file replacing it holds
         // its events, and the next pull reads it.
         continue
       }
-      files.append(
-        (
-          entry.key,
-          try RemoteHeadFile.parse(
-            data, key: entry.key, id: id, datanet: datanet, location: location)
-        ))
     }
     if var wanted = names {
       let local = try localName(of: datanet)
@@ -632,7 +633,6 @@ public final class RemoteSync {
 
   private func push(_ state: DatanetState) throws -> PushReport.DatanetPush {
     let datanet = state.id
-    let location = transport.location
     let ledger = Ledger(store: store)
     // What the remote announces: head files read before are known, the others are read.
     let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
@@ -646,10 +646,7 @@ public final class RemoteSync {
         remoteHeads.formUnion(heads)
         continue
       }
-      let data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
-      let file = try RemoteHeadFile.parse(
-        data, key: entry.key, id: id, datanet: datanet, location: location)
-      remoteHeads.formUnion(file.heads)
+      remoteHeads.formUnion(try headFile(entry.key, id: id, of: datanet).heads)
     }
     let local = try store.catalog.read { db in
       Set(
@@ -891,10 +888,7 @@ extension RemoteSync {
       guard parts.count == 3, let datanet = Digest(hex: String(parts[1])),
         let id = RemoteLayout.headID(in: entry.key, of: datanet)
       else { continue }
-      let data = try counted { try transport.get(entry.key, limit: RemoteLayout.largestHeadFile) }
-      let file = try RemoteHeadFile.parse(
-        data, key: entry.key, id: id, datanet: datanet, location: transport.location)
-      named.formUnion(file.packs.map(RemoteLayout.packKey))
+      named.formUnion(try headFile(entry.key, id: id, of: datanet).packs.map(RemoteLayout.packKey))
     }
     for entry in try counted({ try transport.list(prefix: "packs/") })
     where !named.contains(entry.key) {
