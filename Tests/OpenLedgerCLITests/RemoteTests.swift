@@ -110,9 +110,11 @@ import Testing
         == bob.ok(["log", "notes", "--format", "json"], in: clone))
   }
 
-  /// Curators on two machines decide the same contribution apart: after both push and pull,
-  /// both stores hold the same decision, and each pull reports the conflict.
-  @Test func concurrentDecisionsEndTheSameOnBothMachines() throws {
+  /// alice's `notes` with bob as a second curator and one contribution of alice's, pending,
+  /// cloned by bob into `clone`.
+  func withCuratorBob() throws -> (
+    alice: Machine, bob: Machine, bobAccount: String, clone: String, contribution: String
+  ) {
     let sandbox = try Sandbox()
     let remote = "\(sandbox.root)/shared"
     let (_, alice, bob) = try start(remote)
@@ -123,6 +125,13 @@ import Testing
     try alice.ok(["push"])
     try bob.ok(["clone", remote, "c"])
     let clone = "\(bob.home)/work/c"
+    return (alice, bob, bobAccount, clone, contribution)
+  }
+
+  /// Curators on two machines decide the same contribution apart: after both push and pull,
+  /// both stores hold the same decision, and each pull reports the conflict.
+  @Test func concurrentDecisionsEndTheSameOnBothMachines() throws {
+    let (alice, bob, _, clone, contribution) = try withCuratorBob()
     try alice.ok(["review", "accept", contribution])
     try bob.ok(["review", "reject", contribution, "--reason", "off topic"], in: clone)
     try alice.ok(["push"])
@@ -564,6 +573,55 @@ import Testing
       encoding: .utf8)
     #expect(again.contains("plane trees"))
     #expect(!again.contains("gardener"))
+  }
+
+  /// The owner removes a curator while the curator, apart, accepts a contribution. The
+  /// removal wins on both machines, even when the curator's pull would fold it after the
+  /// acceptance, and that pull reports the conflict.
+  @Test func aConcurrentRemovalOverridesTheCuratorOnBothMachines() throws {
+    let (alice, bob, bobAccount, clone, contribution) = try withCuratorBob()
+
+    func last(_ type: String, of machine: Machine, in directory: String? = nil) throws -> String {
+      let log = try #require(
+        try machine.json(["log", "notes"], in: directory) as? [[String: Any]])
+      return try #require(log.last { $0["type"] as? String == type }?["id"] as? String)
+    }
+    // The removal must sort after the review, so that bob's pull finds his own events first in
+    // the merged order (the order of the events' ids, which hold the time): both are made again
+    // from copies of the stores until it does.
+    let stores = ["\(alice.home)/work/.openledger", "\(clone)/.openledger"]
+    for store in stores {
+      try FileManager.default.copyItem(atPath: store, toPath: store + ".saved")
+    }
+    var review = ""
+    var removal = ""
+    for _ in 0..<16 {
+      try bob.ok(["review", "accept", contribution], in: clone)
+      try alice.ok(["datanet", "update", "notes", "--remove-curator", bobAccount])
+      review = try last("contribution.review", of: bob, in: clone)
+      removal = try last("datanet.update", of: alice)
+      if removal > review { break }
+      for store in stores {
+        try FileManager.default.removeItem(atPath: store)
+        try FileManager.default.copyItem(atPath: store + ".saved", toPath: store)
+      }
+    }
+    try #require(removal > review)
+    try alice.ok(["push"])
+    try bob.ok(["push"], in: clone)
+
+    let pulled = try #require(try bob.json(["pull"], in: clone) as? [String: Any])
+    let conflicts = ((pulled["datanets"] as? [[String: Any]]) ?? []).flatMap {
+      (($0["conflicts"] as? [[String: Any]]) ?? []).compactMap { $0["event"] as? String }
+    }
+    #expect(conflicts == [review])
+    try alice.ok(["pull"])
+    #expect(try bob.status(of: contribution, in: clone) == "pending")
+    #expect(try alice.status(of: contribution) == "pending")
+    for (machine, directory) in [(alice, nil), (bob, clone)] {
+      try machine.ok(["verify-ledger"], in: directory)
+      try machine.ok(["validate"], in: directory)
+    }
   }
 
   /// Head files are folded into one when they gather, so a clone of a Datanet pushed many

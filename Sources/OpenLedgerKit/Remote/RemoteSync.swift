@@ -546,8 +546,10 @@ public final class RemoteSync {
     }
   }
 
-  /// Whether folding `events` after the Datanet's own gives the order a fold of all of them
-  /// would: the catalog's events come first in the merged topological order.
+  /// Whether folding `events` after the Datanet's own gives what a fold of all of them would:
+  /// the catalog's events come first in the merged topological order, and none of `events`
+  /// removes a curator or model operator concurrently with one of them (a removal overrides
+  /// what the removed did meanwhile, even earlier in the order: only a refold undoes that).
   private static func appliesAfterLocalEvents(
     _ events: [SignedEvent], of datanet: Digest, in db: Database
   ) throws -> Bool {
@@ -566,7 +568,21 @@ public final class RemoteSync {
     let local = Set(parents.keys)
     for event in events { parents[event.id] = event.payload.parents }
     let order = TopologicalOrder.sort(parents)
-    return Set(order.prefix(local.count)) == local
+    guard Set(order.prefix(local.count)) == local else { return false }
+    for event in events {
+      guard case .datanetUpdate(let body) = event.payload.body,
+        !(body.removeCurators ?? []).isEmpty || !(body.removeOperators ?? []).isEmpty
+      else { continue }
+      // Its causal past must hold every local event.
+      var past = Set<Digest>()
+      var next = event.payload.parents
+      while let id = next.popLast() {
+        guard past.insert(id).inserted else { continue }
+        next += parents[id] ?? []
+      }
+      if !local.isSubset(of: past) { return false }
+    }
+    return true
   }
 
   /// Folds `events` after the Datanet's own, with causality over all of them; `listed` holds
