@@ -547,19 +547,12 @@ import Testing
     #expect(!exported.contains("gardener"))
     #expect(exported.contains("plane trees"))
 
-    func remoteHoldsTheSecret() throws -> Bool {
-      try FileManager.default.subpathsOfDirectory(atPath: "\(remote)/objects").contains { path in
-        let data =
-          (try? Data(contentsOf: URL(fileURLWithPath: "\(remote)/objects/\(path)"))) ?? Data()
-        return String(decoding: data, as: UTF8.self).contains("gardener")
-      }
-    }
-    #expect(try remoteHoldsTheSecret())
+    #expect(try anyFile(under: "\(remote)/objects", holds: "gardener"))
     let gc = try #require(
       try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
     let remoteReport = try #require(gc["remote"] as? [String: Any])
     #expect((remoteReport["shardsDeleted"] as? [Any])?.count == 1)
-    #expect(try !remoteHoldsTheSecret())
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "gardener"))
 
     // A new clone reads the redacted shard in the original's place.
     let carol = try Machine(sandbox, "carol")
@@ -573,6 +566,98 @@ import Testing
       encoding: .utf8)
     #expect(again.contains("plane trees"))
     #expect(!again.contains("gardener"))
+  }
+
+  /// Whether a file under `directory` holds `text`.
+  func anyFile(under directory: String, holds text: String) throws -> Bool {
+    try FileManager.default.subpathsOfDirectory(atPath: directory).contains { path in
+      let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(path)"))) ?? Data()
+      return String(decoding: data, as: UTF8.self).contains(text)
+    }
+  }
+
+  /// `gc --remote` before the takedown is pushed would send a shard that erases a record the
+  /// remote's ledger still holds: refused (65) before anything is done here or there; after the
+  /// push it erases the bytes.
+  @Test func gcRemoteWaitsForTheTakedownToBePushed() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, _) = try start(remote)
+    let secret = "Private phone number of the gardener: 555 0199, call after six."
+    try alice.write(
+      "a.jsonl", "{\"text\": \"A note on the plane trees.\"}\n{\"text\": \"\(secret)\"}\n")
+    _ = try alice.json(["contribute", "notes", "a.jsonl"])
+    try alice.ok(["push"])
+    let record = Digest.of(Data("{\"text\":\"\(secret)\"}".utf8)).hex
+    try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
+
+    let refused = try alice.run(["gc", "--remote", "origin"])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("push first"))
+    // Nothing was done here either: the shard still waits to be redacted.
+    let dry = try #require(try alice.json(["gc", "--dry-run"]) as? [String: Any])
+    #expect((dry["shardsRedacted"] as? [Any])?.count == 1)
+    // An unknown remote is named before anything is done too.
+    #expect(try alice.run(["gc", "--remote", "orgin"]).status == 66)
+    #expect(
+      ((try alice.json(["gc", "--dry-run"]) as? [String: Any])?["shardsRedacted"] as? [Any])?.count
+        == 1)
+
+    try alice.ok(["push"])
+    try alice.ok(["gc", "--remote", "origin"])
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "gardener"))
+  }
+
+  /// A record taken down after an earlier `gc --remote` leaves the remote too: the earlier
+  /// redacted copy, which still holds it, is deleted there. And `gc --remote` sends only the
+  /// shards of the Datanets the remote holds.
+  @Test func gcRemoteErasesEveryCopyAndOnlyOfItsDatanets() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    let first = "The gardener's first secret: the shed key is under the third stone."
+    let second = "The gardener's second secret: his phone is 555 0199."
+    try alice.write(
+      "a.jsonl",
+      "{\"text\": \"A note on the plane trees.\"}\n{\"text\": \"\(first)\"}\n"
+        + "{\"text\": \"\(second)\"}\n")
+    let contribution = try #require(
+      (try alice.json(["contribute", "notes", "a.jsonl"]) as? [String: Any])?["contribution"]
+        as? String)
+    try alice.ok(["review", "accept", contribution])
+    // A Datanet of alice's own that this remote never holds.
+    try alice.ok(["datanet", "create", "diary", "--record-format", "jsonl", "--text-field", "text"])
+    try alice.write(
+      "d.jsonl", "{\"text\": \"Dear diary, the lindens.\"}\n{\"text\": \"Dear diary, 42.\"}\n")
+    _ = try alice.json(["contribute", "diary", "d.jsonl"])
+    try alice.ok(["push", "--datanet", "notes"])
+    for (text, datanet) in [(first, "notes"), ("Dear diary, 42.", "diary")] {
+      let record = Digest.of(Data("{\"text\":\"\(text)\"}".utf8)).hex
+      try alice.ok(["takedown", datanet, "--record", record, "--reason", "personal data"])
+    }
+    try alice.ok(["gc"])
+    try alice.ok(["push", "--datanet", "notes"])
+    try alice.ok(["gc", "--remote", "origin"])
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "shed key"))
+    #expect(try anyFile(under: "\(remote)/objects", holds: "555 0199"))
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "Dear diary"))
+
+    let record = Digest.of(Data("{\"text\":\"\(second)\"}".utf8)).hex
+    try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
+    try alice.ok(["gc"])
+    try alice.ok(["push", "--datanet", "notes"])
+    let gc = try #require(try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
+    #expect(((gc["remote"] as? [String: Any])?["shardsDeleted"] as? [Any])?.count == 1)
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "555 0199"))
+    #expect(try !anyFile(under: "\(remote)/objects", holds: "Dear diary"))
+
+    // A clone reads the latest redaction in the original's place.
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    try bob.ok(["validate"], in: clone)
+    try bob.ok(["export", "notes", "--out", "x"], in: clone)
+    #expect(try anyFile(under: "\(clone)/x/data", holds: "plane trees"))
+    #expect(try !anyFile(under: "\(clone)/x/data", holds: "gardener"))
   }
 
   /// The owner removes a curator while the curator, apart, accepts a contribution. The

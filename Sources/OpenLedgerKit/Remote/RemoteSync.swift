@@ -650,31 +650,10 @@ public final class RemoteSync {
   private func push(_ state: DatanetState) throws -> PushReport.DatanetPush {
     let datanet = state.id
     let ledger = Ledger(store: store)
-    // What the remote announces: head files read before are known, the others are read.
-    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
-    let known = try knownHeads(prefix: RemoteLayout.headsPrefix(datanet))
-    var remoteHeads = Set<Digest>()
-    var headFiles = [Digest]()
-    for entry in listed {
-      guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
-      headFiles.append(id)
-      if let heads = known[entry.key] {
-        remoteHeads.formUnion(heads)
-        continue
-      }
-      remoteHeads.formUnion(try headFile(entry.key, id: id, of: datanet).heads)
-    }
-    let local = try store.catalog.read { db in
-      Set(
-        try String.fetchAll(
-          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
-        ).compactMap(Digest.init(hex:)))
-    }
-    let onRemote = try ledger.history(
-      of: datanet, upTo: remoteHeads.filter(local.contains).sorted())
-    let ahead = remoteHeads.subtracting(local).count
+    let remote = try remoteHeads(of: datanet)
+    let headFiles = remote.files
+    let (missing, ahead) = try unpushed(datanet, remoteHeads: remote.heads)
     let heads = try ledger.heads(of: datanet)
-    let missing = local.subtracting(onRemote)
     guard !missing.isEmpty else {
       return PushReport.DatanetPush(
         datanet: datanet, name: state.name, events: 0, objects: 0, bytes: 0, headFile: nil,
@@ -702,6 +681,41 @@ public final class RemoteSync {
       datanet: datanet, name: state.name, events: events.count, objects: objects,
       bytes: lock.withLock { transferred.bytes } - bytesBefore, headFile: id,
       remoteAhead: ahead)
+  }
+
+  /// The head files of `datanet` on the remote and the heads they announce: head files read
+  /// before are known, the others are read.
+  private func remoteHeads(of datanet: Digest) throws -> (files: [Digest], heads: Set<Digest>) {
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    let known = try knownHeads(prefix: RemoteLayout.headsPrefix(datanet))
+    var heads = Set<Digest>()
+    var files = [Digest]()
+    for entry in listed {
+      guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
+      files.append(id)
+      if let announced = known[entry.key] {
+        heads.formUnion(announced)
+        continue
+      }
+      heads.formUnion(try headFile(entry.key, id: id, of: datanet).heads)
+    }
+    return (files, heads)
+  }
+
+  /// This store's events of `datanet` that the remote, announcing `remoteHeads`, lacks; and how
+  /// many of those heads this store lacks.
+  private func unpushed(_ datanet: Digest, remoteHeads: Set<Digest>) throws -> (
+    events: Set<Digest>, ahead: Int
+  ) {
+    let local = try store.catalog.read { db in
+      Set(
+        try String.fetchAll(
+          db, sql: "SELECT id FROM events WHERE datanet = ?", arguments: [datanet.hex]
+        ).compactMap(Digest.init(hex:)))
+    }
+    let onRemote = try Ledger(store: store).history(
+      of: datanet, upTo: remoteHeads.filter(local.contains).sorted())
+    return (local.subtracting(onRemote), remoteHeads.subtracting(local).count)
   }
 
   /// Writes a head file and remembers it; returns its id.
@@ -833,7 +847,8 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   public var remote: String
   /// Redacted shards sent, each with its marker.
   public var redactedShards: Int
-  /// Original shards deleted from the remote (their removed records' bytes with them).
+  /// Shards deleted from the remote, their removed records' bytes with them: originals, and
+  /// earlier redacted copies that still held records removed since.
   public var shardsDeleted: [Digest]
   /// Packs no head file names any more.
   public var packsDeleted: Int
@@ -842,31 +857,63 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
 }
 
 extension RemoteSync {
-  /// Erases from the remote the bytes `gc` erased here: each shard this store holds in
-  /// redacted form is sent with its marker, and the original is deleted from the remote when
-  /// this store no longer needs it anywhere. Refused unless the store has pulled everything the
-  /// remote holds (every Datanet on it, every head file), since an original may be needed by a
-  /// Datanet this store has not seen.
-  public func eraseRemovedBytes() throws -> RemoteGCReport {
+  /// Refuses `gc --remote` unless it is safe: the remote takes writes, and this store holds
+  /// exactly what the remote does of every Datanet there (every Datanet, every head file, and
+  /// no event of its own the remote lacks). An original shard may be needed by a Datanet this
+  /// store has not seen; a redacted one sent before the takedown that made it would erase
+  /// records the remote's ledger still holds. Returns the Datanets the remote holds.
+  @discardableResult
+  public func checkErasable() throws -> [Digest] {
     guard transport.isWritable else { throw RemoteError.readOnly(location: transport.location) }
-    let local = Set(try Ledger(store: store).datanets().map(\.id))
-    for datanet in try remoteDatanets() {
-      guard local.contains(datanet) else {
+    let local = Dictionary(
+      try Ledger(store: store).datanets().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }
+    )
+    let datanets = try remoteDatanets()
+    for datanet in datanets {
+      guard let name = local[datanet] else {
         throw RemoteError.gcUnsafe(
-          remote: name,
+          remote: self.name,
           reason: "it holds Datanet \(datanet.short), which this store does not; clone it here "
             + "first")
       }
       if !(try unpulledHeadFiles(of: datanet)).isEmpty {
         throw RemoteError.gcUnsafe(
-          remote: name, reason: "it holds changes this store has not pulled; pull first")
+          remote: self.name, reason: "it holds changes this store has not pulled; pull first")
+      }
+      let unpushed = try unpushed(datanet, remoteHeads: remoteHeads(of: datanet).heads).events
+      if !unpushed.isEmpty {
+        throw RemoteError.gcUnsafe(
+          remote: self.name,
+          reason: "this store holds \(unpushed.count) event(s) of \(name) it lacks (a takedown "
+            + "among them would erase records the remote's ledger still holds); push first")
       }
     }
-    let rows = try store.catalog.read { db in
-      try Set(String.fetchAll(db, sql: "SELECT id FROM shards").compactMap(Digest.init(hex:)))
+    return datanets
+  }
+
+  /// Erases from the remote the bytes `gc` erased here: each shard of the remote's Datanets
+  /// this store holds in redacted form is sent with its marker; the original, and any other
+  /// redacted copy of it this store does not hold (an earlier redaction, still holding records
+  /// removed since), are deleted from the remote when this store no longer needs them.
+  /// `checkErasable` first.
+  public func eraseRemovedBytes() throws -> RemoteGCReport {
+    let datanets = try checkErasable()
+    let (rows, theirs) = try store.catalog.read { db in
+      let all = Set(
+        try String.fetchAll(db, sql: "SELECT id FROM shards").compactMap(Digest.init(hex:)))
+      // Only the shards of Datanets the remote holds go there.
+      let remote = Set(datanets.map(\.hex))
+      let held = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT s.id AS shard, d.id AS datanet FROM shards s
+          JOIN contributions c ON c.num = s.contribution JOIN datanets d ON d.num = c.datanet
+          """
+      ).filter { remote.contains($0["datanet"]) }.compactMap { Digest(hex: $0["shard"]) }
+      return (all, held)
     }
     var pairs = [(original: Digest, redacted: Digest)]()
-    for id in rows.sorted() {
+    for id in Set(theirs).sorted() {
       let prefix = try store.objects.readPrefix(id, count: 40)
       if prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic) {
         pairs.append((Digest(bytes: prefix.dropFirst(8)), id))
@@ -885,6 +932,23 @@ extension RemoteSync {
       }
       _ = try counted {
         try transport.put(RemoteLayout.redactionKey(original, redacted), data: Data())
+      }
+      // An earlier redacted copy this store no longer holds: its marker goes first, so that a
+      // pull never finds a marker without its shard.
+      let markers = try counted {
+        try transport.list(prefix: RemoteLayout.redactionsPrefix(original))
+      }
+      for marker in markers {
+        guard let other = RemoteLayout.redactedID(in: marker.key, of: original),
+          other != redacted, !rows.contains(other)
+        else { continue }
+        try counted { try transport.delete(marker.key) }
+        let key = RemoteLayout.objectKey(other)
+        let listed = try counted { try transport.list(prefix: key) }
+        guard let entry = listed.first(where: { $0.key == key }) else { continue }
+        try counted { try transport.delete(key) }
+        report.shardsDeleted.append(other)
+        report.bytesFreed += entry.size
       }
       // An original another contribution here still reads stays.
       guard !rows.contains(original) else { continue }

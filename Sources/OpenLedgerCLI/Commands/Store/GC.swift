@@ -13,8 +13,8 @@ struct GC: ContextCommand {
       reference (left by interrupted commands, or replaced shards) are deleted, as are staging \
       files of interrupted commands. Waits for running commands that are adding objects. \
       With --remote NAME, the redacted shards then go to that remote too, and the originals \
-      holding the removed bytes are deleted there (refused unless this store holds everything \
-      the remote does).
+      holding the removed bytes are deleted there (refused, before anything is done here, unless \
+      this store holds exactly what the remote does: pull and push first).
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -35,6 +35,11 @@ struct GC: ContextCommand {
 
   func run(_ context: Context) throws {
     let store = try context.openStore()
+    // The remote is named, reached and found safe to erase from before anything changes here.
+    let sync = try remote.map { name in
+      RemoteSync(store: store, remote: name, transport: try context.transport(store.remote(name)))
+    }
+    try sync?.checkErasable()
     var progress: ProgressBar?
     let report = try store.gc(dryRun: dryRun, clock: context.clock) { objects, total in
       if progress == nil {
@@ -44,11 +49,7 @@ struct GC: ContextCommand {
       progress?.update(items: objects)
     }
     progress?.finish()
-    let remoteReport = try remote.map { name in
-      let config = try store.remote(name)
-      return try RemoteSync(store: store, remote: name, transport: try context.transport(config))
-        .eraseRemovedBytes()
-    }
+    let remoteReport = try sync?.eraseRemovedBytes()
     if context.output.isJSON {
       if let remoteReport {
         try context.output.json(GCOutput(local: report, remote: remoteReport))
@@ -61,7 +62,7 @@ struct GC: ContextCommand {
       if let remoteReport {
         context.output.line(
           "\(remoteReport.remote): sent \(remoteReport.redactedShards) redacted shard(s), deleted "
-            + "\(remoteReport.shardsDeleted.count) original(s) "
+            + "\(remoteReport.shardsDeleted.count) shard(s) holding removed records "
             + "(\(formatBytes(remoteReport.bytesFreed)))")
       }
     }
