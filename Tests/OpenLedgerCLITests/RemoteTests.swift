@@ -154,6 +154,23 @@ import Testing
     }
   }
 
+  /// Another store's Datanet of a name the remote already holds is not pushed (73): every
+  /// pull and clone of the remote would stop at the one they do not hold.
+  @Test func aDatanetOfATakenNameIsNotPushed() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, _) = try start(remote)
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["init"])
+    try carol.ok(["datanet", "create", "notes", "--record-format", "jsonl", "--text-field", "text"])
+    try carol.ok(["remote", "add", "origin", remote])
+    let pushed = try carol.run(["push"])
+    #expect(pushed.status == 73)
+    #expect(pushed.stderr.contains("holds another Datanet named 'notes'"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: "\(remote)/heads").count == 1)
+    try alice.ok(["pull"])
+  }
+
   /// A URL that every use would refuse is refused when the remote is added (64), and nothing
   /// is kept of it.
   @Test func aRemoteThatCannotWorkIsNotAdded() throws {

@@ -35,6 +35,8 @@ public enum RemoteError: OpenLedgerError {
   case gcUnsafe(remote: String, reason: String)
   /// A Datanet of the remote whose name a different local Datanet already has.
   case nameTaken(name: String, local: Digest, remote: Digest)
+  /// A push of a Datanet to a remote that holds a different Datanet of the same name.
+  case nameInUse(location: String, name: String, local: Digest, remote: Digest)
 
   /// A file longer than the `limit` bytes a pull expected of it.
   static func tooLong(_ location: String, _ key: String, _ limit: Int) -> RemoteError {
@@ -50,7 +52,7 @@ public enum RemoteError: OpenLedgerError {
     case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
     case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
-    case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
+    case .remoteExists, .nameTaken, .nameInUse, .cloneTargetNotEmpty: .cannotCreate
     case .remoteAhead, .gcUnsafe: .dataError
     }
   }
@@ -110,6 +112,10 @@ public enum RemoteError: OpenLedgerError {
     case .nameTaken(let name, let local, let remote):
       "the remote's Datanet '\(name)' (\(remote.short)) is not this store's '\(name)' "
         + "(\(local.short)); pull it into another store, or leave it out with --datanet"
+    case .nameInUse(let location, let name, let local, let remote):
+      "\(location) holds another Datanet named '\(name)' (\(remote.short)), and a pull could "
+        + "take only one of the two: nothing of this store's '\(name)' (\(local.short)) was "
+        + "pushed. Push it to another remote, or leave it out with --datanet"
     }
   }
 }

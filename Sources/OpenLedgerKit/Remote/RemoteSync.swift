@@ -652,6 +652,7 @@ public final class RemoteSync {
     let ledger = Ledger(store: store)
     let remote = try remoteHeads(of: datanet)
     let headFiles = remote.files
+    if headFiles.isEmpty { try checkNameIsFree(state) }
     let (missing, ahead) = try unpushed(datanet, remoteHeads: remote.heads)
     let heads = try ledger.heads(of: datanet)
     guard !missing.isEmpty else {
@@ -681,6 +682,34 @@ public final class RemoteSync {
       datanet: datanet, name: state.name, events: events.count, objects: objects,
       bytes: lock.withLock { transferred.bytes } - bytesBefore, headFile: id,
       remoteAhead: ahead)
+  }
+
+  /// Refuses to push `state` to a remote holding another Datanet of its name: every pull and
+  /// clone of the remote would then stop at the one of them it does not hold. Asked when the
+  /// remote holds nothing of `state` yet: one listing, then a head file of each Datanet there
+  /// this store does not hold (a Datanet it holds has another name).
+  private func checkNameIsFree(_ state: DatanetState) throws {
+    let local = Set(try Ledger(store: store).datanets().map(\.id))
+    for other in try remoteDatanets() where !local.contains(other) {
+      let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(other)) }
+      guard
+        let (key, id) = listed.lazy.compactMap({ entry in
+          RemoteLayout.headID(in: entry.key, of: other).map { (entry.key, $0) }
+        }).first
+      else { continue }
+      let name: String
+      do {
+        name = try headFile(key, id: id, of: other).name
+      } catch RemoteError.notFound {
+        continue
+      } catch RemoteError.corrupt {
+        continue  // a pull refuses it, naming it
+      }
+      if name == state.name {
+        throw RemoteError.nameInUse(
+          location: transport.location, name: name, local: state.id, remote: other)
+      }
+    }
   }
 
   /// The head files of `datanet` on the remote and the heads they announce: head files read
