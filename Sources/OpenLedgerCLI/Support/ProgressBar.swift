@@ -68,20 +68,27 @@ final class ProgressBar {
     guard enabled else { return }
     let now = Date()
     guard shouldDraw(now, complete: false) else { return }
-    let elapsed = max(now.timeIntervalSince(start), 0.001)
-    let rate = Double(progress.bytes) / elapsed
-    var text = "\(label): \(progress.files)/\(progress.totalFiles) \(unit), "
-    text += "\(formatBytes(progress.bytes))/\(formatBytes(progress.totalBytes))"
-    if progress.totalBytes > 0 {
-      let share = min(1, Double(progress.bytes) / Double(progress.totalBytes))
-      text += String(format: " (%.0f%%)", share * 100)
-      if rate > 0, share < 1 {
-        let left = Double(progress.totalBytes - progress.bytes) / rate
-        text += String(format: ", %.0f s left", left)
-      }
+    draw(
+      Self.transferText(progress, elapsed: now.timeIntervalSince(start), label: label, unit: unit))
+  }
+
+  /// A transfer's line: a bar when the bytes to move are known (`clone [████······]  40%
+  /// 410.2 MB/1.0 GB, 7/17 files, 180.3 MB/s, 4 s left`), counters when they are not. The time
+  /// left waits for a second of transfer: the first moments' rate (connections opening, a
+  /// small file) says little of the rest.
+  static func transferText(
+    _ progress: TransferProgress, elapsed: TimeInterval, label: String, unit: String
+  ) -> String {
+    let rate = Double(progress.bytes) / max(elapsed, 0.001)
+    guard progress.totalBytes > 0 else {
+      return "\(label): \(progress.files)/\(progress.totalFiles) \(unit), "
+        + "\(formatBytes(progress.bytes)), \(formatBytes(Int(rate)))/s"
     }
-    text += " — \(formatBytes(Int(rate)))/s"
-    draw(text)
+    let remaining = Double(max(0, progress.totalBytes - progress.bytes))
+    return bar(done: Double(progress.bytes), of: Double(progress.totalBytes), label: label)
+      + " \(formatBytes(progress.bytes))/\(formatBytes(progress.totalBytes)), "
+      + "\(progress.files)/\(progress.totalFiles) \(unit), \(formatBytes(Int(rate)))/s"
+      + (elapsed >= 1 ? timeLeft(remaining, rate: rate) : "")
   }
 
   /// At most ten draws a second; the one that completes the total is always drawn, once.

@@ -7,6 +7,13 @@ public struct TransferProgress: Sendable, Equatable {
   public var totalFiles = 0
   public var bytes = 0
   public var totalBytes = 0
+
+  public init(files: Int = 0, totalFiles: Int = 0, bytes: Int = 0, totalBytes: Int = 0) {
+    self.files = files
+    self.totalFiles = totalFiles
+    self.bytes = bytes
+    self.totalBytes = totalBytes
+  }
 }
 
 /// A conflict a pull resolved: an event that lost to a concurrent one, and why.
@@ -440,7 +447,8 @@ public final class RemoteSync {
     guard !missing.isEmpty else { return 0 }
     // Until the events that need them are recorded, these objects are a pull under way.
     journals.append(try ObjectJournal.begin(missing, in: store))
-    expect(files: missing.count, bytes: 0)
+    // Shards' sizes are known from their events; other objects' are not.
+    expect(files: missing.count, bytes: missing.reduce(0) { $0 + (sizes[$1] ?? 0) })
     let location = transport.location
     let absent = LockedList<Digest>()
     try Parallel.forEach(missing, workers: 4) { id in
