@@ -442,7 +442,41 @@ import Testing
     let (_, alice, bob) = try start(remote)
     try bob.ok(["clone", remote, "c"])
     let clone = "\(bob.home)/work/c"
-    // 30 contributions, in-process for speed.
+    try contributeThirty(alice)
+    try bob.kill(["pull"], in: clone, once: 5, objectsIn: clone)
+
+    try bob.ok(["validate"], in: clone)
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(listed.isEmpty)
+    try bob.ok(["pull"], in: clone)
+    let after = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(after.count == 30)
+    try bob.ok(["validate"], in: clone)
+  }
+
+  /// A clone killed midway leaves the store it was filling; the same clone, run again,
+  /// finishes it (and only it: another URL, or a finished clone, is still refused, 73).
+  @Test func aKilledCloneFinishesWhenRunAgain() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try contributeThirty(alice)
+    let clone = "\(bob.home)/work/c"
+    try bob.kill(["clone", remote, "c"], in: nil, once: 5, objectsIn: clone)
+
+    #expect(try bob.run(["clone", "\(sandbox.root)/elsewhere", "c"]).status == 73)
+    try bob.ok(["clone", remote, "c"])
+    let listed = try #require(
+      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
+    #expect(listed.count == 30)
+    try bob.ok(["validate"], in: clone)
+    #expect(try bob.run(["clone", remote, "c"]).status == 73)
+  }
+
+  /// 30 contributions to alice's `notes`, in-process for speed, pushed.
+  func contributeThirty(_ alice: Machine) throws {
     let store = try Store.open(at: "\(alice.home)/work/.openledger")
     let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
       .load(name: "alice")
@@ -455,35 +489,6 @@ import Testing
         clock: SystemClock())
     }
     try alice.ok(["push"])
-
-    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
-    func count() throws -> Int {
-      var malformed = [String]()
-      return try objects.allObjects(malformed: &malformed).count
-    }
-    let before = try count()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
-    process.arguments = ["pull"]
-    process.currentDirectoryURL = URL(fileURLWithPath: clone)
-    process.environment = sandbox.environment.merging(bob.environment) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    while process.isRunning, try count() < before + 5 { usleep(500) }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    #expect(process.terminationReason == .uncaughtSignal, "the pull ended before the kill")
-
-    try bob.ok(["validate"], in: clone)
-    let listed = try #require(
-      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
-    #expect(listed.isEmpty)
-    try bob.ok(["pull"], in: clone)
-    let after = try #require(
-      try bob.json(["review", "list", "notes", "--status", "all"], in: clone) as? [[String: Any]])
-    #expect(after.count == 30)
-    try bob.ok(["validate"], in: clone)
   }
 
   /// Pulled records join the near-duplicate index: the puller's next fingerprint or
@@ -812,5 +817,32 @@ import Testing
         as? [[String: Any]])
     #expect(after.count == 30)
     try bob.ok(["validate"], in: "\(bob.home)/work/c")
+  }
+}
+
+extension RemoteTests.Machine {
+  /// Runs `openledger arguments` and kills it (SIGKILL) once the store of `clone` holds
+  /// `count` more objects than before.
+  func kill(_ arguments: [String], in directory: String?, once count: Int, objectsIn clone: String)
+    throws
+  {
+    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
+    func held() -> Int {
+      var malformed = [String]()
+      return (try? objects.allObjects(malformed: &malformed).count) ?? 0
+    }
+    let before = held()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? "\(home)/work")
+    process.environment = sandbox.environment.merging(environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning, held() < before + count { usleep(500) }
+    Foundation.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "it ended before the kill")
   }
 }

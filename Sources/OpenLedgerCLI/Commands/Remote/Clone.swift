@@ -8,7 +8,9 @@ struct Clone: ContextCommand {
     discussion: """
       Creates DIR (default: the URL's last path component) with a store in DIR/.openledger, \
       adds the remote as origin, and pulls every Datanet it holds (or those named with \
-      --datanet). Shards are fetched eagerly. A clone that fails leaves nothing behind.
+      --datanet). Shards are fetched eagerly. A clone that fails leaves nothing behind; one \
+      killed midway (Ctrl-C, a lost session) leaves the store it was filling, and the same \
+      clone, run again, finishes it.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -35,27 +37,43 @@ struct Clone: ContextCommand {
         $0.hasSuffix(".openledger") ? String($0.dropLast(".openledger".count)) : $0
       } ?? "datanets"
     let target = context.absolute(name)
+    let storeRoot = "\(target)/\(Store.directoryName)"
+    let marker = "\(storeRoot)/\(Self.unfinishedMarker)"
     let existed = FileManager.default.fileExists(atPath: target)
-    if existed, !((try? FileManager.default.contentsOfDirectory(atPath: target))?.isEmpty ?? false)
+    // A clone of the same URL that was killed midway is finished, not refused.
+    let resuming =
+      existed
+      && (try? FileManager.default.contentsOfDirectory(atPath: target)) == [Store.directoryName]
+      && (try? String(contentsOfFile: marker, encoding: .utf8)) == url
+    if existed, !resuming,
+      !((try? FileManager.default.contentsOfDirectory(atPath: target))?.isEmpty ?? false)
     {
       throw RemoteError.cloneTargetNotEmpty(target)
     }
     do {
-      let store = try Store.initialize(
-        at: "\(target)/\(Store.directoryName)", clock: context.clock)
-      try store.addRemote(config)
+      let store: Store
+      if resuming {
+        store = try Store.open(at: storeRoot)
+      } else {
+        store = try Store.initialize(at: storeRoot, clock: context.clock)
+        try store.addRemote(config)
+        try Data(url.utf8).write(to: URL(fileURLWithPath: marker), options: .atomic)
+      }
       let (bar, progress) = context.transferProgress("clone")
       let sync = RemoteSync(
         store: store, remote: "origin", transport: transport, progress: progress)
       let report = try sync.pull(names: datanets.isEmpty ? nil : datanets)
       bar.finish()
+      try FileManager.default.removeItem(atPath: marker)
       try PullSummary(report: report, remote: "origin", context: context).print()
       if !context.output.isJSON {
         context.output.line("Cloned \(report.datanets.count) Datanet(s) into \(target)")
       }
     } catch {
-      // Nothing half-made stays behind.
-      if existed {
+      // Nothing half-made stays behind; a clone being finished keeps what it had.
+      if resuming {
+        throw error
+      } else if existed {
         try? FileManager.default.removeItem(atPath: "\(target)/\(Store.directoryName)")
       } else {
         try? FileManager.default.removeItem(atPath: target)
@@ -63,4 +81,7 @@ struct Clone: ContextCommand {
       throw error
     }
   }
+
+  /// The file in a clone's store saying that the clone of the URL it holds is not finished.
+  static let unfinishedMarker = "clone-unfinished"
 }
