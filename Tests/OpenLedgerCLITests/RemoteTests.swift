@@ -475,6 +475,26 @@ import Testing
     #expect(try bob.run(["clone", remote, "c"]).status == 73)
   }
 
+  /// A clone limited with --datanet keeps to those Datanets when it pulls, and to those a
+  /// `pull --datanet` adds.
+  @Test func aClonesDatanetsAreWhatItPulls() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try start(remote)
+    try alice.ok(["datanet", "create", "diary", "--record-format", "jsonl", "--text-field", "text"])
+    try alice.ok(["push"])
+    try bob.ok(["clone", remote, "c", "--datanet", "notes"])
+    let clone = "\(bob.home)/work/c"
+    func pulled(_ arguments: [String] = []) throws -> [String] {
+      let report = try #require(try bob.json(["pull"] + arguments, in: clone) as? [String: Any])
+      return ((report["datanets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+    }
+    _ = try alice.contribute("a.jsonl", "A note on the plane trees.")
+    #expect(try pulled() == ["notes"])
+    #expect(try pulled(["--datanet", "diary"]) == ["diary"])
+    #expect(Set(try pulled()) == ["notes", "diary"])
+  }
+
   /// 30 contributions to alice's `notes`, in-process for speed, pushed.
   func contributeThirty(_ alice: Machine) throws {
     let store = try Store.open(at: "\(alice.home)/work/.openledger")

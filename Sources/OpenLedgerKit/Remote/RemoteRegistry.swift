@@ -53,6 +53,19 @@ extension Store {
     }
   }
 
+  /// Adds `names` to the Datanets a pull takes from remote `name`, when that remote is limited
+  /// to some (`RemoteConfig.datanets`).
+  public func widenScope(of name: String, with names: [String]) throws {
+    try changeConfig { config in
+      guard var remotes = config.remotes,
+        let index = remotes.firstIndex(where: { $0.name == name }),
+        let scope = remotes[index].datanets
+      else { return }
+      remotes[index].datanets = Array(Set(scope).union(names)).sorted()
+      config.remotes = remotes
+    }
+  }
+
   var configPath: String { "\(root)/config.json" }
 
   /// Rewrites `config.json` atomically with `change` applied to what it holds now, holding

@@ -8,9 +8,9 @@ struct Clone: ContextCommand {
     discussion: """
       Creates DIR (default: the URL's last path component) with a store in DIR/.openledger, \
       adds the remote as origin, and pulls every Datanet it holds (or those named with \
-      --datanet). Shards are fetched eagerly. A clone that fails leaves nothing behind; one \
-      killed midway (Ctrl-C, a lost session) leaves the store it was filling, and the same \
-      clone, run again, finishes it.
+      --datanet, which later pulls keep to). Shards are fetched eagerly. A clone that fails \
+      leaves nothing behind; one killed midway (Ctrl-C, a lost session) leaves the store it \
+      was filling, and the same clone, run again, finishes it.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -29,7 +29,9 @@ struct Clone: ContextCommand {
 
   func run(_ context: Context) throws {
     let url = context.remoteURL(self.url)
-    let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint)
+    let config = RemoteConfig(
+      name: "origin", url: url, endpoint: endpoint,
+      datanets: datanets.isEmpty ? nil : Array(Set(datanets)).sorted())
     let transport = try context.transport(config)
     let name =
       directory

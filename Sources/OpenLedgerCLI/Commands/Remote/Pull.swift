@@ -9,7 +9,8 @@ struct Pull: ContextCommand {
       (signature, canonical encoding) and every object (its SHA-256), and folds the events \
       with the ledger's rules. If the rules refuse any event, nothing of the pull is applied \
       (exit 1). Concurrent decisions made elsewhere are resolved the same way on every \
-      machine; each one is reported with what won.
+      machine; each one is reported with what won. A store cloned with --datanet pulls only \
+      those Datanets (and those later pulled with --datanet) from that remote.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -20,11 +21,15 @@ struct Pull: ContextCommand {
     let (store, config) = try context.remote(transfer.remote)
     let (bar, sync) = try context.transferSync(config, of: store, label: "pull")
     let ledger = Ledger(store: store)
-    let datanets = transfer.datanets
+    // Without --datanet, the Datanets a clone was limited to, if it was.
+    let datanets = transfer.datanets.isEmpty ? config.datanets ?? [] : transfer.datanets
     let known = datanets.compactMap { try? ledger.datanet($0).id }
     let report = try sync.pull(
       datanets: datanets.isEmpty || known.count != datanets.count ? nil : known,
       names: datanets.isEmpty || known.count == datanets.count ? nil : datanets)
+    if !transfer.datanets.isEmpty {
+      try store.widenScope(of: transfer.remote, with: transfer.datanets)
+    }
     bar.finish()
     try PullSummary(report: report, remote: transfer.remote, context: context).print()
   }
