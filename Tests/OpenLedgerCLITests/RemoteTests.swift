@@ -152,6 +152,13 @@ import Testing
     for (machine, directory) in [(alice, nil), (bob, clone)] {
       try machine.ok(["validate"], in: directory)
     }
+    // A later clone counts the past conflict instead of listing it as news.
+    try alice.ok(["push"])
+    let remote = try #require(
+      (try alice.json(["remote", "list"]) as? [[String: Any]])?.first?["url"] as? String)
+    let cloned = try alice.ok(["clone", remote, "later"])
+    #expect(cloned.contains("1 conflict(s) among its past decisions"))
+    #expect(!cloned.contains("conflict: "))
   }
 
   /// Another store's Datanet of a name the remote already holds is not pushed (73): every

@@ -67,7 +67,8 @@ struct Clone: ContextCommand {
       let report = try sync.pull(names: datanets.isEmpty ? nil : datanets)
       bar.finish()
       try FileManager.default.removeItem(atPath: marker)
-      try PullSummary(report: report, remote: "origin", context: context).print()
+      try PullSummary(report: report, remote: "origin", context: context, pastConflicts: true)
+        .print()
       if !context.output.isJSON {
         context.output.line("Cloned \(report.datanets.count) Datanet(s) into \(target)")
       }

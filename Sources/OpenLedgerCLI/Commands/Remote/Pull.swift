@@ -40,6 +40,8 @@ struct PullSummary {
   let report: PullReport
   let remote: String
   let context: Context
+  /// A clone's conflicts were all resolved before it: counted, not listed.
+  var pastConflicts = false
 
   func print() throws {
     if context.output.isJSON {
@@ -55,6 +57,12 @@ struct PullSummary {
       context.output.line(
         "\(pulled.name): \(pulled.events) new event(s), \(pulled.objects) object(s), "
           + "\(formatBytes(pulled.bytes)) from \(remote)")
+      if pastConflicts, !pulled.conflicts.isEmpty {
+        context.output.line(
+          "  \(pulled.conflicts.count) conflict(s) among its past decisions, resolved the same "
+            + "way on every machine; `openledger log \(pulled.name)` marks the events that lost")
+        continue
+      }
       for conflict in pulled.conflicts {
         context.output.line(
           "  conflict: \(conflict.type) \(conflict.event.short) by \(names.label(conflict.actor)) "
