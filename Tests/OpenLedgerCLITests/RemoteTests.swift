@@ -502,8 +502,8 @@ import Testing
     #expect(Set(try pulled()) == ["notes", "diary"])
   }
 
-  /// 30 contributions to alice's `notes`, in-process for speed, pushed.
-  func contributeThirty(_ alice: Machine) throws {
+  /// 30 contributions to alice's `notes`, in-process for speed, pushed unless told.
+  func contributeThirty(_ alice: Machine, push: Bool = true) throws {
     let store = try Store.open(at: "\(alice.home)/work/.openledger")
     let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
       .load(name: "alice")
@@ -515,7 +515,7 @@ import Testing
         to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
         clock: SystemClock())
     }
-    try alice.ok(["push"])
+    if push { try alice.ok(["push"]) }
   }
 
   /// Pulled records join the near-duplicate index: the puller's next fingerprint or
@@ -802,33 +802,18 @@ import Testing
     let sandbox = try Sandbox()
     let remote = "\(sandbox.root)/shared"
     let (_, alice, bob) = try start(remote)
-    let store = try Store.open(at: "\(alice.home)/work/.openledger")
-    let identity = try IdentityStore(directory: "\(alice.home)/config/openledger/identities")
-      .load(name: "alice")
-    for n in 0..<30 {
-      let path = "\(alice.home)/work/n\(n).jsonl"
-      try Data("{\"text\": \"Note \(n): \(UUID().uuidString)\"}\n".utf8).write(
-        to: URL(fileURLWithPath: path))
-      _ = try Contributor(store: store).contribute(
-        to: "notes", inputs: [.path(path)], by: identity, options: IngestOptions(),
-        clock: SystemClock())
+    try contributeThirty(alice, push: false)
+    /// How many files, and bytes, `folder` of the remote holds.
+    func held(_ folder: String) -> (files: Int, bytes: Int) {
+      let root = "\(remote)/\(folder)"
+      let paths = FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []
+      let files = paths.compactMap {
+        try? FileManager.default.attributesOfItem(atPath: "\(root)/\($0)")
+      }
+      .filter { $0[.type] as? FileAttributeType == .typeRegular }
+      return (files.count, files.compactMap { $0[.size] as? Int }.reduce(0, +))
     }
-    func remoteObjects() -> Int {
-      (FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects ?? []).count
-    }
-    let before = remoteObjects()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Sandbox.binary)
-    process.arguments = ["push"]
-    process.currentDirectoryURL = URL(fileURLWithPath: "\(alice.home)/work")
-    process.environment = sandbox.environment.merging(alice.environment) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    while process.isRunning, remoteObjects() < before + 5 { usleep(500) }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    #expect(process.terminationReason == .uncaughtSignal, "the push ended before the kill")
+    try alice.kill(["push"], in: nil, once: 5) { held("objects").files }
 
     // What the remote announces is whole: a clone holds the Datanet as first pushed.
     try bob.ok(["clone", remote, "c"])
@@ -837,7 +822,14 @@ import Testing
         as? [[String: Any]])
     #expect(listed.isEmpty)
     try alice.ok(["validate"])
-    try alice.ok(["push"])
+    // The push run again counts as sent only what it sent.
+    let (objects, packs) = (held("objects"), held("packs"))
+    let pushed = try #require(
+      (try alice.json(["push"]) as? [String: Any])?["datanets"] as? [[String: Any]])
+    #expect(pushed.first?["objects"] as? Int == held("objects").files - objects.files)
+    #expect(
+      pushed.first?["bytes"] as? Int
+        == held("objects").bytes - objects.bytes + held("packs").bytes - packs.bytes)
     try bob.ok(["pull"], in: "\(bob.home)/work/c")
     let after = try #require(
       try bob.json(["review", "list", "notes", "--status", "all"], in: "\(bob.home)/work/c")
@@ -848,17 +840,11 @@ import Testing
 }
 
 extension RemoteTests.Machine {
-  /// Runs `openledger arguments` and kills it (SIGKILL) once the store of `clone` holds
-  /// `count` more objects than before.
-  func kill(_ arguments: [String], in directory: String?, once count: Int, objectsIn clone: String)
-    throws
-  {
-    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
-    func held() -> Int {
-      var malformed = [String]()
-      return (try? objects.allObjects(malformed: &malformed).count) ?? 0
-    }
-    let before = held()
+  /// Runs `openledger arguments` and kills it (SIGKILL) once `measure` has grown by `count`.
+  func kill(
+    _ arguments: [String], in directory: String?, once count: Int, measure: () -> Int
+  ) throws {
+    let before = measure()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Sandbox.binary)
     process.arguments = arguments
@@ -867,9 +853,20 @@ extension RemoteTests.Machine {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    while process.isRunning, held() < before + count { usleep(500) }
+    while process.isRunning, measure() < before + count { usleep(500) }
     Foundation.kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal, "it ended before the kill")
+  }
+
+  /// The same, once the store of `clone` holds `count` more objects.
+  func kill(_ arguments: [String], in directory: String?, once count: Int, objectsIn clone: String)
+    throws
+  {
+    let objects = ObjectStore(root: "\(clone)/.openledger/objects/sha256", staging: "/tmp")
+    try kill(arguments, in: directory, once: count) {
+      var malformed = [String]()
+      return (try? objects.allObjects(malformed: &malformed).count) ?? 0
+    }
   }
 }

@@ -671,8 +671,7 @@ public final class RemoteSync {
     let events = try missing.sorted().map {
       try SignedEvent.verified(id: $0, bytes: store.objects.read($0))
     }
-    let bytesBefore = lock.withLock { transferred.bytes }
-    let objects = try sendObjects(for: events)
+    let (objects, objectBytes) = try sendObjects(for: events)
     let pack = EventPack.encode(events)
     let packID = Digest.of(pack)
     expect(files: 1, bytes: pack.count)
@@ -688,7 +687,7 @@ public final class RemoteSync {
     }
     return PushReport.DatanetPush(
       datanet: datanet, name: state.name, events: events.count, objects: objects,
-      bytes: lock.withLock { transferred.bytes } - bytesBefore, headFile: id,
+      bytes: objectBytes + pack.count, headFile: id,
       remoteAhead: ahead)
   }
 
@@ -799,8 +798,9 @@ public final class RemoteSync {
     }
   }
 
-  /// Sends the objects `events` need that the remote lacks; returns how many were sent.
-  private func sendObjects(for events: [SignedEvent]) throws -> Int {
+  /// Sends the objects `events` need that the remote lacks; returns how many it sent, and their
+  /// bytes (those the remote held already are counted as done, not as sent).
+  private func sendObjects(for events: [SignedEvent]) throws -> (objects: Int, bytes: Int) {
     var wanted = [Digest]()
     var markers = [(original: Digest, redacted: Digest)]()
     for event in events {
@@ -838,6 +838,7 @@ public final class RemoteSync {
     for id in present { sizes[id] = try store.objects.size(of: id) }
     expect(files: present.count, bytes: sizes.values.reduce(0, +))
     let sent = LockedCounter()
+    let sentBytes = LockedCounter()
     try Parallel.forEach(present, workers: 4) { id in
       let key = RemoteLayout.objectKey(id)
       if try self.counted({ try self.transport.has(key) }) {
@@ -848,6 +849,7 @@ public final class RemoteSync {
         try self.transport.put(key, contentsOf: self.store.objects.path(for: id))
       }) == .created {
         sent.add(1)
+        sentBytes.add(sizes[id] ?? 0)
       }
       self.note(files: 1, bytes: sizes[id] ?? 0)
     }
@@ -857,7 +859,7 @@ public final class RemoteSync {
           RemoteLayout.redactionKey(marker.original, marker.redacted), data: Data())
       }
     }
-    return sent.value
+    return (sent.value, sentBytes.value)
   }
 }
 
