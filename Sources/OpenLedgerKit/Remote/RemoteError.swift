@@ -20,6 +20,12 @@ public enum RemoteError: OpenLedgerError {
   case corrupt(location: String, key: String, reason: String)
   /// A URL that names no transport openledger knows.
   case unsupportedURL(String)
+  /// A relative path that is a mistyped URL (`s3:/bucket`, `s3//bucket`, `file:/path`), with
+  /// the URL it likely meant when openledger knows its scheme.
+  case mistypedURL(String, meant: String?)
+  /// A path starting with a `~` the shell did not expand (it was quoted), with what it stands
+  /// for when that is this user's home.
+  case unexpandedHome(String, expanded: String?)
   /// The storage failed in another way (an unexpected status), after retries.
   case failed(location: String, key: String, detail: String)
   /// No remote of that name in the store's config.
@@ -48,7 +54,7 @@ public enum RemoteError: OpenLedgerError {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
     case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
-    case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
+    case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
     case .remoteAhead, .gcUnsafe: .dataError
@@ -82,6 +88,14 @@ public enum RemoteError: OpenLedgerError {
     case .unsupportedURL(let url):
       "'\(url)' is not a remote openledger can use; give a directory (/path or file:///path), "
         + "s3://bucket/prefix, or http(s)://host/path"
+    case .mistypedURL(let url, let meant):
+      "'\(url)' looks like a mistyped URL, not a directory: "
+        + (meant.map { "did you mean \($0)?" }
+          ?? "give a directory (/path or file:///path), s3://bucket/prefix or http(s)://host/path")
+        + " (for a directory of that name, write ./\(url))"
+    case .unexpandedHome(let path, let expanded):
+      "'\(path)': the shell did not expand ~ (it was quoted); write the full path"
+        + (expanded.map { ", \($0)" } ?? "")
     case .failed(let location, let key, let detail):
       "remote \(location) failed on \(key): \(detail)"
     case .unknownRemote(let name, let known):

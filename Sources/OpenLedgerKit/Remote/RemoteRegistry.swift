@@ -92,4 +92,41 @@ public enum RemoteURL: Equatable, Sendable {
       throw RemoteError.unsupportedURL(url)
     }
   }
+
+  /// Refuses a relative path `given` as a remote that is a mistyped URL (`s3:/bucket/x`,
+  /// `s3//bucket/x`, `file:/path`, any `word:` first), or starts with a `~` the shell did not
+  /// expand: taken as a directory under the working directory, a push would write there.
+  /// `home` is this user's home directory, to say what `~` stands for.
+  public static func checkRelativePath(_ given: String, home: String?) throws {
+    if given.hasPrefix("~") {
+      let rest = given.dropFirst()
+      let expanded = rest.isEmpty || rest.hasPrefix("/") ? home.map { $0 + rest } : nil
+      throw RemoteError.unexpandedHome(given, expanded: expanded)
+    }
+    let first = given.prefix { $0 != "/" }
+    let scheme: Substring
+    let rest: Substring
+    if let colon = first.firstIndex(of: ":") {
+      scheme = first[..<colon]
+      rest = given[given.index(after: colon)...]
+    } else if given.dropFirst(first.count).hasPrefix("//") {
+      // `s3//bucket`: a known scheme whose colon is missing.
+      scheme = first
+      rest = given.dropFirst(first.count)
+      guard knownSchemes.contains(scheme.lowercased()) else { return }
+    } else {
+      return
+    }
+    guard let letter = scheme.first, letter.isASCII, letter.isLetter,
+      scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) })
+    else { return }
+    let lowered = scheme.lowercased()
+    let path = rest.drop { $0 == "/" }
+    let meant: String? =
+      knownSchemes.contains(lowered) ? "\(lowered)://\(lowered == "file" ? "/" : "")\(path)" : nil
+    throw RemoteError.mistypedURL(given, meant: meant)
+  }
+
+  /// The schemes of the URLs a remote may have.
+  static let knownSchemes: Set = ["s3", "file", "http", "https"]
 }

@@ -26,7 +26,7 @@ struct Clone: ContextCommand {
   var endpoint: String?
 
   func run(_ context: Context) throws {
-    let url = context.remoteURL(self.url)
+    let url = try context.remoteURL(self.url)
     let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint)
     let transport = try context.transport(config)
     let name =

@@ -31,7 +31,7 @@ extension RemoteCommand {
 
     func run(_ context: Context) throws {
       let store = try context.openStore()
-      let remote = RemoteConfig(name: name, url: context.remoteURL(url), endpoint: endpoint)
+      let remote = RemoteConfig(name: name, url: try context.remoteURL(url), endpoint: endpoint)
       try store.addRemote(remote)
       if context.output.isJSON {
         try context.output.json(RemoteListing(remote))
@@ -96,9 +96,12 @@ struct RemoteListing: Encodable {
 }
 
 extension Context {
-  /// A remote URL as given, with a relative directory made absolute.
-  func remoteURL(_ url: String) -> String {
-    url.contains("://") || url.hasPrefix("/") ? url : absolute(url)
+  /// A remote URL as given, with a relative directory made absolute; a relative path that
+  /// is a mistyped URL or starts with an unexpanded `~` is refused.
+  func remoteURL(_ url: String) throws -> String {
+    if url.contains("://") || url.hasPrefix("/") { return url }
+    try RemoteURL.checkRelativePath(url, home: environment["HOME"] ?? NSHomeDirectory())
+    return absolute(url)
   }
 
   /// The store, and its remote named `name`.

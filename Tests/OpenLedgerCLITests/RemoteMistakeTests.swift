@@ -1,0 +1,50 @@
+import Foundation
+import OpenLedgerKit
+import Testing
+
+/// What a person gets wrong naming or using a remote: each mistake is refused, saying what to
+/// write instead, before anything is written where it should not be.
+@Suite struct RemoteMistakeTests {
+  typealias Machine = RemoteTests.Machine
+
+  /// alice's store with the Datanet `notes`, pushed to the directory `shared`.
+  func start() throws -> (Sandbox, alice: Machine, bob: Machine, remote: String) {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try RemoteTests().start(remote)
+    return (sandbox, alice, bob, remote)
+  }
+
+  /// A URL with a typo, or a `~` the shell did not expand, is no directory: it is refused (64)
+  /// with the likely fix, and no remote is added, nor anything cloned.
+  @Test func aMistypedURLIsNotTakenForADirectory() throws {
+    let (sandbox, alice, bob, _) = try start()
+    for (url, says) in [
+      ("s3:/lab-datanets/papers", "did you mean s3://lab-datanets/papers?"),
+      ("s3//lab-datanets/papers", "did you mean s3://lab-datanets/papers?"),
+      ("S3:lab-datanets", "did you mean s3://lab-datanets?"),
+      ("file:/tmp/x", "did you mean file:///tmp/x?"),
+      ("https:/host/x", "did you mean https://host/x?"),
+      ("gs:/bucket/x", "looks like a mistyped URL"),
+      (
+        "~/share",
+        "the shell did not expand ~ (it was quoted); write the full path, \(alice.home)/share"
+      ),
+      ("~bob/share", "the shell did not expand ~"),
+    ] {
+      let result = try alice.run(["remote", "add", "backup", url])
+      #expect(result.status == 64, "\(url): \(result.stderr)")
+      #expect(result.stderr.contains(says), "\(url): \(result.stderr)")
+    }
+    #expect(!(try alice.ok(["remote", "list"])).contains("backup"))
+    #expect(!FileManager.default.fileExists(atPath: "\(alice.home)/work/s3:"))
+    let clone = try bob.run(["clone", "s3:/lab-datanets/papers"])
+    #expect(clone.status == 64, "\(clone.stderr)")
+    #expect(clone.stderr.contains("did you mean s3://lab-datanets/papers?"), "\(clone.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: "\(bob.home)/work").isEmpty)
+    // A directory whose name has a colon can still be named, from ./.
+    try alice.ok(["remote", "add", "odd", "./s3:odd"])
+    #expect(try alice.ok(["remote", "list"]).contains("\(alice.home)/work/./s3:odd"))
+    _ = sandbox
+  }
+}
