@@ -47,4 +47,24 @@ import Testing
     #expect(try alice.ok(["remote", "list"]).contains("\(alice.home)/work/./s3:odd"))
     _ = sandbox
   }
+
+  /// A directory that is not there (a typo in the path), or a file, is a path to check (66),
+  /// not a remote that cannot be reached: no advice about endpoints and the network.
+  @Test func aMissingDirectoryIsNotFound() throws {
+    let (sandbox, alice, bob, remote) = try start()
+    let clone = try bob.run(["clone", "\(sandbox.root)/shraed", "c"])
+    #expect(clone.status == 66, "\(clone.stderr)")
+    #expect(
+      clone.stderr.contains("remote \(sandbox.root)/shraed does not exist; check the path"),
+      "\(clone.stderr)")
+    #expect(!clone.stderr.contains("endpoint"), "\(clone.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/c"))
+    try alice.write("a-file", "not a directory")
+    try alice.ok(["remote", "add", "file", "a-file"])
+    let pull = try alice.run(["pull", "file"])
+    #expect(pull.status == 66, "\(pull.stderr)")
+    #expect(pull.stderr.contains("\(alice.home)/work/a-file is a file"), "\(pull.stderr)")
+    try alice.ok(["pull"])
+    _ = remote
+  }
 }

@@ -26,14 +26,27 @@ public struct DirectoryTransport: RemoteTransport {
     let slash = prefix.lastIndex(of: "/")
     let directoryKey = slash.map { String(prefix[..<$0]) } ?? ""
     let directory = directoryKey.isEmpty ? root : "\(root)/\(directoryKey)"
-    guard FileSystem.isDirectory(root) else {
-      throw RemoteError.unreachable(location: location, detail: "\(root) is not a directory")
-    }
+    try requireRoot()
     var entries = [RemoteEntry]()
     try walk(directory, key: directoryKey) { key, size in
       if key.hasPrefix(prefix) { entries.append(RemoteEntry(key: key, size: size)) }
     }
     return entries.sorted { $0.key < $1.key }
+  }
+
+  /// Refuses a root that is missing or not a directory: a wrong path, not a network failure.
+  private func requireRoot() throws {
+    var info = stat()
+    if stat(root, &info) == 0 {
+      if (info.st_mode & S_IFMT) == S_IFDIR { return }
+      throw RemoteError.noDirectory(location: location, path: root, isFile: true)
+    }
+    let code = errno
+    if code == ENOENT || code == ENOTDIR {
+      throw RemoteError.noDirectory(location: location, path: root, isFile: false)
+    }
+    throw RemoteError.unreachable(
+      location: location, detail: SystemError("cannot look at", path: root, code: code).description)
   }
 
   /// Calls `body` with every regular file under `directory` (symbolic links and other kinds
@@ -63,6 +76,7 @@ public struct DirectoryTransport: RemoteTransport {
     let path = try path(key)
     var info = stat()
     guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      try requireRoot()
       throw RemoteError.notFound(location: location, key: key)
     }
     let data: Data

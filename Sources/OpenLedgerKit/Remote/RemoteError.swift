@@ -26,6 +26,8 @@ public enum RemoteError: OpenLedgerError {
   /// A path starting with a `~` the shell did not expand (it was quoted), with what it stands
   /// for when that is this user's home.
   case unexpandedHome(String, expanded: String?)
+  /// A directory remote whose directory does not exist, or is a file (`isFile`).
+  case noDirectory(location: String, path: String, isFile: Bool)
   /// The storage failed in another way (an unexpected status), after retries.
   case failed(location: String, key: String, detail: String)
   /// No remote of that name in the store's config.
@@ -53,7 +55,7 @@ public enum RemoteError: OpenLedgerError {
     switch self {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
+    case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory: .notFound
     case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
@@ -96,6 +98,11 @@ public enum RemoteError: OpenLedgerError {
     case .unexpandedHome(let path, let expanded):
       "'\(path)': the shell did not expand ~ (it was quoted); write the full path"
         + (expanded.map { ", \($0)" } ?? "")
+    case .noDirectory(let location, let path, let isFile):
+      (location == path ? "remote \(path)" : "remote \(location) (\(path))")
+        + (isFile
+          ? " is a file, not a directory; check the path"
+          : " does not exist; check the path, or push to it first (a push creates it)")
     case .failed(let location, let key, let detail):
       "remote \(location) failed on \(key): \(detail)"
     case .unknownRemote(let name, let known):
