@@ -67,4 +67,37 @@ import Testing
     try alice.ok(["pull"])
     _ = remote
   }
+
+  /// A store's directory, or the one holding it, is no remote: adding it is refused, and so is
+  /// a push to it (a remote added before this was refused), with nothing written into the
+  /// store.
+  @Test func aStoreIsNotPushedInto() throws {
+    let (sandbox, alice, bob, remote) = try start()
+    try bob.ok(["clone", remote, "c"])
+    let store = "\(bob.home)/work/c/.openledger"
+    for (url, says) in [
+      (store, "\(store) holds no openledger remote: it is an openledger store"),
+      ("\(bob.home)/work/c", "it holds the openledger store \(store)"),
+      ("file://\(store)", "which a push would write into"),
+    ] {
+      let added = try alice.run(["remote", "add", "bob", url])
+      #expect(added.status == 66, "\(url): \(added.stderr)")
+      #expect(added.stderr.contains(says), "\(url): \(added.stderr)")
+    }
+    // A remote added by an older openledger, in config.json.
+    let config = "\(alice.home)/work/.openledger/config.json"
+    var object = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config)))
+        as? [String: Any])
+    object["remotes"] = [["name": "bob", "url": store]]
+    try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: config))
+    let push = try alice.run(["push", "bob"])
+    #expect(push.status == 66, "\(push.stderr)")
+    #expect(push.stderr.contains("it is an openledger store"), "\(push.stderr)")
+    for name in ["heads", "packs", RemoteLayout.marker] {
+      #expect(!FileManager.default.fileExists(atPath: "\(store)/\(name)"), "\(name)")
+    }
+    try bob.ok(["validate"], in: "\(bob.home)/work/c")
+    _ = sandbox
+  }
 }

@@ -49,6 +49,21 @@ public struct DirectoryTransport: RemoteTransport {
       location: location, detail: SystemError("cannot look at", path: root, code: code).description)
   }
 
+  /// Refuses to write into an openledger store, or into the directory holding one (a remote
+  /// named by the store's path): the push would mix the remote's files with the store's.
+  private func requireNotAStore() throws {
+    if let store = Self.store(at: root) {
+      throw RemoteError.storeNotRemote(location: location, holding: store == root ? nil : store)
+    }
+  }
+
+  /// The store at `directory` (a store's own directory, or one holding `.openledger/`), or nil.
+  static func store(at directory: String) -> String? {
+    if FileSystem.exists("\(directory)/config.json") { return directory }
+    let held = "\(directory)/\(Store.directoryName)"
+    return FileSystem.exists("\(held)/config.json") ? held : nil
+  }
+
   /// Calls `body` with every regular file under `directory` (symbolic links and other kinds
   /// of file are not followed: the remote is untrusted), by key.
   private func walk(_ directory: String, key: String, _ body: (String, Int) throws -> Void)
@@ -93,6 +108,7 @@ public struct DirectoryTransport: RemoteTransport {
 
   public func put(_ key: String, contentsOf source: String) throws -> RemotePutOutcome {
     let destination = try path(key)
+    try requireNotAStore()
     if try has(key) { return .existed }
     let staged = try stagedFile()
     let input = open(source, O_RDONLY | O_CLOEXEC)
@@ -112,6 +128,7 @@ public struct DirectoryTransport: RemoteTransport {
 
   public func put(_ key: String, data: Data) throws -> RemotePutOutcome {
     let destination = try path(key)
+    try requireNotAStore()
     if try has(key) { return .existed }
     let staged = try stagedFile()
     try staged.write(data)
@@ -119,7 +136,9 @@ public struct DirectoryTransport: RemoteTransport {
   }
 
   public func delete(_ key: String) throws {
-    try FileSystem.remove(try path(key))
+    let path = try path(key)
+    try requireNotAStore()
+    try FileSystem.remove(path)
   }
 
   /// Creates the remote's directory when it does not exist yet (a first push).

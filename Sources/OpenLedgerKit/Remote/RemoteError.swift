@@ -28,6 +28,9 @@ public enum RemoteError: OpenLedgerError {
   case unexpandedHome(String, expanded: String?)
   /// A directory remote whose directory does not exist, or is a file (`isFile`).
   case noDirectory(location: String, path: String, isFile: Bool)
+  /// A directory remote that is an openledger store, or the directory holding one (`holding`:
+  /// the store's directory): a push would write into the store.
+  case storeNotRemote(location: String, holding: String?)
   /// The storage failed in another way (an unexpected status), after retries.
   case failed(location: String, key: String, detail: String)
   /// No remote of that name in the store's config.
@@ -55,7 +58,8 @@ public enum RemoteError: OpenLedgerError {
     switch self {
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory: .notFound
+    case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory, .storeNotRemote:
+      .notFound
     case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .invalidRemoteName: .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
@@ -103,6 +107,11 @@ public enum RemoteError: OpenLedgerError {
         + (isFile
           ? " is a file, not a directory; check the path"
           : " does not exist; check the path, or push to it first (a push creates it)")
+    case .storeNotRemote(let location, let holding):
+      "\(location) holds no openledger remote: "
+        + (holding.map { "it holds the openledger store \($0)" } ?? "it is an openledger store")
+        + ", which a push would write into; check the URL, and give the remote a directory of "
+        + "its own"
     case .failed(let location, let key, let detail):
       "remote \(location) failed on \(key): \(detail)"
     case .unknownRemote(let name, let known):

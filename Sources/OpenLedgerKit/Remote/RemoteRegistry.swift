@@ -20,14 +20,7 @@ extension Store {
     guard RemoteConfig.isValidName(remote.name) else {
       throw RemoteError.invalidRemoteName(remote.name)
     }
-    // What every use of the remote would refuse is refused now (a bad bucket name, an HTTP
-    // URL without a host).
-    switch try RemoteURL(remote.url) {
-    case .directory: break
-    case .s3: _ = try S3Configuration.parse(remote.url)
-    case .http: try HTTPTransport.check(url: remote.url)
-    }
-    if let endpoint = remote.endpoint { _ = try S3Configuration.parseEndpoint(endpoint) }
+    try remote.check()
     try changeConfig { config in
       var remotes = config.remotes ?? []
       if remotes.contains(where: { $0.name == remote.name }) {
@@ -64,6 +57,22 @@ extension Store {
     try change(&config)
     try FileSystem.writeAtomically(
       try CanonicalEncoder.encode(config), to: configPath, stagingDirectory: "\(root)/tmp")
+  }
+}
+
+extension RemoteConfig {
+  /// Refuses now what every use of the remote would refuse: a bad bucket name, an HTTP URL
+  /// without a host, a store's directory.
+  public func check() throws {
+    switch try RemoteURL(url) {
+    case .directory(let path):
+      if let store = DirectoryTransport.store(at: path) {
+        throw RemoteError.storeNotRemote(location: url, holding: store == path ? nil : store)
+      }
+    case .s3: _ = try S3Configuration.parse(url)
+    case .http: try HTTPTransport.check(url: url)
+    }
+    if let endpoint { _ = try S3Configuration.parseEndpoint(endpoint) }
   }
 }
 
