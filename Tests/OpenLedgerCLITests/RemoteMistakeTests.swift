@@ -100,4 +100,23 @@ import Testing
     try bob.ok(["validate"], in: "\(bob.home)/work/c")
     _ = sandbox
   }
+
+  /// `--endpoint` is for S3: given with a directory or a web server it would be ignored, so it
+  /// is refused; the help says where the endpoint comes from otherwise, in the order used.
+  @Test func anEndpointIsOnlyForS3() throws {
+    let (sandbox, alice, bob, remote) = try start()
+    for url in [remote, "https://example.org/notes"] {
+      let added = try alice.run(["remote", "add", "other", url, "--endpoint", "http://h:9000"])
+      #expect(added.status == 64, "\(url): \(added.stderr)")
+      #expect(added.stderr.contains("is for an S3 remote"), "\(url): \(added.stderr)")
+    }
+    let clone = try bob.run(["clone", remote, "c", "--endpoint", "http://h:9000"])
+    #expect(clone.status == 64, "\(clone.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/c"))
+    for command in [["remote", "add"], ["clone"]] {
+      let help = try sandbox.ok(command + ["--help"])
+      #expect(
+        help.contains("$AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL"), "\(command): \(help)")
+    }
+  }
 }

@@ -26,6 +26,8 @@ public enum RemoteError: OpenLedgerError {
   /// A path starting with a `~` the shell did not expand (it was quoted), with what it stands
   /// for when that is this user's home.
   case unexpandedHome(String, expanded: String?)
+  /// An endpoint given for a remote that is not S3 (it would be ignored).
+  case endpointNotS3(url: String, endpoint: String)
   /// A directory remote whose directory does not exist, or is a file (`isFile`).
   case noDirectory(location: String, path: String, isFile: Bool)
   /// A directory remote that is an openledger store, or the directory holding one (`holding`:
@@ -60,7 +62,9 @@ public enum RemoteError: OpenLedgerError {
     case .accessDenied: .permissionDenied
     case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory, .storeNotRemote:
       .notFound
-    case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .invalidRemoteName: .usage
+    case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .endpointNotS3,
+      .invalidRemoteName:
+      .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken, .cloneTargetNotEmpty: .cannotCreate
     case .remoteAhead, .gcUnsafe: .dataError
@@ -102,6 +106,9 @@ public enum RemoteError: OpenLedgerError {
     case .unexpandedHome(let path, let expanded):
       "'\(path)': the shell did not expand ~ (it was quoted); write the full path"
         + (expanded.map { ", \($0)" } ?? "")
+    case .endpointNotS3(let url, let endpoint):
+      "--endpoint \(endpoint) is for an S3 remote (s3://bucket/prefix), and \(url) is not one; "
+        + "leave --endpoint out"
     case .noDirectory(let location, let path, let isFile):
       (location == path ? "remote \(path)" : "remote \(location) (\(path))")
         + (isFile

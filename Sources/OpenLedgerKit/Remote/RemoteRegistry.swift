@@ -62,9 +62,10 @@ extension Store {
 
 extension RemoteConfig {
   /// Refuses now what every use of the remote would refuse: a bad bucket name, an HTTP URL
-  /// without a host, a store's directory.
+  /// without a host, a store's directory, an endpoint for a remote that is not S3.
   public func check() throws {
-    switch try RemoteURL(url) {
+    let parsed = try RemoteURL(url)
+    switch parsed {
     case .directory(let path):
       if let store = DirectoryTransport.store(at: path) {
         throw RemoteError.storeNotRemote(location: url, holding: store == path ? nil : store)
@@ -72,7 +73,12 @@ extension RemoteConfig {
     case .s3: _ = try S3Configuration.parse(url)
     case .http: try HTTPTransport.check(url: url)
     }
-    if let endpoint { _ = try S3Configuration.parseEndpoint(endpoint) }
+    if let endpoint = endpoint {
+      guard case .s3 = parsed else {
+        throw RemoteError.endpointNotS3(url: url, endpoint: endpoint)
+      }
+      _ = try S3Configuration.parseEndpoint(endpoint)
+    }
   }
 }
 

@@ -26,7 +26,7 @@ extension RemoteCommand {
     @Argument(help: "/path, file:///path, s3://bucket/prefix or https://host/path.")
     var url: String
 
-    @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
+    @Option(help: S3Endpoint.help)
     var endpoint: String?
 
     func run(_ context: Context) throws {
@@ -80,6 +80,13 @@ extension RemoteCommand {
       }
     }
   }
+}
+
+/// The `--endpoint` option of `remote add` and `clone`.
+enum S3Endpoint {
+  static let help = ArgumentHelp(
+    "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL_S3, else "
+      + "$AWS_ENDPOINT_URL, else the AWS profile's endpoint_url, else AWS.")
 }
 
 /// A remote as listings print it.
