@@ -119,4 +119,25 @@ import Testing
         help.contains("$AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL"), "\(command): \(help)")
     }
   }
+
+  /// `rewards compute` asks every remote first: one that cannot be asked is named, with the
+  /// way to compute without it.
+  @Test func rewardsNameTheRemoteThatCannotBeAsked() throws {
+    let (sandbox, alice, _, _) = try start()
+    let accepted = try alice.contribute("a.jsonl", "A note on the plane trees planted in 1920.")
+    try alice.ok(["review", "accept", accepted])
+    try alice.ok(["index", "build", "notes"])
+    try alice.ok(["remote", "add", "gone", "\(sandbox.root)/unmounted"])
+    try alice.write(
+      "log.jsonl",
+      "{\"id\": \"q1\", \"output\": \"the plane trees planted in 1920\", \"fee\": \"100\"}\n")
+    let refused = try alice.run(["rewards", "compute", "notes", "--inferences", "log.jsonl"])
+    #expect(refused.status == 66, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("cannot ask remote gone whether it holds changes to notes"),
+      "\(refused.stderr)")
+    #expect(refused.stderr.contains("--offline"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("openledger remote remove gone"), "\(refused.stderr)")
+    try alice.ok(["rewards", "compute", "notes", "--inferences", "log.jsonl", "--offline"])
+  }
 }

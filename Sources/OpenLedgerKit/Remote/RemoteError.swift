@@ -44,6 +44,9 @@ public enum RemoteError: OpenLedgerError {
   /// Work that must start from everything the remotes hold (a reward epoch), while a remote
   /// holds changes this store has not pulled.
   case remoteAhead(remote: String, datanet: String, headFiles: Int)
+  /// A remote that could not be asked whether it holds changes not pulled (`remoteAhead`):
+  /// `error` is why.
+  case cannotAsk(remote: String, datanet: String, error: any OpenLedgerError)
   /// `gc --remote` from a store that may not know everything the remote holds.
   case gcUnsafe(remote: String, reason: String)
   /// A Datanet of the remote whose name a different local Datanet already has.
@@ -58,6 +61,7 @@ public enum RemoteError: OpenLedgerError {
 
   public var kind: FailureKind {
     switch self {
+    case .cannotAsk(_, _, let error): error.kind
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
     case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory, .storeNotRemote:
@@ -141,6 +145,11 @@ public enum RemoteError: OpenLedgerError {
       "remote \(remote) holds \(count) change(s) to \(datanet) this store has not pulled; run "
         + "`openledger pull \(remote)` first (a reward epoch must see every decision), or pass "
         + "--offline to compute from this store alone"
+    case .cannotAsk(let remote, let datanet, let error):
+      "cannot ask remote \(remote) whether it holds changes to \(datanet) not pulled yet: "
+        + "\(error.description). A reward epoch must see every decision: fix the remote, or pass "
+        + "--offline to compute from this store alone (`openledger remote remove \(remote)` if "
+        + "it is gone for good)"
     case .gcUnsafe(let remote, let reason):
       "gc --remote \(remote) would delete bytes others may need: \(reason); nothing was "
         + "deleted there"

@@ -162,8 +162,13 @@ extension Context {
   /// Refuses when one of the store's remotes holds changes to `state` not pulled yet.
   func requirePulled(_ state: DatanetState, from store: Store) throws {
     for remote in try store.remotes() {
-      let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
-      let unpulled = try sync.unpulledHeadFiles(of: state.id)
+      let unpulled: [String]
+      do {
+        let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
+        unpulled = try sync.unpulledHeadFiles(of: state.id)
+      } catch let error as any OpenLedgerError {
+        throw RemoteError.cannotAsk(remote: remote.name, datanet: state.name, error: error)
+      }
       if !unpulled.isEmpty {
         throw RemoteError.remoteAhead(
           remote: remote.name, datanet: state.name, headFiles: unpulled.count)
