@@ -140,4 +140,13 @@ import Testing
     #expect(refused.stderr.contains("openledger remote remove gone"), "\(refused.stderr)")
     try alice.ok(["rewards", "compute", "notes", "--inferences", "log.jsonl", "--offline"])
   }
+
+  /// The remote argument's default is said once.
+  @Test func theDefaultRemoteIsSaidOnce() throws {
+    let sandbox = try Sandbox()
+    for command in ["push", "pull"] {
+      let help = try sandbox.ok([command, "--help"])
+      #expect(help.components(separatedBy: "(default: origin)").count == 2, "\(help)")
+    }
+  }
 }
