@@ -149,4 +149,20 @@ import Testing
       #expect(help.components(separatedBy: "(default: origin)").count == 2, "\(help)")
     }
   }
+
+  /// A Datanet's name where the remote's goes (`pull notes`) says how to name a Datanet.
+  @Test func aDatanetGivenAsTheRemoteSaysHowToNameIt() throws {
+    let (_, alice, _, _) = try start()
+    for command in ["pull", "push"] {
+      let result = try alice.run([command, "notes"])
+      #expect(result.status == 66, "\(result.stderr)")
+      #expect(
+        result.stderr.contains(
+          "no remote named 'notes' in this store, but a Datanet is: to \(command) only it, "
+            + "write `openledger \(command) --datanet notes` (remotes: origin)"),
+        "\(result.stderr)")
+    }
+    let unknown = try alice.run(["pull", "upstream"])
+    #expect(unknown.stderr.contains("no remote named 'upstream' in this store (known: origin)"))
+  }
 }

@@ -37,6 +37,9 @@ public enum RemoteError: OpenLedgerError {
   case failed(location: String, key: String, detail: String)
   /// No remote of that name in the store's config.
   case unknownRemote(String, known: [String])
+  /// A remote name that is no remote's but a local Datanet's (`pull papers`), given to
+  /// `command`.
+  case datanetNotRemote(String, command: String, known: [String])
   case remoteExists(String)
   case invalidRemoteName(String)
   /// Pulled events that the ledger's rules refuse: the pull is not applied.
@@ -64,7 +67,8 @@ public enum RemoteError: OpenLedgerError {
     case .cannotAsk(_, _, let error): error.kind
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote, .notARemote, .unknownDatanets, .noDirectory, .storeNotRemote:
+    case .notFound, .unknownRemote, .datanetNotRemote, .notARemote, .unknownDatanets, .noDirectory,
+      .storeNotRemote:
       .notFound
     case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .endpointNotS3,
       .invalidRemoteName:
@@ -130,6 +134,12 @@ public enum RemoteError: OpenLedgerError {
         + (known.isEmpty
           ? "; add one with `openledger remote add NAME URL`"
           : " (known: \(known.joined(separator: ", ")))")
+    case .datanetNotRemote(let name, let command, let known):
+      "no remote named '\(name)' in this store, but a Datanet is: to \(command) only it, write "
+        + "`openledger \(command) --datanet \(name)`"
+        + (known.isEmpty
+          ? " (this store has no remote yet: add one with `openledger remote add NAME URL`)"
+          : " (remotes: \(known.joined(separator: ", ")))")
     case .remoteExists(let name):
       "a remote named '\(name)' exists already; remove it first (`openledger remote remove "
         + "\(name)`) or choose another name"

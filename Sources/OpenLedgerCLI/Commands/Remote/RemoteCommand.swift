@@ -111,10 +111,17 @@ extension Context {
     return absolute(url)
   }
 
-  /// The store, and its remote named `name`.
-  func remote(_ name: String) throws -> (store: Store, config: RemoteConfig) {
+  /// The store, and its remote named `name`. A name that is not a remote's but a Datanet's is
+  /// refused with how `command` (`push`, `pull`) takes a Datanet.
+  func remote(_ name: String, for command: String) throws -> (store: Store, config: RemoteConfig) {
     let store = try openStore()
-    return (store, try store.remote(name))
+    do {
+      return (store, try store.remote(name))
+    } catch RemoteError.unknownRemote(let name, let known)
+      where (try? Ledger(store: store).datanet(name)) != nil
+    {
+      throw RemoteError.datanetNotRemote(name, command: command, known: known)
+    }
   }
 
   /// What the core needs to open a remote's transport. `OPENLEDGER_S3_ADDRESSING` (`path` or
