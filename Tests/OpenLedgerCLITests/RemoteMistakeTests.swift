@@ -165,4 +165,48 @@ import Testing
     let unknown = try alice.run(["pull", "upstream"])
     #expect(unknown.stderr.contains("no remote named 'upstream' in this store (known: origin)"))
   }
+
+  /// A record whose bytes a redacted shard erased, in a store whose ledger does not take it
+  /// down (a remote that lost the original before the takedown was pushed), is not exported
+  /// as a line without a record: the export fails (1), naming the record, and writes nothing.
+  @Test func aRecordErasedWithoutItsTakedownIsNotExported() throws {
+    let (_, alice, bob, remote) = try start()
+    let (contribution, record) = try RemoteTests().contributeASecret(alice)
+    try alice.ok(["push"])
+    try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
+    try alice.ok(["gc"])
+
+    // The remote gets the redacted shard in the original's place, and not the takedown.
+    func objects(_ root: String, holding marker: String) throws -> [String] {
+      try FileManager.default.subpathsOfDirectory(atPath: "\(root)/objects/sha256").filter {
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(root)/objects/sha256/\($0)")))
+        return data.map { String(decoding: $0, as: UTF8.self).contains(marker) } ?? false
+      }
+    }
+    let original = try #require(try objects(remote, holding: "gardener").first)
+    let redacted = try #require(
+      try objects("\(alice.home)/work/.openledger", holding: "OLSHARDR").first)
+    try FileManager.default.removeItem(atPath: "\(remote)/objects/sha256/\(original)")
+    try FileManager.default.createDirectory(
+      atPath: "\(remote)/objects/sha256/\(redacted.prefix(2))", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: "\(alice.home)/work/.openledger/objects/sha256/\(redacted)",
+      toPath: "\(remote)/objects/sha256/\(redacted)")
+    let hex = { (path: String) in path.replacingOccurrences(of: "/", with: "") }
+    try FileManager.default.createDirectory(
+      atPath: "\(remote)/redactions/\(hex(original))", withIntermediateDirectories: true)
+    try Data().write(
+      to: URL(fileURLWithPath: "\(remote)/redactions/\(hex(original))/\(hex(redacted))"))
+
+    try bob.ok(["clone", remote, "c"])
+    let clone = "\(bob.home)/work/c"
+    let export = try bob.run(["export", "notes", "--out", "x"], in: clone)
+    #expect(export.status == 1, "\(export.stderr)")
+    #expect(
+      export.stderr.contains("record \(record) of contribution \(contribution.prefix(12))"),
+      "\(export.stderr)")
+    #expect(export.stderr.contains("nothing was exported"), "\(export.stderr)")
+    #expect(export.stderr.contains("openledger validate"), "\(export.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: clone) == [".openledger"])
+  }
 }
