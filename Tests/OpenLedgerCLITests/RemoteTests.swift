@@ -77,6 +77,20 @@ import Testing
     return (sandbox, alice, bob)
   }
 
+  /// `machine` contributes a note and a secret (the gardener's phone number) to `notes`, and
+  /// accepts them; the contribution, and the id of the secret's record.
+  func contributeASecret(_ machine: Machine) throws -> (contribution: String, record: String) {
+    let secret = "Private phone number of the gardener: 555 0199, call after six."
+    try machine.write(
+      "a.jsonl",
+      "{\"text\": \"A note on the plane trees planted in 1920.\"}\n{\"text\": \"\(secret)\"}\n")
+    let contribution = try #require(
+      (try machine.json(["contribute", "notes", "a.jsonl"]) as? [String: Any])?["contribution"]
+        as? String)
+    try machine.ok(["review", "accept", contribution])
+    return (contribution, Digest.of(Data("{\"text\":\"\(secret)\"}".utf8)).hex)
+  }
+
   /// The collaboration of issue 15's "Done means", over a directory.
   @Test func twoMachinesCollaborateThroughADirectory() throws {
     let sandbox = try Sandbox()
@@ -573,18 +587,10 @@ import Testing
     let sandbox = try Sandbox()
     let remote = "\(sandbox.root)/shared"
     let (_, alice, bob) = try start(remote)
-    let secret = "Private phone number of the gardener: 555 0199, call after six."
-    try alice.write(
-      "a.jsonl",
-      "{\"text\": \"A note on the plane trees planted in 1920.\"}\n{\"text\": \"\(secret)\"}\n")
-    let contribution = try #require(
-      (try alice.json(["contribute", "notes", "a.jsonl"]) as? [String: Any])?["contribution"]
-        as? String)
-    try alice.ok(["review", "accept", contribution])
+    let record = try contributeASecret(alice).record
     try alice.ok(["push"])
     try bob.ok(["clone", remote, "c"])
     let clone = "\(bob.home)/work/c"
-    let record = Digest.of(Data("{\"text\":\"\(secret)\"}".utf8)).hex
     try alice.ok(["takedown", "notes", "--record", record, "--reason", "personal data"])
     try alice.ok(["push"])
     try bob.ok(["pull"], in: clone)

@@ -3,7 +3,7 @@ import ArgumentParser
 /// What `pull` and `push` move: the remote, and the Datanets when not all of them. `Direction`
 /// names the transfer in the help text.
 struct TransferOptions<Direction: TransferDirection>: ParsableArguments {
-  @Argument(help: "The remote (default: origin).")
+  @Argument(help: "The remote.")
   var remote: String = "origin"
 
   @Option(

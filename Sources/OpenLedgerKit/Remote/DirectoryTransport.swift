@@ -26,14 +26,42 @@ public struct DirectoryTransport: RemoteTransport {
     let slash = prefix.lastIndex(of: "/")
     let directoryKey = slash.map { String(prefix[..<$0]) } ?? ""
     let directory = directoryKey.isEmpty ? root : "\(root)/\(directoryKey)"
-    guard FileSystem.isDirectory(root) else {
-      throw RemoteError.unreachable(location: location, detail: "\(root) is not a directory")
-    }
+    try requireRoot()
     var entries = [RemoteEntry]()
     try walk(directory, key: directoryKey) { key, size in
       if key.hasPrefix(prefix) { entries.append(RemoteEntry(key: key, size: size)) }
     }
     return entries.sorted { $0.key < $1.key }
+  }
+
+  /// Refuses a root that is missing or not a directory: a wrong path, not a network failure.
+  private func requireRoot() throws {
+    var info = stat()
+    if stat(root, &info) == 0 {
+      if (info.st_mode & S_IFMT) == S_IFDIR { return }
+      throw RemoteError.noDirectory(location: location, path: root, isFile: true)
+    }
+    let code = errno
+    if code == ENOENT || code == ENOTDIR {
+      throw RemoteError.noDirectory(location: location, path: root, isFile: false)
+    }
+    throw RemoteError.unreachable(
+      location: location, detail: SystemError("cannot look at", path: root, code: code).description)
+  }
+
+  /// Refuses to write into an openledger store, or into the directory holding one (a remote
+  /// named by the store's path): the push would mix the remote's files with the store's.
+  private func requireNotAStore() throws {
+    if let store = Self.store(at: root) {
+      throw RemoteError.storeNotRemote(location: location, holding: store == root ? nil : store)
+    }
+  }
+
+  /// The store at `directory` (a store's own directory, or one holding `.openledger/`), or nil.
+  static func store(at directory: String) -> String? {
+    if FileSystem.exists("\(directory)/config.json") { return directory }
+    let held = "\(directory)/\(Store.directoryName)"
+    return FileSystem.exists("\(held)/config.json") ? held : nil
   }
 
   /// Calls `body` with every regular file under `directory` (symbolic links and other kinds
@@ -63,6 +91,7 @@ public struct DirectoryTransport: RemoteTransport {
     let path = try path(key)
     var info = stat()
     guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      try requireRoot()
       throw RemoteError.notFound(location: location, key: key)
     }
     let data: Data
@@ -79,6 +108,7 @@ public struct DirectoryTransport: RemoteTransport {
 
   public func put(_ key: String, contentsOf source: String) throws -> RemotePutOutcome {
     let destination = try path(key)
+    try requireNotAStore()
     if try has(key) { return .existed }
     let staged = try stagedFile()
     let input = open(source, O_RDONLY | O_CLOEXEC)
@@ -98,6 +128,7 @@ public struct DirectoryTransport: RemoteTransport {
 
   public func put(_ key: String, data: Data) throws -> RemotePutOutcome {
     let destination = try path(key)
+    try requireNotAStore()
     if try has(key) { return .existed }
     let staged = try stagedFile()
     try staged.write(data)
@@ -105,7 +136,9 @@ public struct DirectoryTransport: RemoteTransport {
   }
 
   public func delete(_ key: String) throws {
-    try FileSystem.remove(try path(key))
+    let path = try path(key)
+    try requireNotAStore()
+    try FileSystem.remove(path)
   }
 
   /// Creates the remote's directory when it does not exist yet (a first push).

@@ -20,10 +20,26 @@ public enum RemoteError: OpenLedgerError {
   case corrupt(location: String, key: String, reason: String)
   /// A URL that names no transport openledger knows.
   case unsupportedURL(String)
+  /// A relative path that is a mistyped URL (`s3:/bucket`, `s3//bucket`, `file:/path`), with
+  /// the URL it likely meant when openledger knows its scheme.
+  case mistypedURL(String, meant: String?)
+  /// A path starting with a `~` the shell did not expand (it was quoted), with what it stands
+  /// for when that is this user's home.
+  case unexpandedHome(String, expanded: String?)
+  /// An endpoint given for a remote that is not S3 (it would be ignored).
+  case endpointNotS3(url: String, endpoint: String)
+  /// A directory remote whose directory does not exist, or is a file (`isFile`).
+  case noDirectory(location: String, path: String, isFile: Bool)
+  /// A directory remote that is an openledger store, or the directory holding one (`holding`:
+  /// the store's directory): a push would write into the store.
+  case storeNotRemote(location: String, holding: String?)
   /// The storage failed in another way (an unexpected status), after retries.
   case failed(location: String, key: String, detail: String)
   /// No remote of that name in the store's config.
   case unknownRemote(String, known: [String])
+  /// A remote name that is no remote's but a local Datanet's (`pull papers`), given to
+  /// `command`.
+  case datanetNotRemote(String, command: String, known: [String])
   case remoteExists(String)
   case invalidRemoteName(String)
   /// Pulled events that the ledger's rules refuse: the pull is not applied.
@@ -31,6 +47,9 @@ public enum RemoteError: OpenLedgerError {
   /// Work that must start from everything the remotes hold (a reward epoch), while a remote
   /// holds changes this store has not pulled.
   case remoteAhead(remote: String, datanet: String, headFiles: Int)
+  /// A remote that could not be asked whether it holds changes not pulled (`remoteAhead`):
+  /// `error` is why.
+  case cannotAsk(remote: String, datanet: String, error: any OpenLedgerError)
   /// `gc --remote` from a store that may not know everything the remote holds.
   case gcUnsafe(remote: String, reason: String)
   /// A Datanet of the remote whose name a different local Datanet already has.
@@ -47,10 +66,15 @@ public enum RemoteError: OpenLedgerError {
 
   public var kind: FailureKind {
     switch self {
+    case .cannotAsk(_, _, let error): error.kind
     case .unreachable, .failed: .ioError
     case .accessDenied: .permissionDenied
-    case .notFound, .unknownRemote, .notARemote, .unknownDatanets: .notFound
-    case .readOnly, .unsupportedURL, .invalidRemoteName: .usage
+    case .notFound, .unknownRemote, .datanetNotRemote, .notARemote, .unknownDatanets, .noDirectory,
+      .storeNotRemote:
+      .notFound
+    case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .endpointNotS3,
+      .invalidRemoteName:
+      .usage
     case .corrupt, .refusedEvents: .checksFailed
     case .remoteExists, .nameTaken, .nameInUse, .cloneTargetNotEmpty: .cannotCreate
     case .remoteAhead, .gcUnsafe: .dataError
@@ -84,6 +108,27 @@ public enum RemoteError: OpenLedgerError {
     case .unsupportedURL(let url):
       "'\(url)' is not a remote openledger can use; give a directory (/path or file:///path), "
         + "s3://bucket/prefix, or http(s)://host/path"
+    case .mistypedURL(let url, let meant):
+      "'\(url)' looks like a mistyped URL, not a directory: "
+        + (meant.map { "did you mean \($0)?" }
+          ?? "give a directory (/path or file:///path), s3://bucket/prefix or http(s)://host/path")
+        + " (for a directory of that name, write ./\(url))"
+    case .unexpandedHome(let path, let expanded):
+      "'\(path)': the shell did not expand ~ (it was quoted); write the full path"
+        + (expanded.map { ", \($0)" } ?? "")
+    case .endpointNotS3(let url, let endpoint):
+      "--endpoint \(endpoint) is for an S3 remote (s3://bucket/prefix), and \(url) is not one; "
+        + "leave --endpoint out"
+    case .noDirectory(let location, let path, let isFile):
+      (location == path ? "remote \(path)" : "remote \(location) (\(path))")
+        + (isFile
+          ? " is a file, not a directory; check the path"
+          : " does not exist; check the path, or push to it first (a push creates it)")
+    case .storeNotRemote(let location, let holding):
+      "\(location) holds no openledger remote: "
+        + (holding.map { "it holds the openledger store \($0)" } ?? "it is an openledger store")
+        + ", which a push would write into; check the URL, and give the remote a directory of "
+        + "its own"
     case .failed(let location, let key, let detail):
       "remote \(location) failed on \(key): \(detail)"
     case .unknownRemote(let name, let known):
@@ -91,6 +136,12 @@ public enum RemoteError: OpenLedgerError {
         + (known.isEmpty
           ? "; add one with `openledger remote add NAME URL`"
           : " (known: \(known.joined(separator: ", ")))")
+    case .datanetNotRemote(let name, let command, let known):
+      "no remote named '\(name)' in this store, but a Datanet is: to \(command) only it, write "
+        + "`openledger \(command) --datanet \(name)`"
+        + (known.isEmpty
+          ? " (this store has no remote yet: add one with `openledger remote add NAME URL`)"
+          : " (remotes: \(known.joined(separator: ", ")))")
     case .remoteExists(let name):
       "a remote named '\(name)' exists already; remove it first (`openledger remote remove "
         + "\(name)`) or choose another name"
@@ -106,6 +157,11 @@ public enum RemoteError: OpenLedgerError {
       "remote \(remote) holds \(count) change(s) to \(datanet) this store has not pulled; run "
         + "`openledger pull \(remote)` first (a reward epoch must see every decision), or pass "
         + "--offline to compute from this store alone"
+    case .cannotAsk(let remote, let datanet, let error):
+      "cannot ask remote \(remote) whether it holds changes to \(datanet) not pulled yet: "
+        + "\(error.description). A reward epoch must see every decision: fix the remote, or pass "
+        + "--offline to compute from this store alone (`openledger remote remove \(remote)` if "
+        + "it is gone for good)"
     case .gcUnsafe(let remote, let reason):
       "gc --remote \(remote) would delete bytes others may need: \(reason); nothing was "
         + "deleted there"

@@ -20,14 +20,7 @@ extension Store {
     guard RemoteConfig.isValidName(remote.name) else {
       throw RemoteError.invalidRemoteName(remote.name)
     }
-    // What every use of the remote would refuse is refused now (a bad bucket name, an HTTP
-    // URL without a host).
-    switch try RemoteURL(remote.url) {
-    case .directory: break
-    case .s3: _ = try S3Configuration.parse(remote.url)
-    case .http: try HTTPTransport.check(url: remote.url)
-    }
-    if let endpoint = remote.endpoint { _ = try S3Configuration.parseEndpoint(endpoint) }
+    try remote.check()
     try changeConfig { config in
       var remotes = config.remotes ?? []
       if remotes.contains(where: { $0.name == remote.name }) {
@@ -80,6 +73,28 @@ extension Store {
   }
 }
 
+extension RemoteConfig {
+  /// Refuses now what every use of the remote would refuse: a bad bucket name, an HTTP URL
+  /// without a host, a store's directory, an endpoint for a remote that is not S3.
+  public func check() throws {
+    let parsed = try RemoteURL(url)
+    switch parsed {
+    case .directory(let path):
+      if let store = DirectoryTransport.store(at: path) {
+        throw RemoteError.storeNotRemote(location: url, holding: store == path ? nil : store)
+      }
+    case .s3: _ = try S3Configuration.parse(url)
+    case .http: try HTTPTransport.check(url: url)
+    }
+    if let endpoint = endpoint {
+      guard case .s3 = parsed else {
+        throw RemoteError.endpointNotS3(url: url, endpoint: endpoint)
+      }
+      _ = try S3Configuration.parseEndpoint(endpoint)
+    }
+  }
+}
+
 /// A remote's URL, parsed: which transport serves it, and where.
 public enum RemoteURL: Equatable, Sendable {
   case directory(String)
@@ -105,4 +120,41 @@ public enum RemoteURL: Equatable, Sendable {
       throw RemoteError.unsupportedURL(url)
     }
   }
+
+  /// Refuses a relative path `given` as a remote that is a mistyped URL (`s3:/bucket/x`,
+  /// `s3//bucket/x`, `file:/path`, any `word:` first), or starts with a `~` the shell did not
+  /// expand: taken as a directory under the working directory, a push would write there.
+  /// `home` is this user's home directory, to say what `~` stands for.
+  public static func checkRelativePath(_ given: String, home: String?) throws {
+    if given.hasPrefix("~") {
+      let rest = given.dropFirst()
+      let expanded = rest.isEmpty || rest.hasPrefix("/") ? home.map { $0 + rest } : nil
+      throw RemoteError.unexpandedHome(given, expanded: expanded)
+    }
+    let first = given.prefix { $0 != "/" }
+    let scheme: Substring
+    let rest: Substring
+    if let colon = first.firstIndex(of: ":") {
+      scheme = first[..<colon]
+      rest = given[given.index(after: colon)...]
+    } else if given.dropFirst(first.count).hasPrefix("//") {
+      // `s3//bucket`: a known scheme whose colon is missing.
+      scheme = first
+      rest = given.dropFirst(first.count)
+      guard knownSchemes.contains(scheme.lowercased()) else { return }
+    } else {
+      return
+    }
+    guard let letter = scheme.first, letter.isASCII, letter.isLetter,
+      scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) })
+    else { return }
+    let lowered = scheme.lowercased()
+    let path = rest.drop { $0 == "/" }
+    let meant: String? =
+      knownSchemes.contains(lowered) ? "\(lowered)://\(lowered == "file" ? "/" : "")\(path)" : nil
+    throw RemoteError.mistypedURL(given, meant: meant)
+  }
+
+  /// The schemes of the URLs a remote may have.
+  static let knownSchemes: Set = ["s3", "file", "http", "https"]
 }

@@ -68,6 +68,11 @@ public struct S3Configuration: Sendable {
     self.addressing = addressing
   }
 
+  /// The endpoint the environment names: `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`.
+  public static func environmentEndpoint(_ environment: [String: String]) -> String? {
+    nonEmpty(environment["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
+  }
+
   /// The remote named by `url` (`s3://bucket/prefix`), with the endpoint, region and
   /// credentials the AWS CLI would use given `environment` and the home directory `home`:
   ///
@@ -105,9 +110,8 @@ public struct S3Configuration: Sendable {
       file: fromCredentials?["aws_access_key_id"] != nil ? credentialsFile : configFile)
 
     let custom =
-      nonEmpty(endpoint) ?? nonEmpty(environment["AWS_ENDPOINT_URL_S3"])
-      ?? nonEmpty(environment["AWS_ENDPOINT_URL"]) ?? nonEmpty(profile["s3.endpoint_url"])
-      ?? nonEmpty(profile["endpoint_url"])
+      nonEmpty(endpoint) ?? environmentEndpoint(environment)
+      ?? nonEmpty(profile["s3.endpoint_url"]) ?? nonEmpty(profile["endpoint_url"])
     let endpointURL =
       try custom.map(parseEndpoint) ?? URL(string: "https://s3.\(region).amazonaws.com")!
 

@@ -55,7 +55,9 @@ public final class S3Transport: RemoteTransport {
         Request(
           method: "GET", key: nil, query: query,
           limit: (RemoteLayout.largestListingPage, listing)))
-      guard response.status == 200 else { throw failure(response, key: listing) }
+      guard response.status == 200 else {
+        throw failure(response, key: listing, action: "s3:ListBucket")
+      }
       let page: S3ListPage
       do {
         page = try S3ListPage.parse(response.body)
@@ -94,14 +96,14 @@ public final class S3Transport: RemoteTransport {
     switch response.status {
     case 200...299: return response.headers
     case 404: return nil
-    default: throw failure(response, key: key)
+    default: throw failure(response, key: key, action: "s3:GetObject")
     }
   }
 
   public func get(_ key: String, limit: Int?) throws -> Data {
     try check(key)
     let response = try send(Request(method: "GET", key: key, limit: limit.map { ($0, key) }))
-    guard response.status == 200 else { throw failure(response, key: key) }
+    guard response.status == 200 else { throw failure(response, key: key, action: "s3:GetObject") }
     return response.body
   }
 
@@ -145,7 +147,7 @@ public final class S3Transport: RemoteTransport {
     let response = try send(Request(method: "DELETE", key: key))
     if (200...299).contains(response.status) { return }
     if response.status == 404, S3ErrorBody.parse(response.body)?.code != "NoSuchBucket" { return }
-    throw failure(response, key: key)
+    throw failure(response, key: key, action: "s3:DeleteObject")
   }
 
   /// Creates the bucket (in the configured region); a bucket we own already is fine.
@@ -162,7 +164,7 @@ public final class S3Transport: RemoteTransport {
     let response = try send(request)
     if (200...299).contains(response.status) { return }
     if S3ErrorBody.parse(response.body)?.code == "BucketAlreadyOwnedByYou" { return }
-    throw failure(response, key: "bucket \(configuration.bucket)")
+    throw failure(response, key: "bucket \(configuration.bucket)", action: "s3:CreateBucket")
   }
 
   // MARK: Writing
@@ -177,7 +179,7 @@ public final class S3Transport: RemoteTransport {
     switch response.status {
     case 200...299: return .created
     case 412: return .existed
-    default: throw failure(response, key: key)
+    default: throw failure(response, key: key, action: "s3:PutObject")
     }
   }
 
@@ -231,7 +233,7 @@ public final class S3Transport: RemoteTransport {
       method: "POST", key: key, query: [("uploads", "")],
       headers: [("content-type", "application/octet-stream")])
     let response = try send(request)
-    guard response.status == 200 else { throw failure(response, key: key) }
+    guard response.status == 200 else { throw failure(response, key: key, action: "s3:PutObject") }
     guard let root = S3XMLElement.parse(response.body),
       root.name == "InitiateMultipartUploadResult", let id = root.text(of: "UploadId"), !id.isEmpty
     else {
@@ -248,7 +250,7 @@ public final class S3Transport: RemoteTransport {
       method: "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
       body: data, payloadHash: SigV4.payloadHash(data))
     let response = try send(request)
-    guard response.status == 200 else { throw failure(response, key: key) }
+    guard response.status == 200 else { throw failure(response, key: key, action: "s3:PutObject") }
     guard let etag = response.header("etag"), !etag.isEmpty else {
       throw RemoteError.failed(
         location: location, key: key, detail: "the storage answered part \(number) without an ETag")
@@ -276,7 +278,7 @@ public final class S3Transport: RemoteTransport {
     case (412, _): return .existed
     // The upload is gone: an earlier try completed it and its answer was lost.
     case (404, "NoSuchUpload"?) where try has(key): return .created
-    default: throw failure(response, key: key)
+    default: throw failure(response, key: key, action: "s3:PutObject")
     }
   }
 
@@ -400,8 +402,9 @@ public final class S3Transport: RemoteTransport {
     }
   }
 
-  /// The error for an answer that did not succeed.
-  private func failure(_ response: HTTPResponse, key: String) -> RemoteError {
+  /// The error for an answer that did not succeed; `action` is the S3 permission the request
+  /// needs (`s3:PutObject`), which a refusal names.
+  private func failure(_ response: HTTPResponse, key: String, action: String) -> RemoteError {
     let error = S3ErrorBody.parse(response.body)
     let what =
       error.map { $0.message.isEmpty ? $0.code : "\($0.code): \($0.message)" }
@@ -423,7 +426,8 @@ public final class S3Transport: RemoteTransport {
     switch response.status {
     case 401, 403:
       return .accessDenied(
-        location: location, detail: "\(what) on \(key)", hint: accessHint(error?.code))
+        location: location, detail: "\(what) on \(key)",
+        hint: accessHint(error?.code, action: action))
     case 404:
       return .notFound(location: location, key: key)
     default:
@@ -433,7 +437,7 @@ public final class S3Transport: RemoteTransport {
 
   /// What to check when the storage refuses access, naming the variable or profile setting
   /// the credentials came from.
-  private func accessHint(_ code: String?) -> String {
+  private func accessHint(_ code: String?, action: String) -> String {
     let key: String
     let secret: String
     let token: String
@@ -461,7 +465,8 @@ public final class S3Transport: RemoteTransport {
       return "this machine's clock is more than 15 minutes off the storage's: set the clock"
     case "AccessDenied", "AllAccessDisabled":
       return "the credentials (\(key)) may not do this: the user's and the bucket's policies "
-        + "must allow s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it"
+        + "must allow \(action) on it (Docs/Remotes.md, Permissions, lists what each command "
+        + "needs)"
     default:
       return "check \(key) and \(secret)"
         + (configuration.credentials?.sessionToken == nil ? "" : " and \(token)")

@@ -154,6 +154,22 @@ struct RemoteEndToEndTests {
     #expect(refused.stderr.contains("AWS_"))
   }
 
+  /// A clone remembers the endpoint the environment gave it, so a pull without the variable
+  /// reaches the same storage, not AWS.
+  @Test func aCloneRemembersTheEndpointOfTheEnvironment() throws {
+    let machines = try twoMachinesOnABucket()
+    let (alice, clone) = (machines.alice, machines.clone)
+    var bob = machines.bob
+    let listed = try JSONSerialization.jsonObject(
+      with: Data(try bob.ok(["remote", "list", "--format", "json"], in: clone).utf8))
+    let origin = try #require((listed as? [[String: Any]])?.first)
+    #expect(origin["endpoint"] as? String == server.endpoint.absoluteString)
+    _ = try alice.contribute("a.jsonl", "Alice's note on the plane trees.")
+    try alice.ok(["push"])
+    bob.environment["AWS_ENDPOINT_URL"] = nil
+    #expect(try bob.ok(["pull"], in: clone).contains("1 new event(s)"))
+  }
+
   @Test func wrongCredentialsAndAnUnreachableEndpointAreNamed() throws {
     let root = try TemporaryDirectory()
     let bucket = try server.bucket(prefix: "")

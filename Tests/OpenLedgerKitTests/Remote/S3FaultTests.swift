@@ -322,4 +322,22 @@ import Testing
       error?.description.contains("no credentials were found") == true,
       "\(String(describing: error))")
   }
+
+  /// A refusal names the permission the refused request needs, not a list of all of them: a
+  /// write refused needs s3:PutObject, which is what a push asks for (s3:DeleteObject only
+  /// when it consolidates head files, and for `gc --remote`).
+  @Test func aRefusalNamesThePermissionTheRequestNeeds() throws {
+    let server = try ScriptedServer { request in
+      request.method == "PUT"
+        ? .init(403, body: Self.error("AccessDenied")) : .init(404, body: Self.error("NoSuchKey"))
+    }
+    defer { server.stop() }
+    let transport = remote(port: server.port) { $0.requireConditionalWrites = false }
+    let refused = #expect(throws: RemoteError.self) {
+      try transport.put("packs/a.pack", data: Data("pack".utf8))
+    }
+    #expect(refused?.kind == .permissionDenied)
+    #expect(refused?.description.contains("must allow s3:PutObject on it") == true)
+    #expect(refused?.description.contains("s3:DeleteObject") == false)
+  }
 }

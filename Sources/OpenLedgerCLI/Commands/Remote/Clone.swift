@@ -7,10 +7,11 @@ struct Clone: ContextCommand {
     abstract: "Create a store from a remote's Datanets.",
     discussion: """
       Creates DIR (default: the URL's last path component) with a store in DIR/.openledger, \
-      adds the remote as origin, and pulls every Datanet it holds (or those named with \
-      --datanet, which later pulls keep to). Shards are fetched eagerly. A clone that fails \
-      leaves nothing behind; one killed midway (Ctrl-C, a lost session) leaves the store it \
-      was filling, and the same clone, run again, finishes it.
+      adds the remote as origin (with the S3 endpoint it used, from --endpoint, \
+      $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL), and pulls every Datanet it holds (or those \
+      named with --datanet, which later pulls keep to). Shards are fetched eagerly. A clone \
+      that fails leaves nothing behind; one killed midway (Ctrl-C, a lost session) leaves the \
+      store it was filling, and the same clone, run again, finishes it.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -24,14 +25,20 @@ struct Clone: ContextCommand {
   @Option(name: .customLong("datanet"), help: "Clone only this Datanet (repeatable).")
   var datanets: [String] = []
 
-  @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
+  @Option(help: S3Endpoint.help)
   var endpoint: String?
 
   func run(_ context: Context) throws {
-    let url = context.remoteURL(self.url)
+    let url = try context.remoteURL(self.url)
+    // The endpoint the environment gives is remembered, so that a pull without the variable
+    // reaches the same storage.
+    let isS3 = if case .s3 = try RemoteURL(url) { true } else { false }
     let config = RemoteConfig(
-      name: "origin", url: url, endpoint: endpoint,
+      name: "origin", url: url,
+      endpoint: endpoint
+        ?? (isS3 ? S3Configuration.environmentEndpoint(context.environment) : nil),
       datanets: datanets.isEmpty ? nil : Array(Set(datanets)).sorted())
+    try config.check()
     let transport = try context.transport(config)
     let name =
       directory

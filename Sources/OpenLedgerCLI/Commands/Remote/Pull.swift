@@ -18,7 +18,7 @@ struct Pull: ContextCommand {
   @OptionGroup var transfer: TransferOptions<Pulling>
 
   func run(_ context: Context) throws {
-    let (store, config) = try context.remote(transfer.remote)
+    let (store, config) = try context.remote(transfer.remote, for: "pull")
     let (bar, sync) = try context.transferSync(config, of: store, label: "pull")
     let ledger = Ledger(store: store)
     // Without --datanet, the Datanets a clone was limited to, if it was.

@@ -16,7 +16,7 @@ struct Push: ContextCommand {
   @OptionGroup var transfer: TransferOptions<Pushing>
 
   func run(_ context: Context) throws {
-    let (store, config) = try context.remote(transfer.remote)
+    let (store, config) = try context.remote(transfer.remote, for: "push")
     let ledger = Ledger(store: store)
     let scope =
       try transfer.datanets.isEmpty ? nil : transfer.datanets.map { try ledger.datanet($0) }

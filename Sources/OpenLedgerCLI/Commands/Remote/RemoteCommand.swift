@@ -26,12 +26,12 @@ extension RemoteCommand {
     @Argument(help: "/path, file:///path, s3://bucket/prefix or https://host/path.")
     var url: String
 
-    @Option(help: "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL.")
+    @Option(help: S3Endpoint.help)
     var endpoint: String?
 
     func run(_ context: Context) throws {
       let store = try context.openStore()
-      let remote = RemoteConfig(name: name, url: context.remoteURL(url), endpoint: endpoint)
+      let remote = RemoteConfig(name: name, url: try context.remoteURL(url), endpoint: endpoint)
       try store.addRemote(remote)
       if context.output.isJSON {
         try context.output.json(RemoteListing(remote))
@@ -82,6 +82,13 @@ extension RemoteCommand {
   }
 }
 
+/// The `--endpoint` option of `remote add` and `clone`.
+enum S3Endpoint {
+  static let help = ArgumentHelp(
+    "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL_S3, else "
+      + "$AWS_ENDPOINT_URL, else the AWS profile's endpoint_url, else AWS.")
+}
+
 /// A remote as listings print it.
 struct RemoteListing: Encodable {
   var name: String
@@ -96,15 +103,25 @@ struct RemoteListing: Encodable {
 }
 
 extension Context {
-  /// A remote URL as given, with a relative directory made absolute.
-  func remoteURL(_ url: String) -> String {
-    url.contains("://") || url.hasPrefix("/") ? url : absolute(url)
+  /// A remote URL as given, with a relative directory made absolute; a relative path that
+  /// is a mistyped URL or starts with an unexpanded `~` is refused.
+  func remoteURL(_ url: String) throws -> String {
+    if url.contains("://") || url.hasPrefix("/") { return url }
+    try RemoteURL.checkRelativePath(url, home: environment["HOME"] ?? NSHomeDirectory())
+    return absolute(url)
   }
 
-  /// The store, and its remote named `name`.
-  func remote(_ name: String) throws -> (store: Store, config: RemoteConfig) {
+  /// The store, and its remote named `name`. A name that is not a remote's but a Datanet's is
+  /// refused with how `command` (`push`, `pull`) takes a Datanet.
+  func remote(_ name: String, for command: String) throws -> (store: Store, config: RemoteConfig) {
     let store = try openStore()
-    return (store, try store.remote(name))
+    do {
+      return (store, try store.remote(name))
+    } catch RemoteError.unknownRemote(let name, let known)
+      where (try? Ledger(store: store).datanet(name)) != nil
+    {
+      throw RemoteError.datanetNotRemote(name, command: command, known: known)
+    }
   }
 
   /// What the core needs to open a remote's transport. `OPENLEDGER_S3_ADDRESSING` (`path` or
@@ -152,8 +169,13 @@ extension Context {
   /// Refuses when one of the store's remotes holds changes to `state` not pulled yet.
   func requirePulled(_ state: DatanetState, from store: Store) throws {
     for remote in try store.remotes() {
-      let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
-      let unpulled = try sync.unpulledHeadFiles(of: state.id)
+      let unpulled: [String]
+      do {
+        let sync = RemoteSync(store: store, remote: remote.name, transport: try transport(remote))
+        unpulled = try sync.unpulledHeadFiles(of: state.id)
+      } catch let error as any OpenLedgerError {
+        throw RemoteError.cannotAsk(remote: remote.name, datanet: state.name, error: error)
+      }
       if !unpulled.isEmpty {
         throw RemoteError.remoteAhead(
           remote: remote.name, datanet: state.name, headFiles: unpulled.count)
