@@ -9,7 +9,10 @@ import Testing
   func progress(files: Int, of totalFiles: Int, bytes: Int, of totalBytes: Int)
     -> TransferProgress
   {
-    TransferProgress(files: files, totalFiles: totalFiles, bytes: bytes, totalBytes: totalBytes)
+    var progress = TransferProgress()
+    (progress.files, progress.totalFiles) = (files, totalFiles)
+    (progress.bytes, progress.totalBytes) = (bytes, totalBytes)
+    return progress
   }
 
   @Test func aTransferOfKnownSizeIsABarWithTheTimeLeft() {

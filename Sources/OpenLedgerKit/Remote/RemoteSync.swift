@@ -8,12 +8,7 @@ public struct TransferProgress: Sendable, Equatable {
   public var bytes = 0
   public var totalBytes = 0
 
-  public init(files: Int = 0, totalFiles: Int = 0, bytes: Int = 0, totalBytes: Int = 0) {
-    self.files = files
-    self.totalFiles = totalFiles
-    self.bytes = bytes
-    self.totalBytes = totalBytes
-  }
+  public init() {}
 }
 
 /// A conflict a pull resolved: an event that lost to a concurrent one, and why.
