@@ -918,8 +918,9 @@ extension RemoteSync {
       if !unpushed.isEmpty {
         throw RemoteError.gcUnsafe(
           remote: self.name,
-          reason: "this store holds \(unpushed.count) event(s) of \(name) it lacks (a takedown "
-            + "among them would erase records the remote's ledger still holds); push first")
+          reason: "this store holds \(unpushed.count) event(s) of \(name) that the remote lacks (a "
+            + "takedown among them would erase records the remote's ledger still holds); push "
+            + "first")
       }
     }
     return datanets
