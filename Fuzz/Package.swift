@@ -8,8 +8,9 @@ import PackageDescription
 /// passes. The targets reach internal API with `@testable import`, so it also passes
 /// `-enable-testing`.
 let targets = [
-  "archive", "canonical-json", "event-envelope", "event-payload", "index-segment", "ingest",
-  "leaves", "manifest", "near-duplicate-segment", "records",
+  "archive", "canonical-json", "event-envelope", "event-payload", "http-index", "index-segment",
+  "ingest", "leaves", "manifest", "near-duplicate-segment", "records", "remote-head-file",
+  "remote-pack", "s3-listing", "shard",
 ]
 
 let package = Package(

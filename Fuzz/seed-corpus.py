@@ -56,6 +56,20 @@ class Corpus:
             f.write(data)
 
 
+def openledger(binary, work):
+    """A function running `binary` on the store in `work`, as the fuzzing identity."""
+    store = os.path.join(work, "store")
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(work, "config"),
+               OPENLEDGER_STORE=store, OPENLEDGER_IDENTITY="fuzz")
+
+    def ol(*args, capture=False):
+        result = subprocess.run(
+            [binary, *args], env=env, cwd=work, check=True,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        return result.stdout
+    return ol
+
+
 def run_story(binary, work):
     """The Datanet's story; returns the store's path and the export folders."""
     config = os.path.join(work, "config")
@@ -65,14 +79,7 @@ def run_story(binary, work):
     shutil.copyfile(os.path.join(FUZZ, "fuzz-identity.json"), key)
     os.chmod(key, 0o600)
     store = os.path.join(work, "store")
-    env = dict(os.environ, XDG_CONFIG_HOME=config, OPENLEDGER_STORE=store,
-               OPENLEDGER_IDENTITY="fuzz")
-
-    def ol(*args, capture=False):
-        result = subprocess.run(
-            [binary, *args], env=env, cwd=work, check=True,
-            stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
-        return result.stdout
+    ol = openledger(binary, work)
 
     def contribute(*paths):
         out = json.loads(ol("contribute", "notes", *paths, "--format", "json", capture=True))
@@ -186,6 +193,99 @@ def records(corpus, work):
                b"2,,\"\xc3\xa9t\xc3\xa9 \xef\xbc\xa1\"\r\n")
 
 
+def remotes(corpus, binary, work):
+    """What a remote serves: the story's store pushed to a directory, then its takedown's
+    redacted shard sent there by `gc --remote`. Its head files, packs and shards as they are;
+    its keys as S3 ListObjectsV2 pages (under the bucket prefix `team/` the s3-listing target
+    lists) and as web servers' directory index pages."""
+    ol = openledger(binary, work)
+    remote = os.path.join(work, "remote")
+    ol("remote", "add", "origin", remote)
+    ol("push")
+    ol("gc")
+    ol("gc", "--remote", "origin")
+    keys = []
+    for folder, _, names in os.walk(remote):
+        for name in names:
+            keys.append(os.path.relpath(os.path.join(folder, name), remote))
+    keys.sort()
+    sizes = {key: os.path.getsize(os.path.join(remote, key)) for key in keys}
+    for key in keys:
+        data = read(os.path.join(remote, key))
+        if key.startswith("heads/"):
+            corpus.put("remote-head-file", "head-" + key.split("/")[1][:12] + ".json", data)
+        elif key.startswith("packs/"):
+            corpus.put("remote-pack", key.split("/")[1][:12] + ".pack", data)
+        elif data.startswith(b"OLSHARD1"):
+            corpus.put("shard", "shard-" + key.split("/")[-1][:10], data)
+        elif data.startswith(b"OLSHARDR"):
+            corpus.put("shard", "redacted-" + key.split("/")[-1][:10], data)
+    corpus.put("shard", "empty-record", b"OLSHARD1" + bytes(4))
+    corpus.put("shard", "truncated", b"OLSHARD1\x10\x00\x00\x00abc")
+
+    def page(entries, token=None, next_token=None):
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult '
+               'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bucket</Name>'
+               f'<Prefix>team/</Prefix><KeyCount>{len(entries)}</KeyCount><MaxKeys>4</MaxKeys>')
+        if token:
+            xml += f"<ContinuationToken>{token}</ContinuationToken>"
+        for key in entries:
+            xml += (f"<Contents><Key>team/{key}</Key><LastModified>2026-01-01T00:00:00.000Z"
+                    f'</LastModified><ETag>"0"</ETag><Size>{sizes[key]}</Size>'
+                    "<StorageClass>STANDARD</StorageClass></Contents>")
+        xml += f"<IsTruncated>{'true' if next_token else 'false'}</IsTruncated>"
+        if next_token:
+            xml += f"<NextContinuationToken>{next_token}</NextContinuationToken>"
+        return (xml + "</ListBucketResult>").encode()
+
+    corpus.put("s3-listing", "whole.xml", page(keys))
+    corpus.put("s3-listing", "first-page.xml", page(keys[:4], next_token="1Tok+en/=="))
+    corpus.put("s3-listing", "last-page.xml", page(keys[4:], token="1Tok+en/=="))
+    corpus.put("s3-listing", "empty.xml", page([]))
+    corpus.put("s3-listing", "error.xml",
+               b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed'
+               b"</Code><Message>the region &apos;us-east-1&apos; is wrong</Message>"
+               b"<Region>eu-west-1</Region><RequestId>0</RequestId></Error>")
+
+    def listing(directory):
+        """The names in `directory` of the remote, directories with a trailing slash."""
+        path = os.path.join(remote, directory)
+        return sorted(n + "/" if os.path.isdir(os.path.join(path, n)) else n
+                      for n in os.listdir(path))
+
+    def python_page(directory):
+        items = "".join(f'<li><a href="{n}">{n}</a></li>\n' for n in listing(directory))
+        return ("<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                f"<title>Directory listing for /{directory}</title>\n</head>\n<body>\n"
+                f"<h1>Directory listing for /{directory}</h1>\n<hr>\n<ul>\n{items}</ul>\n"
+                "<hr>\n</body>\n</html>\n").encode()
+
+    def nginx_page(directory):
+        rows = "".join(f'<a href="{n}">{n}</a>{" " * 20}01-Jan-2026 00:00    -\r\n'
+                       for n in listing(directory))
+        return (f"<html>\r\n<head><title>Index of /{directory}</title></head>\r\n<body>\r\n"
+                f'<h1>Index of /{directory}</h1><hr><pre><a href="../">../</a>\r\n{rows}'
+                "</pre><hr></body>\r\n</html>\r\n").encode()
+
+    def apache_page(directory):
+        rows = "".join(f'<tr><td valign="top">&nbsp;</td><td><a href="{n}">{n}</a></td>'
+                       '<td align="right">2026-01-01 00:00  </td></tr>\n'
+                       for n in listing(directory))
+        return ("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html><body>"
+                f'<table><tr><th><a href="?C=N;O=D">Name</a></th></tr>\n'
+                f'<tr><td><a href="/{directory}">Parent Directory</a></td></tr>\n{rows}'
+                "</table></body></html>\n").encode()
+
+    datanet = listing("heads")[0]
+    corpus.put("http-index", "python-top.html", python_page(""))
+    corpus.put("http-index", "python-heads-datanet.html", python_page("heads/" + datanet))
+    corpus.put("http-index", "nginx-heads.html", nginx_page("heads/"))
+    corpus.put("http-index", "apache-redactions.html", apache_page("redactions/"))
+    corpus.put("http-index", "entities.html",
+               b"<A HREF='it&#39;s%20here'>x</A> <a\thref=a&amp;b>y</a> <a href=\"./b%2Fc\">z</a>"
+               b' <a href="https://elsewhere/x">w</a> <a href=".hidden">v</a>')
+
+
 def canonical_json(corpus):
     lines = read(os.path.join(EXAMPLES, "carlos-notes.jsonl")).splitlines()
     corpus.put("canonical-json", "note.json", lines[0])
@@ -261,6 +361,7 @@ def main():
         index_segments(corpus, store, exports)
         manifests(corpus, exports)
         records(corpus, work)
+        remotes(corpus, binary, work)
     canonical_json(corpus)
     archives(corpus, None)
     ingest(corpus)

@@ -61,19 +61,9 @@ public final class S3Transport: RemoteTransport {
       let page: S3ListPage
       do {
         page = try S3ListPage.parse(response.body)
+        entries += try page.remoteEntries(under: full, relativeTo: configuration.prefix)
       } catch S3ListPage.Failure.malformed(let reason) {
         throw RemoteError.corrupt(location: location, key: listing, reason: reason)
-      }
-      for (key, size) in page.entries {
-        guard key.utf8.starts(with: full.utf8) else {
-          throw RemoteError.corrupt(
-            location: location, key: listing, reason: "it names \(key), outside the prefix")
-        }
-        let relative = String(Substring(key.utf8.dropFirst(configuration.prefix.utf8.count)))
-        guard RemoteKey.isValid(relative), relative != Self.conditionalWriteCheckKey else {
-          continue
-        }
-        entries.append(RemoteEntry(key: relative, size: size))
       }
       guard let next = page.continuationToken, page.isTruncated else { break }
       guard tokensSeen.insert(next).inserted else {

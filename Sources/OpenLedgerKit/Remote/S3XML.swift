@@ -98,6 +98,25 @@ struct S3ListPage {
     }
     return S3ListPage(entries: entries, isTruncated: truncated, continuationToken: token)
   }
+
+  /// The page's entries as a transport lists them: keys relative to the transport's `prefix`,
+  /// for a listing of `full` (that prefix, then the one asked for). Keys that are not remote
+  /// keys (`RemoteKey`) and the conditional-write check file are left out; a key outside
+  /// `full` makes the page malformed.
+  func remoteEntries(under full: String, relativeTo prefix: String) throws -> [RemoteEntry] {
+    var found = [RemoteEntry]()
+    for (key, size) in entries {
+      guard key.utf8.starts(with: full.utf8) else {
+        throw Failure.malformed("it names \(key), outside the prefix")
+      }
+      let relative = String(Substring(key.utf8.dropFirst(prefix.utf8.count)))
+      guard RemoteKey.isValid(relative), relative != S3Transport.conditionalWriteCheckKey else {
+        continue
+      }
+      found.append(RemoteEntry(key: relative, size: size))
+    }
+    return found
+  }
 }
 
 /// The `<Error>` body of a failed S3 request.

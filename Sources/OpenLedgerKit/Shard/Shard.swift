@@ -214,7 +214,8 @@ final class ShardWriter {
   }
 }
 
-/// Reads the records of a shard in order.
+/// Reads the records of a shard in order, refusing an empty record and an entry that runs
+/// past the end.
 struct ShardReader {
   let data: Data
 
@@ -267,8 +268,9 @@ struct ShardReader {
           offset += 32
           continue
         }
+        // Records are never empty: the catalog takes a length of 0 for a tombstone.
         let end = offset + Int(length)
-        guard end <= bytes.count else { throw Failure.malformed(offset: offset) }
+        guard length > 0, end <= bytes.count else { throw Failure.malformed(offset: offset) }
         try body(.record(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), offset: offset))
         offset = end
       }
