@@ -36,7 +36,7 @@ struct Push: ContextCommand {
             + "\(formatBytes(pushed.bytes)) to \(transfer.remote)")
       }
       if pushed.remoteAhead > 0 {
-        Diagnostics.note(
+        context.output.note(
           "\(transfer.remote) has \(pushed.remoteAhead) head(s) of \(pushed.name) this store "
             + "has not pulled; run `openledger pull \(transfer.remote)`")
       }
