@@ -658,9 +658,18 @@ import Testing
       ((try alice.json(["gc", "--dry-run"]) as? [String: Any])?["shardsRedacted"] as? [Any])?.count
         == 1)
 
+    // A push killed a day ago left a staging file; one under way now has one too.
+    for (name, age) in [("old", 2 * 86_400.0), ("new", 0.0)] {
+      let path = "\(remote)/.staging/\(name)"
+      try Data("part of a shard".utf8).write(to: URL(fileURLWithPath: path))
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: path)
+    }
     try alice.ok(["push"])
-    try alice.ok(["gc", "--remote", "origin"])
+    let gc = try #require(try alice.json(["gc", "--remote", "origin"]) as? [String: Any])
     #expect(try !anyFile(under: "\(remote)/objects", holds: "gardener"))
+    #expect((gc["remote"] as? [String: Any])?["abandonedWrites"] as? Int == 1)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: "\(remote)/.staging") == ["new"])
   }
 
   /// A record taken down after an earlier `gc --remote` leaves the remote too: the earlier

@@ -141,6 +141,25 @@ public struct DirectoryTransport: RemoteTransport {
     try FileSystem.remove(path)
   }
 
+  /// Removes the staging files of writes killed midway, older than `age` seconds.
+  public func removeAbandonedWrites(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
+  {
+    let staging = "\(root)/.staging"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+    let now = Date().timeIntervalSince1970
+    var removed = (count: 0, bytes: 0)
+    for name in names {
+      var info = stat()
+      guard lstat("\(staging)/\(name)", &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+        now - Double(info.st_mtim.tv_sec) > age
+      else { continue }
+      try FileSystem.remove("\(staging)/\(name)")
+      removed.count += 1
+      removed.bytes += Int(info.st_size)
+    }
+    return removed
+  }
+
   /// Creates the remote's directory when it does not exist yet (a first push).
   public func prepareForWriting() throws {
     try FileSystem.makeDirectory("\(root)/.staging")

@@ -886,11 +886,17 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   public var shardsDeleted: [Digest]
   /// Packs no head file names any more.
   public var packsDeleted: Int
+  /// Staging files of writes killed midway, a day old or more (a directory remote's).
+  public var abandonedWrites = 0
   public var bytesFreed: Int
   public var requests: Int
 }
 
 extension RemoteSync {
+  /// How old a write's leftovers must be before `gc --remote` takes the write for dead: no push
+  /// takes a day over one file.
+  static let abandonedAfter: TimeInterval = 24 * 3600
+
   /// Refuses `gc --remote` unless it is safe: the remote takes writes, and this store holds
   /// exactly what the remote does of every Datanet there (every Datanet, every head file, and
   /// no event of its own the remote lacks). An original shard may be needed by a Datanet this
@@ -1011,6 +1017,9 @@ extension RemoteSync {
       report.packsDeleted += 1
       report.bytesFreed += entry.size
     }
+    let abandoned = try transport.removeAbandonedWrites(olderThan: Self.abandonedAfter)
+    report.abandonedWrites = abandoned.count
+    report.bytesFreed += abandoned.bytes
     report.requests = lock.withLock { requests }
     return report
   }

@@ -47,11 +47,23 @@ public protocol RemoteTransport: Sendable {
   func put(_ key: String, data: Data) throws -> RemotePutOutcome
   /// Deletes `key`; deleting a key that does not exist is not an error.
   func delete(_ key: String) throws
+  /// Removes what writes killed midway left outside the keys, older than `age` seconds (a
+  /// default does nothing: see the extension).
+  func removeAbandonedWrites(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
 }
 
 extension RemoteTransport {
   /// The bytes of `key`, however many.
   public func get(_ key: String) throws -> Data { try get(key, limit: nil) }
+
+  /// Removes what writes killed midway left outside the keys (a directory's staging files)
+  /// that is older than `age` seconds, so no write under way can own it; returns how many and
+  /// their bytes (`gc --remote`). Storage that leaves nothing of the kind, or tidies it itself
+  /// (an S3 lifecycle rule for incomplete multipart uploads), has nothing to do.
+  public func removeAbandonedWrites(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
+  {
+    (0, 0)
+  }
 }
 
 /// Keys of a remote.

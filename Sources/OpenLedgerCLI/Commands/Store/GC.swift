@@ -62,8 +62,10 @@ struct GC: ContextCommand {
       if let remoteReport {
         context.output.line(
           "\(remoteReport.remote): sent \(remoteReport.redactedShards) redacted shard(s), deleted "
-            + "\(remoteReport.shardsDeleted.count) shard(s) holding removed records "
-            + "(\(formatBytes(remoteReport.bytesFreed)))")
+            + "\(remoteReport.shardsDeleted.count) shard(s) holding removed records, "
+            + "\(remoteReport.packsDeleted) pack(s) no head file names and "
+            + "\(remoteReport.abandonedWrites) file(s) killed writes left "
+            + "(\(formatBytes(remoteReport.bytesFreed)) in all)")
       }
     }
     let verb = dryRun ? "would remove" : "removed"
