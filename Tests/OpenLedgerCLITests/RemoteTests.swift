@@ -504,8 +504,10 @@ import Testing
     let (_, alice, bob) = try start(remote)
     try alice.ok(["datanet", "create", "diary", "--record-format", "jsonl", "--text-field", "text"])
     try alice.ok(["push"])
-    try bob.ok(["clone", remote, "c", "--datanet", "notes"])
+    let cloned = try #require(
+      try bob.json(["clone", remote, "c", "--datanet", "notes"]) as? [String: Any])
     let clone = "\(bob.home)/work/c"
+    #expect(cloned["directory"] as? String == clone)
     func pulled(_ arguments: [String] = []) throws -> [String] {
       let report = try #require(try bob.json(["pull"] + arguments, in: clone) as? [String: Any])
       return ((report["datanets"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }

@@ -44,6 +44,8 @@ public struct PullReport: Codable, Sendable, Equatable {
   public var datanets: [DatanetPull] = []
   /// Requests made to the remote.
   public var requests = 0
+  /// The directory a clone made (or finished); nil for a pull.
+  public var directory: String?
 }
 
 /// What a push did.

@@ -71,7 +71,8 @@ struct Clone: ContextCommand {
       let (bar, progress) = context.transferProgress("clone")
       let sync = RemoteSync(
         store: store, remote: "origin", transport: transport, progress: progress)
-      let report = try sync.pull(names: datanets.isEmpty ? nil : datanets)
+      var report = try sync.pull(names: datanets.isEmpty ? nil : datanets)
+      report.directory = target
       bar.finish()
       try FileManager.default.removeItem(atPath: marker)
       try PullSummary(report: report, remote: "origin", context: context, pastConflicts: true)
