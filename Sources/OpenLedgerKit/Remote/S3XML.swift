@@ -20,8 +20,10 @@ struct S3XMLElement {
   /// The text of the first child named `name`.
   func text(of name: String) -> String? { child(name)?.text }
 
-  /// The document in `data`, or nil when it is not well-formed XML.
+  /// The document in `data`, or nil when it is not well-formed XML in UTF-8, as S3 writes
+  /// it. Checked first: FoundationXML traps on an element name that is not UTF-8.
   static func parse(_ data: Data) -> S3XMLElement? {
+    guard String(validating: data, as: UTF8.self) != nil else { return nil }
     let builder = TreeBuilder()
     let parser = XMLParser(data: data)
     parser.delegate = builder
