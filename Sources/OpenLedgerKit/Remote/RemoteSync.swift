@@ -938,7 +938,8 @@ extension RemoteSync {
   /// this store holds in redacted form is sent with its marker; the original, and any other
   /// redacted copy of it this store does not hold (an earlier redaction, still holding records
   /// removed since), are deleted from the remote when this store no longer needs them.
-  /// `checkErasable` first.
+  /// `checkErasable` first, again: `gc` asks before its local work too, and the remote may
+  /// have moved while that ran (a few listings, against deleting what someone still needs).
   public func eraseRemovedBytes() throws -> RemoteGCReport {
     let datanets = try checkErasable()
     let (rows, theirs) = try store.catalog.read { db in

@@ -49,14 +49,13 @@ struct Clone: ContextCommand {
     let storeRoot = "\(target)/\(Store.directoryName)"
     let marker = "\(storeRoot)/\(Self.unfinishedMarker)"
     let existed = FileManager.default.fileExists(atPath: target)
+    // nil when it is not a directory.
+    let contents = existed ? try? FileManager.default.contentsOfDirectory(atPath: target) : []
     // A clone of the same URL that was killed midway is finished, not refused.
     let resuming =
-      existed
-      && (try? FileManager.default.contentsOfDirectory(atPath: target)) == [Store.directoryName]
+      contents == [Store.directoryName]
       && (try? String(contentsOfFile: marker, encoding: .utf8)) == url
-    if existed, !resuming,
-      !((try? FileManager.default.contentsOfDirectory(atPath: target))?.isEmpty ?? false)
-    {
+    if !resuming, contents?.isEmpty != true {
       throw RemoteError.cloneTargetNotEmpty(target)
     }
     do {
