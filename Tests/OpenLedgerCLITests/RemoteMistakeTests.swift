@@ -166,10 +166,12 @@ import Testing
     #expect(unknown.stderr.contains("no remote named 'upstream' in this store (known: origin)"))
   }
 
-  /// A record whose bytes a redacted shard erased, in a store whose ledger does not take it
-  /// down (a remote that lost the original before the takedown was pushed), is not exported
-  /// as a line without a record: the export fails (1), naming the record, and writes nothing.
-  @Test func aRecordErasedWithoutItsTakedownIsNotExported() throws {
+  /// A clone holding a redacted shard in place of the original while its ledger does not take
+  /// the erased record down: what a remote that lost the original before the takedown was
+  /// pushed serves. Returns bob, the clone's directory, and the contribution and record.
+  private func cloneOfARecordErasedWithoutItsTakedown() throws -> (
+    bob: Machine, clone: String, contribution: String, record: String
+  ) {
     let (_, alice, bob, remote) = try start()
     let (contribution, record) = try RemoteTests().contributeASecret(alice)
     try alice.ok(["push"])
@@ -199,14 +201,43 @@ import Testing
       to: URL(fileURLWithPath: "\(remote)/redactions/\(hex(original))/\(hex(redacted))"))
 
     try bob.ok(["clone", remote, "c"])
-    let clone = "\(bob.home)/work/c"
+    return (bob, "\(bob.home)/work/c", contribution, record)
+  }
+
+  /// Such a record is not exported as a line without a record: the export fails (1), naming
+  /// the record, and writes nothing.
+  @Test func aRecordErasedWithoutItsTakedownIsNotExported() throws {
+    let (bob, clone, contribution, record) = try cloneOfARecordErasedWithoutItsTakedown()
     let export = try bob.run(["export", "notes", "--out", "x"], in: clone)
     #expect(export.status == 1, "\(export.stderr)")
     #expect(
       export.stderr.contains("record \(record) of contribution \(contribution.prefix(12))"),
       "\(export.stderr)")
-    #expect(export.stderr.contains("nothing was exported"), "\(export.stderr)")
+    #expect(export.stderr.contains("nothing was written"), "\(export.stderr)")
     #expect(export.stderr.contains("openledger validate"), "\(export.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: clone) == [".openledger"])
+  }
+
+  /// Nor is it indexed as an empty record, which attribution would then credit from an index
+  /// built on bytes that are gone: `index build` fails (1), naming it, and lists no segment.
+  @Test func aRecordErasedWithoutItsTakedownIsNotIndexed() throws {
+    let (bob, clone, contribution, record) = try cloneOfARecordErasedWithoutItsTakedown()
+    let build = try bob.run(["index", "build", "notes"], in: clone)
+    #expect(build.status == 1, "\(build.stderr)")
+    #expect(
+      build.stderr.contains("record \(record) of contribution \(contribution.prefix(12))"),
+      "\(build.stderr)")
+    #expect(build.stderr.contains("pull the takedown"), "\(build.stderr)")
+    let status = try bob.json(["index", "status", "notes"], in: clone)
+    let segmentsListed = (status as? [String: Any])?["segments"] as? [Any]
+    #expect(segmentsListed?.isEmpty == true, "\(status)")
+    // Nor a segment's files: `indexes/<datanet>/<segment>/`, both named by 64-hex ids.
+    let files =
+      (try? FileManager.default.subpathsOfDirectory(atPath: "\(clone)/.openledger/indexes")) ?? []
+    let segments = files.filter { path in
+      path.split(separator: "/").filter { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
+        .count > 1
+    }
+    #expect(segments.isEmpty, "\(segments)")
   }
 }

@@ -245,20 +245,35 @@ public struct AttributionIndex: Sendable {
       builder = SegmentBuilder()
       contributions = []
     }
-    try published.forEachRecord(only: only) { record in
-      let recordText = text.extract(record.bytes)
-      recordText.withUnsafeBytes { bytes in
-        builder.add(
-          record: record.id, contributor: record.contributor,
-          contribution: record.contribution, text: bytes)
+    do {
+      try published.forEachRecord(only: only) { record in
+        let recordText = text.extract(record.bytes)
+        recordText.withUnsafeBytes { bytes in
+          builder.add(
+            record: record.id, contributor: record.contributor,
+            contribution: record.contribution, text: bytes)
+        }
+        contributions.insert(record.contribution)
+        records += 1
+        bytes += record.bytes.count
+        progress(records, bytes)
+        if builder.positionCount >= segmentCapacity { try flush() }
       }
-      contributions.insert(record.contribution)
-      records += 1
-      bytes += record.bytes.count
-      progress(records, bytes)
-      if builder.positionCount >= segmentCapacity { try flush() }
+      try flush()
+    } catch {
+      // A walk that stops (a record a redacted shard erased) leaves no segment of this build
+      // behind; one the index lists already (the same records, built before) stays.
+      let listed = try? store.catalog.read(datanet: datanet.id) { db, num in
+        try String.fetchAll(
+          db, sql: "SELECT id FROM attribution_segments WHERE datanet = ?", arguments: [num])
+      }
+      if let listed = listed.map(Set.init) {
+        for entry in written.segments where !listed.contains(entry.listing.id.hex) {
+          removeDirectory("\(directory)/\(entry.listing.id.hex)")
+        }
+      }
+      throw error
     }
-    try flush()
     return written
   }
 

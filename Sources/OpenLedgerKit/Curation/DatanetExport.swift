@@ -8,15 +8,11 @@ public enum ExportError: OpenLedgerError {
   /// The output is a symbolic link to nothing.
   case outputDanglingLink(String, target: String)
   case nothingToExport(datanet: String)
-  /// A published record whose bytes `gc` erased (a redacted shard) while the store's ledger
-  /// does not take it down: a takedown this store has not pulled.
-  case recordErased(datanet: String, record: RecordID, contribution: Digest)
 
   public var kind: FailureKind {
     switch self {
     case .outputNotEmpty, .outputNotADirectory, .outputDanglingLink: .cannotCreate
     case .nothingToExport: .dataError
-    case .recordErased: .checksFailed
     }
   }
 
@@ -32,11 +28,6 @@ public enum ExportError: OpenLedgerError {
     case .nothingToExport(let datanet):
       "Datanet \(datanet) has no accepted records to export; curators accept contributions "
         + "with `openledger review accept`"
-    case .recordErased(let datanet, let record, let contribution):
-      "record \(record.hex) of contribution \(contribution.short) in \(datanet) has no bytes: a "
-        + "redacted shard erased them, but this store's ledger does not take the record down; "
-        + "nothing was exported. Run `openledger validate`, and pull the takedown that erased it "
-        + "(`openledger pull`)"
     }
   }
 }
@@ -126,11 +117,6 @@ public struct DatanetExport: Sendable {
     let total = try published.contributions().reduce(0) { $0 + $1.records }
     var written = 0
     try published.forEachRecord(sources: true) { record in
-      // Records are never empty: no bytes are bytes `gc` erased.
-      guard !record.bytes.isEmpty else {
-        throw ExportError.recordErased(
-          datanet: state.name, record: record.id, contribution: record.contribution)
-      }
       contributors[record.contributor, default: 0] += 1
       written += 1
       progress(written, total)

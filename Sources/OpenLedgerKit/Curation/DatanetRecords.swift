@@ -68,8 +68,14 @@ public struct DatanetRecords: Sendable {
   /// to those accepted contributions (an incremental index build passes the ones it has not
   /// indexed yet); with `sources`, each record comes with where it was read from (each
   /// contribution's provenance object is read for it).
+  ///
+  /// Records are never empty, so a record with no bytes is one a redacted shard erased while
+  /// the ledger does not take it down (a takedown this store has not pulled): the walk stops
+  /// there with `DatanetRecordsError.recordErased`, so that no export or index takes it for
+  /// an empty record, unless `passingErased` (validation, which reports the state).
   public func forEachRecord(
-    only: Set<Digest>? = nil, sources: Bool = false, _ body: (Record) throws -> Void
+    only: Set<Digest>? = nil, sources: Bool = false, passingErased: Bool = false,
+    _ body: (Record) throws -> Void
   ) throws {
     for row in try acceptedRows() where only?.contains(row.id) ?? true {
       let origins =
@@ -82,6 +88,10 @@ public struct DatanetRecords: Sendable {
         }
         try data.withUnsafeBytes { bytes in
           for record in records where !record.removed {
+            guard passingErased || record.length > 0 else {
+              throw DatanetRecordsError.recordErased(
+                datanet: datanet.name, record: record.id, contribution: row.id)
+            }
             try body(
               Record(
                 id: record.id, contribution: row.id, contributor: row.summary.contributor,
@@ -153,4 +163,27 @@ public struct RemovedRecord: Sendable, Equatable {
   public var record: RecordID
   /// A `record.takedown` or `contribution.withdraw` event.
   public var event: Digest
+}
+
+/// Failures of a walk over a Datanet's records.
+public enum DatanetRecordsError: OpenLedgerError {
+  /// A published record whose bytes `gc` erased (a redacted shard) while the store's ledger
+  /// does not take it down: a takedown this store has not pulled.
+  case recordErased(datanet: String, record: RecordID, contribution: Digest)
+
+  public var kind: FailureKind {
+    switch self {
+    case .recordErased: .checksFailed
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .recordErased(let datanet, let record, let contribution):
+      "record \(record.hex) of contribution \(contribution.short) in \(datanet) has no bytes: a "
+        + "redacted shard erased them, but this store's ledger does not take the record down; "
+        + "nothing was written. Run `openledger validate`, and pull the takedown that erased it "
+        + "(`openledger pull`)"
+    }
+  }
 }

@@ -13,7 +13,9 @@ extension DatanetChecks {
       return RecordFormatter(schema: stored)
     }
     let records = try DatanetRecords(store: store, datanet: state, statuses: [.pending, .accepted])
-    try records.forEachRecord { record in
+    // An erased record is the ledger check's finding (a redacted shard erased a record the
+    // ledger never removed); here it is one more record the schema refuses.
+    try records.forEachRecord(passingErased: true) { record in
       check.checked += 1
       let problem: (code: String, message: String)?
       var firstViolation: RecordViolation?
