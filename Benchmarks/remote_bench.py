@@ -90,6 +90,28 @@ def timed(command, env, cwd=None):
     return stdout, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def fsync_tree(path):
+    """fsyncs every file and directory under `path` and returns the seconds it took: what a
+    download still owes the disk when it returns. openledger's clone syncs what it writes
+    before it exits (objects, their directories, the catalog), so for it this finds nothing
+    left to write; `rclone copy` and `aws s3 sync` return with the gigabyte in the kernel's
+    file cache, and the kernel writes it later."""
+    start = time.perf_counter()
+    for directory, _, names in os.walk(path):
+        for name in names:
+            fd = os.open(os.path.join(directory, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return time.perf_counter() - start
+
+
 def folder_bytes(path):
     total = 0
     files = 0
@@ -457,7 +479,10 @@ class Bench:
 
     # Runs
 
-    def measure(self, tool, what, action):
+    def measure(self, tool, what, action, written=None):
+        """Times `action`; when it wrote the directory `written`, then also how long an fsync
+        of everything in it takes (`sync_s`), and the sum (`on_disk_s`: until the bytes are
+        on the disk, as a clone that syncs what it writes returns)."""
         load_before = wait_for_quiet(self.args.max_load, self.args.patience)
         mark = self.moto.mark()
         moto_before = self.moto.cpu()
@@ -470,11 +495,15 @@ class Bench:
             "requests": sum(requests.values()), "requests_by_method": requests,
             "load_before": load_before, "load_after": load_average(),
         }
+        if written is not None:
+            outcome["sync_s"] = fsync_tree(written)
+            outcome["on_disk_s"] = wall + outcome["sync_s"]
         if report is not None:
             outcome["reported_requests"] = report.get("requests")
-        log(f"  {tool.name:>16} {what:5}: {wall:6.1f} s, {outcome['mb_per_s']:6.1f} MB/s, "
-            f"CPU {cpu:5.1f} s, moto CPU {moto_cpu:5.1f} s, {outcome['requests']} requests, "
-            f"peak {peak:.0f} MB, load {load_before:.1f}")
+        synced = f", then fsync {outcome['sync_s']:.1f} s" if written is not None else ""
+        log(f"  {tool.name:>16} {what:5}: {wall:6.1f} s{synced}, "
+            f"{outcome['mb_per_s']:6.1f} MB/s, CPU {cpu:5.1f} s, moto CPU {moto_cpu:5.1f} s, "
+            f"{outcome['requests']} requests, peak {peak:.0f} MB, load {load_before:.1f}")
         return outcome
 
     def transfer_runs(self, tools):
@@ -492,7 +521,8 @@ class Bench:
                 dest = os.path.join(clones, f"{re.sub(r'[^a-z0-9]+', '-', tool.name)}-{number}")
                 try:
                     push = self.measure(tool, "push", lambda: tool.push(bucket))
-                    clone = self.measure(tool, "clone", lambda: tool.clone(bucket, dest))
+                    clone = self.measure(
+                        tool, "clone", lambda: tool.clone(bucket, dest), written=dest)
                 except RuntimeError as error:
                     # One tool failing must not lose the others' runs: recorded, not measured.
                     log(f"  {tool.name} failed: {error}")
@@ -726,6 +756,17 @@ def summary(results, names):
                   f"{min(loads):4.1f}-{max(loads):4.1f}  {ratio}")
             walls = ", ".join(f"{r['wall_s']:.1f}" for r in runs)
             print(f"  {'':18} runs: {walls} s")
+        if all("on_disk_s" in r for runs in rows.values() for r in runs):
+            base = statistics.median(r["on_disk_s"] for r in rows[first])
+            print(f"\n{what}, until on disk (the command, then an fsync of all it wrote): "
+                  f"medians")
+            print(f"  {'':18} {'wall s':>8} {'fsync s':>8} {'sum s':>8}  {first} is")
+            for name, runs in rows.items():
+                on_disk = statistics.median(r["on_disk_s"] for r in runs)
+                ratio = "" if name == first else f"{on_disk / base:.2f}x as fast"
+                print(f"  {name:18} {statistics.median(r['wall_s'] for r in runs):8.1f} "
+                      f"{statistics.median(r['sync_s'] for r in runs):8.2f} {on_disk:8.1f}  "
+                      f"{ratio}")
     if results["counts"]:
         print("\nrequests (moto's log; openledger's own count in brackets)")
         for count in results["counts"]:
