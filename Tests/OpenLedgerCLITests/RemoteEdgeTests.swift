@@ -27,4 +27,34 @@ import Testing
     #expect(try alice.ok(["push"]) == "notes: origin is up to date\n")
     _ = sandbox
   }
+
+  /// A remote URL or `--endpoint` that is wrong whatever the surroundings is a mistake in the
+  /// command line, followed by the command's usage as other usage errors are; a usage error
+  /// found once the command runs (a push to a read-only remote) is its message alone.
+  @Test func aMalformedRemoteArgumentIsFollowedByTheUsage() throws {
+    let sandbox = try Sandbox()
+    let alice = try Machine(sandbox, "alice")
+    try alice.ok(["init"])
+    for (command, rest) in [
+      (["remote", "add"], ["backup", "s3:/lab-datanets/notes"]),
+      (["remote", "add"], ["backup", "\(sandbox.root)/x", "--endpoint", "http://h:9000"]),
+      (["remote", "add"], ["backup", "s3://"]),
+      (["clone"], ["s3:/lab-datanets/notes"]),
+      (["clone"], ["\(sandbox.root)/x", "--endpoint", "http://h:9000"]),
+    ] {
+      let result = try alice.run(command + rest)
+      let name = command.joined(separator: " ")
+      #expect(result.status == 64, "\(rest): \(result.stderr)")
+      #expect(result.stderr.hasPrefix("openledger: error: "), "\(rest): \(result.stderr)")
+      #expect(result.stderr.contains("Usage: openledger \(name) "), "\(rest): \(result.stderr)")
+      #expect(
+        result.stderr.contains("See 'openledger \(name) --help'"), "\(rest): \(result.stderr)")
+    }
+    try alice.ok(["remote", "add", "web", "https://example.org/notes"])
+    let push = try alice.run(["push", "web"])
+    #expect(push.status == 64, "\(push.stderr)")
+    #expect(!push.stderr.contains("Usage:"), "\(push.stderr)")
+    #expect(push.stderr.split(separator: "\n").count == 1, "\(push.stderr)")
+    _ = sandbox
+  }
 }

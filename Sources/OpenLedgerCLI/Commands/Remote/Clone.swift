@@ -28,6 +28,10 @@ struct Clone: ContextCommand {
   @Option(help: S3Endpoint.help)
   var endpoint: String?
 
+  func validate() throws {
+    try S3Endpoint.validate(url: url, endpoint: endpoint)
+  }
+
   func run(_ context: Context) throws {
     let url = try context.remoteURL(self.url)
     // The endpoint the environment gives is remembered, so that a pull without the variable

@@ -29,6 +29,10 @@ extension RemoteCommand {
     @Option(help: S3Endpoint.help)
     var endpoint: String?
 
+    func validate() throws {
+      try S3Endpoint.validate(url: url, endpoint: endpoint)
+    }
+
     func run(_ context: Context) throws {
       let store = try context.openStore()
       let remote = RemoteConfig(name: name, url: try context.remoteURL(url), endpoint: endpoint)
@@ -87,6 +91,27 @@ enum S3Endpoint {
   static let help = ArgumentHelp(
     "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL_S3, else "
       + "$AWS_ENDPOINT_URL, else the AWS profile's endpoint_url, else AWS.")
+
+  /// Refuses, before the command runs, a remote URL and `--endpoint` that no surroundings make
+  /// right: a URL of no scheme openledger takes or a mistyped one (`s3:/bucket`), a `~` the
+  /// shell did not expand, a bad bucket or host, and `--endpoint` for a remote that is not S3
+  /// or that is no endpoint. They are mistakes in the command line, so they are followed by
+  /// the command's usage, as a malformed license or name is; what only the remote can tell
+  /// (a store's directory given as one, say) is left for the command to find.
+  static func validate(url: String, endpoint: String?) throws {
+    var absolute = url
+    do {
+      if !url.contains("://"), !url.hasPrefix("/") {
+        try RemoteURL.checkRelativePath(
+          url, home: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+        absolute = "\(FileManager.default.currentDirectoryPath)/\(url)"
+      }
+      try RemoteConfig(name: "origin", url: absolute, endpoint: endpoint).check()
+    } catch let error as any OpenLedgerError {
+      guard error.kind == .usage else { return }
+      throw ValidationError(error.description)
+    }
+  }
 }
 
 /// A remote as listings print it.
