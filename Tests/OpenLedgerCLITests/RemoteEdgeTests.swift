@@ -28,6 +28,46 @@ import Testing
     _ = sandbox
   }
 
+  /// `remote add` of an S3 URL keeps the endpoint the environment gives, as `clone` does, so
+  /// that a pull from a shell without the variable does not go to AWS; it says so.
+  @Test func remoteAddKeepsTheEndpointOfTheEnvironment() throws {
+    let sandbox = try Sandbox()
+    let alice = try Machine(sandbox, "alice")
+    try alice.ok(["init"])
+    let endpoints = { () throws -> [String: String] in
+      let listed = try #require(try alice.json(["remote", "list"]) as? [[String: Any]])
+      return listed.reduce(into: [:]) {
+        $0[$1["name"] as? String ?? ""] = $1["endpoint"] as? String
+      }
+    }
+    let add = { (arguments: [String], variables: [String: String]) throws -> RunResult in
+      try sandbox.run(
+        ["remote", "add"] + arguments, in: "\(alice.home)/work",
+        environment: alice.environment.merging(variables) { $1 })
+    }
+    let minio = ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]
+    let added = try add(["origin", "s3://lab-datanets/notes"], minio)
+    #expect(added.status == 0, "\(added.stderr)")
+    #expect(
+      added.stdout
+        == "Added remote origin (s3://lab-datanets/notes), with the endpoint "
+        + "http://127.0.0.1:9 from $AWS_ENDPOINT_URL\n", "\(added.stdout)")
+    // AWS_ENDPOINT_URL_S3 comes first, as for S3 itself; --endpoint before both; a directory
+    // remote takes none.
+    let both = minio.merging(["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:10"]) { $1 }
+    #expect(try add(["s3", "s3://lab-datanets/s3"], both).status == 0)
+    #expect(
+      try add(["given", "s3://lab-datanets/given", "--endpoint", "http://h:1"], both).status == 0)
+    #expect(try add(["dir", "\(sandbox.root)/shared"], both).status == 0)
+    #expect(
+      try add(["aws", "s3://lab-datanets/aws"], [:]).stdout.hasSuffix("(s3://lab-datanets/aws)\n"))
+    #expect(
+      try endpoints() == [
+        "origin": "http://127.0.0.1:9", "s3": "http://127.0.0.1:10", "given": "http://h:1",
+      ])
+    _ = sandbox
+  }
+
   /// A remote URL or `--endpoint` that is wrong whatever the surroundings is a mistake in the
   /// command line, followed by the command's usage as other usage errors are; a usage error
   /// found once the command runs (a push to a read-only remote) is its message alone.

@@ -16,7 +16,13 @@ struct RemoteCommand: ParsableCommand {
 
 extension RemoteCommand {
   struct Add: ContextCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a remote.")
+    static let configuration = CommandConfiguration(
+      abstract: "Add a remote.",
+      discussion: """
+        An S3 remote keeps the endpoint given with --endpoint, else the one \
+        $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL gives when it is added, so that later \
+        pushes and pulls reach the same storage without the variable.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -35,12 +41,26 @@ extension RemoteCommand {
 
     func run(_ context: Context) throws {
       let store = try context.openStore()
-      let remote = RemoteConfig(name: name, url: try context.remoteURL(url), endpoint: endpoint)
+      let url = try context.remoteURL(url)
+      // The endpoint the environment gives is remembered, as `clone` does, so that a pull
+      // from a shell without the variable reaches the same storage rather than AWS.
+      let isS3 = if case .s3 = try RemoteURL(url) { true } else { false }
+      let variable =
+        endpoint == nil && isS3
+        ? ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].first {
+          context.environment[$0]?.isEmpty == false
+        } : nil
+      let remote = RemoteConfig(
+        name: name, url: url,
+        endpoint: endpoint
+          ?? (variable != nil ? S3Configuration.environmentEndpoint(context.environment) : nil))
       try store.addRemote(remote)
       if context.output.isJSON {
         try context.output.json(RemoteListing(remote))
       } else {
-        context.output.line("Added remote \(name) (\(remote.url))")
+        context.output.line(
+          "Added remote \(name) (\(remote.url))"
+            + (variable.map { ", with the endpoint \(remote.endpoint ?? "") from $\($0)" } ?? ""))
       }
     }
   }
