@@ -68,6 +68,51 @@ import Testing
     _ = sandbox
   }
 
+  /// `clone --datanet` takes a Datanet's id, or a prefix of it, as well as its name; a name
+  /// two Datanets of the remote share is refused, listing their ids to pass instead.
+  @Test func cloneTakesADatanetIDAndRefusesASharedName() throws {
+    let sandbox = try Sandbox()
+    let remote = "\(sandbox.root)/shared"
+    let (_, alice, bob) = try RemoteTests().start(remote)
+    // carol makes another `notes` and pushes it elsewhere; the two remotes are then merged
+    // (files copied over, as a sync tool would), so the remote holds two Datanets `notes`.
+    let carol = try Machine(sandbox, "carol")
+    try carol.ok(["init"])
+    try carol.ok(["datanet", "create", "notes", "--record-format", "jsonl", "--text-field", "text"])
+    try carol.ok(["remote", "add", "origin", "\(sandbox.root)/elsewhere"])
+    try carol.ok(["push"])
+    let copy = try runProcess("/bin/cp", ["-R", "\(sandbox.root)/elsewhere/.", remote])
+    #expect(copy.status == 0, "\(copy.stderr)")
+    func id(_ machine: Machine, in directory: String? = nil) throws -> String {
+      try #require(
+        (try machine.json(["datanet", "show", "notes"], in: directory) as? [String: Any])?["id"]
+          as? String)
+    }
+    let (aliceNotes, carolNotes) = (try id(alice), try id(carol))
+    let shared = try bob.run(["clone", remote, "c", "--datanet", "notes"])
+    #expect(shared.status == 64, "\(shared.stderr)")
+    #expect(shared.stderr.contains("holds several Datanets named 'notes'"), "\(shared.stderr)")
+    for id in [aliceNotes, carolNotes] {
+      #expect(shared.stderr.contains(id), "\(shared.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: "\(bob.home)/work/c"))
+    // By 8 digits of its id, then by the whole id; later pulls keep to it.
+    try bob.ok(["clone", remote, "a", "--datanet", String(aliceNotes.prefix(8))])
+    #expect(try id(bob, in: "\(bob.home)/work/a") == aliceNotes)
+    try bob.ok(["pull"], in: "\(bob.home)/work/a")
+    try bob.ok(["clone", remote, "b", "--datanet", carolNotes.uppercased()])
+    #expect(try id(bob, in: "\(bob.home)/work/b") == carolNotes)
+    // An id prefix of no Datanet there is not found, naming what the remote holds.
+    let unknown =
+      aliceNotes.hasPrefix("0123") || carolNotes.hasPrefix("0123") ? "fedcba98" : "01234567"
+    let missing = try bob.run(["clone", remote, "d", "--datanet", unknown])
+    #expect(missing.status == 66, "\(missing.stderr)")
+    #expect(
+      missing.stderr.contains("holds no Datanet named \(unknown) (it holds notes)"),
+      "\(missing.stderr)")
+    _ = sandbox
+  }
+
   /// A remote URL or `--endpoint` that is wrong whatever the surroundings is a mistake in the
   /// command line, followed by the command's usage as other usage errors are; a usage error
   /// found once the command runs (a push to a read-only remote) is its message alone.
