@@ -72,6 +72,17 @@ struct Context {
     try identities.select(common.identity ?? environment["OPENLEDGER_IDENTITY"])
   }
 
+  /// An account named on the command line: 64 hex digits, a local identity's name, the path
+  /// of a public key file (`identity export-public`), or a unique prefix of at least 8 hex
+  /// digits of an account the store's ledger or a local identity knows.
+  func resolveAccount(_ text: String) throws -> AccountID {
+    try identities.resolveAccount(text, workingDirectory: workingDirectory) {
+      // Outside a store, only the local identities are known.
+      guard let store = try? openStore() else { return [] }
+      return try Ledger(store: store).accounts()
+    }
+  }
+
   /// `path` made absolute against the working directory.
   func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : "\(workingDirectory)/\(path)"

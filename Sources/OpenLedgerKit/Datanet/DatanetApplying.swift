@@ -56,6 +56,23 @@ extension Ledger {
     }
   }
 
+  /// Every account the ledger knows: each event's actor, and each Datanet's owner, curators
+  /// and model operators.
+  public func accounts() throws -> Set<AccountID> {
+    try store.catalog.read { db in
+      var accounts = Set(
+        try String.fetchAll(db, sql: "SELECT DISTINCT actor FROM events")
+          .compactMap(AccountID.init(hex:)))
+      for data in try Data.fetchAll(db, sql: "SELECT state FROM datanets") {
+        let state = try DatanetRow.decode(data)
+        accounts.insert(state.owner)
+        accounts.formUnion(state.curators)
+        accounts.formUnion(state.operators)
+      }
+      return accounts
+    }
+  }
+
   /// The Datanet called `reference`: a name, a full id, or an id prefix of at least 8 digits.
   public func datanet(_ reference: String) throws -> DatanetState {
     try store.catalog.read { db in try Self.datanet(reference, in: db) }

@@ -8,10 +8,11 @@ public enum IdentityError: OpenLedgerError {
   case loosePermissions(path: String, mode: UInt32)
   case malformed(path: String, reason: String)
   case unknownAccount(String)
+  case ambiguousAccount(String, matches: [AccountID])
 
   public var kind: FailureKind {
     switch self {
-    case .invalidName, .ambiguous: .usage
+    case .invalidName, .ambiguous, .ambiguousAccount: .usage
     case .exists: .cannotCreate
     case .unknown, .noneExist, .unknownAccount: .notFound
     case .loosePermissions: .permissionDenied
@@ -43,8 +44,13 @@ public enum IdentityError: OpenLedgerError {
     case .malformed(let path, let reason):
       "the key file \(path) is not valid: \(reason)"
     case .unknownAccount(let text):
-      "'\(text)' is neither an account id (64 hex digits) nor the name of a local identity; "
-        + "run `openledger identity list` to see the names"
+      "'\(text)' names no account: pass its account id (64 hex digits, or 8 or more of its "
+        + "first digits if this store's ledger or a local identity knows the account), the name "
+        + "of a local identity (`openledger identity list`), or the path of the file "
+        + "`openledger identity export-public` wrote for it"
+    case .ambiguousAccount(let text, let matches):
+      "'\(text)' is the start of several accounts (\(matches.map(\.hex).joined(separator: ", "))); "
+        + "pass more of its digits, or the full account id"
     }
   }
 }

@@ -120,4 +120,30 @@ public struct IdentityStore: Sendable {
     else { throw IdentityError.malformed(path: path(of: text), reason: "no readable publicKey") }
     return account
   }
+
+  /// Reads an account named on a command line: 64 hex digits, the name of a local identity,
+  /// the path (against `workingDirectory`) of a public key file as `identity export-public`
+  /// writes it, or a prefix of at least 8 hex digits (such as the 12-digit short form listings
+  /// print) of one account `known` gives or a local identity holds. `known` is asked only for
+  /// a prefix. A prefix several accounts share is refused, naming them.
+  public func resolveAccount(
+    _ text: String, workingDirectory: String, known: () throws -> Set<AccountID>
+  ) throws -> AccountID {
+    if let account = AccountID(hex: text) { return account }
+    if Self.isValidName(text), FileSystem.exists(path(of: text)) {
+      return try resolveAccount(text)
+    }
+    let file = text.hasPrefix("/") ? text : "\(workingDirectory)/\(text)"
+    if !text.isEmpty, FileSystem.exists(file), !FileSystem.isDirectory(file) {
+      return try PublicKeyDocument.load(path: file).account
+    }
+    let prefix = text.lowercased()
+    if (8..<64).contains(prefix.utf8.count), Hex.isLowercaseHex(prefix) {
+      let matches = try known().union(publicDirectory().keys)
+        .filter { $0.hex.hasPrefix(prefix) }.sorted()
+      if matches.count > 1 { throw IdentityError.ambiguousAccount(text, matches: matches) }
+      if let account = matches.first { return account }
+    }
+    throw IdentityError.unknownAccount(text)
+  }
 }

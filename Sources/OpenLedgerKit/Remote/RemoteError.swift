@@ -10,6 +10,9 @@ public enum RemoteError: OpenLedgerError {
   case cloneTargetNotEmpty(String)
   /// `--datanet` names the remote does not hold (`held`: the names it does).
   case unknownDatanets(location: String, names: [String], held: [String])
+  /// A Datanet name several Datanets of the remote have (`byName`), or an id prefix several
+  /// of their ids start with.
+  case ambiguousDatanet(location: String, reference: String, byName: Bool, matches: [Digest])
   /// Storage that holds no remote (no Datanet and no format marker): a wrong URL, or a place
   /// nobody pushed to yet.
   case notARemote(location: String)
@@ -72,7 +75,8 @@ public enum RemoteError: OpenLedgerError {
     case .notFound, .unknownRemote, .datanetNotRemote, .notARemote, .unknownDatanets, .noDirectory,
       .storeNotRemote:
       .notFound
-    case .readOnly, .unsupportedURL, .mistypedURL, .unexpandedHome, .endpointNotS3,
+    case .readOnly, .ambiguousDatanet, .unsupportedURL, .mistypedURL, .unexpandedHome,
+      .endpointNotS3,
       .invalidRemoteName:
       .usage
     case .corrupt, .refusedEvents: .checksFailed
@@ -96,6 +100,12 @@ public enum RemoteError: OpenLedgerError {
     case .unknownDatanets(let location, let names, let held):
       "remote \(location) holds no Datanet named \(names.joined(separator: ", "))"
         + (held.isEmpty ? "" : " (it holds \(held.joined(separator: ", ")))")
+    case .ambiguousDatanet(let location, let reference, let byName, let matches):
+      (byName
+        ? "remote \(location) holds several Datanets named '\(reference)'"
+        : "'\(reference)' is the start of the ids of several Datanets of remote \(location)")
+        + " (\(matches.map(\.hex).joined(separator: ", "))); name the one you want by its id "
+        + "(--datanet ID, or 8 or more of its first digits)"
     case .notARemote(let location):
       "\(location) holds no openledger remote (no \(RemoteLayout.marker), which the first push "
         + "writes); check the URL, or push to "

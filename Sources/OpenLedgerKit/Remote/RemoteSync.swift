@@ -172,35 +172,89 @@ public final class RemoteSync {
   }
 
   /// Fetches what the remote has of `datanets` (every Datanet it holds when nil) and folds it
-  /// into the store. `names` limits a clone to the Datanets of those names.
+  /// into the store. `names` limits a clone to the Datanets they name (`datanets(named:)`).
   public func pull(datanets scope: [Digest]? = nil, names: [String]? = nil) throws -> PullReport {
     // First, so that a killed pull's objects are gone (or kept) before this one looks for what
     // it lacks.
     try store.finishInterruptedWrites()
     var report = PullReport(remote: name)
-    var targets = try scope ?? remoteDatanets()
-    // Nothing listed: a remote nobody pushed a Datanet to, or no remote at all (a wrong URL).
-    if scope == nil, targets.isEmpty, !(try counted { try transport.has(RemoteLayout.marker) }) {
-      throw RemoteError.notARemote(location: transport.location)
-    }
-    if scope == nil, names == nil {
+    let targets: [Digest]
+    if let scope {
+      targets = scope
+    } else if let names {
+      targets = try datanets(named: names)
+    } else {
       // Datanets the store has pulled from this remote before, which the remote may have
       // lost, are not asked for; nothing else to add.
-      targets = Array(Set(targets)).sorted()
+      targets = Array(Set(try listedDatanets())).sorted()
     }
-    var wanted = names.map(Set.init)
-    var held = [String]()
-    for datanet in targets {
-      if let pulled = try pull(datanet, names: &wanted, held: &held) {
-        report.datanets.append(pulled)
-      }
-    }
-    if let missing = wanted, !missing.isEmpty {
-      throw RemoteError.unknownDatanets(
-        location: transport.location, names: missing.sorted(), held: held.sorted())
-    }
+    for datanet in targets { report.datanets.append(try pull(datanet)) }
     report.requests = requests
     return report
+  }
+
+  /// The Datanets the remote holds; none listed and no format marker is no remote at all (a
+  /// wrong URL), rather than one nobody pushed a Datanet to.
+  private func listedDatanets() throws -> [Digest] {
+    let listed = try remoteDatanets()
+    if listed.isEmpty, !(try counted { try transport.has(RemoteLayout.marker) }) {
+      throw RemoteError.notARemote(location: transport.location)
+    }
+    return listed
+  }
+
+  /// The Datanets of the remote `references` name, in their order: each is a Datanet's name,
+  /// or its id (64 hex digits, or a prefix of at least 8). A name two Datanets of the remote
+  /// share, or a prefix two ids share, is refused with their ids; a reference that names none,
+  /// with the names the remote holds. Reads one head file of each Datanet the remote holds.
+  public func datanets(named references: [String]) throws -> [Digest] {
+    let listed = Set(try listedDatanets())
+    var names = [Digest: String]()
+    for datanet in listed.sorted() {
+      if let name = try remoteName(of: datanet) { names[datanet] = name }
+    }
+    var found = [Digest]()
+    var missing = [String]()
+    for reference in references {
+      let byName = names.filter { $0.value == reference }.map(\.key).sorted()
+      let lowered = reference.lowercased()
+      let byID =
+        (8...64).contains(lowered.utf8.count) && Hex.isLowercaseHex(lowered)
+        ? listed.filter { $0.hex.hasPrefix(lowered) }.sorted() : []
+      let matches = byName.isEmpty ? byID : byName
+      if matches.count > 1 {
+        throw RemoteError.ambiguousDatanet(
+          location: transport.location, reference: reference, byName: !byName.isEmpty,
+          matches: matches)
+      }
+      if let datanet = matches.first {
+        if !found.contains(datanet) { found.append(datanet) }
+      } else {
+        missing.append(reference)
+      }
+    }
+    if !missing.isEmpty {
+      throw RemoteError.unknownDatanets(
+        location: transport.location, names: missing.sorted(),
+        held: Set(names.values).sorted())
+    }
+    return found
+  }
+
+  /// The name this store knows `datanet` by, else the one its first readable head file on
+  /// the remote gives (a Datanet's name never changes).
+  private func remoteName(of datanet: Digest) throws -> String? {
+    if let local = try localName(of: datanet) { return local }
+    let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
+    for entry in listed {
+      guard let id = RemoteLayout.headID(in: entry.key, of: datanet) else { continue }
+      do {
+        return try headFile(entry.key, id: id, of: datanet).name
+      } catch RemoteError.notFound {
+        continue  // replaced by a consolidation since the listing
+      }
+    }
+    return nil
   }
 
   /// The head file `key` (named `id`) of `datanet`, read no further than any push writes one
@@ -211,11 +265,8 @@ public final class RemoteSync {
       data, key: key, id: id, datanet: datanet, location: transport.location)
   }
 
-  /// Pulls `datanet`, unless `names` are given and its name is not one of them; `held` gets
-  /// the name of every Datanet looked at.
-  private func pull(_ datanet: Digest, names: inout Set<String>?, held: inout [String]) throws
-    -> PullReport.DatanetPull?
-  {
+  /// Pulls `datanet`.
+  private func pull(_ datanet: Digest) throws -> PullReport.DatanetPull {
     let location = transport.location
     let listed = try counted { try transport.list(prefix: RemoteLayout.headsPrefix(datanet)) }
     let known = try knownKeys(prefix: RemoteLayout.headsPrefix(datanet))
@@ -229,13 +280,6 @@ public final class RemoteSync {
         // its events, and the next pull reads it.
         continue
       }
-    }
-    if var wanted = names {
-      let local = try localName(of: datanet)
-      guard let name = files.first?.file.name ?? local else { return nil }
-      held.append(name)
-      guard wanted.remove(name) != nil else { return nil }
-      names = wanted
     }
     guard !files.isEmpty else {
       return PullReport.DatanetPull(

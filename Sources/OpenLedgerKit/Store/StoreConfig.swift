@@ -52,8 +52,9 @@ public struct RemoteConfig: Codable, Sendable, Equatable {
   public var url: String
   /// For S3: the endpoint to use instead of AWS's (MinIO, R2, Ceph RGW, a local server).
   public var endpoint: String?
-  /// The names of the Datanets a `pull` without `--datanet` takes from the remote, when a clone
-  /// was limited to some (`clone --datanet`; `pull --datanet NAME` adds to them); nil for all.
+  /// The Datanets a `pull` without `--datanet` takes from the remote, by name or id as they
+  /// were given, when a clone was limited to some (`clone --datanet`; `pull --datanet NAME`
+  /// adds to them); nil for all.
   public var datanets: [String]?
 
   public init(name: String, url: String, endpoint: String? = nil, datanets: [String]? = nil) {

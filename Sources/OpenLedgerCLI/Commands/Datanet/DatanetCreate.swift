@@ -39,7 +39,9 @@ extension DatanetCommand {
 
     @Option(
       name: .customLong("curator"),
-      help: "Another curator: an account id or a local identity's name (repeatable).",
+      help: ArgumentHelp(
+        "Another curator: an account id, a local identity's name or a public key file "
+          + "(repeatable)."),
       completion: .identities)
     var curators: [String] = []
 
@@ -58,7 +60,7 @@ extension DatanetCommand {
       let schema = try schema.resolve(workingDirectory: context.workingDirectory)
       let store = try context.openStore()
       let identity = try context.identity()
-      let curators = try curators.map(context.identities.resolveAccount) + [identity.account]
+      let curators = try curators.map(context.resolveAccount) + [identity.account]
       let rewards = try rewardsPolicy.map {
         try RewardSettings.load(
           path: context.absolute($0), resolveAccount: context.identities.resolveAccount)

@@ -13,6 +13,11 @@ extension DatanetCommand {
         --schema FILE; the record format and split stay) applies to contributions from now \
         on: the records already in the Datanet stay as they are. --min-length 0 and \
         --max-length 0 remove a limit.
+
+        An account is named by its id (64 hex digits, or 8 or more of its first digits, such \
+        as the short id listings print, when this store's ledger or a local identity knows it), \
+        by a local identity's name, or by the path of the file `identity export-public` wrote \
+        for it.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -39,7 +44,10 @@ extension DatanetCommand {
     var rewardsPolicy: String?
 
     @Option(
-      name: .long, help: "Add a curator: an account id or a local identity's name (repeatable).",
+      name: .long,
+      help: ArgumentHelp(
+        "Add a curator: an account id, a local identity's name or a public key file "
+          + "(repeatable)."),
       completion: .identities)
     var addCurator: [String] = []
 
@@ -50,7 +58,8 @@ extension DatanetCommand {
       name: .long,
       help: ArgumentHelp(
         "Register a model operator, whose signed inference logs may back reward epochs: an "
-          + "account id or a local identity's name (repeatable)."), completion: .identities)
+          + "account id, a local identity's name or a public key file (repeatable)."),
+      completion: .identities)
     var addOperator: [String] = []
 
     @Option(name: .long, help: "Remove a model operator (repeatable).", completion: .identities)
@@ -107,7 +116,7 @@ extension DatanetCommand {
         policy?.requireSignedLog = requireSignedLog ? true : nil
       }
       let resolve = { (names: [String]) in
-        try names.map { ($0, try context.identities.resolveAccount($0)) }
+        try names.map { ($0, try context.resolveAccount($0)) }
       }
       let (adds, removes) = (try resolve(addCurator), try resolve(removeCurator))
       let (addsOperators, removesOperators) = (

@@ -35,7 +35,7 @@ extension ManifestCommand {
     }
 
     func run(_ context: Context) throws {
-      let account = try context.identities.resolveAccount(account)
+      let account = try context.resolveAccount(account)
       let proof = try ClaimProof.make(envelopePath: context.absolute(envelope), account: account)
       guard format == .calldata else {
         try context.output.json(proof)

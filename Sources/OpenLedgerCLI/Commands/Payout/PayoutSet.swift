@@ -37,7 +37,7 @@ extension PayoutCommand {
       let (store, state) = try context.datanet(target.datanet)
       let identity = try context.identity()
       if let account {
-        let named = try context.identities.resolveAccount(account)
+        let named = try context.resolveAccount(account)
         guard named == identity.account else {
           throw PayoutError.notOwnAccount(account: named, signer: identity.account)
         }

@@ -24,7 +24,7 @@ extension PayoutCommand {
       let (store, state) = try context.datanet(target.datanet)
       var accounts = try Payouts(store: store, datanet: state).accounts()
       if let account {
-        let wanted = try context.identities.resolveAccount(account)
+        let wanted = try context.resolveAccount(account)
         accounts = accounts.filter { $0.account == wanted }
         if accounts.isEmpty {
           accounts = [Payouts.Account(account: wanted)]

@@ -9,7 +9,8 @@ struct Clone: ContextCommand {
       Creates DIR (default: the URL's last path component) with a store in DIR/.openledger, \
       adds the remote as origin (with the S3 endpoint it used, from --endpoint, \
       $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL), and pulls every Datanet it holds (or those \
-      named with --datanet, which later pulls keep to). Shards are fetched eagerly. A clone \
+      named with --datanet, by name or id, which later pulls keep to; a name two Datanets of \
+      the remote share is refused with their ids). Shards are fetched eagerly. A clone \
       that fails leaves nothing behind; one killed midway (Ctrl-C, a lost session) leaves the \
       store it was filling, and the same clone, run again, finishes it.
       """)
@@ -22,11 +23,19 @@ struct Clone: ContextCommand {
   @Argument(help: "The directory to create (it must not exist, or be empty).")
   var directory: String?
 
-  @Option(name: .customLong("datanet"), help: "Clone only this Datanet (repeatable).")
+  @Option(
+    name: .customLong("datanet"),
+    help: ArgumentHelp(
+      "Clone only this Datanet: its name, or its id or 8 or more of its first digits "
+        + "(repeatable)."))
   var datanets: [String] = []
 
   @Option(help: S3Endpoint.help)
   var endpoint: String?
+
+  func validate() throws {
+    try S3Endpoint.validate(url: url, endpoint: endpoint)
+  }
 
   func run(_ context: Context) throws {
     let url = try context.remoteURL(self.url)

@@ -7,8 +7,9 @@ struct Push: ContextCommand {
     discussion: """
       Uploads the events the remote lacks (in one pack per Datanet) and the shards and reward \
       files they need, then announces this store's heads in a new head file. Nothing on the \
-      remote is ever overwritten, so pushes from several machines at once all land. Exits 64 \
-      for a read-only (HTTP) remote.
+      remote is ever overwritten, so pushes from several machines at once all land. A store \
+      without Datanets has nothing to push, and says so. Exits 64 for a read-only (HTTP) \
+      remote.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -26,6 +27,12 @@ struct Push: ContextCommand {
     if context.output.isJSON {
       try context.output.json(report)
       return
+    }
+    if report.datanets.isEmpty {
+      // Said rather than printing nothing, which reads as a push that did not run.
+      context.output.note(
+        "nothing to push to \(transfer.remote): this store holds no Datanet; create one with "
+          + "`openledger datanet create NAME`, or pull one with `openledger pull`")
     }
     for pushed in report.datanets {
       if pushed.events == 0 {

@@ -16,7 +16,13 @@ struct RemoteCommand: ParsableCommand {
 
 extension RemoteCommand {
   struct Add: ContextCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a remote.")
+    static let configuration = CommandConfiguration(
+      abstract: "Add a remote.",
+      discussion: """
+        An S3 remote keeps the endpoint given with --endpoint, else the one \
+        $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL gives when it is added, so that later \
+        pushes and pulls reach the same storage without the variable.
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -29,14 +35,32 @@ extension RemoteCommand {
     @Option(help: S3Endpoint.help)
     var endpoint: String?
 
+    func validate() throws {
+      try S3Endpoint.validate(url: url, endpoint: endpoint)
+    }
+
     func run(_ context: Context) throws {
       let store = try context.openStore()
-      let remote = RemoteConfig(name: name, url: try context.remoteURL(url), endpoint: endpoint)
+      let url = try context.remoteURL(url)
+      // The endpoint the environment gives is remembered, as `clone` does, so that a pull
+      // from a shell without the variable reaches the same storage rather than AWS.
+      let isS3 = if case .s3 = try RemoteURL(url) { true } else { false }
+      let variable =
+        endpoint == nil && isS3
+        ? ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].first {
+          context.environment[$0]?.isEmpty == false
+        } : nil
+      let remote = RemoteConfig(
+        name: name, url: url,
+        endpoint: endpoint
+          ?? (variable != nil ? S3Configuration.environmentEndpoint(context.environment) : nil))
       try store.addRemote(remote)
       if context.output.isJSON {
         try context.output.json(RemoteListing(remote))
       } else {
-        context.output.line("Added remote \(name) (\(remote.url))")
+        context.output.line(
+          "Added remote \(name) (\(remote.url))"
+            + (variable.map { ", with the endpoint \(remote.endpoint ?? "") from $\($0)" } ?? ""))
       }
     }
   }
@@ -87,6 +111,27 @@ enum S3Endpoint {
   static let help = ArgumentHelp(
     "For S3: the endpoint (MinIO, R2, Ceph RGW); default $AWS_ENDPOINT_URL_S3, else "
       + "$AWS_ENDPOINT_URL, else the AWS profile's endpoint_url, else AWS.")
+
+  /// Refuses, before the command runs, a remote URL and `--endpoint` that no surroundings make
+  /// right: a URL of no scheme openledger takes or a mistyped one (`s3:/bucket`), a `~` the
+  /// shell did not expand, a bad bucket or host, and `--endpoint` for a remote that is not S3
+  /// or that is no endpoint. They are mistakes in the command line, so they are followed by
+  /// the command's usage, as a malformed license or name is; what only the remote can tell
+  /// (a store's directory given as one, say) is left for the command to find.
+  static func validate(url: String, endpoint: String?) throws {
+    var absolute = url
+    do {
+      if !url.contains("://"), !url.hasPrefix("/") {
+        try RemoteURL.checkRelativePath(
+          url, home: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+        absolute = "\(FileManager.default.currentDirectoryPath)/\(url)"
+      }
+      try RemoteConfig(name: "origin", url: absolute, endpoint: endpoint).check()
+    } catch let error as any OpenLedgerError {
+      guard error.kind == .usage else { return }
+      throw ValidationError(error.description)
+    }
+  }
 }
 
 /// A remote as listings print it.

@@ -30,7 +30,7 @@ extension ReviewCommand {
 
     func run(_ context: Context) throws {
       let store = try context.openStore()
-      let account = try contributor.map(context.identities.resolveAccount)
+      let account = try contributor.map(context.resolveAccount)
       let contributions = try Curation(store: store).contributions(
         of: target.datanet, status: status.status, contributor: account)
       if context.output.isJSON {

@@ -73,7 +73,7 @@ extension RewardsCommand {
       // Refused before anything is read: a non-curator writes nothing.
       try epochs.checkMayCompute(identity.account)
       if !offline { try context.requirePulled(state, from: store) }
-      var settings = try split.settings(identities: context.identities)
+      var settings = try split.settings(resolve: context.resolveAccount)
       if let policy {
         settings = settings.merged(
           over: try RewardSettings.load(
@@ -173,12 +173,12 @@ struct RewardSplitOptions: ParsableArguments {
     }
   }
 
-  func settings(identities: IdentityStore) throws -> RewardSettings {
+  func settings(resolve: (String) throws -> AccountID) throws -> RewardSettings {
     RewardSettings(
       basisPoints: .init(
         contributors: contributorsBp, curators: curatorsBp, protocolPart: protocolBp),
-      protocolAccount: try protocolAccount.map(identities.resolveAccount),
-      unattributedAccount: try unattributedAccount.map(identities.resolveAccount),
+      protocolAccount: try protocolAccount.map(resolve),
+      unattributedAccount: try unattributedAccount.map(resolve),
       token: token.map { RewardToken(symbol: $0, decimals: decimals ?? 0) })
   }
 }

@@ -29,7 +29,7 @@ extension RewardsCommand {
       let (store, state) = try context.datanet(target.datanet)
       let epochs = RewardEpochs(store: store, datanet: state)
       let chosen = try epochs.epoch(epoch)
-      let only = try account.map(context.identities.resolveAccount)
+      let only = try account.map(context.resolveAccount)
       var allocations = try epochs.allocations(of: chosen)
       if let only {
         allocations = allocations.filter { $0.account == only }
