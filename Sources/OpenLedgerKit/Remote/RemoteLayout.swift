@@ -143,8 +143,8 @@ public struct RemoteHeadFile: Codable, Sendable, Equatable {
 
   public func encoded() throws -> Data { try CanonicalEncoder.encode(self) }
 
-  /// Parses a head file fetched as `key`, which must be canonical, of this format, for
-  /// `datanet`, and hash to the id its key names.
+  /// Parses a head file fetched as `key`, which must be canonical (its lists sorted, each
+  /// entry once), of this format, for `datanet`, and hash to the id its key names.
   public static func parse(_ data: Data, key: String, id: Digest, datanet: Digest, location: String)
     throws -> RemoteHeadFile
   {
@@ -166,6 +166,14 @@ public struct RemoteHeadFile: Codable, Sendable, Equatable {
     guard file.datanet == datanet else { throw corrupt("it names another Datanet") }
     guard (try? file.encoded()) == data else { throw corrupt("it is not canonical JSON") }
     guard !file.heads.isEmpty else { throw corrupt("it names no head") }
+    // Every writer sorts its lists and names each entry once (`init`): a list that is not so
+    // is not a head file any openledger wrote.
+    for (field, list) in [
+      ("heads", file.heads), ("packs", file.packs), ("replaces", file.replaces),
+    ]
+    where !zip(list, list.dropFirst()).allSatisfy({ $0 < $1 }) {
+      throw corrupt("its \(field) are not sorted, or name one twice")
+    }
     return file
   }
 }
