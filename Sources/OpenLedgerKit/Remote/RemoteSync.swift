@@ -902,13 +902,16 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   public var packsDeleted: Int
   /// Staging files of writes killed midway, a day old or more (a directory remote's).
   public var abandonedWrites = 0
+  /// Uploads in parts that writes killed midway left incomplete, initiated a day ago or more,
+  /// aborted (an S3 remote's multipart uploads).
+  public var abandonedUploads = 0
   public var bytesFreed: Int
   public var requests: Int
 }
 
 extension RemoteSync {
-  /// How old a write's leftovers must be before `gc --remote` takes the write for dead: no push
-  /// takes a day over one file.
+  /// How old a write's leftovers (a staging file, an incomplete upload) must be before
+  /// `gc --remote` takes the write for dead: no push takes a day over one file.
   static let abandonedAfter: TimeInterval = 24 * 3600
 
   /// Refuses `gc --remote` unless it is safe: the remote takes writes, and this store holds
@@ -1035,6 +1038,9 @@ extension RemoteSync {
     let abandoned = try transport.removeAbandonedWrites(olderThan: Self.abandonedAfter)
     report.abandonedWrites = abandoned.count
     report.bytesFreed += abandoned.bytes
+    let uploads = try transport.abortAbandonedUploads(olderThan: Self.abandonedAfter)
+    report.abandonedUploads = uploads.count
+    report.bytesFreed += uploads.bytes
     report.requests = lock.withLock { requests }
     return report
   }
