@@ -356,6 +356,60 @@ import Testing
     #expect(try bob.status(of: contribution, in: clone) == "pending")
   }
 
+  /// Makes the file at `path` `size` bytes long without writing them (a sparse file): what a
+  /// pull that reads it whole would allocate.
+  func inflate(_ path: String, to size: Int) throws {
+    chmod(path, 0o644)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(size))
+    try handle.close()
+  }
+
+  /// A pack, or an object no event gives the size of (a provenance), longer than any push
+  /// writes is refused before it is held: corrupt (exit 1), naming it and the limit, nothing
+  /// applied; once the remote is mended the pull goes through.
+  @Test func aPackOrObjectTooLongIsRefused() throws {
+    let cloned = try cloneThenContribute()
+    let (remote, bob, contribution) = (cloned.remote, cloned.bob, cloned.contribution)
+    let clone = "\(bob.home)/work/c"
+    func refused(
+      _ keys: [String], limit: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
+      var originals = [String: Data]()
+      for key in keys {
+        let path = "\(remote)/\(key)"
+        originals[path] = try Data(contentsOf: URL(fileURLWithPath: path))
+        try inflate(path, to: limit + 1)
+      }
+      let result = try bob.run(["pull"], in: clone)
+      #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+      #expect(
+        keys.contains { result.stderr.contains($0) }, "\(result.stderr)",
+        sourceLocation: sourceLocation)
+      #expect(
+        result.stderr.contains("longer than the \(limit) bytes expected"), "\(result.stderr)",
+        sourceLocation: sourceLocation)
+      #expect(try bob.status(of: contribution, in: clone) == nil, sourceLocation: sourceLocation)
+      for (path, bytes) in originals { try bytes.write(to: URL(fileURLWithPath: path)) }
+    }
+    // The pack of alice's last push among them (bob fetched the others before).
+    try refused(
+      try FileManager.default.contentsOfDirectory(atPath: "\(remote)/packs").map { "packs/\($0)" },
+      limit: RemoteLayout.largestPack)
+    let objects = try #require(
+      FileManager.default.enumerator(atPath: "\(remote)/objects")?.allObjects
+        .compactMap { $0 as? String }.filter { $0.split(separator: "/").count == 3 })
+    let provenance = try #require(
+      try objects.first { object in
+        try Data(contentsOf: URL(fileURLWithPath: "\(remote)/objects/\(object)"))
+          .starts(with: Data(#"{"format":"openledger-provenance""#.utf8))
+      })
+    try refused(["objects/\(provenance)"], limit: RemoteLayout.largestObject)
+    try bob.ok(["validate"], in: clone)
+    try bob.ok(["pull"], in: clone)
+    #expect(try bob.status(of: contribution, in: clone) == "pending")
+  }
+
   /// A remote holding a review signed by someone who is no curator: refused on replay, named,
   /// and nothing of the pull applied (exit 1).
   @Test func aForgedEventOnTheRemoteIsRefused() throws {

@@ -21,6 +21,38 @@ public enum RemoteLayout {
   /// 250,000 of them. A longer one is refused before it is held (a remote is untrusted).
   public static let largestHeadFile = 16 << 20
 
+  /// The longest pack a pull reads: 256 MiB, sixteen of the longest events a store reads
+  /// (`LedgerObjects.largestEvent`). A push cuts its events into packs of at most this size
+  /// (`EventPack.encode(_:largest:)`); a pack is typically a kilobyte or two an event, so a
+  /// Datanet of 10,000 events makes a consolidated pack of about 20 MB. A longer one is refused
+  /// before it is held (a remote is untrusted).
+  public static let largestPack = 256 << 20
+
+  /// The longest reward manifest a pull reads, as `validate` reads one
+  /// (`ManifestObjectsCheck.largestManifest`, 16 MiB): a manifest is a few kilobytes.
+  public static let largestManifest = ManifestObjectsCheck.largestManifest
+
+  /// The longest signed statement about an inference log (`SignedInferenceLog`) a pull reads:
+  /// a few hundred bytes, read no further than an event (16 MiB).
+  public static let largestStatement = LedgerObjects.largestEvent
+
+  /// The longest of the other objects a pull fetches, whose size no event gives: a
+  /// contribution's provenance (at most about 40 bytes a record, and each input's name), an
+  /// epoch's tree (64 bytes a leaf), allocations (a line an inference), leaves (under 200 bytes
+  /// an account) and inference log. The commands that make and use them read each whole into
+  /// memory (`rewards compute` its log, `export` the provenance), so 1 GiB is far past what one
+  /// holds in use: the provenance of 25 million records each on a line of its own, a log of
+  /// millions of inferences. A longer one is refused before it is held.
+  public static let largestObject = 1 << 30
+
+  /// The longest redacted copy of `shard` a pull reads: a redacted shard has a header 32 bytes
+  /// longer than the original's, and each tombstone holds a 32-byte record id where the record
+  /// held at least one byte, so it is at most 32 bytes a record (and one) longer.
+  public static func largestRedaction(of shard: ShardInfo) -> Int {
+    let extra = 32 * (min(max(shard.records, 0), 1 << 40) + 1)
+    return shard.bytes > Int.max - extra ? Int.max : shard.bytes + extra
+  }
+
   /// The longest page of a listing read: an S3 page holds at most 1,000 keys (about 300 KB), a
   /// web server's index page of a directory of 100,000 files about 15 MB.
   public static let largestListingPage = 64 << 20
@@ -111,8 +143,8 @@ public struct RemoteHeadFile: Codable, Sendable, Equatable {
 
   public func encoded() throws -> Data { try CanonicalEncoder.encode(self) }
 
-  /// Parses a head file fetched as `key`, which must be canonical, of this format, for
-  /// `datanet`, and hash to the id its key names.
+  /// Parses a head file fetched as `key`, which must be canonical (its lists sorted, each
+  /// entry once), of this format, for `datanet`, and hash to the id its key names.
   public static func parse(_ data: Data, key: String, id: Digest, datanet: Digest, location: String)
     throws -> RemoteHeadFile
   {
@@ -134,6 +166,14 @@ public struct RemoteHeadFile: Codable, Sendable, Equatable {
     guard file.datanet == datanet else { throw corrupt("it names another Datanet") }
     guard (try? file.encoded()) == data else { throw corrupt("it is not canonical JSON") }
     guard !file.heads.isEmpty else { throw corrupt("it names no head") }
+    // Every writer sorts its lists and names each entry once (`init`): a list that is not so
+    // is not a head file any openledger wrote.
+    for (field, list) in [
+      ("heads", file.heads), ("packs", file.packs), ("replaces", file.replaces),
+    ]
+    where !zip(list, list.dropFirst()).allSatisfy({ $0 < $1 }) {
+      throw corrupt("its \(field) are not sorted, or name one twice")
+    }
     return file
   }
 }
@@ -151,6 +191,24 @@ public enum EventPack {
       out.append(event.bytes)
     }
     return out
+  }
+
+  /// `events` in packs of at most `largest` bytes each (`RemoteLayout.largestPack`, which a
+  /// pull reads no further than), cut in ascending order of id: one pack unless they are many.
+  /// An event longer than a pack can hold alone gets a pack of its own (a pull refuses it).
+  public static func encode(_ events: [SignedEvent], largest: Int) -> [Data] {
+    var packs = [[SignedEvent]]()
+    var size = largest
+    for event in events.sorted(by: { $0.id < $1.id }) {
+      let length = 4 + event.bytes.count
+      if size + length > largest {
+        packs.append([])
+        size = magic.count
+      }
+      packs[packs.count - 1].append(event)
+      size += length
+    }
+    return packs.map(encode)
   }
 
   /// The events of a pack fetched as `key`, each verified (`SignedEvent.verified`: hash,

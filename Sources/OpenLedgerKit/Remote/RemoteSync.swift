@@ -306,7 +306,7 @@ public final class RemoteSync {
       let id = Digest(hex: String(key.dropFirst("packs/".count).dropLast(".pack".count)))!
       let data: Data
       do {
-        data = try counted { try transport.get(key) }
+        data = try counted { try transport.get(key, limit: RemoteLayout.largestPack) }
       } catch RemoteError.notFound {
         throw RemoteError.corrupt(
           location: location, key: key,
@@ -391,19 +391,23 @@ public final class RemoteSync {
 
   /// The objects `events` need that the store lacks (a contribution's shards and provenance; an
   /// epoch's manifest, tree, allocations, leaves and inference log), fetched, re-hashed and
-  /// stored. Returns how many.
+  /// stored. Returns how many. Each is read no further than the most its kind can hold
+  /// (`RemoteLayout`: a remote cannot make a pull hold more than that).
   private func fetchObjects(for events: [SignedEvent]) throws -> Int {
-    var wanted = [Digest]()
+    var wanted = [Digest: Int]()
+    func want(_ id: Digest, limit: Int) { wanted[id] = max(wanted[id] ?? 0, limit) }
     var manifests = [Digest]()
-    var shards = [Digest: Int]()
+    var shards = [Digest: ShardInfo]()
     for event in events {
       switch event.payload.body {
       case .contributionSubmit(let body):
-        for shard in body.shards { shards[shard.id] = shard.bytes }
-        if let provenance = body.provenance { wanted.append(provenance) }
+        for shard in body.shards { shards[shard.id] = shard }
+        if let provenance = body.provenance { want(provenance, limit: RemoteLayout.largestObject) }
       case .rewardsEpoch(let body):
-        wanted +=
-          [body.manifest, body.tree, body.allocations] + (body.signedLog.map { [$0] } ?? [])
+        want(body.manifest, limit: RemoteLayout.largestManifest)
+        want(body.tree, limit: RemoteLayout.largestObject)
+        want(body.allocations, limit: RemoteLayout.largestObject)
+        if let log = body.signedLog { want(log, limit: RemoteLayout.largestStatement) }
         manifests.append(body.manifest)
       default: break
       }
@@ -411,12 +415,14 @@ public final class RemoteSync {
     var fetched = try fetchShards(shards)
     fetched += try fetch(wanted)
     // A manifest names its leaves and inference log.
-    var more = [Digest]()
+    var more = [Digest: Int]()
     for id in manifests {
       guard let manifest = try? RewardsManifest.decode(store.objects.read(id), name: id.short)
       else { continue }
-      if let leaves = manifest.subjectDigest(ManifestFiles.leaves) { more.append(leaves) }
-      more.append(manifest.predicate.inferenceLog.sha256)
+      if let leaves = manifest.subjectDigest(ManifestFiles.leaves) {
+        more[leaves] = RemoteLayout.largestObject
+      }
+      more[manifest.predicate.inferenceLog.sha256] = RemoteLayout.largestObject
     }
     fetched += try fetch(more)
     return fetched
@@ -430,14 +436,15 @@ public final class RemoteSync {
   /// The shards of the Datanet being pulled, read as they arrive.
   private var pulled: PulledShards?
 
-  /// Fetches the shards the store lacks, of the sizes their events give (`sizes`, by id: a
+  /// Fetches the shards the store lacks, of the sizes their events give (`shards`, by id: a
   /// longer one is refused without reading further); a shard the remote holds only in
   /// redacted form (`redactions/<original>/<redacted>`) is fetched in that form, checked to
   /// name the original, and replay reads it in the original's place.
-  private func fetchShards(_ sizes: [Digest: Int]) throws -> Int {
+  private func fetchShards(_ shards: [Digest: ShardInfo]) throws -> Int {
     let location = transport.location
     var gone = [Digest]()
-    var fetched = try fetch(Array(sizes.keys), missing: &gone, reading: pulled, sizes: sizes)
+    let sizes = shards.mapValues(\.bytes)
+    var fetched = try fetch(sizes, missing: &gone, reading: pulled, expecting: sizes)
     for id in gone {
       let markers = try counted { try transport.list(prefix: RemoteLayout.redactionsPrefix(id)) }
       let candidates = markers.compactMap { RemoteLayout.redactedID(in: $0.key, of: id) }
@@ -447,7 +454,8 @@ public final class RemoteSync {
           reason: "a contribution needs this shard, but the remote holds neither it nor a "
             + "redacted copy")
       }
-      fetched += try fetch(candidates)
+      let limit = shards[id].map(RemoteLayout.largestRedaction) ?? 0
+      fetched += try fetch(Dictionary(uniqueKeysWithValues: candidates.map { ($0, limit) }))
       for candidate in candidates {
         let prefix = try store.objects.readPrefix(candidate, count: 40)
         guard prefix.count == 40, prefix.prefix(8).elementsEqual(ShardFormat.redactedMagic),
@@ -463,11 +471,11 @@ public final class RemoteSync {
     return fetched
   }
 
-  /// Fetches the objects of `ids` the store lacks, several at a time; one the remote does
-  /// not hold is a corrupt remote.
-  private func fetch(_ ids: [Digest]) throws -> Int {
+  /// Fetches the objects `limits` names that the store lacks, several at a time, each read no
+  /// further than its limit; one the remote does not hold is a corrupt remote.
+  private func fetch(_ limits: [Digest: Int]) throws -> Int {
     var missing = [Digest]()
-    let count = try fetch(ids, missing: &missing)
+    let count = try fetch(limits, missing: &missing)
     if let id = missing.first {
       throw RemoteError.corrupt(
         location: transport.location, key: RemoteLayout.objectKey(id),
@@ -476,15 +484,15 @@ public final class RemoteSync {
     return count
   }
 
-  /// Fetches the objects of `ids` the store lacks, several at a time, and lists in `gone`
-  /// those the remote does not hold. Shards are handed to `reading` as they arrive, and
-  /// written around the file cache: folding them does not read them back. An object `sizes`
-  /// names is read no further than that size.
+  /// Fetches the objects `limits` names that the store lacks, several at a time, each read no
+  /// further than its limit, and lists in `gone` those the remote does not hold. Shards are
+  /// handed to `reading` as they arrive, and written around the file cache: folding them does
+  /// not read them back. `sizes` are the objects' sizes when known, for the progress bar.
   private func fetch(
-    _ ids: [Digest], missing gone: inout [Digest], reading: PulledShards? = nil,
-    sizes: [Digest: Int] = [:]
+    _ limits: [Digest: Int], missing gone: inout [Digest], reading: PulledShards? = nil,
+    expecting sizes: [Digest: Int] = [:]
   ) throws -> Int {
-    let missing = Array(Set(ids)).sorted().filter { !store.objects.contains($0) }
+    let missing = limits.keys.sorted().filter { !store.objects.contains($0) }
     guard !missing.isEmpty else { return 0 }
     // Until the events that need them are recorded, these objects are a pull under way.
     journals.append(try ObjectJournal.begin(missing, in: store))
@@ -496,7 +504,7 @@ public final class RemoteSync {
       let key = RemoteLayout.objectKey(id)
       let data: Data
       do {
-        data = try self.counted { try self.transport.get(key, limit: sizes[id]) }
+        data = try self.counted { try self.transport.get(key, limit: limits[id]!) }
       } catch RemoteError.notFound {
         absent.append(id)
         return
@@ -713,22 +721,19 @@ public final class RemoteSync {
       try SignedEvent.verified(id: $0, bytes: store.objects.read($0))
     }
     let (objects, objectBytes) = try sendObjects(for: events)
-    let pack = EventPack.encode(events)
-    let packID = Digest.of(pack)
-    expect(files: 1, bytes: pack.count)
-    _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
-    note(files: 1, bytes: pack.count)
+    let packs = EventPack.encode(events, largest: RemoteLayout.largestPack)
+    let packBytes = packs.reduce(0) { $0 + $1.count }
+    expect(files: packs.count, bytes: packBytes)
+    let packIDs = try send(packs)
+    note(files: packs.count, bytes: packBytes)
     let id = try announce(
-      RemoteHeadFile(datanet: datanet, name: state.name, heads: heads, packs: [packID]))
-    try store.catalog.write { db in
-      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
-    }
+      RemoteHeadFile(datanet: datanet, name: state.name, heads: heads, packs: packIDs))
     if ahead == 0, headFiles.count + 1 > Self.consolidationThreshold {
       try consolidate(state, heads: heads, replacing: headFiles + [id])
     }
     return PushReport.DatanetPush(
       datanet: datanet, name: state.name, events: events.count, objects: objects,
-      bytes: objectBytes + pack.count, headFile: id,
+      bytes: objectBytes + packBytes, headFile: id,
       remoteAhead: ahead)
   }
 
@@ -825,18 +830,25 @@ public final class RemoteSync {
       ).compactMap(Digest.init(hex:))
     }
     let events = try ids.map { try SignedEvent.verified(id: $0, bytes: store.objects.read($0)) }
-    let pack = EventPack.encode(events)
-    let packID = Digest.of(pack)
-    _ = try counted { try transport.put(RemoteLayout.packKey(packID), data: pack) }
+    let packs = try send(EventPack.encode(events, largest: RemoteLayout.largestPack))
     let id = try announce(
       RemoteHeadFile(
-        datanet: state.id, name: state.name, heads: heads, packs: [packID], replaces: old))
-    try store.catalog.write { db in
-      try Self.remember([RemoteLayout.packKey(packID)], remote: name, in: db)
-    }
+        datanet: state.id, name: state.name, heads: heads, packs: packs, replaces: old))
     for replaced in old where replaced != id {
       try counted { try transport.delete(RemoteLayout.headKey(state.id, replaced)) }
     }
+  }
+
+  /// Writes `packs` and remembers them; returns their ids.
+  private func send(_ packs: [Data]) throws -> [Digest] {
+    let ids = packs.map(Digest.of)
+    for (id, pack) in zip(ids, packs) {
+      _ = try counted { try transport.put(RemoteLayout.packKey(id), data: pack) }
+    }
+    try store.catalog.write { db in
+      try Self.remember(ids.map(RemoteLayout.packKey), remote: name, in: db)
+    }
+    return ids
   }
 
   /// Sends the objects `events` need that the remote lacks; returns how many it sent, and their
@@ -934,13 +946,16 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   public var packsDeleted: Int
   /// Staging files of writes killed midway, a day old or more (a directory remote's).
   public var abandonedWrites = 0
+  /// Uploads in parts that writes killed midway left incomplete, initiated a day ago or more,
+  /// aborted (an S3 remote's multipart uploads).
+  public var abandonedUploads = 0
   public var bytesFreed: Int
   public var requests: Int
 }
 
 extension RemoteSync {
-  /// How old a write's leftovers must be before `gc --remote` takes the write for dead: no push
-  /// takes a day over one file.
+  /// How old a write's leftovers (a staging file, an incomplete upload) must be before
+  /// `gc --remote` takes the write for dead: no push takes a day over one file.
   static let abandonedAfter: TimeInterval = 24 * 3600
 
   /// Refuses `gc --remote` unless it is safe: the remote takes writes, and this store holds
@@ -1067,6 +1082,9 @@ extension RemoteSync {
     let abandoned = try transport.removeAbandonedWrites(olderThan: Self.abandonedAfter)
     report.abandonedWrites = abandoned.count
     report.bytesFreed += abandoned.bytes
+    let uploads = try transport.abortAbandonedUploads(olderThan: Self.abandonedAfter)
+    report.abandonedUploads = uploads.count
+    report.bytesFreed += uploads.bytes
     report.requests = lock.withLock { requests }
     return report
   }

@@ -50,6 +50,9 @@ public protocol RemoteTransport: Sendable {
   /// Removes what writes killed midway left outside the keys, older than `age` seconds (a
   /// default does nothing: see the extension).
   func removeAbandonedWrites(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
+  /// Aborts the uploads in parts that writes killed midway left incomplete, initiated more
+  /// than `age` seconds ago (a default does nothing: see the extension).
+  func abortAbandonedUploads(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
 }
 
 extension RemoteTransport {
@@ -58,9 +61,17 @@ extension RemoteTransport {
 
   /// Removes what writes killed midway left outside the keys (a directory's staging files)
   /// that is older than `age` seconds, so no write under way can own it; returns how many and
-  /// their bytes (`gc --remote`). Storage that leaves nothing of the kind, or tidies it itself
-  /// (an S3 lifecycle rule for incomplete multipart uploads), has nothing to do.
+  /// their bytes (`gc --remote`). Storage that leaves nothing of the kind has nothing to do.
   public func removeAbandonedWrites(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
+  {
+    (0, 0)
+  }
+
+  /// Aborts the uploads in parts (S3's multipart uploads) that writes killed midway left
+  /// incomplete, initiated more than `age` seconds ago, so no write under way owns one; returns
+  /// how many and the bytes of their parts (`gc --remote`). Storage that writes a file at once
+  /// has nothing to do.
+  public func abortAbandonedUploads(olderThan age: TimeInterval) throws -> (count: Int, bytes: Int)
   {
     (0, 0)
   }

@@ -51,16 +51,9 @@ public final class S3Transport: RemoteTransport {
       var query = [(name: "list-type", value: "2"), (name: "prefix", value: full)]
       if let size = configuration.listPageSize { query.append(("max-keys", String(size))) }
       if let token { query.append(("continuation-token", token)) }
-      let response = try send(
-        Request(
-          method: "GET", key: nil, query: query,
-          limit: (RemoteLayout.largestListingPage, listing)))
-      guard response.status == 200 else {
-        throw failure(response, key: listing, action: "s3:ListBucket")
-      }
-      let page: S3ListPage
+      let page = try listingPage(
+        key: nil, query: query, naming: listing, action: "s3:ListBucket", S3ListPage.parse)
       do {
-        page = try S3ListPage.parse(response.body)
         entries += try page.remoteEntries(under: full, relativeTo: configuration.prefix)
       } catch S3ListPage.Failure.malformed(let reason) {
         throw RemoteError.corrupt(location: location, key: listing, reason: reason)
@@ -157,6 +150,116 @@ public final class S3Transport: RemoteTransport {
     throw failure(response, key: "bucket \(configuration.bucket)", action: "s3:CreateBucket")
   }
 
+  /// One page of a listing (of objects, uploads, or an upload's parts): a GET of `key` (nil:
+  /// the bucket) with `query`, read no further than a listing page, and parsed by `parse`. A
+  /// refusal names `action`, the permission it needs; a malformed page is corrupt, named
+  /// `what`.
+  private func listingPage<Page>(
+    key: String?, query: [(name: String, value: String)], naming what: String, action: String,
+    _ parse: (Data) throws -> Page
+  ) throws -> Page {
+    let response = try send(
+      Request(
+        method: "GET", key: key, query: query, limit: (RemoteLayout.largestListingPage, what)))
+    guard response.status == 200 else { throw failure(response, key: what, action: action) }
+    do {
+      return try parse(response.body)
+    } catch S3ListPage.Failure.malformed(let reason) {
+      throw RemoteError.corrupt(location: location, key: what, reason: reason)
+    }
+  }
+
+  // MARK: Uploads killed midway
+
+  /// Aborts the multipart uploads under the prefix that were initiated more than `age` seconds
+  /// ago and never completed: what a push killed while sending a large file leaves, invisible
+  /// but billed. Returns how many, and the bytes of their parts (ListParts). An upload
+  /// completed or aborted by someone else meanwhile is not counted.
+  public func abortAbandonedUploads(olderThan age: TimeInterval) throws -> (
+    count: Int, bytes: Int
+  ) {
+    let now = clock.now()
+    var aborted = (count: 0, bytes: 0)
+    for upload in try incompleteUploads() where now.timeIntervalSince(upload.initiated) > age {
+      guard let bytes = try partBytes(of: upload) else { continue }
+      let response = try send(
+        Request(method: "DELETE", key: upload.key, query: [("uploadId", upload.uploadID)]))
+      switch response.status {
+      case 200...299:
+        aborted.count += 1
+        aborted.bytes += bytes
+      case 404: continue
+      default: throw failure(response, key: upload.key, action: "s3:AbortMultipartUpload")
+      }
+    }
+    return aborted
+  }
+
+  /// The multipart uploads under the prefix, initiated and neither completed nor aborted, with
+  /// keys relative to the prefix (ListMultipartUploads); those whose key is no remote key are
+  /// left out, like a listing's.
+  func incompleteUploads() throws -> [S3UploadsPage.Upload] {
+    let listing = "listing of incomplete uploads"
+    var uploads = [S3UploadsPage.Upload]()
+    var marker: (keyMarker: String, uploadIDMarker: String)?
+    var markersSeen = Set<String>()
+    while true {
+      var query = [(name: "uploads", value: ""), (name: "prefix", value: configuration.prefix)]
+      if let marker {
+        query += [("key-marker", marker.keyMarker), ("upload-id-marker", marker.uploadIDMarker)]
+      }
+      let page = try listingPage(
+        key: nil, query: query, naming: listing, action: "s3:ListBucketMultipartUploads",
+        S3UploadsPage.parse)
+      for upload in page.uploads {
+        guard upload.key.utf8.starts(with: configuration.prefix.utf8) else {
+          throw RemoteError.corrupt(
+            location: location, key: listing, reason: "it names \(upload.key), outside the prefix")
+        }
+        let relative = String(
+          Substring(upload.key.utf8.dropFirst(configuration.prefix.utf8.count)))
+        guard RemoteKey.isValid(relative) else { continue }
+        uploads.append(
+          S3UploadsPage.Upload(
+            key: relative, uploadID: upload.uploadID, initiated: upload.initiated))
+      }
+      guard let next = page.next else { break }
+      guard markersSeen.insert("\(next.keyMarker)\n\(next.uploadIDMarker)").inserted else {
+        throw RemoteError.corrupt(location: location, key: listing, reason: "it repeats a marker")
+      }
+      marker = next
+    }
+    return uploads
+  }
+
+  /// The bytes of the parts `upload` holds (ListParts), or nil when it is gone (completed or
+  /// aborted meanwhile).
+  private func partBytes(of upload: S3UploadsPage.Upload) throws -> Int? {
+    var bytes = 0
+    var marker = 0
+    while true {
+      var query = [(name: "uploadId", value: upload.uploadID)]
+      if marker > 0 { query.append(("part-number-marker", String(marker))) }
+      let page: S3PartsPage
+      do {
+        page = try listingPage(
+          key: upload.key, query: query, naming: upload.key,
+          action: "s3:ListMultipartUploadParts", S3PartsPage.parse)
+      } catch RemoteError.notFound {
+        return nil
+      }
+      bytes = bytes.addingReportingOverflow(page.bytes).overflow ? Int.max : bytes + page.bytes
+      guard let next = page.nextMarker else { return bytes }
+      // Part numbers only go up; a marker that does not would list the same parts forever.
+      guard let number = Int(next), number > marker else {
+        throw RemoteError.corrupt(
+          location: location, key: upload.key,
+          reason: "its listing of parts repeats the marker \(next)")
+      }
+      marker = number
+    }
+  }
+
   // MARK: Writing
 
   /// One create-only PUT: `.existed` when S3 answers 412 (a file of that key exists).
@@ -218,7 +321,7 @@ public final class S3Transport: RemoteTransport {
     }
   }
 
-  private func initiateUpload(_ key: String) throws -> String {
+  func initiateUpload(_ key: String) throws -> String {
     let request = Request(
       method: "POST", key: key, query: [("uploads", "")],
       headers: [("content-type", "application/octet-stream")])
@@ -233,7 +336,7 @@ public final class S3Transport: RemoteTransport {
     return id
   }
 
-  private func uploadPart(_ key: String, uploadID: String, number: Int, _ data: Data) throws
+  func uploadPart(_ key: String, uploadID: String, number: Int, _ data: Data) throws
     -> String
   {
     let request = Request(
@@ -272,8 +375,8 @@ public final class S3Transport: RemoteTransport {
     }
   }
 
-  /// Best effort: an upload left open only costs storage until the bucket's lifecycle rule
-  /// (or a later abort) removes its parts.
+  /// Best effort: an upload left open only costs storage until `gc --remote` (a day later:
+  /// `abortAbandonedUploads`) or the bucket's lifecycle rule aborts it.
   private func abortUpload(_ key: String, uploadID: String) {
     _ = try? send(Request(method: "DELETE", key: key, query: [("uploadId", uploadID)]))
   }

@@ -121,6 +121,94 @@ struct S3ListPage {
   }
 }
 
+/// One page of a ListMultipartUploads answer: the uploads initiated and not yet completed or
+/// aborted.
+struct S3UploadsPage {
+  struct Upload: Equatable {
+    var key: String
+    var uploadID: String
+    var initiated: Date
+  }
+
+  var uploads: [Upload]
+  /// Where the next page starts, when there is one.
+  var next: (keyMarker: String, uploadIDMarker: String)?
+
+  /// The page in `data`; `S3ListPage.Failure.malformed` says what is wrong with one that is not.
+  static func parse(_ data: Data) throws -> S3UploadsPage {
+    typealias Failure = S3ListPage.Failure
+    guard let root = S3XMLElement.parse(data) else {
+      throw Failure.malformed("the listing of uploads is not well-formed XML")
+    }
+    guard root.name == "ListMultipartUploadsResult" else {
+      throw Failure.malformed(
+        "the listing of uploads' root element is <\(root.name)>, not <ListMultipartUploadsResult>")
+    }
+    var uploads = [Upload]()
+    for upload in root.all("Upload") {
+      guard let key = upload.text(of: "Key"), !key.isEmpty,
+        let id = upload.text(of: "UploadId"), !id.isEmpty
+      else { throw Failure.malformed("an upload of the listing has no <Key> or <UploadId>") }
+      guard let text = upload.text(of: "Initiated"), let initiated = parseTimestamp(text) else {
+        throw Failure.malformed("upload \(key) of the listing has no <Initiated> time")
+      }
+      uploads.append(Upload(key: key, uploadID: id, initiated: initiated))
+    }
+    var next: (String, String)?
+    switch root.text(of: "IsTruncated") {
+    case "true":
+      guard let key = root.text(of: "NextKeyMarker"), !key.isEmpty else {
+        throw Failure.malformed("the listing of uploads is truncated but gives no NextKeyMarker")
+      }
+      next = (key, root.text(of: "NextUploadIdMarker") ?? "")
+    case "false", nil: break
+    case let other?: throw Failure.malformed("<IsTruncated> is '\(other)'")
+    }
+    return S3UploadsPage(uploads: uploads, next: next)
+  }
+
+  /// An ISO 8601 time as S3 writes it (`2026-01-01T12:00:00.000Z`), with or without fractions.
+  static func parseTimestamp(_ text: String) -> Date? {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = formatter.date(from: text) { return date }
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.date(from: text)
+  }
+}
+
+/// One page of a ListParts answer: the bytes of the parts an upload holds so far.
+struct S3PartsPage {
+  var bytes: Int
+  /// The part number the next page starts after, when there is one.
+  var nextMarker: String?
+
+  static func parse(_ data: Data) throws -> S3PartsPage {
+    typealias Failure = S3ListPage.Failure
+    // AWS names the root ListPartsResult; moto ListPartsResponse.
+    guard let root = S3XMLElement.parse(data),
+      ["ListPartsResult", "ListPartsResponse"].contains(root.name)
+    else {
+      throw Failure.malformed("the listing of an upload's parts is not <ListPartsResult> XML")
+    }
+    var bytes = 0
+    for part in root.all("Part") {
+      guard let text = part.text(of: "Size"), let size = Int(text), size >= 0 else {
+        throw Failure.malformed("a part of the listing has no size")
+      }
+      bytes = bytes.addingReportingOverflow(size).overflow ? Int.max : bytes + size
+    }
+    var next: String?
+    if root.text(of: "IsTruncated") == "true" {
+      guard let marker = root.text(of: "NextPartNumberMarker"), !marker.isEmpty else {
+        throw Failure.malformed("the listing of parts is truncated but gives no marker")
+      }
+      next = marker
+    }
+    return S3PartsPage(bytes: bytes, nextMarker: next)
+  }
+}
+
 /// The `<Error>` body of a failed S3 request.
 struct S3ErrorBody: Equatable {
   var code: String

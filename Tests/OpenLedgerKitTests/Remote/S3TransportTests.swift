@@ -77,6 +77,36 @@ struct S3TransportTests {
     #expect(try remote.get("objects/big").count == bytes.count)
   }
 
+  /// A push killed while sending a large file leaves an incomplete multipart upload, invisible
+  /// but billed: `gc --remote` aborts those under the remote's prefix that were initiated a day
+  /// ago or more, counting them and their parts' bytes, and leaves another prefix's alone.
+  @Test func gcRemoteAbortsAbandonedUploadsUnderItsPrefix() throws {
+    let configuration = try server.bucket(prefix: "remote/")
+    var other = configuration
+    other.prefix = "remote-other/"
+    let remote = S3Transport(configuration: configuration)
+    let neighbour = S3Transport(configuration: other)
+    let killed = try remote.initiateUpload("objects/big")
+    _ = try remote.uploadPart(
+      "objects/big", uploadID: killed, number: 1, Data(repeating: 7, count: 1000))
+    let theirs = try neighbour.initiateUpload("objects/big")
+    #expect(try remote.incompleteUploads().map(\.uploadID) == [killed])
+    // moto dates every upload 2010-11-10: one initiated less than 20 years ago stays.
+    #expect(try remote.abortAbandonedUploads(olderThan: 20 * 365 * 86_400).count == 0)
+    #expect(try remote.incompleteUploads().map(\.uploadID) == [killed])
+
+    let fixture = try Fixture()
+    let report = try RemoteSync(store: fixture.store, remote: "origin", transport: remote)
+      .eraseRemovedBytes()
+    #expect(report.abandonedUploads == 1)
+    #expect(report.bytesFreed == 1000)
+    #expect(try remote.incompleteUploads().isEmpty)
+    #expect(try neighbour.incompleteUploads().map(\.uploadID) == [theirs])
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+    #expect(json["abandonedUploads"] as? Int == 1)
+  }
+
   @Test func listingsComeInPages() throws {
     var configuration = try server.bucket()
     configuration.listPageSize = 2

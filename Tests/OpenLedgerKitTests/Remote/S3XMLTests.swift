@@ -14,4 +14,33 @@ import Testing
     #expect(throws: S3ListPage.Failure.self) { try S3ListPage.parse(data) }
     #expect(S3ErrorBody.parse(data) == nil)
   }
+
+  /// A ListMultipartUploads page: its uploads with the time each was initiated, and where the
+  /// next page starts.
+  @Test func aPageOfUploadsIsRead() throws {
+    let page = try S3UploadsPage.parse(
+      Data(
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+          <Bucket>b</Bucket><IsTruncated>true</IsTruncated>
+          <NextKeyMarker>remote/objects/b</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>
+          <Upload><Key>remote/objects/a</Key><UploadId>u1</UploadId>
+            <Initiated>2026-12-01T10:00:00.250Z</Initiated></Upload>
+          <Upload><Key>remote/objects/b</Key><UploadId>u2</UploadId>
+            <Initiated>2026-12-07T10:00:00Z</Initiated></Upload>
+        </ListMultipartUploadsResult>
+        """.utf8))
+    #expect(page.uploads.map(\.uploadID) == ["u1", "u2"])
+    #expect(page.uploads[0].initiated == Date(timeIntervalSince1970: 1_796_119_200.25))
+    #expect(page.uploads[1].initiated == Date(timeIntervalSince1970: 1_796_637_600))
+    #expect(page.next?.keyMarker == "remote/objects/b")
+    #expect(page.next?.uploadIDMarker == "u2")
+    #expect(throws: S3ListPage.Failure.self) {
+      try S3UploadsPage.parse(
+        Data(
+          "<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId>u</UploadId></Upload></ListMultipartUploadsResult>"
+            .utf8))
+    }
+  }
 }

@@ -63,8 +63,9 @@ struct GC: ContextCommand {
         context.output.line(
           "\(remoteReport.remote): sent \(remoteReport.redactedShards) redacted shard(s), deleted "
             + "\(remoteReport.shardsDeleted.count) shard(s) holding removed records, "
-            + "\(remoteReport.packsDeleted) pack(s) no head file names and "
-            + "\(remoteReport.abandonedWrites) file(s) killed writes left "
+            + "\(remoteReport.packsDeleted) pack(s) no head file names, "
+            + "\(remoteReport.abandonedWrites) file(s) killed writes left and "
+            + "\(remoteReport.abandonedUploads) upload(s) they left incomplete "
             + "(\(formatBytes(remoteReport.bytesFreed)) in all)")
       }
     }
