@@ -949,6 +949,9 @@ public struct RemoteGCReport: Codable, Sendable, Equatable {
   /// Uploads in parts that writes killed midway left incomplete, initiated a day ago or more,
   /// aborted (an S3 remote's multipart uploads).
   public var abandonedUploads = 0
+  /// Why incomplete uploads were not looked for: the storage refused the keys the listing or
+  /// the abort (the rest of `gc --remote` is done). Nil when they were.
+  public var uploadsUnchecked: String?
   public var bytesFreed: Int
   public var requests: Int
 }
@@ -1082,9 +1085,15 @@ extension RemoteSync {
     let abandoned = try transport.removeAbandonedWrites(olderThan: Self.abandonedAfter)
     report.abandonedWrites = abandoned.count
     report.bytesFreed += abandoned.bytes
-    let uploads = try transport.abortAbandonedUploads(olderThan: Self.abandonedAfter)
-    report.abandonedUploads = uploads.count
-    report.bytesFreed += uploads.bytes
+    do {
+      let uploads = try transport.abortAbandonedUploads(olderThan: Self.abandonedAfter)
+      report.abandonedUploads = uploads.count
+      report.bytesFreed += uploads.bytes
+    } catch RemoteError.accessDenied(_, let detail, let hint) {
+      // Keys made for pushing may lack the permissions of listing and aborting uploads: the
+      // erasing above is done, and a lifecycle rule can abort the uploads instead.
+      report.uploadsUnchecked = "\(detail); \(hint)"
+    }
     report.requests = lock.withLock { requests }
     return report
   }

@@ -274,6 +274,9 @@ final class MotoServer: Sendable {
   let writer: AWSCredentials
   /// An IAM user allowed only to read (s3:GetObject, s3:ListBucket).
   let reader: AWSCredentials
+  /// An IAM user allowed to read, write and delete objects, and nothing about multipart uploads
+  /// but sending them (no s3:ListBucketMultipartUploads).
+  let keeper: AWSCredentials
   private let child: ChildServer
 
   static func start() throws -> MotoServer {
@@ -291,8 +294,15 @@ final class MotoServer: Sendable {
       let iam = IAMClient(endpoint: endpoint)
       let writer = try iam.user("writer", allowing: ["s3:*"])
       let reader = try iam.user("reader", allowing: ["s3:GetObject", "s3:ListBucket"])
+      let keeper = try iam.user(
+        "keeper",
+        allowing: [
+          "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject",
+          "s3:AbortMultipartUpload",
+        ])
       try iam.post("/moto-api/reset-auth", body: "0")
-      return MotoServer(endpoint: endpoint, writer: writer, reader: reader, child: child)
+      return MotoServer(
+        endpoint: endpoint, writer: writer, reader: reader, keeper: keeper, child: child)
     } catch {
       let output = child.output
       child.stop()
@@ -300,10 +310,14 @@ final class MotoServer: Sendable {
     }
   }
 
-  private init(endpoint: URL, writer: AWSCredentials, reader: AWSCredentials, child: ChildServer) {
+  private init(
+    endpoint: URL, writer: AWSCredentials, reader: AWSCredentials, keeper: AWSCredentials,
+    child: ChildServer
+  ) {
     self.endpoint = endpoint
     self.writer = writer
     self.reader = reader
+    self.keeper = keeper
     self.child = child
   }
 

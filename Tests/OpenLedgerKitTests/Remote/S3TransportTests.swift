@@ -107,6 +107,29 @@ struct S3TransportTests {
     #expect(json["abandonedUploads"] as? Int == 1)
   }
 
+  /// Keys refused the listing of uploads (made for pushing) do not make `gc --remote` fail
+  /// after it erased what it had to: the uploads are left, and the report says which
+  /// permission was refused.
+  @Test func gcRemoteWithKeysRefusedTheUploadsLeavesThem() throws {
+    var configuration = try server.bucket(prefix: "remote/")
+    let killed = try S3Transport(configuration: configuration).initiateUpload("objects/big")
+    configuration.credentials = server.keeper
+    let remote = S3Transport(configuration: configuration)
+    #expect(throws: RemoteError.self) { try remote.incompleteUploads() }
+
+    let fixture = try Fixture()
+    let report = try RemoteSync(store: fixture.store, remote: "origin", transport: remote)
+      .eraseRemovedBytes()
+    #expect(report.abandonedUploads == 0)
+    let refused = try #require(report.uploadsUnchecked)
+    #expect(refused.contains("s3:ListBucketMultipartUploads"), "\(refused)")
+    configuration.credentials = server.writer
+    #expect(
+      try S3Transport(configuration: configuration).incompleteUploads().map(\.uploadID) == [
+        killed
+      ])
+  }
+
   @Test func listingsComeInPages() throws {
     var configuration = try server.bucket()
     configuration.listPageSize = 2

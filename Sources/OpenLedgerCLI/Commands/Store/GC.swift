@@ -67,6 +67,12 @@ struct GC: ContextCommand {
             + "\(remoteReport.abandonedWrites) file(s) killed writes left and "
             + "\(remoteReport.abandonedUploads) upload(s) they left incomplete "
             + "(\(formatBytes(remoteReport.bytesFreed)) in all)")
+        if let refused = remoteReport.uploadsUnchecked {
+          Diagnostics.warning(
+            "incomplete uploads on \(remoteReport.remote) were not looked for: \(refused); "
+              + "grant those permissions to these keys, or let a lifecycle rule of the bucket "
+              + "abort incomplete multipart uploads")
+        }
       }
     }
     let verb = dryRun ? "would remove" : "removed"
