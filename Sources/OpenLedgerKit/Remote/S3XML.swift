@@ -21,9 +21,12 @@ struct S3XMLElement {
   func text(of name: String) -> String? { child(name)?.text }
 
   /// The document in `data`, or nil when it is not well-formed XML in UTF-8, as S3 writes
-  /// it. Checked first: FoundationXML traps on an element name that is not UTF-8.
+  /// it. Checked first: FoundationXML traps on an element name that is not UTF-8, and reads
+  /// a processing instruction without data (`<?x?>`) through a null pointer (SIGSEGV), so a
+  /// document holding one is refused too: S3 writes none, only the XML declaration.
   static func parse(_ data: Data) -> S3XMLElement? {
-    guard String(validating: data, as: UTF8.self) != nil else { return nil }
+    guard String(validating: data, as: UTF8.self) != nil, !holdsProcessingInstruction(data)
+    else { return nil }
     let builder = TreeBuilder()
     let parser = XMLParser(data: data)
     parser.delegate = builder
@@ -31,6 +34,32 @@ struct S3XMLElement {
     guard parser.parse(), builder.stack.count == 1, let root = builder.stack[0].children.first
     else { return nil }
     return root
+  }
+
+  /// Whether `data` holds `<?` anywhere but in the XML declaration at its start (after a
+  /// byte order mark and white space): a processing instruction, or a declaration out of
+  /// place (which is not well-formed anyway).
+  static func holdsProcessingInstruction(_ data: Data) -> Bool {
+    data.withUnsafeBytes { raw in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+      while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+      let declaration = Array("<?xml".utf8)
+      if bytes[start...].starts(with: declaration), start + 5 < bytes.count,
+        [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5])
+      {
+        // The declaration ends at its first `?>`: no `?>` may appear inside it.
+        var end = start + 5
+        while end + 1 < bytes.count, !(bytes[end] == 0x3F && bytes[end + 1] == 0x3E) { end += 1 }
+        start = end + 2
+      }
+      var index = start
+      while index + 1 < bytes.count {
+        if bytes[index] == 0x3C, bytes[index + 1] == 0x3F { return true }
+        index += 1
+      }
+      return false
+    }
   }
 
   private final class TreeBuilder: NSObject, XMLParserDelegate {

@@ -15,6 +15,27 @@ import Testing
     #expect(S3ErrorBody.parse(data) == nil)
   }
 
+  /// A processing instruction without data (`<?x?>`) crashed FoundationXML (a null pointer
+  /// read, SIGSEGV) in any S3 answer, an error's too: an endpoint could stop a pull with five
+  /// bytes. S3 writes none, so any is refused; the XML declaration is read as before.
+  @Test func aProcessingInstructionIsRefused() throws {
+    let data = try Data(
+      contentsOf: URL(
+        fileURLWithPath: fuzzFixture("s3-listing", "processing-instruction-without-data.xml")))
+    #expect(throws: S3ListPage.Failure.self) { try S3ListPage.parse(data) }
+    #expect(S3ErrorBody.parse(data) == nil)
+    for document in [
+      "<?x?><Error><Code>A</Code></Error>", "<Error><?x?><Code>A</Code></Error>",
+      "<?xml version=\"1.0\"?><Error><?xml-stylesheet?><Code>A</Code></Error>",
+    ] {
+      #expect(S3ErrorBody.parse(Data(document.utf8)) == nil, "\(document)")
+    }
+    let declared =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>A</Code></Error>"
+    #expect(S3ErrorBody.parse(Data(declared.utf8))?.code == "A")
+    #expect(S3ErrorBody.parse(Data("<Error><Code>A</Code></Error>".utf8))?.code == "A")
+  }
+
   /// A ListMultipartUploads page: its uploads with the time each was initiated, and where the
   /// next page starts.
   @Test func aPageOfUploadsIsRead() throws {
